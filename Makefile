@@ -1,0 +1,274 @@
+# wrsh: a small-footprint WinRM client.
+#
+#   make                 build build/<variant>/wrsh, libwrsh.a and the firmware example
+#   make demo            install what is missing, build, run wrsh against the test endpoint
+#   make check           install what is missing, run every test (what CI runs)
+#   make test            unit, replay, endpoint and CLI tests of the current variant
+#   make static          static x86-64 builds: glibc and musl
+#   make cross ARCH=a    static cross build + unit tests under qemu (armhf aarch64 mipsel mips)
+#   make size            stripped static sizes per profile and architecture
+#   make fuzz            every fuzz target for FUZZ_TIME seconds each
+#   make bench           CPU and memory of wrsh beside python3-winrm
+#   make install         PREFIX=/usr/local DESTDIR=
+#   make menuconfig | defconfig | olddefconfig | savedefconfig
+#
+# Variants: ARCH=host|armhf|aarch64|mipsel|mips, LIBC=glibc|musl, STATIC=1,
+# SAN=asan, PROFILE=full|tiny (configs/<profile>_defconfig; without PROFILE a
+# top-level .config from menuconfig wins, else full), SYSTEM_LIBS=1 (link the
+# distribution's mbedTLS and expat instead of the ones built from .deps/).
+
+WRSH_VERSION := 0.1.0
+export WRSH_VERSION
+PY := /usr/bin/python3
+SHELL := /bin/bash
+
+ARCH ?= host
+LIBC ?= glibc
+SAN ?=
+SYSTEM_LIBS ?= 0
+PREFIX ?= /usr/local
+DESTDIR ?=
+FUZZ_TIME ?= 60
+
+ifeq ($(ARCH),host)
+  CROSS :=
+  QEMU :=
+else ifeq ($(ARCH),armhf)
+  CROSS := arm-linux-gnueabihf-
+  QEMU := qemu-arm-static
+else ifeq ($(ARCH),aarch64)
+  CROSS := aarch64-linux-gnu-
+  QEMU := qemu-aarch64-static
+else ifeq ($(ARCH),mipsel)
+  CROSS := mipsel-linux-gnu-
+  QEMU := qemu-mipsel-static
+else ifeq ($(ARCH),mips)
+  CROSS := mips-linux-gnu-
+  QEMU := qemu-mips-static
+else
+  $(error unknown ARCH=$(ARCH))
+endif
+
+ifeq ($(LIBC),musl)
+  CC := musl-gcc
+  STATIC := 1
+else ifneq ($(CROSS),)
+  CC := $(CROSS)gcc
+  STATIC := 1
+endif
+STATIC ?= 0
+CC ?= gcc
+AR := $(CROSS)ar
+STRIP := $(CROSS)strip
+ifeq ($(CC),cc)
+  CC := gcc
+endif
+
+ifneq ($(PROFILE),)
+  CONFIG_SRC := configs/$(PROFILE)_defconfig
+  PROFILE_NAME := $(PROFILE)
+else ifneq ($(wildcard .config),)
+  CONFIG_SRC := .config
+  PROFILE_NAME := config
+else
+  CONFIG_SRC := configs/full_defconfig
+  PROFILE_NAME := full
+endif
+
+VARIANT := $(ARCH)-$(LIBC)$(if $(filter 1,$(STATIC)),-static)$(if $(SAN),-$(SAN))$(if $(filter 1,$(SYSTEM_LIBS)),-syslibs)-$(PROFILE_NAME)
+B := build/$(VARIANT)
+
+# ---- configuration -----------------------------------------------------
+APPLET_SRC := $(sort $(wildcard examples/cli/applets/*.c))
+KCONFIG_FILES := Kconfig $(wildcard */Kconfig */*/Kconfig) build/Kconfig.applets
+
+build/Kconfig.applets build/applets.h: $(APPLET_SRC) scripts/applets.py
+	@mkdir -p build
+	$(PY) scripts/applets.py build/Kconfig.applets build/applets.h $(APPLET_SRC)
+
+$(B)/.config: $(CONFIG_SRC) $(KCONFIG_FILES)
+	@mkdir -p $(B)
+	$(PY) scripts/kconfig.py defconfig Kconfig $(CONFIG_SRC) $@
+
+$(B)/wrsh_autoconf.h: $(B)/.config
+	KCONFIG_CONFIG=$< $(PY) scripts/kconfig.py header Kconfig $@
+
+-include $(B)/.config
+
+# ---- flags ---------------------------------------------------------------
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith
+OPT := -Os -g -ffunction-sections -fdata-sections
+ifeq ($(SAN),asan)
+  OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+  LDSAN := -fsanitize=address,undefined
+endif
+CSTD := -std=c99
+INC := -Icore -Iport -Itls -I$(B) -Ibuild
+DEFS := -DWRSH_HAVE_AUTOCONF
+LDFLAGS_ALL := -Wl,--gc-sections $(LDSAN) $(if $(filter 1,$(STATIC)),-static)
+
+MBEDTLS_DIR := .deps/mbedtls-3.6.6
+EXPAT_DIR := .deps/expat-2.5.0/expat/lib
+
+ifeq ($(SYSTEM_LIBS),1)
+  DEP_INC :=
+  DEP_DEFS := -DWRSH_SYSTEM_MBEDTLS
+  DEP_LIBS := $(if $(filter y,$(CONFIG_WRSH_TLS)),-lmbedtls -lmbedx509 -lmbedcrypto) -lexpat
+  DEP_STAMP :=
+else
+  DEP_INC := -I$(EXPAT_DIR) -I$(MBEDTLS_DIR)/include
+  DEP_DEFS := -DMBEDTLS_CONFIG_FILE='"mbedtls_config.h"'
+  DEP_LIBS := $(B)/deps/libexpat.a $(if $(filter y,$(CONFIG_WRSH_TLS)),$(B)/deps/libmbedtls.a)
+  DEP_STAMP := .deps/.fetched
+endif
+
+CFLAGS_ALL := $(CSTD) $(OPT) $(WARN) $(INC) $(DEFS) $(DEP_INC) $(DEP_DEFS) $(CFLAGS)
+
+# ---- sources ---------------------------------------------------------------
+CORE_SRC := $(wildcard core/*.c core/util/*.c core/auth/*.c)
+TLS_SRC := $(if $(filter y,$(CONFIG_WRSH_TLS)),tls/mbedtls.c,tls/none.c)
+PORT_SRC := port/posix/posix.c
+LIB_SRC := $(CORE_SRC) $(TLS_SRC) $(PORT_SRC)
+CLI_SRC := examples/cli/main.c examples/cli/conn.c $(APPLET_SRC)
+FW_SRC := examples/firmware/main.c
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+$(B)/obj/%.o: %.c $(B)/wrsh_autoconf.h build/applets.h | $(DEP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+# third-party code: its own warnings are not ours to fix
+$(DEP_STAMP):
+	scripts/deps.sh
+	@touch $@
+
+MBEDTLS_SRC = $(wildcard $(MBEDTLS_DIR)/library/*.c)
+EXPAT_SRC := $(addprefix $(EXPAT_DIR)/,xmlparse.c xmlrole.c xmltok.c)
+DEPS_CFLAGS = $(CSTD) $(OPT) -w -Icore/expat -Itls -I$(MBEDTLS_DIR)/include -I$(EXPAT_DIR) \
+	-DMBEDTLS_CONFIG_FILE='"mbedtls_config.h"' $(if $(filter 1,$(STATIC)),,-fPIC)
+
+$(B)/deps/%.o: .deps/%.c | $(DEP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(DEPS_CFLAGS) -c $< -o $@
+
+$(B)/deps/libexpat.a: $(patsubst .deps/%.c,$(B)/deps/%.o,$(EXPAT_SRC)) core/expat/expat_config.h
+	$(AR) rcs $@ $(filter %.o,$^)
+
+$(B)/deps/libmbedtls.a: $(DEP_STAMP) tls/mbedtls_config.h
+	@mkdir -p $(B)/deps
+	$(MAKE) --no-print-directory $(patsubst .deps/%.c,$(B)/deps/%.o,$(wildcard $(MBEDTLS_DIR)/library/*.c))
+	$(AR) rcs $@ $(patsubst .deps/%.c,$(B)/deps/%.o,$(wildcard $(MBEDTLS_DIR)/library/*.c))
+
+# ---- products --------------------------------------------------------------
+$(B)/libwrsh.a: $(call obj,$(LIB_SRC))
+	$(AR) rcs $@ $^
+
+$(B)/wrsh: $(call obj,$(CLI_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
+	$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(CLI_SRC)) $(B)/libwrsh.a $(DEP_LIBS) $(LDFLAGS)
+
+$(B)/firmware-example: $(call obj,$(FW_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
+	$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(FW_SRC)) $(B)/libwrsh.a $(DEP_LIBS) $(LDFLAGS)
+
+all: $(B)/wrsh $(B)/libwrsh.a $(B)/firmware-example
+.DEFAULT_GOAL := all
+
+# ---- tests -----------------------------------------------------------------
+UNIT_SRC := tests/harness.c tests/vectors.c $(wildcard tests/unit/*.c) port/mock/mock.c
+REPLAY_SRC := tests/replay/replay.c
+TEST_INC := -Itests -Iport/mock
+
+$(B)/obj/tests/%.o: tests/%.c $(B)/wrsh_autoconf.h build/applets.h | $(DEP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(TEST_INC) -Wno-missing-prototypes -MMD -MP -c $< -o $@
+
+$(B)/tests/unit: $(call obj,$(UNIT_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(UNIT_SRC)) $(B)/libwrsh.a $(DEP_LIBS)
+
+$(B)/tests/replay: $(call obj,$(REPLAY_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(REPLAY_SRC)) $(B)/libwrsh.a $(DEP_LIBS)
+
+VALGRIND := valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=all -q
+
+test-unit: $(B)/tests/unit $(B)/tests/replay
+	$(QEMU) $(B)/tests/unit
+	$(PY) tests/replay/check.py --driver "$(QEMU) $(B)/tests/replay"
+
+test-valgrind: $(B)/tests/unit $(B)/tests/replay
+	$(VALGRIND) $(B)/tests/unit
+	$(PY) tests/replay/check.py --driver "$(VALGRIND) $(B)/tests/replay"
+
+test-endpoint:
+	$(PY) -m unittest discover -s tests/endpoint -t . -p 'test_*.py'
+
+test-cli: $(B)/wrsh
+	WRSH=$(B)/wrsh WRSH_VARIANT=$(VARIANT) $(PY) -m unittest discover -s tests/cli -t . -p 'test_*.py'
+
+test-firmware: $(B)/firmware-example
+	tests/cli/firmware.sh $(B)/firmware-example
+
+test: test-unit test-endpoint test-cli test-firmware
+
+# ---- the two README commands -------------------------------------------------
+bootstrap:
+	scripts/bootstrap.sh
+
+demo: bootstrap
+	$(MAKE) --no-print-directory all
+	scripts/demo.sh $(B)/wrsh
+
+check: bootstrap
+	scripts/check.sh
+
+# ---- variants ------------------------------------------------------------------
+static:
+	$(MAKE) --no-print-directory STATIC=1 all
+	$(MAKE) --no-print-directory LIBC=musl all
+
+cross:
+	$(MAKE) --no-print-directory ARCH=$(ARCH) all test-unit
+
+size:
+	scripts/size.sh
+
+fuzz:
+	FUZZ_TIME=$(FUZZ_TIME) scripts/fuzz.sh
+
+bench:
+	scripts/bench.sh
+
+# ---- install -------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/wrsh
+	install -m 755 $(B)/wrsh $(DESTDIR)$(PREFIX)/bin/wrsh
+	install -m 644 $(B)/libwrsh.a $(DESTDIR)$(PREFIX)/lib/libwrsh.a
+	$(if $(filter 1,$(SYSTEM_LIBS)),,install -m 644 $(DEP_LIBS) $(DESTDIR)$(PREFIX)/lib/)
+	install -m 644 core/wrsh.h port/port.h tls/tls.h port/posix/posix.h $(DESTDIR)$(PREFIX)/include/wrsh/
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(WRSH_VERSION)|; s|@LIBS@|$(if $(filter 1,$(SYSTEM_LIBS)),$(DEP_LIBS),$(if $(filter y,$(CONFIG_WRSH_TLS)),-lmbedtls) -lexpat)|' \
+		wrsh.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/wrsh.pc
+
+# ---- configuration targets -------------------------------------------------------
+menuconfig: build/Kconfig.applets
+	$(PY) -m menuconfig Kconfig
+
+defconfig: build/Kconfig.applets
+	$(PY) scripts/kconfig.py defconfig Kconfig configs/$(or $(PROFILE),full)_defconfig .config
+
+olddefconfig: build/Kconfig.applets
+	$(PY) scripts/kconfig.py olddefconfig Kconfig .config
+
+savedefconfig: build/Kconfig.applets
+	$(PY) scripts/kconfig.py savedefconfig Kconfig .config defconfig
+
+clean:
+	rm -rf build
+
+print-%:
+	@echo $($*)
+
+.PHONY: all test test-unit test-valgrind test-endpoint test-cli test-firmware bootstrap demo \
+	check static cross size fuzz bench install menuconfig defconfig olddefconfig savedefconfig clean

@@ -1,0 +1,250 @@
+/*
+ * wrsh: a small-footprint WinRM / WS-Management client library.
+ *
+ * This header is the whole public API. House rules, once for every function:
+ *
+ * - Memory. The caller owns all of it. wrsh_arena_init() turns one caller
+ *   buffer into the arena every session allocation comes from (and, through
+ *   the hooks in tls/ and core/xml.c, mbedTLS and expat too). Nothing is ever
+ *   taken from the C heap. Running out is WRSH_ENOMEM with the size in
+ *   wrsh_errmsg(), never a crash.
+ * - Strings are NUL-terminated UTF-8 unless a length is passed beside them.
+ *   Pointers passed in options are read during the call only, unless the
+ *   function says otherwise; the session copies what it keeps.
+ * - Errors. Every fallible function returns wrsh_err. Errors are sticky: after
+ *   the first one, later calls on the session return it again, and only
+ *   wrsh_close() still acts (it still deletes a remote shell where it can).
+ *   WRSH_EINTR is the exception: it reports that the port woke the session
+ *   (a signal, local input) and leaves the session usable.
+ * - Threads. A session is used from one thread at a time. The expat and
+ *   mbedTLS allocation hooks route to "the arena of the session currently
+ *   inside a call", so run at most one session call at a time per process
+ *   unless the platform gives those hooks thread-local storage.
+ */
+#ifndef WRSH_H
+#define WRSH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WRSH_VERSION "0.1.0"
+
+/* Values are stable; new codes are added at the end. */
+typedef enum {
+	WRSH_OK = 0,
+	WRSH_EINVAL,      /* a bad argument at the API edge */
+	WRSH_ENOMEM,      /* the arena is exhausted */
+	WRSH_ELIMIT,      /* the peer exceeded a configured cap */
+	WRSH_EIO,         /* a socket or name resolution error */
+	WRSH_ETIMEDOUT,   /* connect, read or write took longer than allowed */
+	WRSH_ECLOSED,     /* the peer closed the connection mid-exchange */
+	WRSH_ETLS,        /* TLS handshake or record failure */
+	WRSH_ECERT,       /* the server certificate was not accepted */
+	WRSH_EHTTP,       /* malformed HTTP or an unexpected status */
+	WRSH_EAUTH,       /* authentication was refused or is not possible */
+	WRSH_EINTEGRITY,  /* a message signature did not verify */
+	WRSH_EXML,        /* malformed XML */
+	WRSH_EFAULT,      /* the server answered with a SOAP / WS-Man fault */
+	WRSH_EPSRP,       /* a PowerShell Remoting protocol error */
+	WRSH_ESTATE,      /* the call is not valid in the session's state */
+	WRSH_EPROTO,      /* well-formed input the protocol does not allow */
+	WRSH_EUNSUPPORTED,/* a feature that is not built in or not supported */
+	WRSH_EINTR,       /* the port woke the session; not sticky */
+	WRSH_ERR_COUNT
+} wrsh_err;
+
+/* A static English name for an error code ("arena exhausted"). */
+const char *wrsh_strerror(wrsh_err err);
+
+/* ---- Arena ------------------------------------------------------------- */
+
+struct wrsh_arena;
+
+/*
+ * Turn buf[0..len) into an arena. The arena header lives at the start of buf,
+ * so buf must stay valid and untouched until the last session on it is
+ * closed. Returns NULL when len is too small to hold the header. There is
+ * nothing to release: the buffer is the caller's.
+ */
+struct wrsh_arena *wrsh_arena_init(void *buf, size_t len);
+
+/*
+ * General-purpose allocation inside the arena (first fit, coalescing, aligned
+ * for any type). Exposed so that ports and TLS layers draw from the same
+ * budget as the session. NULL when the arena cannot satisfy the request.
+ */
+void *wrsh_arena_alloc(struct wrsh_arena *a, size_t n);
+void *wrsh_arena_calloc(struct wrsh_arena *a, size_t count, size_t n);
+void *wrsh_arena_realloc(struct wrsh_arena *a, void *p, size_t n);
+void wrsh_arena_free(struct wrsh_arena *a, void *p);
+
+/* Bytes of buf ever used at once (the high-water mark), and buf's size. */
+size_t wrsh_arena_peak(const struct wrsh_arena *a);
+size_t wrsh_arena_size(const struct wrsh_arena *a);
+/* Bytes allocated right now. */
+size_t wrsh_arena_in_use(const struct wrsh_arena *a);
+
+/* Overwrite n bytes with zeros in a way the compiler cannot drop. */
+void wrsh_wipe(void *p, size_t n);
+
+
+/* ---- Sessions ------------------------------------------------------------ */
+
+struct wrsh_session;
+struct wrsh_port;
+
+enum wrsh_auth {
+	WRSH_AUTH_NONE,        /* no credentials (anonymous Identify only) */
+	WRSH_AUTH_BASIC,       /* RFC 7617; HTTPS, or HTTP with allow_unencrypted */
+	WRSH_AUTH_NTLM,        /* not built yet */
+	WRSH_AUTH_NEGOTIATE,   /* not built yet */
+	WRSH_AUTH_CERTIFICATE  /* TLS client certificate, carried by the port */
+};
+
+/* Called with protocol text for -v style tracing: dir is ">" for bytes sent,
+ * "<" for bytes received, "*" for notes. Credentials never reach it. */
+typedef void (*wrsh_trace_fn)(void *ctx, const char *dir, const char *text, size_t len);
+
+struct wrsh_opts {
+	const char *host;          /* DNS name or IP literal; "[::1]" and "::1" both work */
+	uint16_t port;             /* 0: 5985, or 5986 with https */
+	bool https;                /* URL scheme; the port must be a TLS port (secure) */
+	const char *path;          /* NULL: "/wsman" */
+	enum wrsh_auth auth;
+	const char *user;          /* "user", "DOMAIN\\user" or "user@domain" */
+	const char *password;      /* copied (encoded) at open; wipe yours afterwards */
+	bool allow_unencrypted;    /* permit credentials and bodies in clear over HTTP */
+	uint32_t timeout_ms;       /* connect and each read/write; 0: 30 s */
+	uint32_t operation_timeout_ms; /* WS-Man OperationTimeout; 0: 20 s */
+	uint32_t max_envelope;     /* MaxEnvelopeSize to announce; 0: Kconfig default */
+	const char *locale;        /* NULL: "en-US" */
+	wrsh_trace_fn trace;       /* NULL: no tracing */
+	void *trace_ctx;
+};
+
+/*
+ * Open a session in the arena. Nothing goes on the network yet: the first
+ * operation connects. port must stay valid until wrsh_close(); o is read
+ * during the call only.
+ * Errors: WRSH_EINVAL (missing host, credentials without a user, ...),
+ * WRSH_ENOMEM, WRSH_EAUTH (Basic over plain HTTP without allow_unencrypted),
+ * WRSH_EUNSUPPORTED (an authentication method not built in).
+ * On error *out still points to a session holding the message for
+ * wrsh_errmsg() (it is NULL only when the arena could not hold the session
+ * itself): close it with wrsh_close().
+ */
+wrsh_err wrsh_open(struct wrsh_session **out, struct wrsh_arena *a,
+		   const struct wrsh_port *port, const struct wrsh_opts *o);
+
+/*
+ * Delete the remote shell if one is open (reconnecting if the connection was
+ * lost; best effort, even after a sticky error), close the connection and
+ * wipe the credentials. The arena memory of the session is returned.
+ */
+void wrsh_close(struct wrsh_session *s);
+
+/* "module: detail" text about the last error, "" when there is none. Valid
+ * until the next call on the session. */
+const char *wrsh_errmsg(const struct wrsh_session *s);
+
+struct wrsh_stats {
+	size_t arena_peak, arena_size;
+	uint32_t requests;
+	uint64_t bytes_sent, bytes_received;
+};
+void wrsh_get_stats(const struct wrsh_session *s, struct wrsh_stats *st);
+
+/* ---- Identify (DSP0226 section 11) --------------------------------------- */
+
+/* Called for each leaf of the IdentifyResponse: "ProtocolVersion",
+ * "ProductVendor", "ProductVersion", "SecurityProfileName" (repeated), and
+ * whatever else the server adds. value is NUL-terminated, len its length. */
+typedef wrsh_err (*wrsh_prop_fn)(void *ctx, const char *name, const char *value, size_t len);
+
+/*
+ * Ask the server who it is. With authenticated=false the request carries no
+ * credentials (the WSMANIDENTIFY: unauthenticated header Windows honours).
+ * Errors: the transport, HTTP and fault errors of any operation; WRSH_EPROTO
+ * when the body holds no IdentifyResponse.
+ */
+wrsh_err wrsh_identify(struct wrsh_session *s, bool authenticated, wrsh_prop_fn fn, void *ctx);
+
+/* ---- WinRS: remote cmd shells (MS-WSMV 3.1.4.1) --------------------------- */
+
+struct wrsh_shell_opts {
+	const char *workdir;       /* NULL: the user's profile directory */
+	const char *const *env;    /* "NAME=VALUE" strings */
+	size_t env_count;
+	uint32_t codepage;         /* 0: 65001 (UTF-8); output bytes arrive untouched */
+	bool load_profile;         /* false (default): WINRS_NOPROFILE */
+	uint32_t idle_timeout_s;   /* 0: the server's default */
+};
+
+/* Create the cmd shell. One shell per session at a time.
+ * Errors: WRSH_ESTATE (a shell is open), transport/HTTP/fault errors
+ * (e.g. the MaxShellsPerUser quota fault), WRSH_EPROTO (no ShellId). */
+wrsh_err wrsh_shell_open(struct wrsh_session *s, const struct wrsh_shell_opts *o);
+
+/* Delete the shell. After an error the shell counts as closed locally;
+ * wrsh_close() does not try again. */
+wrsh_err wrsh_shell_close(struct wrsh_session *s);
+
+/*
+ * Start COMMAND with ARGS in the shell. Windows joins command and arguments
+ * with single spaces into one cmd.exe command line, so quote for cmd.exe
+ * yourself (as with ssh). stdin is in console mode, so a ctrl_c signal
+ * reaches the process. A previous command that finished is terminated first.
+ * Errors: WRSH_ESTATE (no shell, or a command still running), transport,
+ * HTTP and fault errors.
+ */
+wrsh_err wrsh_cmd_start(struct wrsh_session *s, const char *command, const char *const *args,
+			size_t nargs);
+
+/* Largest len wrsh_cmd_send accepts: what fits the send buffer as base64. */
+size_t wrsh_cmd_send_max(const struct wrsh_session *s);
+
+/* Send stdin bytes; eof=true closes the remote stdin (len may be 0).
+ * Errors: WRSH_EINVAL (len above wrsh_cmd_send_max), WRSH_ESTATE,
+ * transport, HTTP and fault errors. */
+wrsh_err wrsh_cmd_send(struct wrsh_session *s, const void *buf, size_t len, bool eof);
+
+/* Receives output: stream 1 is stdout, 2 stderr; bytes exactly as the server
+ * sent them (in the shell's code page). A non-OK return aborts the receive
+ * with that error. */
+typedef wrsh_err (*wrsh_output_fn)(void *ctx, int stream, const void *buf, size_t len);
+
+#define WRSH_WAKEABLE 1u /* the port may wake a waiting receive (WRSH_EINTR) */
+
+/*
+ * One Receive round: output is passed to out as it streams in. *done becomes
+ * true with *exit_code once the command has ended. A server-side
+ * OperationTimeout (w:TimedOut) is not an error: it returns WRSH_OK with no
+ * output, poll again. With WRSH_WAKEABLE in flags, a port wake before the
+ * response starts abandons this Receive (the connection is dropped and
+ * re-opened by the next call) and returns WRSH_EINTR; nothing is lost.
+ */
+wrsh_err wrsh_cmd_receive(struct wrsh_session *s, wrsh_output_fn out, void *ctx, unsigned flags,
+			  bool *done, uint32_t *exit_code);
+
+enum wrsh_signal { WRSH_SIGNAL_CTRL_C, WRSH_SIGNAL_TERMINATE, WRSH_SIGNAL_CTRL_BREAK };
+/* Signal the running command. Errors: WRSH_ESTATE, transport, HTTP, fault. */
+wrsh_err wrsh_cmd_signal(struct wrsh_session *s, enum wrsh_signal sig);
+
+/*
+ * Convenience for firmware: open a shell if none is open, run one command
+ * with no stdin, stream its output to out, and return its exit code. The
+ * shell stays open for more commands until wrsh_shell_close/wrsh_close.
+ */
+wrsh_err wrsh_cmd_run(struct wrsh_session *s, const char *command, const char *const *args,
+		      size_t nargs, wrsh_output_fn out, void *ctx, uint32_t *exit_code);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * WS-Management (DSP0226, MS-WSMV): the request envelope writer, the
+ * response envelope consumer (addressing headers and SOAP faults), fault
+ * reporting, and Identify.
+ */
+#ifndef WRSH_WSMAN_H
+#define WRSH_WSMAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "util/guid.h"
+#include "util/str.h"
+#include "xml.h"
+
+#define WSA_ANONYMOUS "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
+#define WSMAN_ACTION_CREATE "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create"
+#define WSMAN_ACTION_DELETE "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete"
+
+/* Ids of the envelope's elements (below XML_ID_USER). */
+enum {
+	WS_ENVELOPE = 2,
+	WS_HEADER,
+	WS_ACTION,
+	WS_RELATES_TO,
+	WS_BODY,
+	WS_FAULT,
+	WS_CODE,
+	WS_CODE_VALUE,
+	WS_SUBCODE,
+	WS_SUBCODE_VALUE,
+	WS_REASON,
+	WS_REASON_TEXT,
+	WS_DETAIL,
+	WS_WSMANFAULT,
+	WS_FAULT_MESSAGE,
+	WS_FAULT_DETAIL
+};
+
+struct wsman_kv {
+	const char *name, *value;
+};
+
+/* What a request's header carries beyond the per-session constants. */
+struct wsman_hdr {
+	const char *action;
+	const char *resource_uri;
+	const struct wsman_kv *selectors;
+	size_t nselectors;
+	const struct wsman_kv *options;
+	size_t noptions;
+	uint32_t op_timeout_ms; /* 0: no OperationTimeout header */
+};
+
+/* Bounded captured text (ids, fault texts). */
+struct wsman_text {
+	char s[CONFIG_WRSH_TEXT_MAX];
+	size_t n;
+};
+
+/* What the envelope consumer learned about a response. */
+struct wsman_resp {
+	bool fault;
+	bool reason_done;               /* several languages: keep the first */
+	char action[128];
+	size_t action_n;
+	char relates_to[64];
+	size_t relates_to_n;
+	char code[64], subcode[64], wsman_code[24];
+	size_t code_n, subcode_n, wsman_code_n;
+	struct wsman_text reason, message;
+};
+
+/* Per-session constants of every request. */
+struct wsman_ctx {
+	const char *to;           /* "http://host:port/wsman" */
+	char session_id[GUID_STR_LEN + 1];
+	char message_id[GUID_STR_LEN + 1]; /* of the request being written */
+	uint32_t max_envelope;
+	const char *locale;
+};
+
+/* Write the envelope up to and including <s:Body>. The caller sets
+ * w->message_id to a fresh GUID first. */
+void wsman_write_begin(struct sbuf *b, const struct wsman_ctx *w, const struct wsman_hdr *h);
+void wsman_write_end(struct sbuf *b);
+
+/* The envelope consumer; resp is reset by wsman_resp_init. */
+void wsman_resp_init(struct wsman_resp *r);
+extern const struct xml_rule wsman_rules[];
+extern const size_t wsman_nrules;
+void wsman_consumer(struct xml_consumer *c, struct wsman_resp *r);
+
+/* Record WRSH_EFAULT with "wsman: fault <subcode> (<code>): <message>". */
+wrsh_err wsman_fault_error(const struct wsman_resp *r, struct errbuf *e);
+/* Is this the w:TimedOut fault that only means "poll again"? */
+bool wsman_fault_is(const struct wsman_resp *r, const char *subcode_local);
+/* RelatesTo must name the request (when the server sends one). */
+wrsh_err wsman_check_relates(const struct wsman_resp *r, const struct wsman_ctx *w,
+			     struct errbuf *e);
+
+/* Identify (DSP0226 11): an envelope with an empty header. */
+void wsman_write_identify(struct sbuf *b);
+/* Body consumer reporting every leaf of IdentifyResponse as name/value. */
+typedef wrsh_err (*wsman_prop_fn)(void *ctx, const char *name, const char *value, size_t len);
+struct wsman_identify {
+	wsman_prop_fn fn;
+	void *fn_ctx;
+	bool seen;
+	char name[64];
+	struct wsman_text val;
+};
+void wsman_identify_consumer(struct xml_consumer *c, struct wsman_identify *st);
+
+/* Append to bounded text, keeping what fits; false when it was cut. */
+bool wsman_text_add(struct wsman_text *t, const char *s, size_t n);
+
+#endif

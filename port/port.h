@@ -1,0 +1,58 @@
+/*
+ * The porting seam: everything the library needs from a platform at run time.
+ *
+ * A port is a table of functions plus one opaque context, handed to wrsh_open()
+ * (the shape of coreHTTP's TransportInterface_t). One port is one connection
+ * at a time: connect() may be called again after close() to reconnect, which
+ * the session does when a server drops keep-alive.
+ *
+ * tls/ wraps a port into another port of the same shape, so nothing above the
+ * port knows whether TLS is on except through `secure` and channel_binding().
+ *
+ * Contracts (every function is called from the session's thread only):
+ *   connect   open a stream to host:port. host is a DNS name or an IPv4/IPv6
+ *             literal without brackets. WRSH_OK, WRSH_ETIMEDOUT, WRSH_EIO,
+ *             WRSH_ETLS/WRSH_ECERT (TLS ports).
+ *   send      write 1..len bytes, *sent > 0 on WRSH_OK. WRSH_ETIMEDOUT, WRSH_EIO.
+ *   recv      WRSH_OK with *got > 0: data; WRSH_OK with *got == 0: orderly EOF;
+ *             WRSH_ETIMEDOUT; WRSH_EIO. With WRSH_PORT_WAKEABLE in flags the
+ *             port may return WRSH_EINTR early when the application wants the
+ *             session's attention (a signal, local input); without it, never.
+ *   close     drop the stream; safe to call when not connected.
+ *   now_ms    a monotonic clock in milliseconds.
+ *   random    fill buf with unpredictable bytes (message IDs, NTLM, TLS).
+ *   filetime  current time in 100 ns units since 1601-01-01 (NTLM timestamps);
+ *             may be NULL, then the session derives nothing time-based.
+ *   errmsg    optional: a short text about the last failure ("connect
+ *             127.0.0.1:5986: Connection refused"); may be NULL.
+ *   channel_binding  optional: TLS ports write the RFC 5929
+ *             tls-server-end-point hash of the server certificate; NULL or
+ *             WRSH_EUNSUPPORTED for plain streams.
+ */
+#ifndef WRSH_PORT_H
+#define WRSH_PORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wrsh.h"
+
+#define WRSH_PORT_WAKEABLE 1u
+
+struct wrsh_port {
+	void *ctx;
+	bool secure; /* true when the stream is confidential (TLS) */
+	wrsh_err (*connect)(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms);
+	wrsh_err (*send)(void *ctx, const void *buf, size_t len, size_t *sent, uint32_t timeout_ms);
+	wrsh_err (*recv)(void *ctx, void *buf, size_t cap, size_t *got, uint32_t timeout_ms,
+			 unsigned flags);
+	void (*close)(void *ctx);
+	uint64_t (*now_ms)(void *ctx);
+	wrsh_err (*random)(void *ctx, void *buf, size_t len);
+	uint64_t (*filetime)(void *ctx);
+	const char *(*errmsg)(void *ctx);
+	wrsh_err (*channel_binding)(void *ctx, uint8_t *buf, size_t cap, size_t *len);
+};
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * Replay driver: feeds recorded Windows responses (tests/replay/windows)
+ * through the real envelope and WinRS consumers and prints what they
+ * understood, one line per fact, for check.py to compare with the
+ * harvester's decoded.txt. Each file is parsed twice, whole and in 7-byte
+ * pieces, and both runs must agree.
+ *
+ *   replay FILE...
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+#include "winrs.h"
+#include "wsman.h"
+
+#define MAX_OUT (1u << 20)
+
+static unsigned char arena_buf[128 * 1024] __attribute__((aligned(16)));
+static unsigned char out[2][MAX_OUT];
+static size_t out_n[2];
+
+static wrsh_err sink(void *ctx, int stream, const void *p, size_t n)
+{
+	(void)ctx;
+	if (n > MAX_OUT - out_n[stream - 1])
+		return WRSH_ELIMIT;
+	memcpy(out[stream - 1] + out_n[stream - 1], p, n);
+	out_n[stream - 1] += n;
+	return WRSH_OK;
+}
+
+struct result {
+	wrsh_err err;
+	char msg[CONFIG_WRSH_ERRMSG_LEN];
+	struct winrs_parse wp;
+	struct wsman_resp resp;
+	size_t n[2];
+	unsigned long hash[2];
+};
+
+static unsigned long hash(const unsigned char *p, size_t n)
+{
+	unsigned long h = 5381;
+	while (n--)
+		h = h * 33 + *p++;
+	return h;
+}
+
+static void parse(const char *doc, size_t n, size_t step, struct result *r)
+{
+	struct wrsh_arena *a = wrsh_arena_init(arena_buf, sizeof(arena_buf));
+	struct errbuf e = {WRSH_OK, ""};
+	struct xml_consumer env, body;
+	struct xml_parser x;
+	size_t off = 0;
+	memset(r, 0, sizeof(*r));
+	out_n[0] = out_n[1] = 0;
+	wsman_resp_init(&r->resp);
+	wsman_consumer(&env, &r->resp);
+	winrs_parse_init(&r->wp, &e);
+	r->wp.out = sink;
+	winrs_consumer(&body, &r->wp);
+	r->err = xml_begin(&x, a, 7, &env, &body, &e);
+	while (!r->err && off < n) {
+		size_t k = n - off < step ? n - off : step;
+		r->err = xml_push(&x, doc + off, k, false);
+		off += k;
+	}
+	if (!r->err)
+		r->err = xml_push(&x, NULL, 0, true);
+	xml_end(&x);
+	if (wrsh_arena_in_use(a)) {
+		fprintf(stderr, "replay: arena not empty after a document\n");
+		exit(2);
+	}
+	strcpy(r->msg, e.msg);
+	r->n[0] = out_n[0], r->n[1] = out_n[1];
+	r->hash[0] = hash(out[0], out_n[0]), r->hash[1] = hash(out[1], out_n[1]);
+}
+
+static void print_hex(const char *name, const unsigned char *p, size_t n)
+{
+	size_t i;
+	printf("%s %zu ", name, n);
+	for (i = 0; i < n; i++)
+		printf("%02x", p[i]);
+	printf("\n");
+}
+
+static void report(const char *path, const struct result *r)
+{
+	const char *base = strrchr(path, '/');
+	printf("=== %s\n", base ? base + 1 : path);
+	if (r->err) {
+		printf("error %s\n", r->msg);
+		return;
+	}
+	if (r->resp.fault) {
+		struct errbuf e = {WRSH_OK, ""};
+		wsman_fault_error(&r->resp, &e);
+		printf("fault %s\n", e.msg);
+	}
+	if (r->wp.id_seen)
+		printf("id %s\n", r->wp.id);
+	if (out_n[0])
+		print_hex("stdout", out[0], out_n[0]);
+	if (out_n[1])
+		print_hex("stderr", out[1], out_n[1]);
+	if (r->wp.done)
+		printf("done exit %lu\n", (unsigned long)r->wp.exit_code);
+}
+
+static char doc[4u << 20];
+
+int main(int argc, char **argv)
+{
+	int i;
+	for (i = 1; i < argc; i++) {
+		struct result whole, split;
+		FILE *f = fopen(argv[i], "rb");
+		size_t n;
+		if (!f) {
+			perror(argv[i]);
+			return 2;
+		}
+		n = fread(doc, 1, sizeof(doc), f);
+		fclose(f);
+		parse(doc, n, 7, &split);
+		parse(doc, n, n ? n : 1, &whole);
+		if (whole.err != split.err || whole.n[0] != split.n[0] || whole.n[1] != split.n[1] ||
+		    whole.hash[0] != split.hash[0] || whole.hash[1] != split.hash[1] ||
+		    whole.wp.done != split.wp.done || whole.wp.exit_code != split.wp.exit_code) {
+			fprintf(stderr, "replay: %s parses differently in pieces\n", argv[i]);
+			return 2;
+		}
+		report(argv[i], &whole);
+	}
+	return 0;
+}

@@ -1,0 +1,22 @@
+/* The unit test runner: every suite, then "N passed, N failed". */
+#include "harness.h"
+
+void mem_tests(void);
+void util_tests(void);
+void http_tests(void);
+void xml_tests(void);
+void session_tests(void);
+
+static void all(void)
+{
+	mem_tests();
+	util_tests();
+	http_tests();
+	xml_tests();
+	session_tests();
+}
+
+int main(int argc, char **argv)
+{
+	return harness_main(argc, argv, all);
+}
