@@ -214,14 +214,13 @@ test-firmware: $(B)/firmware-example
 test: test-unit test-endpoint test-cli test-firmware
 
 # ---- the two README commands -------------------------------------------------
-bootstrap:
-	scripts/bootstrap.sh
-
-demo: bootstrap
+demo:
+	scripts/bootstrap.sh demo
 	$(MAKE) --no-print-directory all
 	scripts/demo.sh $(B)/wrsh
 
-check: bootstrap
+check:
+	scripts/bootstrap.sh check
 	scripts/check.sh
 
 # ---- variants ------------------------------------------------------------------
@@ -264,11 +263,14 @@ olddefconfig: build/Kconfig.applets
 savedefconfig: build/Kconfig.applets
 	$(PY) scripts/kconfig.py savedefconfig Kconfig .config defconfig
 
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h' | grep -vE '^(core/expat/|tests/replay/windows/)')
+
 clean:
 	rm -rf build
 
 print-%:
 	@echo $($*)
 
-.PHONY: all test test-unit test-valgrind test-endpoint test-cli test-firmware bootstrap demo \
-	check static cross size fuzz bench install menuconfig defconfig olddefconfig savedefconfig clean
+.PHONY: all test test-unit test-valgrind test-endpoint test-cli test-firmware demo \
+	check static cross size fuzz bench install format menuconfig defconfig olddefconfig savedefconfig clean

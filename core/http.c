@@ -76,7 +76,8 @@ static wrsh_err framing_header(struct http_resp *r, const char *name, size_t nl,
 		r->remaining = len;
 	} else if (str_ieq(name, nl, "transfer-encoding")) {
 		if (!has_token(v, vl, "chunked"))
-			return err_set(r->err, WRSH_EHTTP, "http: unsupported Transfer-Encoding", NULL);
+			return err_set(r->err, WRSH_EHTTP, "http: unsupported Transfer-Encoding",
+				       NULL);
 		r->chunked = true;
 	} else if (str_ieq(name, nl, "connection")) {
 		if (has_token(v, vl, "close"))
@@ -95,8 +96,8 @@ static wrsh_err parse_header(struct http_resp *r, const char *s, size_t n)
 	if (!colon || colon == s)
 		return bad(r, "header line");
 	if (++r->nheaders > CONFIG_WRSH_HTTP_MAX_HEADERS)
-		return err_set(r->err, WRSH_ELIMIT, "http: more headers than CONFIG_WRSH_HTTP_MAX_HEADERS",
-			       NULL);
+		return err_set(r->err, WRSH_ELIMIT,
+			       "http: more headers than CONFIG_WRSH_HTTP_MAX_HEADERS", NULL);
 	nl = (size_t)(colon - s);
 	if (memchr(s, ' ', nl) || memchr(s, '\t', nl))
 		return bad(r, "space in header name");
@@ -139,8 +140,9 @@ static wrsh_err chunk_size(struct http_resp *r, const char *s, size_t n)
 	uint64_t v = 0;
 	size_t i;
 	for (i = 0; i < n && s[i] != ';'; i++) {
-		int d = s[i] >= '0' && s[i] <= '9' ? s[i] - '0'
-			: (s[i] | 32) >= 'a' && (s[i] | 32) <= 'f' ? (s[i] | 32) - 'a' + 10 : -1;
+		int d = s[i] >= '0' && s[i] <= '9'		   ? s[i] - '0'
+			: (s[i] | 32) >= 'a' && (s[i] | 32) <= 'f' ? (s[i] | 32) - 'a' + 10
+								   : -1;
 		if (d < 0) {
 			if (s[i] == ' ' || s[i] == '\t')
 				continue;
@@ -339,9 +341,9 @@ static wrsh_err read_resp(struct http_conn *c, struct http_resp *r, uint32_t fir
 	while (r->st != HTTP_DONE) {
 		size_t got = 0, used;
 		bool first = !r->any_byte;
-		wrsh_err e = c->port->recv(c->port->ctx, c->rx, c->rx_cap, &got,
-					   first ? first_wait_ms : c->timeout_ms,
-					   first ? flags : 0);
+		wrsh_err e =
+			c->port->recv(c->port->ctx, c->rx, c->rx_cap, &got,
+				      first ? first_wait_ms : c->timeout_ms, first ? flags : 0);
 		if (e == WRSH_OK && got == 0)
 			e = http_resp_eof(r);
 		if (e)
@@ -358,8 +360,8 @@ static wrsh_err read_resp(struct http_conn *c, struct http_resp *r, uint32_t fir
 	return WRSH_OK;
 }
 
-wrsh_err http_exchange(struct http_conn *c, const uint8_t *req, size_t len,
-		       struct http_resp *r, uint32_t first_wait_ms, unsigned flags)
+wrsh_err http_exchange(struct http_conn *c, const uint8_t *req, size_t len, struct http_resp *r,
+		       uint32_t first_wait_ms, unsigned flags)
 {
 	int attempt;
 	wrsh_err e = WRSH_OK;

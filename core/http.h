@@ -48,7 +48,7 @@ struct http_resp {
 	bool chunked, has_len, close, http10, any_byte, no_body;
 	uint64_t remaining; /* of the Content-Length body or current chunk */
 	unsigned nheaders;
-	char *line;         /* CONFIG_WRSH_HTTP_MAX_LINE bytes, the caller's */
+	char *line; /* CONFIG_WRSH_HTTP_MAX_LINE bytes, the caller's */
 	size_t line_len;
 	struct http_sink sink;
 	struct errbuf *err;
@@ -79,11 +79,11 @@ struct http_conn {
 	const struct wrsh_port *port;
 	const char *host;
 	uint16_t port_no;
-	uint32_t timeout_ms;     /* connect and every read/write */
-	uint8_t *rx;             /* receive chunk, rx_cap bytes */
+	uint32_t timeout_ms; /* connect and every read/write */
+	uint8_t *rx;	     /* receive chunk, rx_cap bytes */
 	size_t rx_cap;
 	bool connected;
-	unsigned served;         /* responses completed on this connection */
+	unsigned served; /* responses completed on this connection */
 	uint32_t requests;
 	uint64_t sent, received;
 	struct errbuf *err;
@@ -100,8 +100,8 @@ struct http_conn {
  * A reused connection that fails before any response byte is reconnected
  * and the request sent once more (the server closed it while idle).
  */
-wrsh_err http_exchange(struct http_conn *c, const uint8_t *req, size_t len,
-		       struct http_resp *r, uint32_t first_wait_ms, unsigned flags);
+wrsh_err http_exchange(struct http_conn *c, const uint8_t *req, size_t len, struct http_resp *r,
+		       uint32_t first_wait_ms, unsigned flags);
 void http_close(struct http_conn *c);
 
 #endif

@@ -18,7 +18,8 @@
 #define MEM_ALIGN 16u
 #define HDR MEM_ALIGN /* header padded so payloads stay aligned */
 #define USED ((size_t)1)
-#define MIN_BLOCK (HDR + 2 * sizeof(void *) > 2 * MEM_ALIGN ? HDR + 2 * sizeof(void *) : 2 * MEM_ALIGN)
+#define MIN_BLOCK \
+	(HDR + 2 * sizeof(void *) > 2 * MEM_ALIGN ? HDR + 2 * sizeof(void *) : 2 * MEM_ALIGN)
 
 struct blk {
 	size_t size; /* whole block, header included; low bit = used */
@@ -33,14 +34,14 @@ struct fre {
 
 struct wrsh_arena {
 	unsigned char *base; /* first block */
-	size_t cap;          /* bytes usable for blocks */
-	size_t brk;          /* end of carved region, offset from base */
-	size_t top;          /* size of the block that ends at brk, 0 if none */
+	size_t cap;	     /* bytes usable for blocks */
+	size_t brk;	     /* end of carved region, offset from base */
+	size_t top;	     /* size of the block that ends at brk, 0 if none */
 	size_t peak_brk;
 	size_t in_use;
-	size_t head;         /* bytes taken by this header before base */
+	size_t head; /* bytes taken by this header before base */
 	struct fre *free;
-	long fail_after;     /* test hook: < 0 never fail */
+	long fail_after; /* test hook: < 0 never fail */
 };
 
 static size_t round_up(size_t n)

@@ -156,8 +156,8 @@ static wrsh_err frame(struct wrsh_session *s, bool anonymous, const uint8_t **re
 	struct http_req q;
 	struct sbuf h;
 	if (s->body.over)
-		return err_set(&s->err, WRSH_ELIMIT, "wsman: request larger than CONFIG_WRSH_TX_BUF",
-			       NULL);
+		return err_set(&s->err, WRSH_ELIMIT,
+			       "wsman: request larger than CONFIG_WRSH_TX_BUF", NULL);
 	memset(&q, 0, sizeof(q));
 	q.method = "POST";
 	q.path = s->path;
@@ -192,8 +192,10 @@ static wrsh_err judge(struct wrsh_session *s)
 	if (s->xml_on && s->resp.fault)
 		return wsman_fault_error(&s->resp, &s->err);
 	if (s->status != 200)
-		return err_set(&s->err, WRSH_EHTTP, "http: ", err_num(num, (uint64_t)s->status), " ",
-			       s->reason, s->status == 413 ? " (request above the server's MaxEnvelopeSizekb)" : "",
+		return err_set(&s->err, WRSH_EHTTP, "http: ", err_num(num, (uint64_t)s->status),
+			       " ", s->reason,
+			       s->status == 413 ? " (request above the server's MaxEnvelopeSizekb)"
+						: "",
 			       NULL);
 	if (!s->xml_on)
 		return err_set(&s->err, WRSH_EHTTP, "http: 200 without a SOAP body", NULL);
@@ -258,7 +260,8 @@ static wrsh_err set_url(struct wrsh_session *s, const struct wrsh_opts *o)
 	struct sbuf b;
 	const char *path = o->path ? o->path : "/wsman";
 	if (path[0] != '/' || strlen(path) >= sizeof(s->path))
-		return err_set(&s->err, WRSH_EINVAL, "open: path must start with / and be short", NULL);
+		return err_set(&s->err, WRSH_EINVAL, "open: path must start with / and be short",
+			       NULL);
 	strcpy(s->path, path);
 	sb_init(&b, s->to, sizeof(s->to));
 	sb_puts(&b, o->https ? "https://" : "http://");
@@ -309,26 +312,30 @@ static wrsh_err set_auth(struct wrsh_session *s, const struct wrsh_opts *o)
 		return WRSH_OK;
 	case WRSH_AUTH_BASIC:
 		if (!CONFIG_WRSH_AUTH_BASIC)
-			return err_set(&s->err, WRSH_EUNSUPPORTED, "auth: Basic is not built in", NULL);
+			return err_set(&s->err, WRSH_EUNSUPPORTED, "auth: Basic is not built in",
+				       NULL);
 		if (!o->user || !*o->user)
 			return err_set(&s->err, WRSH_EINVAL, "auth: Basic needs a user name", NULL);
 		if (!s->port->secure && !o->allow_unencrypted)
-			return err_set(&s->err, WRSH_EAUTH,
-				       "auth: Basic over plain HTTP would send the password and every "
-				       "message in clear; use HTTPS, or allow it explicitly",
-				       NULL);
+			return err_set(
+				&s->err, WRSH_EAUTH,
+				"auth: Basic over plain HTTP would send the password and every "
+				"message in clear; use HTTPS, or allow it explicitly",
+				NULL);
 		return set_basic(s, o);
 	case WRSH_AUTH_CERTIFICATE:
 		if (!s->port->secure)
 			return err_set(&s->err, WRSH_EINVAL, "auth: certificates need HTTPS", NULL);
 		/* MS-WSMV 2.2.9.1.2: the header that asks for the client certificate */
-		s->auth_hdr = "Authorization: http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/"
-			      "https/mutual\r\n";
+		s->auth_hdr =
+			"Authorization: http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/"
+			"https/mutual\r\n";
 		return WRSH_OK;
 	case WRSH_AUTH_NTLM:
 	case WRSH_AUTH_NEGOTIATE:
 		return err_set(&s->err, WRSH_EUNSUPPORTED,
-			       "auth: NTLM and Negotiate are not built yet; use Basic over HTTPS", NULL);
+			       "auth: NTLM and Negotiate are not built yet; use Basic over HTTPS",
+			       NULL);
 	}
 	return err_set(&s->err, WRSH_EINVAL, "auth: unknown method", NULL);
 }
@@ -392,7 +399,8 @@ static wrsh_err open_steps(struct wrsh_session *s, const struct wrsh_opts *o)
 	wrsh_err e;
 	if (o->https != s->port->secure)
 		return err_set(&s->err, WRSH_EINVAL,
-			       o->https ? "open: https needs a TLS port" : "open: a TLS port needs https",
+			       o->https ? "open: https needs a TLS port"
+					: "open: a TLS port needs https",
 			       NULL);
 	if ((e = set_host(s, o)) || (e = set_url(s, o)) || (e = alloc_buffers(s)) ||
 	    (e = set_auth(s, o)) || (e = init_ids(s)))
@@ -408,8 +416,8 @@ static wrsh_err open_steps(struct wrsh_session *s, const struct wrsh_opts *o)
 }
 
 /* see wrsh.h */
-wrsh_err wrsh_open(struct wrsh_session **out, struct wrsh_arena *a,
-		   const struct wrsh_port *port, const struct wrsh_opts *o)
+wrsh_err wrsh_open(struct wrsh_session **out, struct wrsh_arena *a, const struct wrsh_port *port,
+		   const struct wrsh_opts *o)
 {
 	struct wrsh_session *s;
 	if (!out)
@@ -453,6 +461,13 @@ const char *wrsh_errmsg(const struct wrsh_session *s)
 }
 
 /* see wrsh.h */
+void wrsh_set_operation_timeout(struct wrsh_session *s, uint32_t ms)
+{
+	if (s)
+		s->op_ms = ms ? ms : DEFAULT_OP_TIMEOUT_MS;
+}
+
+/* see wrsh.h */
 void wrsh_get_stats(const struct wrsh_session *s, struct wrsh_stats *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -487,6 +502,7 @@ wrsh_err wrsh_identify(struct wrsh_session *s, bool authenticated, wrsh_prop_fn 
 	s->ws.message_id[0] = 0;
 	e = sess_transact(s, &c, !(authenticated && s->auth_hdr), s->conn.timeout_ms, 0);
 	if (!e && !st.seen)
-		e = err_set(&s->err, WRSH_EPROTO, "wsman: the response holds no IdentifyResponse", NULL);
+		e = err_set(&s->err, WRSH_EPROTO, "wsman: the response holds no IdentifyResponse",
+			    NULL);
 	return sess_leave(s, e);
 }

@@ -20,14 +20,14 @@ struct wrsh_session {
 	uint16_t port_no;
 	char path[128];
 	char to[400];
-	char *auth_hdr;          /* a whole header line with CRLF, or NULL */
-	size_t auth_hdr_cap;     /* 0 when auth_hdr is not ours to wipe */
+	char *auth_hdr;	     /* a whole header line with CRLF, or NULL */
+	size_t auth_hdr_cap; /* 0 when auth_hdr is not ours to wipe */
 	uint32_t op_ms;
 	unsigned long salt;
 	wrsh_trace_fn trace;
 	void *trace_ctx;
 
-	char *tx;                /* [head_max bytes for the head][body] */
+	char *tx; /* [head_max bytes for the head][body] */
 	size_t tx_cap, head_max;
 	uint8_t *rx;
 	char *line;
@@ -49,8 +49,8 @@ struct wrsh_session {
 	char shell_id[WINRS_ID_MAX];
 	char cmd_id[WINRS_ID_MAX];
 	bool shell_open;
-	bool cmd_active;         /* started and not yet Done */
-	bool cmd_finished;       /* Done, not yet terminated */
+	bool cmd_active;   /* started and not yet Done */
+	bool cmd_finished; /* Done, not yet terminated */
 };
 
 wrsh_err sess_enter(struct wrsh_session *s);

@@ -100,7 +100,8 @@ wrsh_err wrsh_cmd_start(struct wrsh_session *s, const char *command, const char 
 		return e;
 	if (!s->shell_open || s->cmd_active)
 		return err_set(&s->err, WRSH_ESTATE,
-			       s->shell_open ? "winrs: a command is still running" : "winrs: no shell",
+			       s->shell_open ? "winrs: a command is still running"
+					     : "winrs: no shell",
 			       NULL);
 	/* release the finished command's resources on the server */
 	if (s->cmd_finished && (e = send_signal(s, WINRS_TERMINATE)))
@@ -110,7 +111,8 @@ wrsh_err wrsh_cmd_start(struct wrsh_session *s, const char *command, const char 
 	winrs_write_command(sess_body(s), &s->ws, s->shell_id, command, args, nargs, s->op_ms);
 	e = winrs_call(s, wait_for(s), 0);
 	if (!e && !s->wp.id_seen)
-		e = err_set(&s->err, WRSH_EPROTO, "winrs: CommandResponse without a CommandId", NULL);
+		e = err_set(&s->err, WRSH_EPROTO, "winrs: CommandResponse without a CommandId",
+			    NULL);
 	if (!e) {
 		strcpy(s->cmd_id, s->wp.id);
 		s->cmd_active = true;
@@ -203,8 +205,7 @@ wrsh_err wrsh_cmd_run(struct wrsh_session *s, const char *command, const char *c
 		return WRSH_EINVAL;
 	if (!s->shell_open && (e = wrsh_shell_open(s, NULL)))
 		return e;
-	if ((e = wrsh_cmd_start(s, command, args, nargs)) ||
-	    (e = wrsh_cmd_send(s, NULL, 0, true)))
+	if ((e = wrsh_cmd_start(s, command, args, nargs)) || (e = wrsh_cmd_send(s, NULL, 0, true)))
 		return e;
 	while (!done)
 		if ((e = wrsh_cmd_receive(s, out, ctx, 0, &done, exit_code)))

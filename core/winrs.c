@@ -54,8 +54,8 @@ static void put_env(struct sbuf *b, const struct winrs_shell_cfg *c)
 	sb_puts(b, "</rsp:Environment>");
 }
 
-void winrs_write_create(struct sbuf *b, const struct wsman_ctx *w,
-			const struct winrs_shell_cfg *c, uint32_t op_ms)
+void winrs_write_create(struct sbuf *b, const struct wsman_ctx *w, const struct winrs_shell_cfg *c,
+			uint32_t op_ms)
 {
 	struct wsman_hdr h;
 	struct wsman_kv sel, opt[2];
@@ -91,8 +91,7 @@ void winrs_write_create(struct sbuf *b, const struct wsman_ctx *w,
  * quote for the remote shell yourself.
  */
 void winrs_write_command(struct sbuf *b, const struct wsman_ctx *w, const char *shell_id,
-			 const char *command, const char *const *args, size_t nargs,
-			 uint32_t op_ms)
+			 const char *command, const char *const *args, size_t nargs, uint32_t op_ms)
 {
 	struct wsman_hdr h;
 	struct wsman_kv sel, opt[2];
@@ -293,7 +292,8 @@ static wrsh_err stream_text(struct winrs_parse *p, const char *s, size_t n)
 		size_t k = n > 1024 ? 1024 : n, got;
 		wrsh_err e = b64_dec_push(&p->dec, s, k, buf, &got);
 		if (e)
-			return err_set(p->err, WRSH_EPROTO, "winrs: invalid base64 in a stream", NULL);
+			return err_set(p->err, WRSH_EPROTO, "winrs: invalid base64 in a stream",
+				       NULL);
 		if (got && p->stream && p->out && (e = p->out(p->out_ctx, p->stream, buf, got)))
 			return e;
 		s += k, n -= k;

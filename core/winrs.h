@@ -19,15 +19,15 @@ struct winrs_shell_cfg {
 	const char *const *env; /* "NAME=VALUE" */
 	size_t nenv;
 	uint32_t codepage;
-	bool profile;           /* load the user profile (WINRS_NOPROFILE off) */
+	bool profile; /* load the user profile (WINRS_NOPROFILE off) */
 	uint32_t idle_timeout_s;
 };
 
 enum winrs_signal { WINRS_CTRL_C, WINRS_TERMINATE, WINRS_CTRL_BREAK };
 
 /* Each writes a whole envelope; w->message_id must be fresh. */
-void winrs_write_create(struct sbuf *b, const struct wsman_ctx *w,
-			const struct winrs_shell_cfg *c, uint32_t op_ms);
+void winrs_write_create(struct sbuf *b, const struct wsman_ctx *w, const struct winrs_shell_cfg *c,
+			uint32_t op_ms);
 void winrs_write_command(struct sbuf *b, const struct wsman_ctx *w, const char *shell_id,
 			 const char *command, const char *const *args, size_t nargs,
 			 uint32_t op_ms);
@@ -54,7 +54,7 @@ struct winrs_parse {
 	winrs_out_fn out;
 	void *out_ctx;
 	const char *cmd_id;
-	int stream;              /* 1 stdout, 2 stderr, 0 ignore */
+	int stream; /* 1 stdout, 2 stderr, 0 ignore */
 	struct b64_dec dec;
 	bool done, have_exit;
 	uint32_t exit_code;

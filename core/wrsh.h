@@ -37,24 +37,24 @@ extern "C" {
 /* Values are stable; new codes are added at the end. */
 typedef enum {
 	WRSH_OK = 0,
-	WRSH_EINVAL,      /* a bad argument at the API edge */
-	WRSH_ENOMEM,      /* the arena is exhausted */
-	WRSH_ELIMIT,      /* the peer exceeded a configured cap */
-	WRSH_EIO,         /* a socket or name resolution error */
-	WRSH_ETIMEDOUT,   /* connect, read or write took longer than allowed */
-	WRSH_ECLOSED,     /* the peer closed the connection mid-exchange */
-	WRSH_ETLS,        /* TLS handshake or record failure */
-	WRSH_ECERT,       /* the server certificate was not accepted */
-	WRSH_EHTTP,       /* malformed HTTP or an unexpected status */
-	WRSH_EAUTH,       /* authentication was refused or is not possible */
-	WRSH_EINTEGRITY,  /* a message signature did not verify */
-	WRSH_EXML,        /* malformed XML */
-	WRSH_EFAULT,      /* the server answered with a SOAP / WS-Man fault */
-	WRSH_EPSRP,       /* a PowerShell Remoting protocol error */
-	WRSH_ESTATE,      /* the call is not valid in the session's state */
-	WRSH_EPROTO,      /* well-formed input the protocol does not allow */
-	WRSH_EUNSUPPORTED,/* a feature that is not built in or not supported */
-	WRSH_EINTR,       /* the port woke the session; not sticky */
+	WRSH_EINVAL,	   /* a bad argument at the API edge */
+	WRSH_ENOMEM,	   /* the arena is exhausted */
+	WRSH_ELIMIT,	   /* the peer exceeded a configured cap */
+	WRSH_EIO,	   /* a socket or name resolution error */
+	WRSH_ETIMEDOUT,	   /* connect, read or write took longer than allowed */
+	WRSH_ECLOSED,	   /* the peer closed the connection mid-exchange */
+	WRSH_ETLS,	   /* TLS handshake or record failure */
+	WRSH_ECERT,	   /* the server certificate was not accepted */
+	WRSH_EHTTP,	   /* malformed HTTP or an unexpected status */
+	WRSH_EAUTH,	   /* authentication was refused or is not possible */
+	WRSH_EINTEGRITY,   /* a message signature did not verify */
+	WRSH_EXML,	   /* malformed XML */
+	WRSH_EFAULT,	   /* the server answered with a SOAP / WS-Man fault */
+	WRSH_EPSRP,	   /* a PowerShell Remoting protocol error */
+	WRSH_ESTATE,	   /* the call is not valid in the session's state */
+	WRSH_EPROTO,	   /* well-formed input the protocol does not allow */
+	WRSH_EUNSUPPORTED, /* a feature that is not built in or not supported */
+	WRSH_EINTR,	   /* the port woke the session; not sticky */
 	WRSH_ERR_COUNT
 } wrsh_err;
 
@@ -92,18 +92,17 @@ size_t wrsh_arena_in_use(const struct wrsh_arena *a);
 /* Overwrite n bytes with zeros in a way the compiler cannot drop. */
 void wrsh_wipe(void *p, size_t n);
 
-
 /* ---- Sessions ------------------------------------------------------------ */
 
 struct wrsh_session;
 struct wrsh_port;
 
 enum wrsh_auth {
-	WRSH_AUTH_NONE,        /* no credentials (anonymous Identify only) */
-	WRSH_AUTH_BASIC,       /* RFC 7617; HTTPS, or HTTP with allow_unencrypted */
-	WRSH_AUTH_NTLM,        /* not built yet */
-	WRSH_AUTH_NEGOTIATE,   /* not built yet */
-	WRSH_AUTH_CERTIFICATE  /* TLS client certificate, carried by the port */
+	WRSH_AUTH_NONE,	      /* no credentials (anonymous Identify only) */
+	WRSH_AUTH_BASIC,      /* RFC 7617; HTTPS, or HTTP with allow_unencrypted */
+	WRSH_AUTH_NTLM,	      /* not built yet */
+	WRSH_AUTH_NEGOTIATE,  /* not built yet */
+	WRSH_AUTH_CERTIFICATE /* TLS client certificate, carried by the port */
 };
 
 /* Called with protocol text for -v style tracing: dir is ">" for bytes sent,
@@ -111,19 +110,19 @@ enum wrsh_auth {
 typedef void (*wrsh_trace_fn)(void *ctx, const char *dir, const char *text, size_t len);
 
 struct wrsh_opts {
-	const char *host;          /* DNS name or IP literal; "[::1]" and "::1" both work */
-	uint16_t port;             /* 0: 5985, or 5986 with https */
-	bool https;                /* URL scheme; the port must be a TLS port (secure) */
-	const char *path;          /* NULL: "/wsman" */
+	const char *host; /* DNS name or IP literal; "[::1]" and "::1" both work */
+	uint16_t port;	  /* 0: 5985, or 5986 with https */
+	bool https;	  /* URL scheme; the port must be a TLS port (secure) */
+	const char *path; /* NULL: "/wsman" */
 	enum wrsh_auth auth;
-	const char *user;          /* "user", "DOMAIN\\user" or "user@domain" */
-	const char *password;      /* copied (encoded) at open; wipe yours afterwards */
-	bool allow_unencrypted;    /* permit credentials and bodies in clear over HTTP */
-	uint32_t timeout_ms;       /* connect and each read/write; 0: 30 s */
+	const char *user;	       /* "user", "DOMAIN\\user" or "user@domain" */
+	const char *password;	       /* copied (encoded) at open; wipe yours afterwards */
+	bool allow_unencrypted;	       /* permit credentials and bodies in clear over HTTP */
+	uint32_t timeout_ms;	       /* connect and each read/write; 0: 30 s */
 	uint32_t operation_timeout_ms; /* WS-Man OperationTimeout; 0: 20 s */
-	uint32_t max_envelope;     /* MaxEnvelopeSize to announce; 0: Kconfig default */
-	const char *locale;        /* NULL: "en-US" */
-	wrsh_trace_fn trace;       /* NULL: no tracing */
+	uint32_t max_envelope;	       /* MaxEnvelopeSize to announce; 0: Kconfig default */
+	const char *locale;	       /* NULL: "en-US" */
+	wrsh_trace_fn trace;	       /* NULL: no tracing */
 	void *trace_ctx;
 };
 
@@ -138,8 +137,8 @@ struct wrsh_opts {
  * wrsh_errmsg() (it is NULL only when the arena could not hold the session
  * itself): close it with wrsh_close().
  */
-wrsh_err wrsh_open(struct wrsh_session **out, struct wrsh_arena *a,
-		   const struct wrsh_port *port, const struct wrsh_opts *o);
+wrsh_err wrsh_open(struct wrsh_session **out, struct wrsh_arena *a, const struct wrsh_port *port,
+		   const struct wrsh_opts *o);
 
 /*
  * Delete the remote shell if one is open (reconnecting if the connection was
@@ -151,6 +150,11 @@ void wrsh_close(struct wrsh_session *s);
 /* "module: detail" text about the last error, "" when there is none. Valid
  * until the next call on the session. */
 const char *wrsh_errmsg(const struct wrsh_session *s);
+
+/* Change the OperationTimeout of later requests (0: the default, 20 s). A
+ * short one lets an application interleave Receives with other work, e.g.
+ * stdin that keeps flowing while the command prints nothing. */
+void wrsh_set_operation_timeout(struct wrsh_session *s, uint32_t ms);
 
 struct wrsh_stats {
 	size_t arena_peak, arena_size;
@@ -177,12 +181,12 @@ wrsh_err wrsh_identify(struct wrsh_session *s, bool authenticated, wrsh_prop_fn 
 /* ---- WinRS: remote cmd shells (MS-WSMV 3.1.4.1) --------------------------- */
 
 struct wrsh_shell_opts {
-	const char *workdir;       /* NULL: the user's profile directory */
-	const char *const *env;    /* "NAME=VALUE" strings */
+	const char *workdir;	/* NULL: the user's profile directory */
+	const char *const *env; /* "NAME=VALUE" strings */
 	size_t env_count;
-	uint32_t codepage;         /* 0: 65001 (UTF-8); output bytes arrive untouched */
-	bool load_profile;         /* false (default): WINRS_NOPROFILE */
-	uint32_t idle_timeout_s;   /* 0: the server's default */
+	uint32_t codepage;	 /* 0: 65001 (UTF-8); output bytes arrive untouched */
+	bool load_profile;	 /* false (default): WINRS_NOPROFILE */
+	uint32_t idle_timeout_s; /* 0: the server's default */
 };
 
 /* Create the cmd shell. One shell per session at a time.

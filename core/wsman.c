@@ -8,11 +8,11 @@
 
 #include "wsman.h"
 
-#define NS_DECLS                                                                               \
-	" xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\""                                  \
-	" xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\""                         \
-	" xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\""                           \
-	" xmlns:p=\"http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd\""                      \
+#define NS_DECLS                                                           \
+	" xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\""             \
+	" xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\""    \
+	" xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\""      \
+	" xmlns:p=\"http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd\"" \
 	" xmlns:rsp=\"http://schemas.microsoft.com/wbem/wsman/1/windows/shell\""
 
 /* "PT20.000S": xs:duration with milliseconds, as Windows writes it. */
@@ -250,13 +250,13 @@ wrsh_err wsman_fault_error(const struct wsman_resp *r, struct errbuf *e)
 {
 	char sub[64], code[24], msg[CONFIG_WRSH_TEXT_MAX];
 	const struct wsman_text *t = r->message.n ? &r->message : &r->reason;
-	trimmed(r->subcode_n ? r->subcode : r->code, r->subcode_n ? r->subcode_n : r->code_n,
-		sub, sizeof(sub));
+	trimmed(r->subcode_n ? r->subcode : r->code, r->subcode_n ? r->subcode_n : r->code_n, sub,
+		sizeof(sub));
 	trimmed(r->wsman_code, r->wsman_code_n, code, sizeof(code));
 	trimmed(t->s, t->n, msg, sizeof(msg));
 	return err_set(e, WRSH_EFAULT, "wsman: fault ", sub[0] ? sub : "(no code)",
-		       code[0] ? " (WSManFault " : "", code, code[0] ? ")" : "",
-		       msg[0] ? ": " : "", msg, NULL);
+		       code[0] ? " (WSManFault " : "", code, code[0] ? ")" : "", msg[0] ? ": " : "",
+		       msg, NULL);
 }
 
 wrsh_err wsman_check_relates(const struct wsman_resp *r, const struct wsman_ctx *w,
@@ -277,9 +277,10 @@ wrsh_err wsman_check_relates(const struct wsman_resp *r, const struct wsman_ctx 
 
 void wsman_write_identify(struct sbuf *b)
 {
-	sb_puts(b, "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\""
-		   " xmlns:wsmid=\"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd\">"
-		   "<s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>");
+	sb_puts(b,
+		"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\""
+		" xmlns:wsmid=\"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd\">"
+		"<s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>");
 }
 
 enum { ID_IDENTIFY = XML_ID_USER, ID_IDENT_FIELD };

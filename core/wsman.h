@@ -62,7 +62,7 @@ struct wsman_text {
 /* What the envelope consumer learned about a response. */
 struct wsman_resp {
 	bool fault;
-	bool reason_done;               /* several languages: keep the first */
+	bool reason_done; /* several languages: keep the first */
 	char action[128];
 	size_t action_n;
 	char relates_to[64];
@@ -74,7 +74,7 @@ struct wsman_resp {
 
 /* Per-session constants of every request. */
 struct wsman_ctx {
-	const char *to;           /* "http://host:port/wsman" */
+	const char *to; /* "http://host:port/wsman" */
 	char session_id[GUID_STR_LEN + 1];
 	char message_id[GUID_STR_LEN + 1]; /* of the request being written */
 	uint32_t max_envelope;

@@ -159,7 +159,8 @@ wrsh_err xml_begin(struct xml_parser *x, struct wrsh_arena *a, unsigned long sal
 	xml_cur_arena = a;
 	p = XML_ParserCreate_MM(NULL, &xml_suite, "|");
 	if (!p)
-		return err_set(errbuf, WRSH_ENOMEM, "xml: arena exhausted creating the parser", NULL);
+		return err_set(errbuf, WRSH_ENOMEM, "xml: arena exhausted creating the parser",
+			       NULL);
 	XML_SetHashSalt(p, x->salt);
 	XML_SetUserData(p, x);
 	XML_SetElementHandler(p, on_start, on_end);
@@ -185,7 +186,7 @@ static wrsh_err parse_error(struct xml_parser *x)
 
 wrsh_err xml_push(struct xml_parser *x, const void *p, size_t n, bool final)
 {
-	const char *s = p;
+	const char *s = p ? p : ""; /* no arithmetic on NULL, here or in expat */
 	if (!x->expat)
 		return err_set(x->errbuf, WRSH_ESTATE, "xml: no document in progress", NULL);
 	if (x->err)

@@ -19,21 +19,21 @@
 #include "err.h"
 
 enum xml_ns {
-	NS_NONE = 0, /* no namespace */
-	NS_SOAP,     /* http://www.w3.org/2003/05/soap-envelope */
-	NS_WSA,      /* http://schemas.xmlsoap.org/ws/2004/08/addressing */
-	NS_WSMAN,    /* http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd */
-	NS_MSWSMAN,  /* http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd */
-	NS_SHELL,    /* http://schemas.microsoft.com/wbem/wsman/1/windows/shell */
-	NS_TRANSFER, /* http://schemas.xmlsoap.org/ws/2004/09/transfer */
-	NS_ENUM,     /* http://schemas.xmlsoap.org/ws/2004/09/enumeration */
-	NS_WSMID,    /* http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd */
+	NS_NONE = 0,   /* no namespace */
+	NS_SOAP,       /* http://www.w3.org/2003/05/soap-envelope */
+	NS_WSA,	       /* http://schemas.xmlsoap.org/ws/2004/08/addressing */
+	NS_WSMAN,      /* http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd */
+	NS_MSWSMAN,    /* http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd */
+	NS_SHELL,      /* http://schemas.microsoft.com/wbem/wsman/1/windows/shell */
+	NS_TRANSFER,   /* http://schemas.xmlsoap.org/ws/2004/09/transfer */
+	NS_ENUM,       /* http://schemas.xmlsoap.org/ws/2004/09/enumeration */
+	NS_WSMID,      /* http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd */
 	NS_WSMANFAULT, /* http://schemas.microsoft.com/wbem/wsman/1/wsmanfault */
-	NS_OTHER,    /* any other namespace */
-	NS_ANY       /* in rules: matches every namespace */
+	NS_OTHER,      /* any other namespace */
+	NS_ANY	       /* in rules: matches every namespace */
 };
 
-#define XML_ID_ROOT 1  /* the parent of the document element */
+#define XML_ID_ROOT 1 /* the parent of the document element */
 #define XML_ID_USER 32
 
 struct xml_rule {
@@ -59,7 +59,7 @@ struct xml_consumer {
 struct wrsh_arena;
 
 struct xml_parser {
-	void *expat;                  /* XML_Parser, created per document */
+	void *expat; /* XML_Parser, created per document */
 	struct wrsh_arena *arena;
 	unsigned long salt;
 	const struct xml_consumer *c[2]; /* envelope, then body consumer */

@@ -14,32 +14,32 @@ extern int harness_failed_checks;
 extern int harness_passed, harness_failed;
 extern const char *harness_filter;
 
-#define CHECK(c)                                                                                  \
-	do {                                                                                      \
-		if (!(c)) {                                                                       \
-			harness_failed_checks++;                                                  \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c);     \
-		}                                                                                 \
+#define CHECK(c)                                                                              \
+	do {                                                                                  \
+		if (!(c)) {                                                                   \
+			harness_failed_checks++;                                              \
+			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c); \
+		}                                                                             \
 	} while (0)
 
-#define CHECK_EQ(a, b)                                                                            \
-	do {                                                                                      \
-		long long ha_ = (long long)(a), hb_ = (long long)(b);                             \
-		if (ha_ != hb_) {                                                                 \
-			harness_failed_checks++;                                                  \
-			fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__,       \
-				__LINE__, #a, #b, ha_, hb_);                                      \
-		}                                                                                 \
+#define CHECK_EQ(a, b)                                                                      \
+	do {                                                                                \
+		long long ha_ = (long long)(a), hb_ = (long long)(b);                       \
+		if (ha_ != hb_) {                                                           \
+			harness_failed_checks++;                                            \
+			fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__, \
+				__LINE__, #a, #b, ha_, hb_);                                \
+		}                                                                           \
 	} while (0)
 
-#define CHECK_MEM(p, n, q, m)                                                                     \
-	do {                                                                                      \
-		size_t hn_ = (size_t)(n), hm_ = (size_t)(m);                                      \
-		if (hn_ != hm_ || memcmp((p), (q), hn_) != 0) {                                   \
-			harness_failed_checks++;                                                  \
-			fprintf(stderr, "%s:%d: %s != %s (%zu vs %zu bytes)\n", __FILE__,         \
-				__LINE__, #p, #q, hn_, hm_);                                      \
-		}                                                                                 \
+#define CHECK_MEM(p, n, q, m)                                                             \
+	do {                                                                              \
+		size_t hn_ = (size_t)(n), hm_ = (size_t)(m);                              \
+		if (hn_ != hm_ || memcmp((p), (q), hn_) != 0) {                           \
+			harness_failed_checks++;                                          \
+			fprintf(stderr, "%s:%d: %s != %s (%zu vs %zu bytes)\n", __FILE__, \
+				__LINE__, #p, #q, hn_, hm_);                              \
+		}                                                                         \
 	} while (0)
 
 #define CHECK_STR(p, s) CHECK_MEM(p, strlen(p), s, strlen(s))

@@ -47,8 +47,9 @@ size_t vec_hex(const char *hex, uint8_t *out, size_t cap)
 
 wrsh_err vec_err(const char *name)
 {
-	static const char *const names[] = {"OK", "EINVAL", "ENOMEM", "ELIMIT", "EIO", "ETIMEDOUT",
-		"ECLOSED", "ETLS", "ECERT", "EHTTP", "EAUTH", "EINTEGRITY", "EXML", "EFAULT",
+	static const char *const names[] = {
+		"OK",	 "EINVAL", "ENOMEM", "ELIMIT",	     "EIO",	   "ETIMEDOUT", "ECLOSED",
+		"ETLS",	 "ECERT",  "EHTTP",  "EAUTH",	     "EINTEGRITY", "EXML",	"EFAULT",
 		"EPSRP", "ESTATE", "EPROTO", "EUNSUPPORTED", "EINTR"};
 	size_t i;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)

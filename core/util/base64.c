@@ -2,13 +2,13 @@
  * fast path takes four characters at once when no state is pending. */
 #include "base64.h"
 
-static const char enc_tab[64] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char enc_tab[64] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* 0..63 value, 64 whitespace, 65 padding, 255 invalid */
 #define WS 64
 #define PAD 65
 #define BAD 255
+/* clang-format off */
 static const uint8_t dec_tab[256] = {
 #define R8(x) x, x, x, x, x, x, x, x
 	R8(BAD), BAD, WS, WS, BAD, BAD, WS, BAD, BAD, R8(BAD), R8(BAD),
@@ -22,6 +22,7 @@ static const uint8_t dec_tab[256] = {
 	R8(BAD), R8(BAD), R8(BAD), R8(BAD), R8(BAD), R8(BAD), R8(BAD), R8(BAD),
 #undef R8
 };
+/* clang-format on */
 
 void b64_dec_init(struct b64_dec *d)
 {

@@ -11,9 +11,9 @@
 /* Decoder state: text may arrive in pieces of any size (expat splits
  * character data wherever its buffer ends). */
 struct b64_dec {
-	uint32_t acc;  /* bits not yet emitted */
-	uint8_t nacc;  /* sextets in acc (0..3) */
-	uint8_t pad;   /* '=' seen */
+	uint32_t acc; /* bits not yet emitted */
+	uint8_t nacc; /* sextets in acc (0..3) */
+	uint8_t pad;  /* '=' seen */
 };
 
 /* Largest output of one push of n characters. */

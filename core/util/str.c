@@ -47,13 +47,26 @@ void sb_put_xml(struct sbuf *b, const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		const char *e;
 		switch (s[i]) {
-		case '&': e = "&amp;"; break;
-		case '<': e = "&lt;"; break;
-		case '>': e = "&gt;"; break;
-		case '"': e = "&quot;"; break;
-		case '\'': e = "&apos;"; break;
-		case '\r': e = "&#13;"; break; /* survive XML end-of-line handling */
-		default: continue;
+		case '&':
+			e = "&amp;";
+			break;
+		case '<':
+			e = "&lt;";
+			break;
+		case '>':
+			e = "&gt;";
+			break;
+		case '"':
+			e = "&quot;";
+			break;
+		case '\'':
+			e = "&apos;";
+			break;
+		case '\r':
+			e = "&#13;";
+			break; /* survive XML end-of-line handling */
+		default:
+			continue;
 		}
 		sb_put(b, s + run, i - run);
 		sb_puts(b, e);

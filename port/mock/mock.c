@@ -78,8 +78,7 @@ static void fix_relates(struct mock_port *m)
 	uint8_t *rel = (uint8_t *)find(resp, m->resp_len[m->cur], "RelatesTo>uuid:");
 	if (!rel)
 		rel = (uint8_t *)find(resp, m->resp_len[m->cur], "RelatesTo>\n");
-	if (id && rel && rel[10] == 'u' &&
-	    (size_t)(rel + 15 + 36 - resp) <= m->resp_len[m->cur])
+	if (id && rel && rel[10] == 'u' && (size_t)(rel + 15 + 36 - resp) <= m->resp_len[m->cur])
 		memcpy(rel + 15, id + 15, 36);
 }
 
@@ -257,7 +256,8 @@ bool mock_add_http(struct mock_port *m, int status, const char *content_type, co
 	     append_s(m, status == 200 ? " OK\r\n" : " Error\r\n") &&
 	     append_s(m, "Server: Microsoft-HTTPAPI/2.0\r\n");
 	if (ok && content_type)
-		ok = append_s(m, "Content-Type: ") && append_s(m, content_type) && append_s(m, "\r\n");
+		ok = append_s(m, "Content-Type: ") && append_s(m, content_type) &&
+		     append_s(m, "\r\n");
 	if (ok && !chunk)
 		ok = append_s(m, "Content-Length: ") && append(m, num, put_dec(num, n, 10)) &&
 		     append_s(m, "\r\n\r\n") && append(m, body, n);

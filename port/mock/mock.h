@@ -27,21 +27,21 @@ struct mock_port {
 	size_t resp_off[MOCK_MAX_RESPONSES], resp_len[MOCK_MAX_RESPONSES];
 	bool resp_close[MOCK_MAX_RESPONSES]; /* close the connection after it */
 	unsigned nresp;
-	unsigned cur;          /* response being delivered, or nresp */
-	size_t cur_pos;        /* bytes of it delivered */
-	bool awaiting;         /* a request was sent, its response not started */
+	unsigned cur;	/* response being delivered, or nresp */
+	size_t cur_pos; /* bytes of it delivered */
+	bool awaiting;	/* a request was sent, its response not started */
 	/* the client's bytes */
 	uint8_t *sent;
 	size_t sent_cap, sent_len;
-	size_t req_off[256];   /* where each request began in sent */
+	size_t req_off[256]; /* where each request began in sent */
 	/* behaviour */
-	size_t chunk;          /* most bytes per recv; 0 = unlimited */
-	uint64_t cut_at;       /* close after delivering this many bytes in all */
-	uint64_t stall_at;     /* ETIMEDOUT once this many bytes were delivered */
-	uint64_t corrupt_at;   /* flip this byte (0-based over all delivered) */
-	uint64_t wake_at;      /* EINTR (when WAKEABLE) at this request number */
+	size_t chunk;		  /* most bytes per recv; 0 = unlimited */
+	uint64_t cut_at;	  /* close after delivering this many bytes in all */
+	uint64_t stall_at;	  /* ETIMEDOUT once this many bytes were delivered */
+	uint64_t corrupt_at;	  /* flip this byte (0-based over all delivered) */
+	uint64_t wake_at;	  /* EINTR (when WAKEABLE) at this request number */
 	unsigned refuse_connects; /* this many connects fail first */
-	bool fix_relates_to;   /* copy the request's MessageID into RelatesTo */
+	bool fix_relates_to;	  /* copy the request's MessageID into RelatesTo */
 	bool secure;
 	/* counters */
 	uint64_t delivered;

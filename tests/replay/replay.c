@@ -129,9 +129,10 @@ int main(int argc, char **argv)
 		fclose(f);
 		parse(doc, n, 7, &split);
 		parse(doc, n, n ? n : 1, &whole);
-		if (whole.err != split.err || whole.n[0] != split.n[0] || whole.n[1] != split.n[1] ||
-		    whole.hash[0] != split.hash[0] || whole.hash[1] != split.hash[1] ||
-		    whole.wp.done != split.wp.done || whole.wp.exit_code != split.wp.exit_code) {
+		if (whole.err != split.err || whole.n[0] != split.n[0] ||
+		    whole.n[1] != split.n[1] || whole.hash[0] != split.hash[0] ||
+		    whole.hash[1] != split.hash[1] || whole.wp.done != split.wp.done ||
+		    whole.wp.exit_code != split.wp.exit_code) {
 			fprintf(stderr, "replay: %s parses differently in pieces\n", argv[i]);
 			return 2;
 		}

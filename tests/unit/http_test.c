@@ -159,14 +159,14 @@ static void test_http_malformed_headers(void)
 
 static void test_http_bad_chunks(void)
 {
-	all_splits("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", false,
-		   WRSH_EHTTP, 0, "");
+	all_splits("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", false, WRSH_EHTTP,
+		   0, "");
 	all_splits("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n", false,
 		   WRSH_EHTTP, 0, "");
 	all_splits("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\n",
 		   false, WRSH_ELIMIT, 0, "");
-	all_splits("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n;x\r\n", false,
-		   WRSH_EHTTP, 0, "");
+	all_splits("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n;x\r\n", false, WRSH_EHTTP,
+		   0, "");
 }
 
 /* Caps: one line longer than the line buffer, too many headers. */
@@ -218,8 +218,8 @@ static void test_http_request_head(void)
 {
 	char buf[256];
 	struct sbuf b;
-	struct http_req q = {"POST", "/wsman", "::1", 5985, "application/soap+xml;charset=UTF-8",
-			     12, "X-A: 1\r\n"};
+	struct http_req q = {"POST", "/wsman",	  "::1", 5985, "application/soap+xml;charset=UTF-8",
+			     12,     "X-A: 1\r\n"};
 	sb_init(&b, buf, sizeof(buf));
 	http_write_head(&b, &q);
 	CHECK(!b.over);

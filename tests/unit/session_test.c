@@ -289,7 +289,8 @@ static const char identify_resp[] =
 	"<s:Envelope xml:lang=\"en-US\" xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\">"
 	"<s:Header/><s:Body><wsmid:IdentifyResponse "
 	"xmlns:wsmid=\"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd\">"
-	"<wsmid:ProtocolVersion>http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd</wsmid:ProtocolVersion>"
+	"<wsmid:ProtocolVersion>http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd</"
+	"wsmid:ProtocolVersion>"
 	"<wsmid:ProductVendor>Microsoft Corporation</wsmid:ProductVendor>"
 	"<wsmid:ProductVersion>OS: 10.0.20348 SP: 0.0 Stack: 3.0</wsmid:ProductVersion>"
 	"<wsmid:SecurityProfiles>\n  <wsmid:SecurityProfileName>http://schemas.dmtf.org/wbem/wsman/"
@@ -302,8 +303,9 @@ static void test_session_identify_anonymous_and_authenticated(void)
 	struct props p = {""};
 	add_text(t, 200, identify_resp);
 	add_text(t, 200, identify_resp);
-	add_text(t, 200, "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\">"
-			 "<s:Body/></s:Envelope>");
+	add_text(t, 200,
+		 "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\">"
+		 "<s:Body/></s:Envelope>");
 	CHECK_EQ(open_session(t), WRSH_OK);
 	CHECK_EQ(wrsh_identify(t->s, false, prop, &p), WRSH_OK);
 	CHECK_STR(p.text, "ProtocolVersion=http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd;"
@@ -329,8 +331,10 @@ static void test_session_reconnects_after_server_close(void)
 	uint32_t code;
 	char head[160];
 	size_t n = slurp(STD "001-response.xml"), k;
-	k = (size_t)snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nConnection: close\r\n"
-				"Content-Type: " SOAP_CT "\r\nContent-Length: %zu\r\n\r\n", n);
+	k = (size_t)snprintf(head, sizeof(head),
+			     "HTTP/1.1 200 OK\r\nConnection: close\r\n"
+			     "Content-Type: " SOAP_CT "\r\nContent-Length: %zu\r\n\r\n",
+			     n);
 	memmove(file_buf + k, file_buf, n);
 	memcpy(file_buf, head, k);
 	CHECK(mock_add_raw(&t->m, file_buf, k + n, true));
@@ -409,9 +413,10 @@ static void test_session_send_stdin(void)
 	char big[70000];
 	add_file(t, STD "001-response.xml", 200);
 	add_file(t, STD "002-response.xml", 200);
-	add_text(t, 200, "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>"
-			 "<rsp:SendResponse xmlns:rsp=\"http://schemas.microsoft.com/wbem/wsman/1/"
-			 "windows/shell\"/></s:Body></s:Envelope>");
+	add_text(t, 200,
+		 "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>"
+		 "<rsp:SendResponse xmlns:rsp=\"http://schemas.microsoft.com/wbem/wsman/1/"
+		 "windows/shell\"/></s:Body></s:Envelope>");
 	add_file(t, STD "003-response.xml", 200);
 	add_file(t, STD "005-response.xml", 200);
 	CHECK_EQ(open_session(t), WRSH_OK);
@@ -425,8 +430,9 @@ static void test_session_send_stdin(void)
 	memset(big, 'a', sizeof(big));
 	CHECK_EQ(wrsh_cmd_send(t->s, big, wrsh_cmd_send_max(t->s) + 1, false), WRSH_EINVAL);
 	CHECK_EQ(wrsh_cmd_send(t->s, "hello\r\n", 7, true), WRSH_OK);
-	CHECK(req_has(t, 2, "<rsp:Stream Name=\"stdin\" CommandId=\"CF84C20A-0A35-43FA-AF78-"
-			    "0B4711DA5F30\" End=\"true\">aGVsbG8NCg==</rsp:Stream>"));
+	CHECK(req_has(t, 2,
+		      "<rsp:Stream Name=\"stdin\" CommandId=\"CF84C20A-0A35-43FA-AF78-"
+		      "0B4711DA5F30\" End=\"true\">aGVsbG8NCg==</rsp:Stream>"));
 	CHECK_EQ(wrsh_cmd_receive(t->s, collect, t, 0, &done, &code), WRSH_OK);
 	wrsh_close(t->s);
 }
@@ -522,11 +528,12 @@ static size_t receive_body(char *buf, size_t cap, size_t n, bool end)
 			       "0B4711DA5F30\" State=\"http://schemas.microsoft.com/wbem/wsman/1/"
 			       "windows/shell/CommandState/Running\"/></rsp:ReceiveResponse>"
 			       "</s:Body></s:Envelope>";
-	const char *tail_done = "</rsp:Stream><rsp:CommandState CommandId=\"CF84C20A-0A35-43FA-AF78-"
-				"0B4711DA5F30\" State=\"http://schemas.microsoft.com/wbem/wsman/1/"
-				"windows/shell/CommandState/Done\"><rsp:ExitCode>-1073741510"
-				"</rsp:ExitCode></rsp:CommandState></rsp:ReceiveResponse>"
-				"</s:Body></s:Envelope>";
+	const char *tail_done =
+		"</rsp:Stream><rsp:CommandState CommandId=\"CF84C20A-0A35-43FA-AF78-"
+		"0B4711DA5F30\" State=\"http://schemas.microsoft.com/wbem/wsman/1/"
+		"windows/shell/CommandState/Done\"><rsp:ExitCode>-1073741510"
+		"</rsp:ExitCode></rsp:CommandState></rsp:ReceiveResponse>"
+		"</s:Body></s:Envelope>";
 	const char *tail = end ? tail_done : tail_run;
 	for (i = 0; i < n; i++)
 		raw[i] = (uint8_t)('a' + i % 26);

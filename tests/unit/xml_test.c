@@ -52,7 +52,8 @@ static void test_xml_windows_fault_with_provider_text(void)
 	struct wsman_resp r;
 	struct errbuf e;
 	struct wrsh_arena *a = wrsh_arena_init(arena_buf, sizeof(arena_buf));
-	size_t n = slurp("tests/replay/windows/masterzen-faults/001-response.xml", doc, sizeof(doc));
+	size_t n =
+		slurp("tests/replay/windows/masterzen-faults/001-response.xml", doc, sizeof(doc));
 	size_t step;
 	CHECK(n > 0);
 	for (step = 1; step < 64; step += 9) {
@@ -73,7 +74,8 @@ static void test_xml_timed_out_fault(void)
 	struct wsman_resp r;
 	struct errbuf e;
 	struct wrsh_arena *a = wrsh_arena_init(arena_buf, sizeof(arena_buf));
-	size_t n = slurp("tests/replay/windows/masterzen-faults/002-response.xml", doc, sizeof(doc));
+	size_t n =
+		slurp("tests/replay/windows/masterzen-faults/002-response.xml", doc, sizeof(doc));
 	CHECK_EQ(parse(doc, n, 4096, &r, &e, a), WRSH_OK);
 	CHECK(wsman_fault_is(&r, "TimedOut"));
 	CHECK(!wsman_fault_is(&r, "Timed"));
@@ -127,8 +129,13 @@ static void test_xml_depth_cap(void)
 
 static void test_xml_malformed(void)
 {
-	const char *bad[] = {"<s:Envelope", "<a></b>", "<a>&nosuch;</a>", "\xff\xfe<", "<a/><b/>",
-			     "<x:a>unbound prefix</x:a>", ""};
+	const char *bad[] = {"<s:Envelope",
+			     "<a></b>",
+			     "<a>&nosuch;</a>",
+			     "\xff\xfe<",
+			     "<a/><b/>",
+			     "<x:a>unbound prefix</x:a>",
+			     ""};
 	struct wsman_resp r;
 	struct errbuf e;
 	struct wrsh_arena *a = wrsh_arena_init(arena_buf, sizeof(arena_buf));
@@ -148,7 +155,8 @@ static void test_xml_allocation_failure_sweep(void)
 	struct wsman_resp r;
 	struct errbuf e;
 	struct wrsh_arena *a = wrsh_arena_init(arena_buf, sizeof(arena_buf));
-	size_t n = slurp("tests/replay/windows/masterzen-faults/001-response.xml", doc, sizeof(doc));
+	size_t n =
+		slurp("tests/replay/windows/masterzen-faults/001-response.xml", doc, sizeof(doc));
 	long i;
 	wrsh_err err = WRSH_ENOMEM;
 	for (i = 0; err == WRSH_ENOMEM && i < 1000; i++) {

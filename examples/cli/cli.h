@@ -1,0 +1,78 @@
+/*
+ * What the applets share: the connection options every applet takes, the
+ * one arena, the POSIX port with optional TLS, credentials, tracing,
+ * --stats and the one-line error report.
+ */
+#ifndef WRSH_CLI_H
+#define WRSH_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "posix.h"
+#include "tls.h"
+#include "wrsh.h"
+
+struct applet {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *help, *usage;
+};
+extern const struct applet *cli_applet;
+
+/* Exit status for local and protocol errors (as ssh does). */
+#define CLI_EXIT_ERROR 255
+
+struct conn_opts {
+	const char *host, *user, *auth, *cacert, *pin, *password_file;
+	unsigned port;
+	bool https, insecure, allow_unencrypted, stats, verbose;
+	unsigned timeout_s;
+	size_t mem;
+};
+
+/* An applet's own options: getopt_long entries plus a handler. */
+struct applet_opts {
+	const char *shortopts;
+	const struct option *longopts;
+	int (*handle)(void *ctx, int opt, const char *arg); /* 0 ok, else exit code */
+	void *ctx;
+};
+
+/*
+ * Parse argv: the shared connection options and the applet's. Returns the
+ * index of the first operand, or -1 after printing usage (exit code in
+ * *status: 0 for --help, 2 for a usage error).
+ */
+int conn_parse(int argc, char **argv, struct conn_opts *o, const struct applet_opts *ao,
+	       int *status);
+
+struct conn {
+	struct conn_opts o;
+	unsigned char *arena_buf;
+	struct wrsh_arena *arena;
+	struct posix_port posix_ctx;
+	struct wrsh_port plain, tls;
+	bool tls_on;
+	const void *ca_map;
+	size_t ca_len;
+	struct wrsh_session *s;
+	int trace_col[2];
+};
+
+/* Set up arena, port, TLS and session. Credentials: -u with the password
+ * from WRSH_PASSWORD, --password-file or a terminal prompt, wiped after
+ * wrsh_open. need_user: the applet cannot work anonymously. Returns 0, or
+ * an exit code after printing the error. */
+int conn_open(struct conn *c, const struct conn_opts *o, bool need_user);
+/* Close the session (deleting a remote shell), print --stats, free. */
+void conn_close(struct conn *c);
+/* Print "wrsh: <message>" for e and return CLI_EXIT_ERROR. */
+int conn_fail(struct conn *c, wrsh_err e);
+/* The posix port context, for wake file descriptors. */
+struct posix_port *conn_posix(struct conn *c);
+
+void cli_error(const char *fmt, ...);
+
+#endif

@@ -1,0 +1,468 @@
+/*
+ * The connection options every applet shares, and the plumbing behind them.
+ * This is the CLI, not the library: it may use stdio and allocate its one
+ * arena buffer.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#ifndef CONFIG_WRSH_CLI_ARENA
+#define CONFIG_WRSH_CLI_ARENA 262144
+#endif
+
+#define SYSTEM_CA "/etc/ssl/certs/ca-certificates.crt"
+
+enum {
+	OPT_HTTPS = 1000,
+	OPT_CACERT,
+	OPT_PIN,
+	OPT_ALLOW_UNENCRYPTED,
+	OPT_TIMEOUT,
+	OPT_MEM,
+	OPT_STATS,
+	OPT_PASSWORD_FILE,
+	OPT_HELP
+};
+
+static const struct option conn_longopts[] = {
+	{"host", required_argument, NULL, 'H'},
+	{"port", required_argument, NULL, 'p'},
+	{"https", no_argument, NULL, OPT_HTTPS},
+	{"user", required_argument, NULL, 'u'},
+	{"auth", required_argument, NULL, 'a'},
+	{"cacert", required_argument, NULL, OPT_CACERT},
+	{"pin", required_argument, NULL, OPT_PIN},
+	{"insecure", no_argument, NULL, 'k'},
+	{"allow-unencrypted", no_argument, NULL, OPT_ALLOW_UNENCRYPTED},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"mem", required_argument, NULL, OPT_MEM},
+	{"stats", no_argument, NULL, OPT_STATS},
+	{"verbose", no_argument, NULL, 'v'},
+	{"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+	{"help", no_argument, NULL, OPT_HELP},
+};
+#define NCONN (sizeof(conn_longopts) / sizeof(conn_longopts[0]))
+
+static const char conn_usage[] =
+	"connection options:\n"
+	"  -H, --host HOST          Windows host: name, IPv4 or IPv6 ([::1] or ::1)\n"
+	"  -p, --port PORT          default 5985, or 5986 with --https\n"
+	"      --https              TLS; the certificate is verified unless -k\n"
+	"  -u, --user USER          user, DOMAIN\\user or user@domain\n"
+	"  -a, --auth METHOD        negotiate (default), ntlm, basic, certificate\n"
+	"      --cacert FILE        trusted CAs (default " SYSTEM_CA ")\n"
+	"      --pin SHA256HEX      accept exactly this server certificate\n"
+	"  -k, --insecure           no TLS verification at all\n"
+	"      --allow-unencrypted  allow Basic and plain bodies over HTTP\n"
+	"      --timeout SECONDS    connect and each read/write (default 30)\n"
+	"      --mem BYTES          arena size (default "
+	"%u"
+	")\n"
+	"      --stats              print memory and traffic figures at exit\n"
+	"  -v, --verbose            trace the protocol on stderr (no secrets)\n"
+	"      --password-file FILE read the password from FILE\n"
+	"The password comes from WRSH_PASSWORD, --password-file, or a prompt on the\n"
+	"terminal; never from the command line.\n";
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("wrsh: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int show_usage(FILE *f, int status)
+{
+	fprintf(f, "usage: %s", cli_applet->usage);
+	fprintf(f, conn_usage, (unsigned)CONFIG_WRSH_CLI_ARENA);
+	return status;
+}
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > max || *s == '-')
+		return false;
+	*out = v;
+	return true;
+}
+
+static int conn_option(struct conn_opts *o, int c, const char *arg)
+{
+	unsigned long v;
+	switch (c) {
+	case 'H':
+		o->host = arg;
+		break;
+	case 'u':
+		o->user = arg;
+		break;
+	case 'a':
+		o->auth = arg;
+		break;
+	case 'k':
+		o->insecure = true;
+		break;
+	case 'v':
+		o->verbose = true;
+		break;
+	case OPT_HTTPS:
+		o->https = true;
+		break;
+	case OPT_CACERT:
+		o->cacert = arg;
+		break;
+	case OPT_PIN:
+		o->pin = arg;
+		break;
+	case OPT_ALLOW_UNENCRYPTED:
+		o->allow_unencrypted = true;
+		break;
+	case OPT_STATS:
+		o->stats = true;
+		break;
+	case OPT_PASSWORD_FILE:
+		o->password_file = arg;
+		break;
+	case 'p':
+		if (!parse_uint(arg, 65535, &v) || !v)
+			return cli_error("bad port '%s'", arg), 2;
+		o->port = (unsigned)v;
+		break;
+	case OPT_TIMEOUT:
+		if (!parse_uint(arg, 86400, &v) || !v)
+			return cli_error("bad timeout '%s'", arg), 2;
+		o->timeout_s = (unsigned)v;
+		break;
+	case OPT_MEM:
+		if (!parse_uint(arg, 1ul << 30, &v) || v < 4096)
+			return cli_error("bad arena size '%s' (4096 .. 1 GiB)", arg), 2;
+		o->mem = v;
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+int conn_parse(int argc, char **argv, struct conn_opts *o, const struct applet_opts *ao,
+	       int *status)
+{
+	struct option all[64];
+	char shorts[64];
+	size_t n = 0, i;
+	int c;
+	memset(o, 0, sizeof(*o));
+	o->mem = CONFIG_WRSH_CLI_ARENA;
+	for (i = 0; i < NCONN; i++)
+		all[n++] = conn_longopts[i];
+	for (i = 0; ao && ao->longopts && ao->longopts[i].name && n < 63; i++)
+		all[n++] = ao->longopts[i];
+	memset(&all[n], 0, sizeof(all[n]));
+	/* '+': stop at the first operand, so a remote command's own options
+	 * (dir /s, ping -t) are left alone even without "--" */
+	snprintf(shorts, sizeof(shorts), "+H:p:u:a:kv%s", ao && ao->shortopts ? ao->shortopts : "");
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shorts, all, NULL)) != -1) {
+		int r;
+		if (c == OPT_HELP) {
+			*status = show_usage(stdout, 0);
+			return -1;
+		}
+		if (c == '?') {
+			*status = show_usage(stderr, 2);
+			return -1;
+		}
+		r = conn_option(o, c, optarg);
+		if (r < 0 && ao && ao->handle)
+			r = ao->handle(ao->ctx, c, optarg);
+		if (r) {
+			*status = r < 0 ? 2 : r;
+			return -1;
+		}
+	}
+	if (!o->host) {
+		cli_error("no host: -H HOST");
+		*status = 2;
+		return -1;
+	}
+	return optind;
+}
+
+/* ---- credentials ----------------------------------------------------- */
+
+static size_t chomp(char *s)
+{
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = 0;
+	return n;
+}
+
+static int read_password_file(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return cli_error("cannot read password file %s: %s", path, strerror(errno)), -1;
+	if (!fgets(buf, (int)cap, f))
+		buf[0] = 0;
+	fclose(f);
+	chomp(buf);
+	return 0;
+}
+
+/* Prompt on the controlling terminal with echo off. */
+static int prompt_password(const char *user, const char *host, char *buf, size_t cap)
+{
+	struct termios old, quiet;
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	FILE *tty;
+	if (fd < 0)
+		return cli_error("no password: set WRSH_PASSWORD, use --password-file, or run on a "
+				 "terminal"),
+		       -1;
+	tty = fdopen(fd, "r+");
+	if (!tty)
+		return close(fd), -1;
+	fprintf(tty, "Password for %s@%s: ", user, host);
+	fflush(tty);
+	tcgetattr(fd, &old);
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(fd, TCSAFLUSH, &quiet);
+	if (!fgets(buf, (int)cap, tty))
+		buf[0] = 0;
+	tcsetattr(fd, TCSAFLUSH, &old);
+	fputc('\n', tty);
+	fclose(tty);
+	chomp(buf);
+	return 0;
+}
+
+static int get_password(const struct conn_opts *o, char *buf, size_t cap)
+{
+	char *env = getenv("WRSH_PASSWORD");
+	if (o->password_file)
+		return read_password_file(o->password_file, buf, cap);
+	if (env) {
+		snprintf(buf, cap, "%s", env);
+		/* the copy in the environment is wiped too: /proc/PID/environ
+		 * shows that memory to anyone who may read the process */
+		wrsh_wipe(env, strlen(env));
+		return 0;
+	}
+	return prompt_password(o->user, o->host, buf, cap);
+}
+
+static int parse_auth(const char *s, enum wrsh_auth *a)
+{
+	static const struct {
+		const char *name;
+		enum wrsh_auth auth;
+	} tab[] = {{"negotiate", WRSH_AUTH_NEGOTIATE},
+		   {"ntlm", WRSH_AUTH_NTLM},
+		   {"basic", WRSH_AUTH_BASIC},
+		   {"certificate", WRSH_AUTH_CERTIFICATE}};
+	size_t i;
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (!strcmp(s, tab[i].name)) {
+			*a = tab[i].auth;
+			return 0;
+		}
+	cli_error("unknown authentication '%s' (negotiate, ntlm, basic, certificate)", s);
+	return -1;
+}
+
+/* ---- tracing ------------------------------------------------------------ */
+
+/* -v: every line gets its direction as a prefix; bytes stay as they are. */
+static void trace(void *ctx, const char *dir, const char *text, size_t len)
+{
+	struct conn *c = ctx;
+	int k = *dir == '>' ? 0 : 1;
+	size_t i, start = 0;
+	for (i = 0; i < len; i++) {
+		if (c->trace_col[k] == 0)
+			fprintf(stderr, "%s ", dir);
+		c->trace_col[k] = 1;
+		if (text[i] == '\n') {
+			fwrite(text + start, 1, i + 1 - start, stderr);
+			start = i + 1;
+			c->trace_col[k] = 0;
+		}
+	}
+	fwrite(text + start, 1, len - start, stderr);
+	if (*dir == '*' && len && text[len - 1] != '\n')
+		fputc('\n', stderr), c->trace_col[k] = 0;
+}
+
+/* ---- TLS -------------------------------------------------------------- */
+
+static int parse_pin(const char *s, uint8_t out[32])
+{
+	size_t i;
+	if (strlen(s) != 64)
+		goto bad;
+	for (i = 0; i < 32; i++) {
+		unsigned v;
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			goto bad;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+bad:
+	cli_error("--pin needs the 64 hex digits of a SHA-256");
+	return -1;
+}
+
+static int setup_tls(struct conn *c, const char *host)
+{
+	struct wrsh_tls_opts t;
+	uint8_t pin[32];
+	const char *ca = c->o.cacert ? c->o.cacert : SYSTEM_CA;
+	wrsh_err e;
+	memset(&t, 0, sizeof(t));
+	t.server_name = host;
+	if (c->o.pin) {
+		if (parse_pin(c->o.pin, pin))
+			return -1;
+		t.pin_sha256 = pin;
+	}
+	t.insecure = c->o.insecure;
+	if (c->o.insecure)
+		cli_error("warning: TLS verification is off (-k): anyone on the path can read "
+			  "and change this session");
+	if (!t.insecure && !t.pin_sha256) {
+		if (posix_map_file(ca, &c->ca_map, &c->ca_len))
+			return cli_error("cannot read CA certificates %s: %s", ca, strerror(errno)),
+			       -1;
+		t.ca_pem = c->ca_map;
+		t.ca_pem_len = c->ca_len;
+	}
+	e = wrsh_tls_wrap(&c->tls, c->arena, &c->plain, &t);
+	if (e)
+		return cli_error("TLS: %s", e == WRSH_EUNSUPPORTED ? "not built into this wrsh"
+								   : wrsh_strerror(e)),
+		       -1;
+	c->tls_on = true;
+	return 0;
+}
+
+/* ---- open / close ------------------------------------------------------------ */
+
+static int start_session(struct conn *c, const char *host, enum wrsh_auth auth, const char *pw)
+{
+	struct wrsh_opts wo;
+	wrsh_err e;
+	memset(&wo, 0, sizeof(wo));
+	wo.host = host;
+	wo.port = (uint16_t)c->o.port;
+	wo.https = c->o.https;
+	wo.auth = auth;
+	wo.user = c->o.user;
+	wo.password = pw;
+	wo.allow_unencrypted = c->o.allow_unencrypted;
+	wo.timeout_ms = c->o.timeout_s * 1000u;
+	if (c->o.verbose) {
+		wo.trace = trace;
+		wo.trace_ctx = c;
+	}
+	e = wrsh_open(&c->s, c->arena, c->o.https ? &c->tls : &c->plain, &wo);
+	return e ? conn_fail(c, e) : 0;
+}
+
+int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
+{
+	enum wrsh_auth auth = WRSH_AUTH_NONE;
+	char pw[1024] = "", host[256];
+	int r;
+	size_t n = strlen(o->host);
+	memset(c, 0, sizeof(*c));
+	c->o = *o;
+	/* "[::1]" and "::1" both work; TLS wants the bare literal */
+	if (n >= sizeof(host))
+		return cli_error("host name too long"), CLI_EXIT_ERROR;
+	snprintf(host, sizeof(host), "%s",
+		 o->host[0] == '[' && o->host[n - 1] == ']' ? o->host + 1 : o->host);
+	if (o->host[0] == '[')
+		host[strlen(host) - 1] = 0;
+	if (need_user && !o->user)
+		return cli_error("%s needs -u USER", cli_applet->name), 2;
+	if (o->user && parse_auth(o->auth ? o->auth : "negotiate", &auth))
+		return 2;
+	c->arena_buf = malloc(o->mem); /* the CLI's one allocation */
+	if (!c->arena_buf)
+		return cli_error("cannot allocate %zu bytes of arena", o->mem), CLI_EXIT_ERROR;
+	c->arena = wrsh_arena_init(c->arena_buf, o->mem);
+	posix_port_init(&c->plain, &c->posix_ctx);
+	if (o->https && setup_tls(c, host)) {
+		conn_close(c);
+		return CLI_EXIT_ERROR;
+	}
+	if (auth == WRSH_AUTH_BASIC || auth == WRSH_AUTH_NTLM || auth == WRSH_AUTH_NEGOTIATE) {
+		if (get_password(o, pw, sizeof(pw))) {
+			conn_close(c);
+			return CLI_EXIT_ERROR;
+		}
+	}
+	r = start_session(c, host, auth, pw);
+	wrsh_wipe(pw, sizeof(pw));
+	if (r)
+		conn_close(c);
+	return r;
+}
+
+int conn_fail(struct conn *c, wrsh_err e)
+{
+	const char *m = c->s ? wrsh_errmsg(c->s) : "";
+	cli_error("%s", *m ? m : wrsh_strerror(e));
+	return CLI_EXIT_ERROR;
+}
+
+struct posix_port *conn_posix(struct conn *c)
+{
+	return &c->posix_ctx;
+}
+
+void conn_close(struct conn *c)
+{
+	struct wrsh_stats st;
+	if (c->s) {
+		wrsh_get_stats(c->s, &st);
+		wrsh_close(c->s);
+		c->s = NULL;
+		if (c->o.stats)
+			fprintf(stderr,
+				"wrsh: stats arena_peak=%zu arena_size=%zu requests=%lu "
+				"bytes_sent=%llu bytes_received=%llu\n",
+				wrsh_arena_peak(c->arena), wrsh_arena_size(c->arena),
+				(unsigned long)st.requests, (unsigned long long)st.bytes_sent,
+				(unsigned long long)st.bytes_received);
+	}
+	if (c->tls_on)
+		wrsh_tls_release(&c->tls);
+	c->tls_on = false;
+	if (c->ca_map)
+		posix_unmap_file(c->ca_map, c->ca_len);
+	c->ca_map = NULL;
+	if (c->arena_buf) {
+		wrsh_wipe(c->arena_buf, c->o.mem);
+		free(c->arena_buf);
+	}
+	c->arena_buf = NULL;
+}

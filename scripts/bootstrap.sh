@@ -1,0 +1,34 @@
+#!/bin/sh
+# Install the Debian packages wrsh needs, if they are missing.
+#
+#   scripts/bootstrap.sh demo    build + the test endpoint
+#   scripts/bootstrap.sh check   everything `make check` uses (cross, sanitizers, ...)
+#
+# Runs as root (CI) or through sudo. Debian 12 (bookworm) package names.
+set -eu
+
+DEMO="gcc make dpkg-dev ca-certificates python3-kconfiglib python3-cryptography"
+CHECK="$DEMO python3-winrm musl-tools valgrind clang libclang-rt-14-dev openssl
+ libmbedtls-dev libexpat1-dev qemu-user-static
+ gcc-arm-linux-gnueabihf libc6-dev-armhf-cross gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+ gcc-mipsel-linux-gnu libc6-dev-mipsel-cross gcc-mips-linux-gnu libc6-dev-mips-cross"
+
+case "${1:-check}" in
+demo) want=$DEMO ;;
+check) want=$CHECK ;;
+*) echo "usage: $0 demo|check" >&2; exit 2 ;;
+esac
+
+missing=
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+echo "bootstrap: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,35 @@
+#!/bin/bash
+# Every test, as CI runs it (`make check`). Each step prints its name and how
+# long it took; the first failure stops the run. Long fuzzing and
+# benchmarks are `make fuzz` and `make bench`; here they get a short pass.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export MAKEFLAGS="--no-print-directory -j$(nproc)"
+FUZZ_TIME=${FUZZ_TIME:-15}
+t0=$(date +%s)
+
+step() {
+	local name=$1 s
+	shift
+	s=$(date +%s)
+	echo "=== check: $name"
+	"$@"
+	echo "=== check: $name ok ($(($(date +%s) - s)) s)"
+}
+
+step "deps" scripts/deps.sh
+step "lint: allocation, layering, format" scripts/lint.sh
+step "full profile, gcc: unit, replay, endpoint, CLI, firmware" make test
+step "tiny profile: unit, replay, CLI" make PROFILE=tiny test-unit test-cli
+step "clang -Werror: unit, replay" make CC=clang test-unit
+step "ASan+UBSan: unit, replay, CLI" make SAN=asan test-unit test-cli
+step "valgrind: unit, replay, a CLI session" scripts/valgrind-cli.sh
+step "static glibc + musl" make static
+step "musl static: unit, replay" make LIBC=musl test-unit
+for a in armhf aarch64 mipsel mips; do
+	step "cross $a: unit, replay under qemu" make ARCH=$a all test-unit
+done
+step "distribution mbedTLS 2.28 + expat (packagers)" make SYSTEM_LIBS=1 all test-unit
+step "fuzz, ${FUZZ_TIME}s per target" env FUZZ_TIME="$FUZZ_TIME" scripts/fuzz.sh
+step "size report" scripts/size.sh
+echo "=== check: all passed in $(($(date +%s) - t0)) s"

@@ -1,0 +1,64 @@
+#!/bin/bash
+# Build the libFuzzer targets of tests/fuzz/ with clang (ASan+UBSan) and run
+# each for FUZZ_TIME seconds (default 60), seeded from the recorded Windows
+# responses and from tests/fuzz/regress/ (inputs that once found a bug; they
+# are replayed first, every run).
+#
+#   FUZZ_TIME=10 scripts/fuzz.sh [TARGET...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FUZZ_TIME=${FUZZ_TIME:-60}
+B=build/fuzz
+mkdir -p $B/obj
+scripts/deps.sh
+make --no-print-directory build/applets.h >/dev/null
+[ -f $B/wrsh_autoconf.h ] || {
+	/usr/bin/python3 scripts/kconfig.py defconfig Kconfig configs/full_defconfig $B/.config
+	KCONFIG_CONFIG=$B/.config /usr/bin/python3 scripts/kconfig.py header Kconfig $B/wrsh_autoconf.h
+}
+CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE
+ -DWRSH_HAVE_AUTOCONF -Icore -Iport -Iport/mock -I$B -I.deps/expat-2.5.0/expat/lib"
+EXPAT=.deps/expat-2.5.0/expat/lib
+objs=()
+for f in core/*.c core/util/*.c port/mock/mock.c; do
+	o=$B/obj/$(echo "$f" | tr / _).o
+	[ "$o" -nt "$f" ] || clang $CFLAGS -std=c99 -c "$f" -o "$o"
+	objs+=("$o")
+done
+for f in xmlparse xmlrole xmltok; do
+	o=$B/obj/expat_$f.o
+	[ -f "$o" ] || clang -g -O1 -fsanitize=fuzzer-no-link,address,undefined -w -Icore/expat \
+		-c $EXPAT/$f.c -o "$o"
+	objs+=("$o")
+done
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session)
+status=0
+for t in "${targets[@]}"; do
+	clang $CFLAGS -fsanitize=fuzzer tests/fuzz/${t}_fuzz.c "${objs[@]}" -o $B/$t
+	corpus=$B/corpus/$t
+	mkdir -p "$corpus" tests/fuzz/regress/$t
+	case $t in
+	wsman) cp -n tests/replay/windows/*/*-response.xml "$corpus"/ 2>/dev/null || true ;;
+	session)
+		for x in tests/replay/windows/*winrs*/*-response.xml; do
+			f=$corpus/$(basename "$(dirname "$x")")-$(basename "$x")
+			[ -f "$f" ] || { printf 'HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml\r\nContent-Length: %d\r\n\r\n' \
+				"$(stat -c %s "$x")"; cat "$x"; } >"$f"
+		done ;;
+	http) printf 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok' >"$corpus/seed1"
+	      printf 'HTTP/1.1 500 E\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n' >"$corpus/seed2" ;;
+	base64) printf 'aGkNCg==' >"$corpus/seed1" ;;
+	esac
+	if [ -n "$(ls tests/fuzz/regress/$t)" ]; then
+		$B/$t tests/fuzz/regress/$t/* >/dev/null 2>&1 || { echo "fuzz: $t regression input fails"; status=1; }
+	fi
+	echo "fuzz: $t for ${FUZZ_TIME}s"
+	if ! $B/$t -max_total_time="$FUZZ_TIME" -print_final_stats=1 -artifact_prefix=$B/$t- \
+		"$corpus" 2>$B/$t.log; then
+		echo "fuzz: $t found a crash:"; grep -E "ERROR|SUMMARY|Test unit written" $B/$t.log | head -5
+		status=1
+	fi
+	grep -E "^stat::number_of_executed_units|^cov:|#[0-9]+.*DONE" $B/$t.log | tail -2 | sed "s/^/fuzz: $t /"
+done
+exit $status

@@ -1,0 +1,56 @@
+#!/bin/bash
+# Static bars: no allocation outside the arena, the include graph is the
+# layer graph, third-party headers stay in their modules, and the code is
+# formatted. Prints what breaks a rule and fails.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+fail=0
+bad() { echo "lint: $*"; fail=1; }
+
+# 1. no malloc & co. in the library (the arena carves the caller's buffer)
+hits=$(grep -nE '\b(malloc|calloc|realloc|strdup|free)\s*\(' core/*.c core/*/*.c port/*/*.c tls/*.c \
+	2>/dev/null | grep -vE '^core/mem\.c:' | grep -vE '^\S+:\s*(/?\*|//)')
+[ -z "$hits" ] || bad "allocation outside the arena:"$'\n'"$hits"
+
+# 2. core/ makes no OS calls: only the port may include these
+hits=$(grep -nE '#include <(sys/|unistd\.h|time\.h|stdio\.h|netdb\.h|poll\.h|fcntl\.h|signal\.h|pthread)' \
+	core/*.c core/*.h core/*/*.c core/*/*.h 2>/dev/null | grep -v '^core/expat/')
+[ -z "$hits" ] || bad "OS headers in core/:"$'\n'"$hits"
+
+# 3. the include graph is the layer graph
+layer_of() { # module -> rank; a module may include its rank or lower
+	case $1 in
+	mem|err|config|check_config|wrsh_config_defaults|wrsh_autoconf|wrsh|port|util/*) echo 0 ;;
+	base64|guid|hex|str|utf) echo 0 ;;
+	http|xml) echo 1 ;;
+	wsman) echo 2 ;;
+	winrs) echo 3 ;;
+	session) echo 4 ;;
+	*) echo 9 ;;
+	esac
+}
+for f in core/*.c core/*.h core/util/*.c core/util/*.h; do
+	m=${f#core/}; m=${m%.*}
+	case $m in shell) m=session ;; esac
+	mine=$(layer_of "$m")
+	for inc in $(grep -oE '#include "[^"]+"' "$f" | sed 's/#include "//; s/"$//'); do
+		i=${inc%.h}
+		[ "$(layer_of "$i")" -le "$mine" ] || bad "$f includes $inc from a higher layer"
+	done
+done
+grep -lE '#include [<"]expat' core/*.c | grep -vq '^core/xml\.c$' && bad "expat.h outside core/xml.c"
+grep -rlE '#include [<"]mbedtls/' core port examples 2>/dev/null | grep -q . && \
+	bad "mbedTLS headers outside tls/: $(grep -rlE '#include [<"]mbedtls/' core port examples)"
+
+# 4. no file-scope mutable state in core/ beyond the documented expat hook
+hits=$(grep -nE '^static [a-z_ ]+\*?[a-z_]+( =|;|\[)' core/*.c core/util/*.c | grep -v 'const' |
+	grep -v 'xml_cur_arena')
+[ -z "$hits" ] || bad "file-scope state in core/:"$'\n'"$hits"
+
+# 5. formatting (the committed .clang-format)
+if command -v clang-format >/dev/null; then
+	files=$(git ls-files '*.c' '*.h' | grep -vE '^(core/expat/|tests/replay/windows/)')
+	# shellcheck disable=SC2086
+	clang-format --dry-run --Werror $files 2>/dev/null || bad "clang-format: run 'make format'"
+fi
+exit $fail
