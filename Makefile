@@ -167,7 +167,7 @@ $(B)/libwrsh.a: $(call obj,$(LIB_SRC))
 	$(AR) rcs $@ $^
 
 $(B)/wrsh: $(call obj,$(CLI_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
-	$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(CLI_SRC)) $(B)/libwrsh.a $(DEP_LIBS) $(LDFLAGS)
+	$(CC) $(OPT) $(LDFLAGS_ALL) -Wl,-Map=$@.map -o $@ $(call obj,$(CLI_SRC)) $(B)/libwrsh.a $(DEP_LIBS) $(LDFLAGS)
 
 $(B)/firmware-example: $(call obj,$(FW_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
 	$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(FW_SRC)) $(B)/libwrsh.a $(DEP_LIBS) $(LDFLAGS)

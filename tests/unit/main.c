@@ -3,6 +3,7 @@
 
 void mem_tests(void);
 void util_tests(void);
+void crypto_tests(void);
 void http_tests(void);
 void xml_tests(void);
 void session_tests(void);
@@ -11,6 +12,7 @@ static void all(void)
 {
 	mem_tests();
 	util_tests();
+	crypto_tests();
 	http_tests();
 	xml_tests();
 	session_tests();

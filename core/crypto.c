@@ -1,0 +1,117 @@
+/* MD4 after RFC 1320 section 3, RC4 after the description in RFC 6229's
+ * introduction (the cipher itself is unpatented and widely documented). */
+#include <string.h>
+
+#include "crypto.h"
+#include "wrsh.h"
+
+#define ROTL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
+#define F(x, y, z) (((x) & (y)) | (~(x) & (z)))
+#define G(x, y, z) (((x) & (y)) | ((x) & (z)) | ((y) & (z)))
+#define H(x, y, z) ((x) ^ (y) ^ (z))
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The three rounds of RFC 1320 3.4, each over its order of the words. */
+static void md4_block(uint32_t h[4], const uint8_t *p)
+{
+	static const uint8_t r2[16] = {0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15};
+	static const uint8_t r3[16] = {0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15};
+	static const uint8_t s1[4] = {3, 7, 11, 19}, s2[4] = {3, 5, 9, 13}, s3[4] = {3, 9, 11, 15};
+	uint32_t x[16], a = h[0], b = h[1], c = h[2], d = h[3], t;
+	int i;
+	for (i = 0; i < 16; i++)
+		x[i] = le32(p + 4 * i);
+	for (i = 0; i < 16; i++) {
+		t = a + F(b, c, d) + x[i];
+		a = d, d = c, c = b, b = ROTL(t, s1[i & 3]);
+	}
+	for (i = 0; i < 16; i++) {
+		t = a + G(b, c, d) + x[r2[i]] + 0x5A827999u;
+		a = d, d = c, c = b, b = ROTL(t, s2[i & 3]);
+	}
+	for (i = 0; i < 16; i++) {
+		t = a + H(b, c, d) + x[r3[i]] + 0x6ED9EBA1u;
+		a = d, d = c, c = b, b = ROTL(t, s3[i & 3]);
+	}
+	h[0] += a, h[1] += b, h[2] += c, h[3] += d;
+	wrsh_wipe(x, sizeof(x));
+}
+
+void md4_init(struct md4_ctx *c)
+{
+	c->h[0] = 0x67452301u;
+	c->h[1] = 0xEFCDAB89u;
+	c->h[2] = 0x98BADCFEu;
+	c->h[3] = 0x10325476u;
+	c->len = 0;
+}
+
+void md4_update(struct md4_ctx *c, const void *p, size_t n)
+{
+	const uint8_t *s = p;
+	size_t used = (size_t)(c->len & 63);
+	c->len += n;
+	if (used) {
+		size_t k = 64 - used < n ? 64 - used : n;
+		memcpy(c->block + used, s, k);
+		s += k, n -= k;
+		if (used + k < 64)
+			return;
+		md4_block(c->h, c->block);
+	}
+	for (; n >= 64; s += 64, n -= 64)
+		md4_block(c->h, s);
+	memcpy(c->block, s, n);
+}
+
+void md4_final(struct md4_ctx *c, uint8_t out[16])
+{
+	uint64_t bits = c->len * 8;
+	uint8_t pad[72] = {0x80};
+	size_t used = (size_t)(c->len & 63), k = used < 56 ? 56 - used : 120 - used;
+	int i;
+	for (i = 0; i < 8; i++)
+		pad[k + (size_t)i] = (uint8_t)(bits >> (8 * i));
+	md4_update(c, pad, k + 8);
+	for (i = 0; i < 16; i++)
+		out[i] = (uint8_t)(c->h[i / 4] >> (8 * (i % 4)));
+	wrsh_wipe(c, sizeof(*c));
+}
+
+void md4(const void *p, size_t n, uint8_t out[16])
+{
+	struct md4_ctx c;
+	md4_init(&c);
+	md4_update(&c, p, n);
+	md4_final(&c, out);
+}
+
+void rc4_init(struct rc4_ctx *c, const uint8_t *key, size_t n)
+{
+	unsigned i;
+	uint8_t j = 0, t;
+	for (i = 0; i < 256; i++)
+		c->s[i] = (uint8_t)i;
+	for (i = 0; i < 256; i++) {
+		j = (uint8_t)(j + c->s[i] + key[i % n]);
+		t = c->s[i], c->s[i] = c->s[j], c->s[j] = t;
+	}
+	c->i = c->j = 0;
+}
+
+void rc4_crypt(struct rc4_ctx *c, const uint8_t *in, uint8_t *out, size_t n)
+{
+	uint8_t i = c->i, j = c->j, t;
+	size_t k;
+	for (k = 0; k < n; k++) {
+		i++;
+		j = (uint8_t)(j + c->s[i]);
+		t = c->s[i], c->s[i] = c->s[j], c->s[j] = t;
+		out[k] = in[k] ^ c->s[(uint8_t)(c->s[i] + c->s[j])];
+	}
+	c->i = i, c->j = j;
+}

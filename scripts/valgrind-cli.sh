@@ -1,0 +1,24 @@
+#!/bin/bash
+# Valgrind over the unit and replay tests and over real CLI sessions against
+# the test endpoint (HTTP and HTTPS), on the default dynamic build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+make test-valgrind
+B=$(make -s print-B)
+dir=$(mktemp -d)
+trap 'kill $ep 2>/dev/null; wait $ep 2>/dev/null; rm -rf "$dir"' EXIT
+/usr/bin/python3 tests/endpoint/winrm_endpoint.py --ready-file "$dir/ready" --state-dir "$dir" \
+	--basic --allow-unencrypted >/dev/null 2>"$dir/log" &
+ep=$!
+for _ in $(seq 100); do [ -s "$dir/ready" ] && break; sleep 0.1; done
+json() { /usr/bin/python3 -c "import json; print(json.load(open('$dir/ready'))['$1'])"; }
+VG="valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=all -q"
+export WRSH_PASSWORD='Passw0rd!'
+out=$($VG "$B/wrsh" cmd -H 127.0.0.1 -p "$(json http_port)" -a basic -u alice --allow-unencrypted \
+	-- bigout 2 | wc -c)
+[ "$out" = 2097152 ] || { echo "valgrind-cli: HTTP output $out bytes"; exit 1; }
+out=$($VG "$B/wrsh" cmd -H localhost -p "$(json https_port)" --https --cacert "$(json cert)" \
+	-a basic -u alice -- bigout 2 | wc -c)
+[ "$out" = 2097152 ] || { echo "valgrind-cli: HTTPS output $out bytes"; exit 1; }
+$VG "$B/wrsh" identify -H 127.0.0.1 -p "$(json http_port)" >/dev/null
+echo "valgrind-cli: HTTP and HTTPS sessions clean"
