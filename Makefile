@@ -21,6 +21,9 @@ WRSH_VERSION := 0.1.0
 export WRSH_VERSION
 PY := /usr/bin/python3
 SHELL := /bin/bash
+# V=1 shows whole command lines
+Q := $(if $(filter 1,$(V)),,@)
+say = $(if $(filter 1,$(V)),,@printf '  %-7s %s\n' $(1) $(2);)
 
 ARCH ?= host
 LIBC ?= glibc
@@ -84,14 +87,14 @@ KCONFIG_FILES := Kconfig $(wildcard */Kconfig */*/Kconfig) build/Kconfig.applets
 
 build/Kconfig.applets build/applets.h: $(APPLET_SRC) scripts/applets.py
 	@mkdir -p build
-	$(PY) scripts/applets.py build/Kconfig.applets build/applets.h $(APPLET_SRC)
+	$(call say,GEN,build/applets.h)$(PY) scripts/applets.py build/Kconfig.applets build/applets.h $(APPLET_SRC)
 
 $(B)/.config: $(CONFIG_SRC) $(KCONFIG_FILES)
 	@mkdir -p $(B)
-	$(PY) scripts/kconfig.py defconfig Kconfig $(CONFIG_SRC) $@
+	$(call say,CONFIG,$@)$(PY) scripts/kconfig.py defconfig Kconfig $(CONFIG_SRC) $@
 
 $(B)/wrsh_autoconf.h: $(B)/.config
-	KCONFIG_CONFIG=$< $(PY) scripts/kconfig.py header Kconfig $@
+	$(call say,GEN,$@)KCONFIG_CONFIG=$< $(PY) scripts/kconfig.py header Kconfig $@
 
 -include $(B)/.config
 
@@ -103,7 +106,7 @@ ifeq ($(SAN),asan)
   LDSAN := -fsanitize=address,undefined
 endif
 CSTD := -std=c99
-INC := -Icore -Iport -Itls -I$(B) -Ibuild
+INC := -Icore -Iport -Iport/posix -Itls -Iexamples/cli -I$(B) -Ibuild
 DEFS := -DWRSH_HAVE_AUTOCONF
 LDFLAGS_ALL := -Wl,--gc-sections $(LDSAN) $(if $(filter 1,$(STATIC)),-static)
 
@@ -136,7 +139,7 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 $(B)/obj/%.o: %.c $(B)/wrsh_autoconf.h build/applets.h | $(DEP_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 
@@ -152,25 +155,25 @@ DEPS_CFLAGS = $(CSTD) $(OPT) -w -Icore/expat -Itls -I$(MBEDTLS_DIR)/include -I$(
 
 $(B)/deps/%.o: .deps/%.c | $(DEP_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(DEPS_CFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(DEPS_CFLAGS) -c $< -o $@
 
 $(B)/deps/libexpat.a: $(patsubst .deps/%.c,$(B)/deps/%.o,$(EXPAT_SRC)) core/expat/expat_config.h
-	$(AR) rcs $@ $(filter %.o,$^)
+	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $(filter %.o,$^)
 
 $(B)/deps/libmbedtls.a: $(DEP_STAMP) tls/mbedtls_config.h
 	@mkdir -p $(B)/deps
-	$(MAKE) --no-print-directory $(patsubst .deps/%.c,$(B)/deps/%.o,$(wildcard $(MBEDTLS_DIR)/library/*.c))
-	$(AR) rcs $@ $(patsubst .deps/%.c,$(B)/deps/%.o,$(wildcard $(MBEDTLS_DIR)/library/*.c))
+	$(Q)$(MAKE) --no-print-directory $(patsubst .deps/%.c,$(B)/deps/%.o,$(wildcard $(MBEDTLS_DIR)/library/*.c))
+	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $(patsubst .deps/%.c,$(B)/deps/%.o,$(wildcard $(MBEDTLS_DIR)/library/*.c))
 
 # ---- products --------------------------------------------------------------
 $(B)/libwrsh.a: $(call obj,$(LIB_SRC))
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $^
 
 $(B)/wrsh: $(call obj,$(CLI_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
-	$(CC) $(OPT) $(LDFLAGS_ALL) -Wl,-Map=$@.map -o $@ $(call obj,$(CLI_SRC)) $(B)/libwrsh.a $(DEP_LIBS) $(LDFLAGS)
+	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -Wl,-Map=$@.map -o $@ $(call obj,$(CLI_SRC)) $(B)/libwrsh.a $(DEP_LIBS) $(LDFLAGS)
 
 $(B)/firmware-example: $(call obj,$(FW_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
-	$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(FW_SRC)) $(B)/libwrsh.a $(DEP_LIBS) $(LDFLAGS)
+	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(FW_SRC)) $(B)/libwrsh.a $(DEP_LIBS) $(LDFLAGS)
 
 all: $(B)/wrsh $(B)/libwrsh.a $(B)/firmware-example
 .DEFAULT_GOAL := all
@@ -182,15 +185,15 @@ TEST_INC := -Itests -Iport/mock
 
 $(B)/obj/tests/%.o: tests/%.c $(B)/wrsh_autoconf.h build/applets.h | $(DEP_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(TEST_INC) -Wno-missing-prototypes -MMD -MP -c $< -o $@
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) $(TEST_INC) -Wno-missing-prototypes -MMD -MP -c $< -o $@
 
 $(B)/tests/unit: $(call obj,$(UNIT_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(UNIT_SRC)) $(B)/libwrsh.a $(DEP_LIBS)
+	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(UNIT_SRC)) $(B)/libwrsh.a $(DEP_LIBS)
 
 $(B)/tests/replay: $(call obj,$(REPLAY_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(REPLAY_SRC)) $(B)/libwrsh.a $(DEP_LIBS)
+	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(REPLAY_SRC)) $(B)/libwrsh.a $(DEP_LIBS)
 
 VALGRIND := valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=all -q
 

@@ -207,8 +207,8 @@ wrsh_err sess_transact(struct wrsh_session *s, const struct xml_consumer *op, bo
 {
 	struct http_resp r;
 	struct http_sink sink = {on_status, on_header, on_head_done, on_body, NULL};
-	const uint8_t *req;
-	size_t len;
+	const uint8_t *req = NULL;
+	size_t len = 0;
 	wrsh_err e;
 
 	if ((e = frame(s, anonymous, &req, &len)))

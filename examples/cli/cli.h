@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifdef WRSH_HAVE_AUTOCONF
+#include "wrsh_autoconf.h" /* which applets, the default arena size */
+#endif
 #include "posix.h"
 #include "tls.h"
 #include "wrsh.h"
@@ -20,6 +23,11 @@ struct applet {
 	const char *help, *usage;
 };
 extern const struct applet *cli_applet;
+
+/* Every applet's entry point, from the generated table. */
+#define APPLET(name, help, usage) int name##_main(int argc, char **argv);
+#include "applets.h"
+#undef APPLET
 
 /* Exit status for local and protocol errors (as ssh does). */
 #define CLI_EXIT_ERROR 255

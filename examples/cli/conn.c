@@ -18,6 +18,9 @@
 #ifndef CONFIG_WRSH_CLI_ARENA
 #define CONFIG_WRSH_CLI_ARENA 262144
 #endif
+#ifndef CONFIG_WRSH_TRACE
+#define CONFIG_WRSH_TRACE 1
+#endif
 
 #define SYSTEM_CA "/etc/ssl/certs/ca-certificates.crt"
 
@@ -378,6 +381,8 @@ static int start_session(struct conn *c, const char *host, enum wrsh_auth auth, 
 	wo.password = pw;
 	wo.allow_unencrypted = c->o.allow_unencrypted;
 	wo.timeout_ms = c->o.timeout_s * 1000u;
+	if (c->o.verbose && !CONFIG_WRSH_TRACE)
+		cli_error("warning: -v: tracing is not built into this wrsh");
 	if (c->o.verbose) {
 		wo.trace = trace;
 		wo.trace_ctx = c;

@@ -9,10 +9,6 @@
 
 #include "cli.h"
 
-#define APPLET(name, help, usage) int name##_main(int argc, char **argv);
-#include "applets.h"
-#undef APPLET
-
 static const struct applet applets[] = {
 #define APPLET(name, help, usage) {#name, name##_main, help, usage},
 #include "applets.h"

@@ -1,0 +1,31 @@
+/*
+ * TLS as a port: wrsh_tls_wrap() turns a plain stream port into a TLS port
+ * of the same shape, whose state lives in the session's arena.
+ */
+#ifndef WRSH_TLS_H
+#define WRSH_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "port.h"
+#include "wrsh.h"
+
+struct wrsh_tls_opts {
+	const char *server_name; /* SNI and name check; an IP literal checks IP SANs */
+	const void *ca_pem;	 /* trusted CAs, PEM, may hold hundreds */
+	size_t ca_pem_len;
+	const uint8_t *pin_sha256; /* 32 bytes: accept exactly this leaf certificate */
+	bool insecure;		   /* no verification at all */
+	const void *client_cert_pem;
+	size_t client_cert_pem_len;
+	const void *client_key_pem;
+	size_t client_key_pem_len;
+};
+
+wrsh_err wrsh_tls_wrap(struct wrsh_port *out, struct wrsh_arena *a, const struct wrsh_port *lower,
+		       const struct wrsh_tls_opts *o);
+void wrsh_tls_release(struct wrsh_port *tls_port);
+
+#endif
