@@ -120,7 +120,7 @@ ifeq ($(SYSTEM_LIBS),1)
   DEP_STAMP :=
 else
   DEP_INC := -I$(EXPAT_DIR) -I$(MBEDTLS_DIR)/include
-  DEP_DEFS := -DMBEDTLS_CONFIG_FILE='"mbedtls_config.h"'
+  DEP_DEFS := -DMBEDTLS_CONFIG_FILE='"wrsh_mbedtls_config.h"'
   DEP_LIBS := $(B)/deps/libexpat.a $(if $(filter y,$(CONFIG_WRSH_TLS)),$(B)/deps/libmbedtls.a)
   DEP_STAMP := .deps/.fetched
 endif
@@ -151,18 +151,18 @@ $(DEP_STAMP):
 MBEDTLS_SRC = $(wildcard $(MBEDTLS_DIR)/library/*.c)
 EXPAT_SRC := $(addprefix $(EXPAT_DIR)/,xmlparse.c xmlrole.c xmltok.c)
 DEPS_CFLAGS = $(CSTD) $(OPT) -w -Icore/expat -Itls -I$(MBEDTLS_DIR)/include -I$(EXPAT_DIR) \
-	-DMBEDTLS_CONFIG_FILE='"mbedtls_config.h"' $(if $(filter 1,$(STATIC)),,-fPIC)
+	-DMBEDTLS_CONFIG_FILE='"wrsh_mbedtls_config.h"' $(if $(filter 1,$(STATIC)),,-fPIC)
 
-$(B)/deps/%.o: .deps/%.c | $(DEP_STAMP)
+$(B)/deps/%.o: .deps/%.c tls/wrsh_mbedtls_config.h core/expat/expat_config.h | $(DEP_STAMP)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(DEPS_CFLAGS) -c $< -o $@
 
 $(B)/deps/libexpat.a: $(patsubst .deps/%.c,$(B)/deps/%.o,$(EXPAT_SRC)) core/expat/expat_config.h
 	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $(filter %.o,$^)
 
-$(B)/deps/libmbedtls.a: $(DEP_STAMP) tls/mbedtls_config.h
+$(B)/deps/libmbedtls.a: $(DEP_STAMP) tls/wrsh_mbedtls_config.h
 	@mkdir -p $(B)/deps
-	$(Q)$(MAKE) --no-print-directory $(patsubst .deps/%.c,$(B)/deps/%.o,$(wildcard $(MBEDTLS_DIR)/library/*.c))
+	$(Q)$(MAKE) -s --no-print-directory $(patsubst .deps/%.c,$(B)/deps/%.o,$(wildcard $(MBEDTLS_DIR)/library/*.c))
 	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $(patsubst .deps/%.c,$(B)/deps/%.o,$(wildcard $(MBEDTLS_DIR)/library/*.c))
 
 # ---- products --------------------------------------------------------------

@@ -3,7 +3,6 @@
  * response document with the arena's memory suite and freed after it, so
  * whatever expat frees out of order goes back to the arena each time.
  */
-#include <limits.h>
 #include <string.h>
 
 #include <expat.h>
@@ -31,6 +30,8 @@ static void xml_free(void *p)
 {
 	wrsh_arena_free(xml_cur_arena, p);
 }
+
+#define XML_PIECE 2048
 
 static const XML_Memory_Handling_Suite xml_suite = {xml_malloc, xml_realloc, xml_free};
 
@@ -193,7 +194,9 @@ wrsh_err xml_push(struct xml_parser *x, const void *p, size_t n, bool final)
 		return x->err;
 	xml_cur_arena = x->arena;
 	do {
-		int k = n > INT_MAX / 2 ? INT_MAX / 2 : (int)n;
+		/* Bounded pieces bound expat's own buffer: when a piece ends inside
+		 * a token, expat keeps the rest in a buffer of twice the piece. */
+		int k = n > XML_PIECE ? XML_PIECE : (int)n;
 		bool last = final && (size_t)k == n;
 		if (XML_Parse((XML_Parser)x->expat, s, k, last) != XML_STATUS_OK)
 			return parse_error(x);

@@ -66,7 +66,8 @@ struct conn {
 	const void *ca_map;
 	size_t ca_len;
 	struct wrsh_session *s;
-	int trace_col[2];
+	int trace_col;
+	char trace_dir;
 };
 
 /* Set up arena, port, TLS and session. Credentials: -u with the password

@@ -297,21 +297,27 @@ static int parse_auth(const char *s, enum wrsh_auth *a)
 static void trace(void *ctx, const char *dir, const char *text, size_t len)
 {
 	struct conn *c = ctx;
-	int k = *dir == '>' ? 0 : 1;
 	size_t i, start = 0;
+	if (c->trace_col && c->trace_dir != *dir) {
+		fputc('\n', stderr); /* the other side speaks: new line */
+		c->trace_col = 0;
+	}
+	c->trace_dir = *dir;
 	for (i = 0; i < len; i++) {
-		if (c->trace_col[k] == 0)
-			fprintf(stderr, "%s ", dir);
-		c->trace_col[k] = 1;
+		if (!c->trace_col)
+			fprintf(stderr, "%c ", *dir);
+		c->trace_col = 1;
 		if (text[i] == '\n') {
 			fwrite(text + start, 1, i + 1 - start, stderr);
 			start = i + 1;
-			c->trace_col[k] = 0;
+			c->trace_col = 0;
 		}
 	}
 	fwrite(text + start, 1, len - start, stderr);
-	if (*dir == '*' && len && text[len - 1] != '\n')
-		fputc('\n', stderr), c->trace_col[k] = 0;
+	if (*dir == '*' && c->trace_col) {
+		fputc('\n', stderr);
+		c->trace_col = 0;
+	}
 }
 
 /* ---- TLS -------------------------------------------------------------- */

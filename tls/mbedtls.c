@@ -1,0 +1,654 @@
+/*
+ * TLS over any port, with mbedTLS. The TLS port has the shape of the port it
+ * wraps: connect() is TCP connect plus handshake, send/recv are records,
+ * close() sends close_notify. All state lives in the session's arena.
+ *
+ * Built against wrsh's own mbedTLS 3.6 (tls/mbedtls_config.h): memory comes
+ * from the arena, randomness from the port, trusted CAs are looked up in a
+ * PEM bundle one issuer at a time. Built against a distribution's mbedTLS
+ * (2.28 or 3.x, SYSTEM_LIBS=1) it still works, with what that library
+ * has: its memory then comes from the C heap, and the CA bundle is parsed
+ * whole.
+ *
+ * Threads: the mbedTLS allocation and RNG hooks have no context pointer, so
+ * the arena and port of the session inside a TLS call are kept in two
+ * statics; one session is inside a TLS call at a time per process.
+ */
+#include <string.h>
+
+#include "mbedtls/asn1.h"
+#include "mbedtls/constant_time.h"
+#include "mbedtls/ssl.h"
+#include "mbedtls/x509_crt.h"
+#include "mbedtls/md.h"
+#include "mbedtls/platform.h"
+#include "mbedtls/platform_util.h"
+#include "mbedtls/version.h"
+#if MBEDTLS_VERSION_MAJOR >= 3
+#include "psa/crypto.h"
+#endif
+
+#include "tls.h"
+#include "util/base64.h"
+
+#ifndef MBEDTLS_PRIVATE
+#define MBEDTLS_PRIVATE(m) m /* 2.28 has no private-member markers */
+#endif
+
+#define BEGIN_CERT "-----BEGIN CERTIFICATE-----"
+#define END_CERT "-----END CERTIFICATE-----"
+#define CLOSE_TIMEOUT_MS 1000u
+
+struct tls {
+	struct wrsh_port lower;
+	struct wrsh_arena *arena;
+	mbedtls_ssl_config conf;
+	mbedtls_ssl_context ssl;
+	mbedtls_x509_crt ca_chain; /* whole-bundle fallback (no CA callback) */
+	mbedtls_x509_crt own_cert;
+	mbedtls_pk_context own_key;
+	bool ssl_ready, connected, pin_on, insecure;
+	uint8_t pin[32];
+	const uint8_t *ca;
+	size_t ca_len;
+	char host[256];
+	uint32_t timeout_ms;
+	unsigned recv_flags;
+	wrsh_err io_err; /* what the lower port said, to pass through */
+	char err[200];
+};
+
+static struct wrsh_arena *tls_cur_arena;
+static const struct wrsh_port *tls_cur_port;
+
+static void enter(struct tls *t)
+{
+	tls_cur_arena = t->arena;
+	tls_cur_port = &t->lower;
+}
+
+#if defined(MBEDTLS_PLATFORM_MEMORY)
+static void *tls_calloc(size_t n, size_t size)
+{
+	return wrsh_arena_calloc(tls_cur_arena, n, size);
+}
+
+static void tls_free(void *p)
+{
+	wrsh_arena_free(tls_cur_arena, p);
+}
+#endif
+
+#if defined(MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG)
+/* PSA's random source is the port's (getrandom on POSIX, a TRNG on a board). */
+psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,
+					     uint8_t *output, size_t output_size,
+					     size_t *output_length)
+{
+	(void)context;
+	if (!tls_cur_port || tls_cur_port->random(tls_cur_port->ctx, output, output_size))
+		return PSA_ERROR_INSUFFICIENT_ENTROPY;
+	*output_length = output_size;
+	return PSA_SUCCESS;
+}
+#endif
+
+static int rng(void *ctx, unsigned char *out, size_t n)
+{
+	struct tls *t = ctx;
+	return t->lower.random(t->lower.ctx, out, n) ? MBEDTLS_ERR_SSL_INTERNAL_ERROR : 0;
+}
+
+static wrsh_err fail(struct tls *t, wrsh_err e, const char *a, const char *b)
+{
+	size_t n = strlen(a), m = b ? strlen(b) : 0;
+	if (n > sizeof(t->err) - 1)
+		n = sizeof(t->err) - 1;
+	memcpy(t->err, a, n);
+	if (m > sizeof(t->err) - 1 - n)
+		m = sizeof(t->err) - 1 - n;
+	if (m)
+		memcpy(t->err + n, b, m);
+	t->err[n + m] = 0;
+	return e;
+}
+
+static wrsh_err fail_code(struct tls *t, wrsh_err e, const char *what, int ret)
+{
+	char num[16];
+	unsigned v = (unsigned)-ret;
+	int i;
+	num[0] = ' ', num[1] = '(', num[2] = '-', num[3] = '0', num[4] = 'x';
+	for (i = 0; i < 4; i++)
+		num[5 + i] = "0123456789ABCDEF"[(v >> (12 - 4 * i)) & 15];
+	num[9] = ')', num[10] = 0;
+	return fail(t, e, what, num);
+}
+
+/* ---- BIO: the lower port under mbedTLS ------------------------------- */
+
+/* Every lower failure becomes WANT_READ/WANT_WRITE for mbedTLS (so its state
+ * stays sane) and is reported from io_err by the port functions. */
+static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+	struct tls *t = ctx;
+	size_t sent = 0;
+	t->io_err = t->lower.send(t->lower.ctx, buf, len, &sent, t->timeout_ms);
+	if (t->io_err)
+		return MBEDTLS_ERR_SSL_WANT_WRITE;
+	return (int)sent;
+}
+
+static int bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+	struct tls *t = ctx;
+	size_t got = 0;
+	t->io_err = t->lower.recv(t->lower.ctx, buf, len, &got, t->timeout_ms, t->recv_flags);
+	if (t->io_err)
+		return MBEDTLS_ERR_SSL_WANT_READ;
+	return (int)got; /* 0: the peer closed the TCP stream */
+}
+
+/* ---- trusted CAs: one issuer at a time from a PEM bundle --------------------- */
+
+static const uint8_t *find(const uint8_t *p, const uint8_t *end, const char *s)
+{
+	size_t n = strlen(s);
+	for (; p + n <= end; p++)
+		if (*p == (uint8_t)*s && memcmp(p, s, n) == 0)
+			return p;
+	return NULL;
+}
+
+#if defined(MBEDTLS_X509_TRUSTED_CERTIFICATE_CALLBACK)
+/* The raw subject Name of a DER certificate (RFC 5280 4.1). */
+static bool der_subject(const uint8_t *der, size_t n, const uint8_t **subj, size_t *slen)
+{
+	unsigned char *p = (unsigned char *)der, *end = p + n, *tbs_end;
+	size_t len;
+	int skip;
+	if (mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) ||
+	    mbedtls_asn1_get_tag(&p, end, &len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE))
+		return false;
+	tbs_end = p + len;
+	if (*p == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED | 0)) { /* version */
+		if (mbedtls_asn1_get_tag(&p, tbs_end, &len,
+					 MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED))
+			return false;
+		p += len;
+	}
+	/* serial, signature, issuer, validity: skipped; subject: kept */
+	for (skip = 0; skip < 5; skip++) {
+		unsigned char *start = p, tag;
+		if (p >= tbs_end)
+			return false;
+		tag = *p++;
+		if (mbedtls_asn1_get_len(&p, tbs_end, &len))
+			return false;
+		if (skip == 4) {
+			if (tag != (MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE))
+				return false;
+			*subj = start;
+			*slen = (size_t)(p + len - start);
+			return true;
+		}
+		p += len;
+	}
+	return false;
+}
+
+#endif
+
+/* Decode one PEM body; the caller frees *der with mbedtls_free. */
+static bool pem_body(const uint8_t *b, const uint8_t *e, uint8_t **der, size_t *n)
+{
+	struct b64_dec d;
+	size_t cap = (size_t)(e - b) / 4 * 3 + 3;
+	*der = mbedtls_calloc(1, cap);
+	if (!*der)
+		return false;
+	b64_dec_init(&d);
+	if (b64_dec_push(&d, (const char *)b, (size_t)(e - b), *der, n) || b64_dec_finish(&d)) {
+		mbedtls_free(*der);
+		*der = NULL;
+		return false;
+	}
+	return true;
+}
+
+#if defined(MBEDTLS_X509_TRUSTED_CERTIFICATE_CALLBACK)
+static int ca_lookup(void *ctx, mbedtls_x509_crt const *child, mbedtls_x509_crt **out)
+{
+	struct tls *t = ctx;
+	const uint8_t *p = t->ca, *end = t->ca + t->ca_len;
+	*out = NULL;
+	while ((p = find(p, end, BEGIN_CERT)) != NULL) {
+		const uint8_t *b = p + strlen(BEGIN_CERT), *e = find(b, end, END_CERT), *s;
+		uint8_t *der;
+		size_t n, sn;
+		if (!e)
+			break;
+		p = e + strlen(END_CERT);
+		if (!pem_body(b, e, &der, &n))
+			continue;
+		if (der_subject(der, n, &s, &sn) && sn == child->issuer_raw.len &&
+		    memcmp(s, child->issuer_raw.p, sn) == 0) {
+			if (!*out) {
+				*out = mbedtls_calloc(1, sizeof(**out));
+				if (*out)
+					mbedtls_x509_crt_init(*out);
+			}
+			if (*out)
+				(void)mbedtls_x509_crt_parse_der(*out, der, n);
+		}
+		mbedtls_free(der);
+	}
+	if (*out && !(*out)->raw.p) { /* nothing parsed */
+		mbedtls_x509_crt_free(*out);
+		mbedtls_free(*out);
+		*out = NULL;
+	}
+	return 0;
+}
+#endif
+
+#if !defined(MBEDTLS_X509_TRUSTED_CERTIFICATE_CALLBACK)
+/* Without the CA callback: parse every certificate of the bundle. */
+static wrsh_err load_bundle(struct tls *t)
+{
+	const uint8_t *p = t->ca, *end = t->ca + t->ca_len;
+	unsigned ok = 0;
+	while ((p = find(p, end, BEGIN_CERT)) != NULL) {
+		const uint8_t *b = p + strlen(BEGIN_CERT), *e = find(b, end, END_CERT);
+		uint8_t *der;
+		size_t n;
+		if (!e)
+			break;
+		p = e + strlen(END_CERT);
+		if (pem_body(b, e, &der, &n)) {
+			ok += mbedtls_x509_crt_parse_der(&t->ca_chain, der, n) == 0;
+			mbedtls_free(der);
+		}
+	}
+	return ok ? WRSH_OK
+		  : fail(t, WRSH_ECERT, "tls: no usable certificate in the CA bundle", NULL);
+}
+#endif
+
+/* ---- verification -------------------------------------------------------- */
+
+static wrsh_err sha256(const uint8_t *p, size_t n, uint8_t out[32])
+{
+	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+	return md && mbedtls_md(md, p, n, out) == 0 ? WRSH_OK : WRSH_ETLS;
+}
+
+static wrsh_err check_pin(struct tls *t)
+{
+	const mbedtls_x509_crt *crt = mbedtls_ssl_get_peer_cert(&t->ssl);
+	uint8_t h[32];
+	char hex[65];
+	int i;
+	if (!crt || sha256(crt->raw.p, crt->raw.len, h))
+		return fail(t, WRSH_ECERT, "tls: no server certificate to check the pin against",
+			    NULL);
+	if (mbedtls_ct_memcmp(h, t->pin, 32) == 0)
+		return WRSH_OK;
+	for (i = 0; i < 32; i++) {
+		hex[2 * i] = "0123456789abcdef"[h[i] >> 4];
+		hex[2 * i + 1] = "0123456789abcdef"[h[i] & 15];
+	}
+	hex[64] = 0;
+	return fail(t, WRSH_ECERT,
+		    "tls: pinned SHA-256 does not match the server certificate, got ", hex);
+}
+
+static wrsh_err verify_error(struct tls *t)
+{
+	uint32_t f = mbedtls_ssl_get_verify_result(&t->ssl);
+	if (f & MBEDTLS_X509_BADCERT_CN_MISMATCH)
+		return fail(t, WRSH_ECERT, "tls: certificate name mismatch, expected ", t->host);
+	if (f & MBEDTLS_X509_BADCERT_EXPIRED)
+		return fail(t, WRSH_ECERT, "tls: the server certificate has expired", NULL);
+	if (f & MBEDTLS_X509_BADCERT_FUTURE)
+		return fail(t, WRSH_ECERT, "tls: the server certificate is not valid yet", NULL);
+	if (f & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
+		return fail(t, WRSH_ECERT,
+			    "tls: certificate not trusted (issuer unknown; use --cacert or --pin)",
+			    NULL);
+	return fail_code(t, WRSH_ECERT, "tls: certificate rejected, flags", -(int)(f & 0xffff));
+}
+
+static wrsh_err handshake_error(struct tls *t, int ret)
+{
+	switch (ret) {
+	case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
+		return verify_error(t);
+	case MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION:
+		return fail(t, WRSH_ETLS, "tls: protocol version not supported by the server",
+			    NULL);
+	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+		return fail(t, WRSH_ETLS, "tls: the server refused the handshake (fatal alert)",
+			    NULL);
+	case MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE:
+		return fail(t, WRSH_ETLS, "tls: no common cipher suite or group", NULL);
+	case MBEDTLS_ERR_SSL_CONN_EOF:
+		return fail(t, WRSH_ETLS, "tls: the server closed the connection in the handshake",
+			    NULL);
+	case MBEDTLS_ERR_SSL_ALLOC_FAILED:
+		return fail(t, WRSH_ENOMEM, "tls: arena exhausted in the handshake", NULL);
+	default:
+		return fail_code(t, WRSH_ETLS, "tls: handshake failed, mbedTLS error", ret);
+	}
+}
+
+/* ---- the port ----------------------------------------------------------- */
+
+static wrsh_err io_fail(struct tls *t, const char *what)
+{
+	const char *m = t->lower.errmsg ? t->lower.errmsg(t->lower.ctx) : NULL;
+	if (t->io_err == WRSH_EINTR)
+		return WRSH_EINTR;
+	if (m && *m)
+		return fail(t, t->io_err, m, NULL);
+	return fail(t, t->io_err, what, wrsh_strerror(t->io_err));
+}
+
+static wrsh_err t_connect(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms)
+{
+	struct tls *t = ctx;
+	wrsh_err e;
+	int ret;
+	enter(t);
+	t->err[0] = 0;
+	if (t->connected)
+		t->lower.close(t->lower.ctx);
+	t->connected = false;
+	if ((e = t->lower.connect(t->lower.ctx, host, port, timeout_ms)))
+		return fail(t, e, t->lower.errmsg ? t->lower.errmsg(t->lower.ctx) : "tls: connect",
+			    NULL);
+	mbedtls_ssl_session_reset(&t->ssl);
+	t->timeout_ms = timeout_ms;
+	t->recv_flags = 0;
+	t->io_err = WRSH_OK;
+	while ((ret = mbedtls_ssl_handshake(&t->ssl)) != 0) {
+		if ((ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) &&
+		    !t->io_err)
+			continue;
+		t->lower.close(t->lower.ctx);
+		if (t->io_err)
+			return io_fail(t, "tls: handshake: ");
+		return handshake_error(t, ret);
+	}
+	if (t->pin_on && (e = check_pin(t))) {
+		t->lower.close(t->lower.ctx);
+		return e;
+	}
+	t->connected = true;
+	return WRSH_OK;
+}
+
+static wrsh_err t_send(void *ctx, const void *buf, size_t len, size_t *sent, uint32_t timeout_ms)
+{
+	struct tls *t = ctx;
+	int ret;
+	enter(t);
+	t->timeout_ms = timeout_ms;
+	t->io_err = WRSH_OK;
+	do
+		ret = mbedtls_ssl_write(&t->ssl, buf, len);
+	while ((ret == MBEDTLS_ERR_SSL_WANT_WRITE || ret == MBEDTLS_ERR_SSL_WANT_READ) &&
+	       !t->io_err);
+	if (ret > 0) {
+		*sent = (size_t)ret;
+		return WRSH_OK;
+	}
+	if (t->io_err)
+		return io_fail(t, "tls: send: ");
+	return fail_code(t, WRSH_ETLS, "tls: send failed, mbedTLS error", ret);
+}
+
+static wrsh_err t_recv(void *ctx, void *buf, size_t cap, size_t *got, uint32_t timeout_ms,
+		       unsigned flags)
+{
+	struct tls *t = ctx;
+	int ret;
+	enter(t);
+	*got = 0;
+	t->timeout_ms = timeout_ms;
+	t->recv_flags = flags;
+	for (;;) {
+		t->io_err = WRSH_OK;
+		ret = mbedtls_ssl_read(&t->ssl, buf, cap);
+		if (ret > 0) {
+			*got = (size_t)ret;
+			return WRSH_OK;
+		}
+		if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
+			return WRSH_OK; /* orderly end of the stream */
+		if (t->io_err)
+			return io_fail(t, "tls: receive: ");
+		if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+			continue;
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+		if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+			continue;
+#endif
+		if (ret == MBEDTLS_ERR_SSL_CONN_EOF)
+			return fail(t, WRSH_ECLOSED, "tls: connection closed without close_notify",
+				    NULL);
+		return fail_code(t, WRSH_ETLS, "tls: receive failed, mbedTLS error", ret);
+	}
+}
+
+static void t_close(void *ctx)
+{
+	struct tls *t = ctx;
+	enter(t);
+	if (t->connected) {
+		t->timeout_ms = CLOSE_TIMEOUT_MS;
+		t->recv_flags = 0;
+		(void)mbedtls_ssl_close_notify(&t->ssl);
+	}
+	t->connected = false;
+	t->lower.close(t->lower.ctx);
+}
+
+static uint64_t t_now(void *ctx)
+{
+	struct tls *t = ctx;
+	return t->lower.now_ms(t->lower.ctx);
+}
+
+static wrsh_err t_random(void *ctx, void *buf, size_t len)
+{
+	struct tls *t = ctx;
+	return t->lower.random(t->lower.ctx, buf, len);
+}
+
+static uint64_t t_filetime(void *ctx)
+{
+	struct tls *t = ctx;
+	return t->lower.filetime ? t->lower.filetime(t->lower.ctx) : 0;
+}
+
+static const char *t_errmsg(void *ctx)
+{
+	return ((struct tls *)ctx)->err;
+}
+
+/* RFC 5929 4.1: the certificate hashed with its signature's hash, where
+ * MD5 and SHA-1 become SHA-256. */
+static wrsh_err t_channel_binding(void *ctx, uint8_t *buf, size_t cap, size_t *len)
+{
+	struct tls *t = ctx;
+	const mbedtls_x509_crt *crt;
+	const mbedtls_md_info_t *md;
+	mbedtls_md_type_t type;
+	enter(t);
+	crt = t->connected ? mbedtls_ssl_get_peer_cert(&t->ssl) : NULL;
+	if (!crt)
+		return WRSH_ESTATE;
+	type = crt->MBEDTLS_PRIVATE(sig_md);
+	if (type == MBEDTLS_MD_MD5 || type == MBEDTLS_MD_SHA1 || type == MBEDTLS_MD_NONE)
+		type = MBEDTLS_MD_SHA256;
+	md = mbedtls_md_info_from_type(type);
+	if (!md)
+		return WRSH_EUNSUPPORTED;
+	if (cap < mbedtls_md_get_size(md))
+		return WRSH_ELIMIT;
+	if (mbedtls_md(md, crt->raw.p, crt->raw.len, buf))
+		return WRSH_ETLS;
+	*len = mbedtls_md_get_size(md);
+	return WRSH_OK;
+}
+
+/* ---- setup --------------------------------------------------------------- */
+
+static wrsh_err setup_auth(struct tls *t, const struct wrsh_tls_opts *o)
+{
+	int mode = MBEDTLS_SSL_VERIFY_REQUIRED;
+	if (o->insecure || o->pin_sha256) {
+		/* -k: nothing checked. --pin: the leaf is compared after the
+		 * handshake, which has already proven the server holds its key. */
+		mode = MBEDTLS_SSL_VERIFY_NONE;
+		t->insecure = o->insecure;
+		if (o->pin_sha256) {
+			memcpy(t->pin, o->pin_sha256, 32);
+			t->pin_on = true;
+		}
+	} else if (!o->ca_pem || !o->ca_pem_len) {
+		return fail(t, WRSH_ECERT, "tls: no trusted CA certificates given", NULL);
+	} else {
+		t->ca = o->ca_pem;
+		t->ca_len = o->ca_pem_len;
+#if defined(MBEDTLS_X509_TRUSTED_CERTIFICATE_CALLBACK)
+		mbedtls_ssl_conf_ca_cb(&t->conf, ca_lookup, t);
+#else
+		{
+			wrsh_err e = load_bundle(t);
+			if (e)
+				return e;
+			mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca_chain, NULL);
+		}
+#endif
+	}
+	mbedtls_ssl_conf_authmode(&t->conf, mode);
+	return WRSH_OK;
+}
+
+static wrsh_err setup_client_cert(struct tls *t, const struct wrsh_tls_opts *o)
+{
+	int ret;
+	if (!o->client_cert_pem || !o->client_key_pem)
+		return WRSH_OK;
+	ret = mbedtls_x509_crt_parse(&t->own_cert, o->client_cert_pem, o->client_cert_pem_len);
+#if MBEDTLS_VERSION_MAJOR >= 3
+	if (!ret)
+		ret = mbedtls_pk_parse_key(&t->own_key, o->client_key_pem, o->client_key_pem_len,
+					   NULL, 0, rng, t);
+#else
+	if (!ret)
+		ret = mbedtls_pk_parse_key(&t->own_key, o->client_key_pem, o->client_key_pem_len,
+					   NULL, 0);
+#endif
+	if (!ret)
+		ret = mbedtls_ssl_conf_own_cert(&t->conf, &t->own_cert, &t->own_key);
+	return ret ? fail_code(t, WRSH_EINVAL, "tls: client certificate or key unusable", ret)
+		   : WRSH_OK;
+}
+
+static wrsh_err setup(struct tls *t, const struct wrsh_tls_opts *o)
+{
+	wrsh_err e;
+	int ret;
+#if MBEDTLS_VERSION_MAJOR >= 3
+	if (psa_crypto_init() != PSA_SUCCESS)
+		return fail(t, WRSH_ETLS, "tls: PSA crypto did not start (randomness?)", NULL);
+#endif
+	if (mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT,
+					MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT))
+		return fail(t, WRSH_ETLS, "tls: configuration failed", NULL);
+#if MBEDTLS_VERSION_MAJOR >= 3
+	mbedtls_ssl_conf_min_tls_version(&t->conf, MBEDTLS_SSL_VERSION_TLS1_2);
+#else
+	mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+				     MBEDTLS_SSL_MINOR_VERSION_3);
+#endif
+	mbedtls_ssl_conf_rng(&t->conf, rng, t);
+	if ((e = setup_auth(t, o)) || (e = setup_client_cert(t, o)))
+		return e;
+	if ((ret = mbedtls_ssl_setup(&t->ssl, &t->conf)))
+		return fail_code(t, ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ? WRSH_ENOMEM : WRSH_ETLS,
+				 "tls: setup failed", ret);
+	t->ssl_ready = true;
+	/* SNI and the name check (an IP literal is checked against IP SANs) */
+	if (mbedtls_ssl_set_hostname(&t->ssl, t->host))
+		return fail(t, WRSH_ENOMEM, "tls: arena exhausted (host name)", NULL);
+	mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
+	return WRSH_OK;
+}
+
+/* see tls.h */
+wrsh_err wrsh_tls_wrap(struct wrsh_port *out, struct wrsh_arena *a, const struct wrsh_port *lower,
+		       const struct wrsh_tls_opts *o)
+{
+	struct tls *t;
+	size_t n;
+	wrsh_err e;
+	if (!out || !a || !lower || !o || !o->server_name)
+		return WRSH_EINVAL;
+	n = strlen(o->server_name);
+	if (n == 0 || n >= sizeof(t->host))
+		return WRSH_EINVAL;
+	t = wrsh_arena_calloc(a, 1, sizeof(*t));
+	if (!t)
+		return WRSH_ENOMEM;
+	t->lower = *lower;
+	t->arena = a;
+	memcpy(t->host, o->server_name, n + 1);
+	enter(t);
+#if defined(MBEDTLS_PLATFORM_MEMORY)
+	mbedtls_platform_set_calloc_free(tls_calloc, tls_free);
+#endif
+	mbedtls_ssl_config_init(&t->conf);
+	mbedtls_ssl_init(&t->ssl);
+	mbedtls_x509_crt_init(&t->ca_chain);
+	mbedtls_x509_crt_init(&t->own_cert);
+	mbedtls_pk_init(&t->own_key);
+	memset(out, 0, sizeof(*out));
+	out->ctx = t;
+	out->secure = true;
+	out->connect = t_connect;
+	out->send = t_send;
+	out->recv = t_recv;
+	out->close = t_close;
+	out->now_ms = t_now;
+	out->random = t_random;
+	out->filetime = t_filetime;
+	out->errmsg = t_errmsg;
+	out->channel_binding = t_channel_binding;
+	if ((e = setup(t, o)))
+		return e; /* out->errmsg explains; wrsh_tls_release() frees */
+	return WRSH_OK;
+}
+
+/* see tls.h */
+void wrsh_tls_release(struct wrsh_port *p)
+{
+	struct tls *t;
+	if (!p || !p->ctx)
+		return;
+	t = p->ctx;
+	enter(t);
+	if (t->connected)
+		t_close(t);
+	mbedtls_ssl_free(&t->ssl);
+	mbedtls_ssl_config_free(&t->conf);
+	mbedtls_x509_crt_free(&t->ca_chain);
+	mbedtls_x509_crt_free(&t->own_cert);
+	mbedtls_pk_free(&t->own_key);
+	mbedtls_platform_zeroize(t, sizeof(*t));
+	wrsh_arena_free(tls_cur_arena, t);
+	p->ctx = NULL;
+}
