@@ -1,0 +1,526 @@
+#!/usr/bin/python3
+"""A Windows-like WinRM service for tests: HTTP and HTTPS listeners on
+loopback (IPv4 and IPv6), the 401 dance, Identify, the WinRS cmd shell with a
+simulated cmd.exe, Windows' faults and quotas.
+
+Written from MS-WSMV and the recorded Windows exchanges, not from the wrsh
+client; python3-winrm proves it (tests/endpoint/test_endpoint.py).
+
+  winrm_endpoint.py --ready-file F [--basic] [--allow-unencrypted] ...
+
+When listening, writes JSON to the ready file:
+  {"http_port", "https_port", "cert", "cert_sha256", "pid"}
+"""
+import argparse
+import base64
+import datetime
+import hashlib
+import http.server
+import ipaddress
+import json
+import os
+import select
+import signal
+import socket
+import socketserver
+import ssl
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import winshell  # noqa: E402
+import wsman  # noqa: E402
+from wsman import Fault  # noqa: E402
+
+SOAP_CT = "application/soap+xml;charset=UTF-8"
+
+
+class Service:
+    """The WinRM service's state: users, settings, shells."""
+
+    def __init__(self, args):
+        self.args = args
+        self.users = {}
+        for spec in args.user or ["WRSH\\alice:Passw0rd!"]:
+            name, _, pw = spec.partition(":")
+            dom, _, user = name.rpartition("\\")
+            self.users[user.lower()] = (dom or "WRSH", user, pw)
+        self.shells = {}
+        self.lock = threading.Lock()
+        self.requests = 0
+        self.connections = 0
+        self.log = open(args.log, "a") if args.log else None
+
+    def check_basic(self, header):
+        try:
+            raw = base64.b64decode(header.split(" ", 1)[1], validate=True).decode("utf-8")
+        except (ValueError, IndexError, UnicodeDecodeError):
+            return None
+        name, _, pw = raw.partition(":")
+        dom, user = "", name
+        if "\\" in name:
+            dom, _, user = name.partition("\\")
+        elif "@" in name:
+            user, _, dom = name.partition("@")
+        entry = self.users.get(user.lower())
+        if not entry or entry[2] != pw:
+            return None
+        if dom and dom not in (".",) and dom.lower() != entry[0].lower():
+            return None
+        return entry[1]
+
+    def record(self, **kw):
+        if self.log:
+            kw["time"] = time.time()
+            self.log.write(json.dumps(kw) + "\n")
+            self.log.flush()
+
+    def state(self):
+        with self.lock:
+            return {"shells": [{"id": s.id, "user": s.user, "commands": len(s.commands)}
+                               for s in self.shells.values()],
+                    "requests": self.requests, "connections": self.connections}
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "Microsoft-HTTPAPI/2.0"
+    sys_version = ""
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def setup(self):
+        super().setup()
+        self.connection.settimeout(self.server.service.args.keepalive_timeout)
+        with self.server.service.lock:
+            self.server.service.connections += 1
+
+    # ---- HTTP plumbing ----
+    def read_body(self):
+        te = self.headers.get("Transfer-Encoding", "")
+        if "chunked" in te.lower():
+            out = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline().strip():
+                        pass
+                    return out
+                out += self.rfile.read(size)
+                self.rfile.readline()
+        n = self.headers.get("Content-Length")
+        if n is None:
+            return None
+        return self.rfile.read(int(n))
+
+    def send(self, status, body=b"", headers=()):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        if body:
+            self.send_header("Content-Type", SOAP_CT)
+        if self.server.service.args.chunked and body:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(0, len(body), 8192):
+                part = body[i:i + 8192]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+        else:
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    def unauthorized(self):
+        svc = self.server.service
+        offers = [("WWW-Authenticate", "Negotiate")]
+        if svc.args.basic and (self.server.tls or svc.args.allow_unencrypted):
+            offers.append(("WWW-Authenticate", 'Basic realm="WSMAN"'))
+        self.send(401, b"", offers)
+
+    def client_gone(self):
+        """Has the client closed this connection (abandoning its request)?"""
+        try:
+            r, _, _ = select.select([self.connection], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(r)
+
+    # ---- requests ----
+    def do_GET(self):
+        if self.path == "/wrsh-test/state":
+            body = json.dumps(self.server.service.state()).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        else:
+            self.send(405)
+
+    def do_POST(self):
+        svc = self.server.service
+        with svc.lock:
+            svc.requests += 1
+        if self.path.split("?")[0].lower() != "/wsman":
+            self.send(404)
+            return
+        body = self.read_body()
+        if body is None:
+            self.send(411)
+            return
+        user = self.authenticate()
+        anonymous = self.headers.get("WSMANIDENTIFY", "").lower() == "unauthenticated"
+        if user is None and not anonymous:
+            self.unauthorized()
+            return
+        relates = None
+        try:
+            if len(body) > svc.args.max_envelope_kb * 1024:
+                raise Fault(wsman.F_ENCODING_LIMIT)
+            req = wsman.Request(body)
+            relates = req.message_id or None
+            if req.identify:
+                self.send(200, wsman.identify_response(user is not None))
+                svc.record(user=user, action="Identify", status=200)
+                return
+            if user is None:
+                self.unauthorized()
+                return
+            resp = self.dispatch(req, user)
+            if resp is None:  # the client left: no answer
+                self.close_connection = True
+                return
+            self.send(200, resp)
+            svc.record(user=user, action=req.action, status=200,
+                       shell_id=req.selectors.get("ShellId"))
+        except Fault as f:
+            self.send(500, wsman.fault_envelope(f, relates))
+            svc.record(user=user, status=500, fault=f.subcode)
+
+    def authenticate(self):
+        svc = self.server.service
+        h = self.headers.get("Authorization", "")
+        if h.lower().startswith("basic ") and svc.args.basic:
+            # WinRM refuses Basic over HTTP unless AllowUnencrypted is set
+            if not self.server.tls and not svc.args.allow_unencrypted:
+                return None
+            return svc.check_basic(h)
+        return None
+
+    def dispatch(self, req, user):
+        if req.resource and req.resource.lower() != wsman.SHELL_CMD:
+            raise Fault(wsman.F_RESOURCE)
+        a = req.action
+        if a == wsman.A_CREATE:
+            return self.winrs_create(req, user)
+        shell = self.find_shell(req, user)
+        if a == wsman.A_DELETE:
+            return self.winrs_delete(req, shell)
+        if a == wsman.A_COMMAND:
+            return self.winrs_command(req, shell)
+        if a == wsman.A_SEND:
+            return self.winrs_send_input(req, shell)
+        if a == wsman.A_RECEIVE:
+            return self.winrs_receive(req, shell)
+        if a == wsman.A_SIGNAL:
+            return self.winrs_signal(req, shell)
+        raise Fault(wsman.F_ACTION)
+
+    def find_shell(self, req, user):
+        sid = req.selectors.get("ShellId", "").upper()
+        with self.server.service.lock:
+            shell = self.server.service.shells.get(sid)
+        if shell is None or shell.user.lower() != user.lower():
+            raise Fault(wsman.F_INVALID_SELECTORS)
+        return shell
+
+    def find_command(self, shell, cid):
+        c = shell.commands.get((cid or "").upper())
+        if c is None:
+            raise Fault(wsman.F_INVALID_SELECTORS)
+        return c
+
+    # ---- WinRS ----
+    def winrs_create(self, req, user):
+        svc = self.server.service
+        body = req.body.find(wsman.q("rsp", "Shell"))
+        if body is None:
+            raise Fault(wsman.F_SCHEMA)
+        workdir = wsman.text(body.find(wsman.q("rsp", "WorkingDirectory"))) or None
+        if workdir and "no\\such" in workdir.lower():
+            raise Fault(wsman.F_NO_DIR, sender=False)
+        env = {}
+        envs = body.find(wsman.q("rsp", "Environment"))
+        if envs is not None:
+            for v in envs.findall(wsman.q("rsp", "Variable")):
+                env[v.get("Name")] = v.text or ""
+        try:
+            cp = int(req.options.get("WINRS_CODEPAGE", "437"))
+        except ValueError:
+            cp = 437
+        noprofile = req.options.get("WINRS_NOPROFILE", "FALSE").upper() == "TRUE"
+        with svc.lock:
+            mine = sum(1 for s in svc.shells.values() if s.user.lower() == user.lower())
+            if mine >= svc.args.max_shells_per_user:
+                raise Fault(wsman.F_QUOTA, svc.args.max_shells_per_user, sender=False)
+            import uuid
+            sid = str(uuid.uuid4()).upper()
+            shell = winshell.Shell(user, sid, cp, workdir, env, noprofile)
+            svc.shells[sid] = shell
+        host = "127.0.0.1:%d" % self.server.server_address[1]
+        created = ('<x:ResourceCreated><a:Address>http%s://%s/wsman</a:Address>'
+                   '<a:ReferenceParameters><w:ResourceURI>%s</w:ResourceURI><w:SelectorSet>'
+                   '<w:Selector Name="ShellId">%s</w:Selector></w:SelectorSet>'
+                   '</a:ReferenceParameters></x:ResourceCreated>' % (
+                       "s" if self.server.tls else "", host, wsman.SHELL_CMD, sid))
+        info = ('<rsp:Shell><rsp:ShellId>%s</rsp:ShellId><rsp:ResourceUri>%s</rsp:ResourceUri>'
+                '<rsp:Owner>%s</rsp:Owner><rsp:ClientIP>127.0.0.1</rsp:ClientIP>'
+                '<rsp:IdleTimeOut>PT7200.000S</rsp:IdleTimeOut><rsp:InputStreams>stdin'
+                '</rsp:InputStreams><rsp:OutputStreams>stdout stderr</rsp:OutputStreams>'
+                '<rsp:ShellRunTime>P0DT0H0M0S</rsp:ShellRunTime><rsp:ShellInactivity>'
+                'P0DT0H0M0S</rsp:ShellInactivity></rsp:Shell>' % (sid, wsman.SHELL_CMD, user))
+        return wsman.envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/CreateResponse",
+                              req.message_id, created + info)
+
+    def winrs_delete(self, req, shell):
+        with self.server.service.lock:
+            self.server.service.shells.pop(shell.id, None)
+        shell.close()
+        return wsman.envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/DeleteResponse",
+                              req.message_id, "")
+
+    def winrs_command(self, req, shell):
+        cl = req.body.find(wsman.q("rsp", "CommandLine"))
+        if cl is None:
+            raise Fault(wsman.F_SCHEMA)
+        parts = [cl.findtext(wsman.q("rsp", "Command"), "").strip()]
+        parts += [(a.text or "") for a in cl.findall(wsman.q("rsp", "Arguments"))]
+        c = shell.start(" ".join(p for p in parts if p != ""))
+        return wsman.envelope(wsman.NS["rsp"] + "/CommandResponse", req.message_id,
+                              "<rsp:CommandResponse><rsp:CommandId>%s</rsp:CommandId>"
+                              "</rsp:CommandResponse>" % c.id)
+
+    def winrs_send_input(self, req, shell):
+        for st in req.body.findall(wsman.q("rsp", "Send") + "/" + wsman.q("rsp", "Stream")):
+            c = self.find_command(shell, st.get("CommandId"))
+            data = base64.b64decode(st.text or "")
+            if data:
+                c.stdin.put(data)
+            if (st.get("End") or "").lower() == "true":
+                c.stdin.put(b"")
+        return wsman.envelope(wsman.NS["rsp"] + "/SendResponse", req.message_id,
+                              "<rsp:SendResponse/>")
+
+    def winrs_signal(self, req, shell):
+        sig = req.body.find(wsman.q("rsp", "Signal"))
+        if sig is None:
+            raise Fault(wsman.F_SCHEMA)
+        c = self.find_command(shell, sig.get("CommandId"))
+        code = wsman.text(sig.find(wsman.q("rsp", "Code"))).rsplit("/", 1)[-1]
+        if code == "ctrl_c" or code == "ctrl_break":
+            c.ctrl_c.set()
+        elif code == "terminate":
+            c.terminated.set()
+            with shell.lock:
+                shell.commands.pop(c.id, None)
+        return wsman.envelope(wsman.NS["rsp"] + "/SignalResponse", req.message_id,
+                              "<rsp:SignalResponse/>")
+
+    def winrs_receive(self, req, shell):
+        ds = req.body.find(wsman.q("rsp", "Receive") + "/" + wsman.q("rsp", "DesiredStream"))
+        if ds is None:
+            raise Fault(wsman.F_SCHEMA)
+        c = self.find_command(shell, ds.get("CommandId"))
+        wait = min(req.op_timeout, self.server.service.args.operation_timeout_cap)
+        # MS-WSMV: a response never exceeds the client's MaxEnvelopeSize;
+        # base64 costs 4/3 and the envelope around the streams ~2 KB
+        budget = max(1024, (req.max_envelope - 2048) * 3 // 4)
+        items, exit_code = take_output(c, budget, time.monotonic() + wait, self.client_gone)
+        if items is None:
+            return None  # abandoned: the output stays for the next Receive
+        if not items and exit_code is None:
+            raise Fault(wsman.F_TIMED_OUT, sender=False)
+        if self.client_gone():
+            c.pending[:0] = items
+            if exit_code is not None:
+                c.pending.append((None, exit_code))
+            return None
+        return receive_envelope(req.message_id, c, items, exit_code)
+
+
+def take_output(c, budget, deadline, gone):
+    """Collect (stream, bytes) items up to budget bytes. Returns (items,
+    exit_code or None), or (None, None) when the client left while waiting."""
+    if not hasattr(c, "pending"):
+        c.pending = []
+    items, used, exit_code = [], 0, None
+    while True:
+        while used < budget:
+            item = c.pending.pop(0) if c.pending else None
+            if item is None:
+                try:
+                    item = c.out.get_nowait()
+                except Exception:
+                    break
+            stream, data = item
+            if stream is None:
+                exit_code = data
+                break
+            if used + len(data) > budget:
+                c.pending.insert(0, (stream, data[budget - used:]))
+                data = data[:budget - used]
+            items.append((stream, data))
+            used += len(data)
+        if items or exit_code is not None:
+            return items, exit_code
+        if time.monotonic() >= deadline:
+            return [], None
+        if gone():
+            return None, None
+        try:
+            c.pending.append(c.out.get(timeout=0.05))
+        except Exception:
+            pass
+
+
+def receive_envelope(relates, c, items, exit_code):
+    parts, last = [], None
+    for stream, data in items:  # merge neighbours of one stream
+        if parts and last == stream:
+            parts[-1] = (stream, parts[-1][1] + data)
+        else:
+            parts.append((stream, data))
+        last = stream
+    xml = "".join('<rsp:Stream Name="%s" CommandId="%s">%s</rsp:Stream>' % (
+        s, c.id, base64.b64encode(d).decode()) for s, d in parts)
+    if exit_code is not None:
+        c.done = True
+        xml += ('<rsp:Stream Name="stdout" CommandId="%s" End="true"></rsp:Stream>'
+                '<rsp:Stream Name="stderr" CommandId="%s" End="true"></rsp:Stream>'
+                '<rsp:CommandState CommandId="%s" State="%s"><rsp:ExitCode>%d</rsp:ExitCode>'
+                '</rsp:CommandState>' % (c.id, c.id, c.id, wsman.DONE, exit_code))
+    else:
+        xml += '<rsp:CommandState CommandId="%s" State="%s"/>' % (c.id, wsman.RUNNING)
+    return wsman.envelope(wsman.NS["rsp"] + "/ReceiveResponse", relates,
+                          "<rsp:ReceiveResponse>%s</rsp:ReceiveResponse>" % xml)
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(self, addr, family, service, tls_ctx):
+        self.address_family = family
+        self.service = service
+        self.tls_ctx = tls_ctx
+        self.tls = tls_ctx is not None
+        super().__init__(addr, Handler)
+
+    def server_bind(self):
+        if self.address_family == socket.AF_INET6:
+            self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = "localhost", self.server_address[1]
+
+    def finish_request(self, request, client_address):
+        # the TLS handshake runs in the connection's own thread
+        if self.tls_ctx:
+            try:
+                request = self.tls_ctx.wrap_socket(request, server_side=True)
+            except (ssl.SSLError, OSError):
+                return
+        self.RequestHandlerClass(request, client_address, self)
+
+
+def make_cert(state_dir):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"),
+                x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                x509.IPAddress(ipaddress.ip_address("::1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path = os.path.join(state_dir, "cert.pem")
+    key_path = os.path.join(state_dir, "key.pem")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.TraditionalOpenSSL,
+                                  serialization.NoEncryption()))
+    sha = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+    return cert_path, key_path, sha
+
+
+def listen_pair(port, service, tls_ctx):
+    """The same port on 127.0.0.1 and ::1 (retrying when 0 picks a port that
+    the other family has taken)."""
+    for _ in range(50):
+        v6 = Server(("::1", port, 0, 0), socket.AF_INET6, service, tls_ctx)
+        try:
+            v4 = Server(("127.0.0.1", v6.server_address[1]), socket.AF_INET, service, tls_ctx)
+            return [v4, v6]
+        except OSError:
+            v6.server_close()
+            if port:
+                raise
+    raise OSError("no free port pair")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--ready-file", required=True)
+    ap.add_argument("--state-dir")
+    ap.add_argument("--http-port", type=int, default=0)
+    ap.add_argument("--https-port", type=int, default=0)
+    ap.add_argument("--user", action="append", help="DOMAIN\\name:password (repeatable)")
+    ap.add_argument("--basic", action="store_true", help="enable Basic (Windows: off)")
+    ap.add_argument("--allow-unencrypted", action="store_true", help="Windows: false")
+    ap.add_argument("--max-envelope-kb", type=int, default=500)
+    ap.add_argument("--max-shells-per-user", type=int, default=30)
+    ap.add_argument("--operation-timeout-cap", type=float, default=60.0)
+    ap.add_argument("--chunked", action="store_true")
+    ap.add_argument("--keepalive-timeout", type=float, default=120.0)
+    ap.add_argument("--log")
+    args = ap.parse_args()
+    state = args.state_dir or tempfile.mkdtemp(prefix="winrm-endpoint-")
+    os.makedirs(state, exist_ok=True)
+    service = Service(args)
+    cert, key, sha = make_cert(state)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    servers = listen_pair(args.http_port, service, None) + listen_pair(args.https_port, service, ctx)
+    for s in servers:
+        threading.Thread(target=s.serve_forever, daemon=True).start()
+    ready = {"http_port": servers[0].server_address[1], "https_port": servers[2].server_address[1],
+             "cert": cert, "cert_sha256": sha, "pid": os.getpid()}
+    tmp = args.ready_file + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(ready, f)
+    os.replace(tmp, args.ready_file)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    signal.signal(signal.SIGINT, lambda *a: stop.set())
+    stop.wait()
+    for s in servers:
+        s.shutdown()
+        s.server_close()
+
+
+if __name__ == "__main__":
+    main()
