@@ -85,7 +85,7 @@ B := build/$(VARIANT)
 APPLET_SRC := $(sort $(wildcard examples/cli/applets/*.c))
 KCONFIG_FILES := Kconfig $(wildcard */Kconfig */*/Kconfig) build/Kconfig.applets
 
-build/Kconfig.applets build/applets.h: $(APPLET_SRC) scripts/applets.py
+build/Kconfig.applets build/applets.h &: $(APPLET_SRC) scripts/applets.py
 	@mkdir -p build
 	$(call say,GEN,build/applets.h)$(PY) scripts/applets.py build/Kconfig.applets build/applets.h $(APPLET_SRC)
 
@@ -206,10 +206,10 @@ test-valgrind: $(B)/tests/unit $(B)/tests/replay
 	$(PY) tests/replay/check.py --driver "$(VALGRIND) $(B)/tests/replay"
 
 test-endpoint:
-	$(PY) -m unittest discover -s tests/endpoint -t . -p 'test_*.py'
+	$(PY) -m unittest discover -s tests/endpoint -p 'test_*.py'
 
 test-cli: $(B)/wrsh
-	WRSH=$(B)/wrsh WRSH_VARIANT=$(VARIANT) $(PY) -m unittest discover -s tests/cli -t . -p 'test_*.py'
+	WRSH=$(B)/wrsh WRSH_VARIANT=$(VARIANT) $(PY) -m unittest discover -s tests/cli -p 'test_*.py'
 
 test-firmware: $(B)/firmware-example
 	tests/cli/firmware.sh $(B)/firmware-example

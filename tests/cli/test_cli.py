@@ -37,19 +37,21 @@ class Endpoint:
     def __init__(self, *args):
         self.dir = tempfile.mkdtemp(prefix="wrsh-ep-")
         ready = os.path.join(self.dir, "ready.json")
-        self.proc = subprocess.Popen(
-            ["/usr/bin/python3", ENDPOINT, "--ready-file", ready, "--state-dir", self.dir,
-             "--basic", *args],
-            stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "log"), "w"))
+        with open(os.path.join(self.dir, "log"), "w") as log:
+            self.proc = subprocess.Popen(
+                ["/usr/bin/python3", ENDPOINT, "--ready-file", ready, "--state-dir", self.dir,
+                 "--basic", *args], stdout=subprocess.DEVNULL, stderr=log)
         for _ in range(200):
             if os.path.exists(ready) and os.path.getsize(ready):
                 try:
-                    self.info = json.load(open(ready))
+                    with open(ready) as f:
+                        self.info = json.load(f)
                     break
                 except ValueError:
                     pass
             if self.proc.poll() is not None:
-                raise RuntimeError("endpoint died: " + open(os.path.join(self.dir, "log")).read())
+                with open(os.path.join(self.dir, "log")) as f:
+                    raise RuntimeError("endpoint died: " + f.read())
             time.sleep(0.05)
         else:
             raise RuntimeError("endpoint not ready")
@@ -211,7 +213,7 @@ class CliTest(Base):
         self.assertIn(p.returncode, (130, 254), err)
 
     def test_double_ctrl_c_terminates(self):
-        p = subprocess.Popen([WRSH, "cmd", *self.http("timeout", "/t", "60")],
+        p = subprocess.Popen([WRSH, "cmd", *self.http("timeout", "/t", "60", "/nobreak")],
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, env={**os.environ, "WRSH_PASSWORD": PASSWORD})
         time.sleep(1.5)

@@ -173,11 +173,18 @@ def p_bigout(cmd, args, stream):
 
 
 def p_timeout(cmd, args, stream):
+    """timeout /t N [/nobreak]; here /nobreak also shrugs off ctrl_c, so a
+    test has a process that only terminate ends."""
     parts = args.split()
     secs = 0
     for i, p in enumerate(parts):
         if p.lower() == "/t" and i + 1 < len(parts):
             secs = int(parts[i + 1])
+    if "/nobreak" in (p.lower() for p in parts):
+        end = time.monotonic() + secs
+        while time.monotonic() < end and not cmd.terminated.is_set():
+            time.sleep(0.05)
+        return 1 if cmd.terminated.is_set() else 0
     if cmd.sleep(secs):
         if cmd.ctrl_c.is_set():
             cmd.write("^C", stream)
