@@ -53,7 +53,7 @@ py_run() {
 	local transport=$1; shift
 	local url
 	if [ "$transport" = https ]; then url=https://localhost:$HTTPS/wsman; else url=http://127.0.0.1:$HTTP/wsman; fi
-	/usr/bin/python3 tests/bench/pywinrm_run.py "$url" "$( [ "$transport" = https ] && echo basic || echo plaintext)" alice "$@" |
+	WRSH_BENCH_CA=$CERT /usr/bin/python3 tests/bench/pywinrm_run.py "$url" "$( [ "$transport" = https ] && echo basic || echo plaintext)" alice "$@" |
 		sed -E 's/bytes=([0-9]+) cpu_s=([0-9.]+) maxrss_kb=([0-9]+).*/\2 \3 \1 -/'
 }
 

@@ -17,7 +17,8 @@ def main():
     t0 = os.times()
     p = winrm.protocol.Protocol(endpoint=url, transport=transport, username=user,
                                 password=os.environ["WRSH_PASSWORD"],
-                                server_cert_validation="ignore")
+                                server_cert_validation="validate",
+                                ca_trust_path=os.environ.get("WRSH_BENCH_CA"))
     shell = p.open_shell(codepage=65001)
     cmd = p.run_command(shell, command, args)
     out, err, code = p.get_command_output(shell, cmd)

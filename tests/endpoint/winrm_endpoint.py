@@ -92,6 +92,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
+    def version_string(self):
+        return self.server_version
+
     def setup(self):
         super().setup()
         self.connection.settimeout(self.server.service.args.keepalive_timeout)
