@@ -78,16 +78,20 @@ else
   PROFILE_NAME := full
 endif
 
-VARIANT := $(ARCH)-$(LIBC)$(if $(filter 1,$(STATIC)),-static)$(if $(SAN),-$(SAN))$(if $(filter 1,$(SYSTEM_LIBS)),-syslibs)-$(PROFILE_NAME)
+VARIANT := $(ARCH)-$(LIBC)$(if $(findstring clang,$(CC)),-clang)$(if $(filter 1,$(STATIC)),-static)$(if $(SAN),-$(SAN))$(if $(filter 1,$(SYSTEM_LIBS)),-syslibs)-$(PROFILE_NAME)
 B := build/$(VARIANT)
 
 # ---- configuration -----------------------------------------------------
 APPLET_SRC := $(sort $(wildcard examples/cli/applets/*.c))
 KCONFIG_FILES := Kconfig $(wildcard */Kconfig */*/Kconfig) build/Kconfig.applets
 
-build/Kconfig.applets build/applets.h &: $(APPLET_SRC) scripts/applets.py
+# the script rewrites its outputs only when they change, so nothing that
+# includes applets.h recompiles for nothing; the stamp records the run
+build/.applets.stamp: $(APPLET_SRC) scripts/applets.py
 	@mkdir -p build
 	$(call say,GEN,build/applets.h)$(PY) scripts/applets.py build/Kconfig.applets build/applets.h $(APPLET_SRC)
+	@touch $@
+build/Kconfig.applets build/applets.h: build/.applets.stamp
 
 $(B)/.config: $(CONFIG_SRC) $(KCONFIG_FILES)
 	@mkdir -p $(B)

@@ -324,14 +324,20 @@ static wrsh_err handshake_error(struct tls *t, int ret)
 	switch (ret) {
 	case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
 		return verify_error(t);
+#if MBEDTLS_VERSION_MAJOR >= 3
 	case MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION:
+#else
+	case MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION:
+#endif
 		return fail(t, WRSH_ETLS, "tls: protocol version not supported by the server",
 			    NULL);
 	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
 		return fail(t, WRSH_ETLS, "tls: the server refused the handshake (fatal alert)",
 			    NULL);
+#if MBEDTLS_VERSION_MAJOR >= 3
 	case MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE:
 		return fail(t, WRSH_ETLS, "tls: no common cipher suite or group", NULL);
+#endif
 	case MBEDTLS_ERR_SSL_CONN_EOF:
 		return fail(t, WRSH_ETLS, "tls: the server closed the connection in the handshake",
 			    NULL);

@@ -578,7 +578,9 @@ static void test_session_memory_flat_over_long_stream(void)
 	CHECK(done);
 	CHECK_EQ(code, 0xC000013Au);
 	CHECK_EQ(total, 20000000);
-	CHECK_EQ(wrsh_arena_peak(t->a), peak1);
+	/* flat: wrsh's own expat build gives exactly peak1; a distribution
+	 * expat keeps 1 KB of context and may settle a few bytes higher */
+	CHECK(wrsh_arena_peak(t->a) <= peak1 + peak1 / 100);
 	mock_clear_responses(&t->m);
 	add_file(t, STD "005-response.xml", 200);
 	wrsh_close(t->s);
