@@ -245,6 +245,8 @@ class CliTest(Base):
     def test_trace_has_no_secrets(self):
         r = self.wrsh("cmd", "-v", *self.http("echo", "hi"))
         self.assertEqual(r.returncode, 0)
+        if b"tracing is not built" in r.stderr:
+            self.skipTest("built without the trace hook")
         self.assertIn(b"POST /wsman HTTP/1.1", r.stderr)
         self.assertIn(b"Authorization: <redacted>", r.stderr)
         self.assertNotIn(PASSWORD.encode(), r.stderr)
