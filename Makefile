@@ -53,7 +53,13 @@ else
 endif
 
 ifeq ($(LIBC),musl)
-  CC := musl-gcc
+  ifeq ($(ARCH),host)
+    CC := musl-gcc
+  else
+    # Debian has no cross musl without multiarch: built from source once
+    CC := $(CURDIR)/.deps/musl-$(ARCH)/bin/musl-gcc
+    MUSL_STAMP := .deps/musl-$(ARCH)/.built
+  endif
   STATIC := 1
 else ifneq ($(CROSS),)
   CC := $(CROSS)gcc
@@ -141,30 +147,34 @@ FW_SRC := examples/firmware/main.c
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
-$(B)/obj/%.o: %.c $(B)/wrsh_autoconf.h build/applets.h | $(DEP_STAMP)
+$(B)/obj/%.o: %.c $(B)/wrsh_autoconf.h build/applets.h | $(DEP_STAMP) $(MUSL_STAMP)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 
-# third-party code: its own warnings are not ours to fix
 $(DEP_STAMP):
 	scripts/deps.sh
 	@touch $@
+
+.deps/musl-%/.built: | $(DEP_STAMP)
+	scripts/musl-cross.sh $*
+
+# third-party code: its own warnings are not ours to fix
 
 MBEDTLS_SRC = $(wildcard $(MBEDTLS_DIR)/library/*.c)
 EXPAT_SRC := $(addprefix $(EXPAT_DIR)/,xmlparse.c xmlrole.c xmltok.c)
 DEPS_CFLAGS = $(CSTD) $(OPT) -w -Icore/expat -Itls -I$(MBEDTLS_DIR)/include -I$(EXPAT_DIR) \
 	-DMBEDTLS_CONFIG_FILE='"wrsh_mbedtls_config.h"' $(if $(filter 1,$(STATIC)),,-fPIC)
 
-$(B)/deps/%.o: .deps/%.c tls/wrsh_mbedtls_config.h core/expat/expat_config.h | $(DEP_STAMP)
+$(B)/deps/%.o: .deps/%.c tls/wrsh_mbedtls_config.h core/expat/expat_config.h | $(DEP_STAMP) $(MUSL_STAMP)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(DEPS_CFLAGS) -c $< -o $@
 
 $(B)/deps/libexpat.a: $(patsubst .deps/%.c,$(B)/deps/%.o,$(EXPAT_SRC)) core/expat/expat_config.h
 	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $(filter %.o,$^)
 
-$(B)/deps/libmbedtls.a: $(DEP_STAMP) tls/wrsh_mbedtls_config.h
+$(B)/deps/libmbedtls.a: $(DEP_STAMP) $(MUSL_STAMP) tls/wrsh_mbedtls_config.h
 	@mkdir -p $(B)/deps
 	$(Q)$(MAKE) -s --no-print-directory $(patsubst .deps/%.c,$(B)/deps/%.o,$(wildcard $(MBEDTLS_DIR)/library/*.c))
 	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $(patsubst .deps/%.c,$(B)/deps/%.o,$(wildcard $(MBEDTLS_DIR)/library/*.c))
@@ -187,7 +197,7 @@ UNIT_SRC := tests/harness.c tests/vectors.c $(wildcard tests/unit/*.c) port/mock
 REPLAY_SRC := tests/replay/replay.c
 TEST_INC := -Itests -Iport/mock
 
-$(B)/obj/tests/%.o: tests/%.c $(B)/wrsh_autoconf.h build/applets.h | $(DEP_STAMP)
+$(B)/obj/tests/%.o: tests/%.c $(B)/wrsh_autoconf.h build/applets.h | $(DEP_STAMP) $(MUSL_STAMP)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) $(TEST_INC) -Wno-missing-prototypes -MMD -MP -c $< -o $@
 

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Fetch and unpack the upstream sources of mbedTLS and expat from Debian's
-# source packages into .deps/ (ignored by git, kept between builds).
+# Fetch and unpack the upstream sources of mbedTLS, expat and musl from
+# Debian's source packages into .deps/ (ignored by git, kept between builds).
 #
 #   scripts/deps.sh          fetch if missing, then unpack if missing
 #
@@ -17,6 +17,8 @@ MBEDTLS_VER=3.6.6
 MBEDTLS_DEB=3.6.6-0.1~deb13u1
 EXPAT_VER=2.5.0
 EXPAT_DEB=2.5.0-1+deb12u2
+MUSL_VER=1.2.5
+MUSL_DEB=1.2.5-3.1~deb13u1
 
 mkdir -p "$src"
 
@@ -55,7 +57,15 @@ unpack_expat() {
 	(cd "$deps" && dpkg-source -q -x "$src"/expat_*.dsc "expat-$EXPAT_VER" >/dev/null)
 }
 
+# musl, for static cross builds (scripts/musl-cross.sh); upstream tarball only
+unpack_musl() {
+	[ -f "$deps/musl-$MUSL_VER/configure" ] && return 0
+	tar -C "$deps" -xzf "$src/musl_$MUSL_VER.orig.tar.gz"
+}
+
 fetch mbedtls "$MBEDTLS_DEB" trixie
 fetch expat "$EXPAT_DEB" bookworm
+fetch musl "$MUSL_DEB" trixie
 unpack_mbedtls
 unpack_expat
+unpack_musl
