@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 MIB=${MIB:-100}
+ECHO_REPEAT=${ECHO_REPEAT:-20}
 WRSH=${1:-$(make -s print-B)/wrsh}
 [ -x "$WRSH" ] || make --no-print-directory all >/dev/null
 dir=$(mktemp -d)
@@ -21,6 +22,10 @@ json() { /usr/bin/python3 -c "import json; print(json.load(open('$dir/ready'))['
 HTTP=$(json http_port) HTTPS=$(json https_port) CERT=$(json cert)
 export WRSH_PASSWORD='Passw0rd!'
 
+# Each client is measured from outside as a whole process (start-up and
+# imports included: what a user pays per call) with GNU time.
+TIMEF="%U %S %M"
+
 # one wrsh run: "cpu_s maxrss_kb bytes arena_peak"
 wrsh_run() {
 	local transport=$1; shift
@@ -30,31 +35,26 @@ wrsh_run() {
 	else
 		conn=(-H 127.0.0.1 -p "$HTTP" -a basic -u alice --allow-unencrypted)
 	fi
-	/usr/bin/python3 - "$WRSH" "${conn[@]}" -- "$@" <<'PY'
-import os, re, resource, subprocess, sys
-wrsh = sys.argv[1]
-p = subprocess.Popen([wrsh, "cmd", "--stats", "-n"] + sys.argv[2:], stdout=subprocess.PIPE,
-                     stderr=subprocess.PIPE)
-n = 0
-while True:
-    b = p.stdout.read(1 << 20)
-    if not b:
-        break
-    n += len(b)
-err = p.stderr.read()
-p.wait()
-ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-peak = re.search(rb"arena_peak=(\d+)", err)
-print("%.3f %d %d %s" % (ru.ru_utime + ru.ru_stime, ru.ru_maxrss, n, peak.group(1).decode() if peak else "-"))
-PY
+	local n
+	# REPEAT runs in one timed shell: GNU time counts in 10 ms steps
+	n=$(/usr/bin/time -o "$dir/t" -f "$TIMEF" sh -c 'i=0; while [ $i -lt "$0" ]; do
+		"$@" || exit 1; i=$((i + 1)); done' "$REPEAT" "$WRSH" cmd --stats -n "${conn[@]}" -- "$@" \
+		2>"$dir/err" | wc -c)
+	read -r u s m <"$dir/t"
+	printf '%s %s %s %s\n' "$(awk -v u="$u" -v s="$s" -v r="$REPEAT" 'BEGIN{print (u+s)/r}')" "$m" \
+		"$((n / REPEAT))" "$(sed -n 's/.*arena_peak=\([0-9]*\).*/\1/p' "$dir/err" | tail -n 1)"
 }
 
 py_run() {
 	local transport=$1; shift
-	local url
+	local url out
 	if [ "$transport" = https ]; then url=https://localhost:$HTTPS/wsman; else url=http://127.0.0.1:$HTTP/wsman; fi
-	WRSH_BENCH_CA=$CERT /usr/bin/python3 tests/bench/pywinrm_run.py "$url" "$( [ "$transport" = https ] && echo basic || echo plaintext)" alice "$@" |
-		sed -E 's/bytes=([0-9]+) cpu_s=([0-9.]+) maxrss_kb=([0-9]+).*/\2 \3 \1 -/'
+	out=$(WRSH_BENCH_CA=$CERT /usr/bin/time -o "$dir/t" -f "$TIMEF" sh -c 'i=0; while [ $i -lt "$0" ]; do
+		"$@" || exit 1; i=$((i + 1)); done' "$REPEAT" /usr/bin/python3 tests/bench/pywinrm_run.py \
+		"$url" "$( [ "$transport" = https ] && echo ssl || echo plaintext)" alice "$@")
+	read -r u s m <"$dir/t"
+	printf '%s %s %s -\n' "$(awk -v u="$u" -v s="$s" -v r="$REPEAT" 'BEGIN{print (u+s)/r}')" "$m" \
+		"$(echo "$out" | sed -n 's/.*bytes=\([0-9]*\).*/\1/p' | tail -n 1)"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -75,14 +75,15 @@ measure() { # name transport command...
 	pr=$(printf '%s\n' "${p[@]}" | cut -d' ' -f2 | median)
 	pb=$(printf '%s\n' "${p[@]}" | cut -d' ' -f3 | median)
 	[ "$wb" = "$pb" ] || echo "bench: output sizes differ: wrsh $wb, pywinrm $pb" >&2
-	printf '%-22s %-5s %9.3f %9.3f %8s %9d %9d %8s %10s\n' "$name" "$transport" "$wc" "$pc" \
+	printf '%-22s %-5s %9.4f %9.4f %8s %9d %9d %8s %10s\n' "$name" "$transport" "$wc" "$pc" \
 		"$(awk -v a="$pc" -v b="$wc" 'BEGIN{ if (b > 0) printf "%.1fx", a/b; else print "-" }')" \
 		"$wr" "$pr" "$(awk -v a="$pr" -v b="$wr" 'BEGIN{ printf "%.1fx", a/b }')" "$wa"
 }
 
-echo "bench: $(date -u +%F) $(uname -m), $(nproc) cores, median of $RUNS runs; client CPU user+sys in s, peak RSS in KiB"
+echo "bench: $(date -u +%F) $(uname -m), $(nproc) cores, median of $RUNS runs (one-shot: of $ECHO_REPEAT calls each);"
+echo "       client CPU user+sys in s per call, peak RSS in KiB, whole processes as a user runs them"
 printf '%-22s %-5s %9s %9s %8s %9s %9s %8s %10s\n' scenario via wrsh_cpu py_cpu py/wrsh wrsh_rss py_rss py/wrsh arena_peak
-measure "cmd echo hi" http echo hi
-measure "cmd echo hi" https echo hi
-measure "stream ${MIB} MiB stdout" http bigout "$MIB"
-measure "stream ${MIB} MiB stdout" https bigout "$MIB"
+REPEAT=$ECHO_REPEAT measure "cmd echo hi" http echo hi
+REPEAT=$ECHO_REPEAT measure "cmd echo hi" https echo hi
+REPEAT=1 measure "stream ${MIB} MiB stdout" http bigout "$MIB"
+REPEAT=1 measure "stream ${MIB} MiB stdout" https bigout "$MIB"

@@ -76,6 +76,12 @@
 /* symmetric crypto and hashes */
 #define MBEDTLS_CIPHER_C
 #define MBEDTLS_AES_C
+/* AES-NI (with PCLMUL for GCM) on x86-64 and the Armv8 crypto extensions on
+ * aarch64, both chosen at run time from the CPU's feature bits: TLS at
+ * hundreds of MB/s instead of tens */
+#define MBEDTLS_HAVE_ASM
+#define MBEDTLS_AESNI_C
+#define MBEDTLS_AESCE_C
 #define MBEDTLS_GCM_C
 #define MBEDTLS_CHACHA20_C
 #define MBEDTLS_POLY1305_C
