@@ -166,7 +166,7 @@ wrsh_err wrsh_cmd_receive(struct wrsh_session *s, wrsh_output_fn out, void *ctx,
 	e = winrs_call(s, s->op_ms + s->conn.timeout_ms,
 		       flags & WRSH_WAKEABLE ? WRSH_PORT_WAKEABLE : 0);
 	if (e == WRSH_EFAULT && wsman_fault_is(&s->resp, "TimedOut")) {
-		err_clear(&s->err); /* MS-WSMV 3.1.4.1.30.4: nothing yet, poll again */
+		err_clear(&s->err); /* MS-WSMV 3.1.4.14: nothing yet, poll again */
 		return WRSH_OK;
 	}
 	if (!e && s->wp.done) {

@@ -1,7 +1,8 @@
 /*
- * WinRS requests and responses. Shapes follow MS-WSMV 3.1.4.1.31 (Create of
- * a shell), 3.1.4.1.30.1 (Command), .2 (Signal), .3 (Send), .4 (Receive),
- * and what Windows Server 2008 R2 to 2022 answer (tests/replay/windows).
+ * WinRS requests and responses. Shapes follow MS-WSMV 3.1.4.5.2 (Create of
+ * a shell), 3.1.4.11 (Command), 3.1.4.12 (Signal), 3.1.4.13 (Send),
+ * 3.1.4.14 (Receive) and 3.1.4.4.1 (Delete), and what Windows Server 2008 R2
+ * to 2022 answer (tests/replay/windows).
  */
 #include <string.h>
 
@@ -137,7 +138,7 @@ void winrs_write_receive(struct sbuf *b, const struct wsman_ctx *w, const char *
 	struct wsman_hdr h;
 	struct wsman_kv sel, opt;
 	hdr(&h, WINRS_NS "/Receive", shell_id, op_ms, &sel);
-	/* keeps the shell alive while we poll (MS-WSMV 3.1.4.1.30.4) */
+	/* keeps the shell alive while we poll (MS-WSMV 3.1.4.14) */
 	opt.name = "WSMAN_CMDSHELL_OPTION_KEEPALIVE";
 	opt.value = "TRUE";
 	h.options = &opt;

@@ -1,5 +1,5 @@
 /*
- * WinRS, the Windows Remote Shell over WS-Man (MS-WSMV 3.1.4.1.x): request
+ * WinRS, the Windows Remote Shell over WS-Man (MS-WSMV 3.1.4.1.31): request
  * writers for Create, Command, Send, Receive, Signal and Delete of the cmd
  * shell, and one body consumer for their responses. Stream text is decoded
  * as it arrives and handed to the caller's sink: nothing is buffered.

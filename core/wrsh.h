@@ -178,7 +178,7 @@ typedef wrsh_err (*wrsh_prop_fn)(void *ctx, const char *name, const char *value,
  */
 wrsh_err wrsh_identify(struct wrsh_session *s, bool authenticated, wrsh_prop_fn fn, void *ctx);
 
-/* ---- WinRS: remote cmd shells (MS-WSMV 3.1.4.1) --------------------------- */
+/* ---- WinRS: remote cmd shells (MS-WSMV 3.1.4.1.31) ------------------------ */
 
 struct wrsh_shell_opts {
 	const char *workdir;	/* NULL: the user's profile directory */

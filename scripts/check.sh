@@ -20,6 +20,7 @@ step() {
 step "deps" scripts/deps.sh
 step "lint: allocation, layering, format" scripts/lint.sh
 step "full profile, gcc: unit, replay, endpoint, CLI, firmware" make test
+step "install + pkg-config" scripts/install-check.sh
 step "tiny profile: unit, replay, CLI" make PROFILE=tiny test-unit test-cli
 step "clang -Werror: unit, replay" make CC=clang test-unit
 step "ASan+UBSan: unit, replay, CLI" make SAN=asan test-unit test-cli

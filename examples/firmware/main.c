@@ -23,7 +23,7 @@
 #include "wrsh.h"
 
 /* All the memory wrsh gets: no heap anywhere. */
-static unsigned char arena[48 * 1024] __attribute__((aligned(16)));
+static unsigned char arena[64 * 1024] __attribute__((aligned(16)));
 
 struct fw_net {
 	int fd;

@@ -195,6 +195,18 @@ class CliTest(Base):
         peak20 = stat(r20.stderr, "arena_peak")
         self.assertLessEqual(peak20, peak1 * 1.10, (peak1, peak20))
 
+    def test_stdout_closed_still_deletes_shell(self):
+        # `wrsh cmd ... | head -c 10`: the write fails, wrsh stops, the shell goes
+        p = subprocess.Popen([WRSH, "cmd", *self.http("bigout", "50")], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env={**os.environ, "WRSH_PASSWORD": PASSWORD})
+        p.stdout.read(10)
+        p.stdout.close()
+        err = p.stderr.read()
+        p.wait(30)
+        self.assertEqual(p.returncode, 255)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+
     def test_cmd_stats_line(self):
         r = self.wrsh("cmd", "--stats", *self.http("echo", "hi"))
         line = r.stderr.decode().strip().splitlines()[-1]
