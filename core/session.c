@@ -35,31 +35,33 @@ wrsh_err sess_leave(struct wrsh_session *s, wrsh_err e)
 }
 
 /* -v: credentials must never reach the trace, so the Authorization line of
- * a request head is replaced. */
+ * a request head is replaced. A request is traced whole, in one call. */
 static void trace_bytes(void *ctx, const char *dir, const void *p, size_t n)
 {
 	struct wrsh_session *s = ctx;
-	const char *t = p, *end = t + n, *head_end;
-	static const char auth[] = "\r\nAuthorization:";
+	const char *t = p, *end = t + n, *head_end = end, *line, *q;
 	if (!s->trace)
 		return;
-	head_end = *dir == '>' ? strstr(t, "\r\n\r\n") : NULL;
-	while (head_end && head_end < end) {
-		const char *a = NULL, *q;
-		for (q = t; q + sizeof(auth) - 1 <= head_end; q++)
-			if (str_ieq(q, sizeof(auth) - 1, auth)) {
-				a = q;
-				break;
-			}
-		if (!a)
-			break;
-		s->trace(s->trace_ctx, dir, t, (size_t)(a - t) + sizeof(auth) - 1);
-		s->trace(s->trace_ctx, dir, " <redacted>", 11);
-		t = a + 2;
-		while (t < end && *t != '\r')
-			t++;
+	if (*dir != '>') {
+		s->trace(s->trace_ctx, dir, t, n);
+		return;
 	}
-	s->trace(s->trace_ctx, dir, t, (size_t)(end - t));
+	for (q = t; q + 4 <= end; q++)
+		if (q[0] == '\r' && q[1] == '\n' && q[2] == '\r' && q[3] == '\n') {
+			head_end = q + 2;
+			break;
+		}
+	for (line = t; line < head_end;) {
+		const char *eol = memchr(line, '\n', (size_t)(head_end - line));
+		eol = eol ? eol + 1 : head_end;
+		if (eol - line >= 14 && str_ieq(line, 14, "authorization:"))
+			s->trace(s->trace_ctx, dir, "Authorization: <redacted>\r\n", 27);
+		else
+			s->trace(s->trace_ctx, dir, line, (size_t)(eol - line));
+		line = eol;
+	}
+	if (head_end < end)
+		s->trace(s->trace_ctx, dir, head_end, (size_t)(end - head_end));
 }
 
 void sess_note(struct wrsh_session *s, const char *text)

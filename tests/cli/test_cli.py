@@ -195,6 +195,15 @@ class CliTest(Base):
         peak20 = stat(r20.stderr, "arena_peak")
         self.assertLessEqual(peak20, peak1 * 1.10, (peak1, peak20))
 
+    def test_sigterm_deletes_shell(self):
+        p = subprocess.Popen([WRSH, "cmd", *self.http("timeout", "/t", "60", "/nobreak")],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env={**os.environ, "WRSH_PASSWORD": PASSWORD})
+        time.sleep(1.5)
+        p.terminate()
+        p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 128 + signal.SIGTERM)
+
     def test_stdout_closed_still_deletes_shell(self):
         # `wrsh cmd ... | head -c 10`: the write fails, wrsh stops, the shell goes
         p = subprocess.Popen([WRSH, "cmd", *self.http("bigout", "50")], stdin=subprocess.DEVNULL,

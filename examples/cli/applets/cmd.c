@@ -16,8 +16,9 @@
 //usage:      --codepage N         code page of the output (default 65001, UTF-8)
 //usage:  -n, --no-stdin           do not forward stdin (the command sees end of input)
 //usage:Ctrl-C sends ctrl_c to the command; a second one terminates it; a third
-//usage:gives up at once. Exit status: the remote exit code (above 254: 254, and
-//usage:the code on stderr), 130 after Ctrl-C, 255 on errors.
+//usage:gives up at once; SIGTERM and SIGHUP end wrsh too. The remote shell is
+//usage:deleted on every way out. Exit status: the remote exit code (above 254:
+//usage:254, and the code on stderr), 130 after Ctrl-C, 255 on errors.
 
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -44,13 +45,16 @@ struct cmd_opts {
 };
 
 static volatile sig_atomic_t interrupts;
+static volatile sig_atomic_t quit_signal; /* SIGTERM, SIGHUP: clean up and go */
 static int sig_pipe[2] = {-1, -1};
 
-static void on_sigint(int sig)
+static void on_signal(int sig)
 {
 	int saved = errno;
-	(void)sig;
-	interrupts++;
+	if (sig == SIGINT)
+		interrupts++;
+	else
+		quit_signal = sig;
 	if (sig_pipe[1] >= 0 && write(sig_pipe[1], "!", 1) < 0) {
 		/* the pipe is full: a wake is pending anyway */
 	}
@@ -116,9 +120,11 @@ static int setup_signals(void)
 		fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
 	}
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint; /* no SA_RESTART: a wait must wake up */
+	sa.sa_handler = on_signal; /* no SA_RESTART: a wait must wake up */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
 }
@@ -149,6 +155,8 @@ struct run {
 static bool handle_interrupts(struct run *r, wrsh_err *e)
 {
 	drain_sig_pipe();
+	if (quit_signal) /* the shell is deleted on the way out */
+		return false;
 	while (r->handled < (unsigned)interrupts) {
 		r->handled++;
 		if (r->handled == 1) {
@@ -204,6 +212,8 @@ static wrsh_err receive(struct run *r, bool *done, uint32_t *code)
 
 static int finish(struct run *r, wrsh_err e, bool done, uint32_t code)
 {
+	if (quit_signal)
+		return 128 + quit_signal;
 	if (e)
 		return conn_fail(r->c, e);
 	if (r->handled && (!done || r->terminated))
@@ -240,7 +250,7 @@ static int run_command(struct conn *c, const struct cmd_opts *co, char **argv, i
 	e = wrsh_shell_open(c->s, &so);
 	if (!e)
 		e = wrsh_cmd_start(c->s, argv[0], (const char *const *)argv + 1, (size_t)argc - 1);
-	if (!e && interrupts) /* Ctrl-C before the command ran: just clean up */
+	if (!e && (interrupts || quit_signal)) /* before the command ran: just clean up */
 		r.handled = 3;
 	else if (!e && co->no_stdin)
 		e = wrsh_cmd_send(c->s, NULL, 0, true);
