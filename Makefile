@@ -126,12 +126,13 @@ EXPAT_DIR := .deps/expat-2.5.0/expat/lib
 ifeq ($(SYSTEM_LIBS),1)
   DEP_INC :=
   DEP_DEFS := -DWRSH_SYSTEM_MBEDTLS
-  DEP_LIBS := $(if $(filter y,$(CONFIG_WRSH_TLS)),-lmbedtls -lmbedx509 -lmbedcrypto) -lexpat
+  DEP_LIBS := $(if $(filter y,$(CONFIG_WRSH_TLS)),-lmbedtls -lmbedx509) -lmbedcrypto -lexpat
   DEP_STAMP :=
 else
   DEP_INC := -I$(EXPAT_DIR) -I$(MBEDTLS_DIR)/include
   DEP_DEFS := -DMBEDTLS_CONFIG_FILE='"wrsh_mbedtls_config.h"'
-  DEP_LIBS := $(B)/deps/libexpat.a $(if $(filter y,$(CONFIG_WRSH_TLS)),$(B)/deps/libmbedtls.a)
+  # mbedTLS in every build: MD5 for NTLM; without TLS only md5.o is linked
+  DEP_LIBS := $(B)/deps/libexpat.a $(B)/deps/libmbedtls.a
   DEP_STAMP := .deps/.fetched
 endif
 
@@ -264,7 +265,7 @@ install: all
 	install -m 644 $(B)/libwrsh.a $(DESTDIR)$(PREFIX)/lib/libwrsh.a
 	$(if $(filter 1,$(SYSTEM_LIBS)),,install -m 644 $(DEP_LIBS) $(DESTDIR)$(PREFIX)/lib/)
 	install -m 644 core/wrsh.h port/port.h tls/tls.h port/posix/posix.h $(DESTDIR)$(PREFIX)/include/wrsh/
-	sed -e 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(WRSH_VERSION)|; s|@LIBS@|$(if $(filter 1,$(SYSTEM_LIBS)),$(DEP_LIBS),$(if $(filter y,$(CONFIG_WRSH_TLS)),-lmbedtls) -lexpat)|' \
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(WRSH_VERSION)|; s|@LIBS@|$(if $(filter 1,$(SYSTEM_LIBS)),$(DEP_LIBS),-lmbedtls -lexpat)|' \
 		wrsh.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/wrsh.pc
 
 # ---- configuration targets -------------------------------------------------------

@@ -2,8 +2,18 @@
  * introduction (the cipher itself is unpatented and widely documented). */
 #include <string.h>
 
+#include "mbedtls/md5.h"
+#include "mbedtls/version.h"
+
 #include "crypto.h"
 #include "wrsh.h"
+
+/* mbedTLS 2.x named the returning variants *_ret */
+#if MBEDTLS_VERSION_MAJOR < 3
+#define mbedtls_md5_starts mbedtls_md5_starts_ret
+#define mbedtls_md5_update mbedtls_md5_update_ret
+#define mbedtls_md5_finish mbedtls_md5_finish_ret
+#endif
 
 #define ROTL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
 #define F(x, y, z) (((x) & (y)) | (~(x) & (z)))
@@ -114,4 +124,48 @@ void rc4_crypt(struct rc4_ctx *c, const uint8_t *in, uint8_t *out, size_t n)
 		out[k] = in[k] ^ c->s[(uint8_t)(c->s[i] + c->s[j])];
 	}
 	c->i = i, c->j = j;
+}
+
+void md5_v(const struct cbuf *parts, size_t n, uint8_t out[16])
+{
+	mbedtls_md5_context c;
+	size_t i;
+	mbedtls_md5_init(&c);
+	(void)mbedtls_md5_starts(&c);
+	for (i = 0; i < n; i++)
+		(void)mbedtls_md5_update(&c, parts[i].p, parts[i].n);
+	(void)mbedtls_md5_finish(&c, out);
+	mbedtls_md5_free(&c);
+}
+
+void md5(const void *p, size_t n, uint8_t out[16])
+{
+	struct cbuf b = {p, n};
+	md5_v(&b, 1, out);
+}
+
+/* RFC 2104: H(K ^ opad, H(K ^ ipad, text)); keys over 64 bytes are hashed */
+void hmac_md5(const uint8_t *key, size_t klen, const struct cbuf *parts, size_t n, uint8_t out[16])
+{
+	uint8_t k[64], pad[64], inner[16];
+	struct cbuf v[9];
+	size_t i;
+	memset(k, 0, sizeof(k));
+	if (klen > 64)
+		md5(key, klen, k);
+	else
+		memcpy(k, key, klen);
+	for (i = 0; i < 64; i++)
+		pad[i] = k[i] ^ 0x36;
+	v[0].p = pad, v[0].n = 64;
+	for (i = 0; i < n && i < 8; i++)
+		v[i + 1] = parts[i];
+	md5_v(v, i + 1, inner);
+	for (i = 0; i < 64; i++)
+		pad[i] = k[i] ^ 0x5c;
+	v[1].p = inner, v[1].n = 16;
+	md5_v(v, 2, out);
+	wrsh_wipe(k, sizeof(k));
+	wrsh_wipe(pad, sizeof(pad));
+	wrsh_wipe(inner, sizeof(inner));
 }

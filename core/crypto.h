@@ -1,8 +1,8 @@
 /*
- * The primitives NTLM needs that mbedTLS 3.x no longer has: MD4 (RFC 1320,
- * for the NT hash) and RC4 (NTLM sealing). Small, constant-memory, no
- * tables beyond RC4's state. Both are broken as general-purpose crypto;
- * they are here only because MS-NLMP requires them.
+ * The hash and cipher primitives of NTLM. MD4 (RFC 1320, the NT hash) and
+ * RC4 (sealing) are built in: mbedTLS 3.x dropped both; they are broken as
+ * general-purpose crypto and here only because MS-NLMP requires them. MD5
+ * and HMAC-MD5 come from mbedTLS, which every build links for them.
  */
 #ifndef WRSH_CRYPTO_H
 #define WRSH_CRYPTO_H
@@ -21,6 +21,18 @@ void md4_update(struct md4_ctx *c, const void *p, size_t n);
 /* Writes the digest and wipes the context. */
 void md4_final(struct md4_ctx *c, uint8_t out[16]);
 void md4(const void *p, size_t n, uint8_t out[16]);
+
+void md5(const void *p, size_t n, uint8_t out[16]);
+
+/* A piece of a message that is hashed as the concatenation of pieces. */
+struct cbuf {
+	const void *p;
+	size_t n;
+};
+
+/* MD5 and HMAC-MD5 (RFC 2104) over the concatenation of n pieces. */
+void md5_v(const struct cbuf *parts, size_t n, uint8_t out[16]);
+void hmac_md5(const uint8_t *key, size_t klen, const struct cbuf *parts, size_t n, uint8_t out[16]);
 
 struct rc4_ctx {
 	uint8_t s[256];

@@ -1,3 +1,5 @@
+#include <stdbool.h>
+
 #include "utf.h"
 
 wrsh_err utf8_next(const uint8_t *s, size_t n, uint32_t *cp, size_t *used)
@@ -140,4 +142,35 @@ wrsh_err utf16le_to_utf8(const uint8_t *in, size_t n, char *out, size_t cap, siz
 	}
 	*outlen = o;
 	return o > cap ? WRSH_ELIMIT : WRSH_OK;
+}
+
+static uint32_t upper(uint32_t c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 0xE0 && c <= 0xFE && c != 0xF7))
+		return c - 0x20;
+	if (c == 0xFF)
+		return 0x178;
+	if (c >= 0x100 && c <= 0x17E && c != 0x130 && c != 0x131 && c != 0x138 && c != 0x149) {
+		/* Latin Extended-A pairs: even upper, odd lower, except the
+		 * 0x139..0x148 and 0x179..0x17E runs, which are odd upper */
+		bool odd_upper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+		if (odd_upper ? !(c & 1) : (c & 1))
+			return c - 1;
+		return c;
+	}
+	if ((c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2) || (c >= 0x430 && c <= 0x44F))
+		return c - 0x20;
+	if (c >= 0x450 && c <= 0x45F)
+		return c - 0x50;
+	return c;
+}
+
+void utf16le_upper(uint8_t *p, size_t n)
+{
+	size_t i;
+	for (i = 0; i + 1 < n; i += 2) {
+		uint32_t c = (uint32_t)p[i] | (uint32_t)p[i + 1] << 8, u = upper(c);
+		p[i] = (uint8_t)u;
+		p[i + 1] = (uint8_t)(u >> 8);
+	}
 }

@@ -21,4 +21,9 @@ wrsh_err utf8_validate(const void *s, size_t n);
 wrsh_err utf8_to_utf16le(const void *in, size_t n, uint8_t *out, size_t cap, size_t *outlen);
 wrsh_err utf16le_to_utf8(const uint8_t *in, size_t n, char *out, size_t cap, size_t *outlen);
 
+/* Upper-case UTF-16LE text in place, the way NTLM's NTOWFv2 needs a user
+ * name: ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic (simple case
+ * mapping, as Windows' RtlUpcaseUnicodeChar does for these blocks). */
+void utf16le_upper(uint8_t *p, size_t n);
+
 #endif

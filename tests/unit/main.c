@@ -4,6 +4,7 @@
 void mem_tests(void);
 void util_tests(void);
 void crypto_tests(void);
+void ntlm_tests(void);
 void http_tests(void);
 void xml_tests(void);
 void session_tests(void);
@@ -13,6 +14,7 @@ static void all(void)
 	mem_tests();
 	util_tests();
 	crypto_tests();
+	ntlm_tests();
 	http_tests();
 	xml_tests();
 	session_tests();
