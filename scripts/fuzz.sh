@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 FUZZ_TIME=${FUZZ_TIME:-60}
 B=build/fuzz
+EXPAT=.deps/expat-2.5.0/expat/lib
+MBEDTLS=.deps/mbedtls-3.6.6
 mkdir -p $B/obj
 scripts/deps.sh
 make --no-print-directory build/applets.h >/dev/null
@@ -17,10 +19,10 @@ make --no-print-directory build/applets.h >/dev/null
 	KCONFIG_CONFIG=$B/.config /usr/bin/python3 scripts/kconfig.py header Kconfig $B/wrsh_autoconf.h
 }
 CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE
- -DWRSH_HAVE_AUTOCONF -Icore -Iport -Iport/mock -I$B -I.deps/expat-2.5.0/expat/lib"
-EXPAT=.deps/expat-2.5.0/expat/lib
+ -DWRSH_HAVE_AUTOCONF -Icore -Iport -Iport/mock -I$B -I.deps/expat-2.5.0/expat/lib
+ -Itls -I$MBEDTLS/include -DMBEDTLS_CONFIG_FILE=\"wrsh_mbedtls_config.h\""
 objs=()
-for f in core/*.c core/util/*.c port/mock/mock.c; do
+for f in core/*.c core/util/*.c core/auth/*.c port/mock/mock.c; do
 	o=$B/obj/$(echo "$f" | tr / _).o
 	[ "$o" -nt "$f" ] || clang $CFLAGS -std=c99 -c "$f" -o "$o"
 	objs+=("$o")
@@ -29,6 +31,13 @@ for f in xmlparse xmlrole xmltok; do
 	o=$B/obj/expat_$f.o
 	[ -f "$o" ] || clang -g -O1 -fsanitize=fuzzer-no-link,address,undefined -w -Icore/expat \
 		-c $EXPAT/$f.c -o "$o"
+	objs+=("$o")
+done
+# core/crypto.c takes MD5 from mbedTLS (the same file the real build links)
+for f in md5 platform platform_util; do
+	o=$B/obj/mbedtls_$f.o
+	[ -f "$o" ] || clang -g -O1 -fsanitize=fuzzer-no-link,address,undefined -w -Itls -I$MBEDTLS/include \
+		-DMBEDTLS_CONFIG_FILE='"wrsh_mbedtls_config.h"' -c $MBEDTLS/library/$f.c -o "$o"
 	objs+=("$o")
 done
 targets=("$@")
