@@ -23,6 +23,9 @@
 #if CONFIG_WRSH_ERRMSG_LEN < 64
 #error "CONFIG_WRSH_ERRMSG_LEN must be at least 64"
 #endif
+#if CONFIG_WRSH_AUTH_NTLM && (CONFIG_WRSH_SEAL_MAX < 8192)
+#error "CONFIG_WRSH_SEAL_MAX below 8192 is below the smallest MaxEnvelopeSize"
+#endif
 #if !CONFIG_WRSH_WINRS && !CONFIG_WRSH_IDENTIFY
 #error "nothing to do: enable WinRS or Identify"
 #endif

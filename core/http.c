@@ -315,6 +315,7 @@ static wrsh_err conn_open(struct http_conn *c)
 		return port_fail(c, e, "connect");
 	c->connected = true;
 	c->served = 0;
+	c->epoch++; /* connection-bound authentication starts over */
 	return WRSH_OK;
 }
 
@@ -363,33 +364,35 @@ static wrsh_err read_resp(struct http_conn *c, struct http_resp *r, uint32_t fir
 wrsh_err http_exchange(struct http_conn *c, const uint8_t *req, size_t len, struct http_resp *r,
 		       uint32_t first_wait_ms, unsigned flags)
 {
-	int attempt;
-	wrsh_err e = WRSH_OK;
+	bool reused;
+	wrsh_err e;
 
-	for (attempt = 0; attempt < 2; attempt++) {
-		bool reused = c->connected && c->served > 0;
-		if ((e = conn_open(c)))
-			return e;
-		c->requests++;
-		if (c->trace)
-			c->trace(c->trace_ctx, ">", req, len);
-		e = send_all(c, req, len);
-		if (!e)
-			e = read_resp(c, r, first_wait_ms, flags);
-		if (!e) {
-			c->served++;
-			if (r->close)
-				http_close(c);
-			return WRSH_OK;
-		}
-		http_close(c);
-		if (e == WRSH_EINTR && !r->any_byte)
-			return WRSH_EINTR;
-		/* An idle keep-alive connection the server closed: nothing of the
-		 * request was processed, so sending it again is safe. */
-		if (!(reused && !r->any_byte && (e == WRSH_ECLOSED || e == WRSH_EIO)))
-			break;
+	c->retryable = false;
+	if ((e = conn_open(c)))
+		return e;
+	reused = c->served > 0;
+	c->requests++;
+	if (c->trace)
+		c->trace(c->trace_ctx, ">", req, len);
+	e = send_all(c, req, len);
+	if (!e)
+		e = read_resp(c, r, first_wait_ms, flags);
+	if (!e) {
+		c->served++;
+		if (r->close)
+			http_close(c);
+		return WRSH_OK;
+	}
+	http_close(c);
+	if (e == WRSH_EINTR && !r->any_byte)
+		return WRSH_EINTR;
+	/* A kept-alive connection the server closed while idle: nothing of the
+	 * request was processed, so the caller may send it again, once, on a
+	 * new connection. */
+	if (reused && !r->any_byte && (e == WRSH_ECLOSED || e == WRSH_EIO)) {
+		c->retryable = true;
 		err_clear(c->err);
+		return WRSH_ECLOSED;
 	}
 	if (c->err->code)
 		return c->err->code;

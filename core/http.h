@@ -83,7 +83,9 @@ struct http_conn {
 	uint8_t *rx;	     /* receive chunk, rx_cap bytes */
 	size_t rx_cap;
 	bool connected;
+	bool retryable;	 /* the last exchange may be sent again (see below) */
 	unsigned served; /* responses completed on this connection */
+	unsigned epoch;	 /* counts connects: NTLM contexts belong to one */
 	uint32_t requests;
 	uint64_t sent, received;
 	struct errbuf *err;
@@ -92,13 +94,16 @@ struct http_conn {
 };
 
 /*
- * Send req[0..len) and push the response through r until it is complete.
- * first_wait_ms bounds the wait for the first response byte (a WS-Man
- * Receive may legitimately wait for its OperationTimeout); later reads use
- * timeout_ms. flags may hold WRSH_PORT_WAKEABLE: a wake before the first
- * response byte abandons the connection and returns WRSH_EINTR.
- * A reused connection that fails before any response byte is reconnected
- * and the request sent once more (the server closed it while idle).
+ * Send req[0..len) and push the response through r until it is complete,
+ * connecting first if needed. first_wait_ms bounds the wait for the first
+ * response byte (a WS-Man Receive may legitimately wait for its
+ * OperationTimeout); later reads use timeout_ms. flags may hold
+ * WRSH_PORT_WAKEABLE: a wake before the first response byte abandons the
+ * connection and returns WRSH_EINTR.
+ * When a reused connection fails before any response byte (the server
+ * closed it while idle), the result is WRSH_ECLOSED with c->retryable set:
+ * the caller may rebuild the request (connection-bound authentication
+ * starts over) and send it once more.
  */
 wrsh_err http_exchange(struct http_conn *c, const uint8_t *req, size_t len, struct http_resp *r,
 		       uint32_t first_wait_ms, unsigned flags);

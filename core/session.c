@@ -1,11 +1,11 @@
 /*
- * The session: options, buffers and credentials carved from the arena, and
- * the one transaction every operation goes through (write an envelope, frame
- * it, exchange it, stream the response through expat into a consumer,
- * judge the status and any fault).
+ * The session: options, buffers and credentials carved from the arena,
+ * sticky errors, statistics, and Identify. The transaction every operation
+ * goes through lives in exchange.c.
  */
 #include <string.h>
 
+#include "crypt.h"
 #include "session.h"
 #include "util/base64.h"
 
@@ -34,208 +34,10 @@ wrsh_err sess_leave(struct wrsh_session *s, wrsh_err e)
 	return fail(s, e);
 }
 
-/* -v: credentials must never reach the trace, so the Authorization line of
- * a request head is replaced. A request is traced whole, in one call. */
-static void trace_bytes(void *ctx, const char *dir, const void *p, size_t n)
-{
-	struct wrsh_session *s = ctx;
-	const char *t = p, *end = t + n, *head_end = end, *line, *q;
-	if (!s->trace)
-		return;
-	if (*dir != '>') {
-		s->trace(s->trace_ctx, dir, t, n);
-		return;
-	}
-	for (q = t; q + 4 <= end; q++)
-		if (q[0] == '\r' && q[1] == '\n' && q[2] == '\r' && q[3] == '\n') {
-			head_end = q + 2;
-			break;
-		}
-	for (line = t; line < head_end;) {
-		const char *eol = memchr(line, '\n', (size_t)(head_end - line));
-		eol = eol ? eol + 1 : head_end;
-		if (eol - line >= 14 && str_ieq(line, 14, "authorization:"))
-			s->trace(s->trace_ctx, dir, "Authorization: <redacted>\r\n", 27);
-		else
-			s->trace(s->trace_ctx, dir, line, (size_t)(eol - line));
-		line = eol;
-	}
-	if (head_end < end)
-		s->trace(s->trace_ctx, dir, head_end, (size_t)(end - head_end));
-}
-
 void sess_note(struct wrsh_session *s, const char *text)
 {
 	if (CONFIG_WRSH_TRACE && s->trace)
 		s->trace(s->trace_ctx, "*", text, strlen(text));
-}
-
-/* ---- response sinks ---------------------------------------------------- */
-
-static wrsh_err on_status(void *ctx, int status, const char *reason, size_t n)
-{
-	struct wrsh_session *s = ctx;
-	s->status = status;
-	str_copy(s->reason, sizeof(s->reason), reason, n);
-	return WRSH_OK;
-}
-
-/* Remember the schemes a 401 offers, for the error message. */
-static void add_offer(struct wrsh_session *s, const char *v, size_t n)
-{
-	size_t k = 0, len = strlen(s->offers);
-	while (k < n && v[k] != ' ' && v[k] != ',')
-		k++;
-	if (!k || len + k + 3 > sizeof(s->offers))
-		return;
-	if (len)
-		strcat(s->offers, ", ");
-	len = strlen(s->offers);
-	memcpy(s->offers + len, v, k);
-	s->offers[len + k] = 0;
-}
-
-static wrsh_err on_header(void *ctx, const char *name, size_t nl, const char *v, size_t vl)
-{
-	struct wrsh_session *s = ctx;
-	if (str_ieq(name, nl, "content-type")) {
-		size_t i;
-		s->body_xml = false;
-		for (i = 0; i + 3 <= vl; i++)
-			if (str_ieq(v + i, 3, "xml"))
-				s->body_xml = true;
-	} else if (str_ieq(name, nl, "www-authenticate")) {
-		add_offer(s, v, vl);
-	}
-	return WRSH_OK;
-}
-
-static wrsh_err on_head_done(void *ctx)
-{
-	struct wrsh_session *s = ctx;
-	bool parse = s->body_xml && (s->status == 200 || s->status == 400 || s->status == 500);
-	if (!parse)
-		return WRSH_OK;
-	wsman_consumer(&s->env_c, &s->resp);
-	s->xml_on = true;
-	return xml_begin(&s->xml, s->arena, s->salt, &s->env_c, s->status == 200 ? s->op : NULL,
-			 &s->err);
-}
-
-static wrsh_err on_body(void *ctx, const uint8_t *p, size_t n)
-{
-	struct wrsh_session *s = ctx;
-	if (s->xml_on)
-		return xml_push(&s->xml, p, n, false);
-	/* a body nobody reads (401, 404, ...): drained, within a cap */
-	s->drained += n;
-	if (s->drained > CONFIG_WRSH_HTTP_MAX_DRAIN)
-		return err_set(&s->err, WRSH_ELIMIT,
-			       "http: error body longer than CONFIG_WRSH_HTTP_MAX_DRAIN", NULL);
-	return WRSH_OK;
-}
-
-/* ---- the transaction --------------------------------------------------- */
-
-struct sbuf *sess_body(struct wrsh_session *s)
-{
-	sb_init(&s->body, s->tx + s->head_max, s->tx_cap - s->head_max);
-	return &s->body;
-}
-
-void sess_new_message_id(struct wrsh_session *s)
-{
-	uint8_t g[16];
-	s->port->random(s->port->ctx, g, sizeof(g));
-	guid_v4(g);
-	guid_format(g, s->ws.message_id);
-}
-
-/* Frame the body written by sess_body() with an HTTP head placed right
- * before it, so the request leaves in one send. */
-static wrsh_err frame(struct wrsh_session *s, bool anonymous, const uint8_t **req, size_t *len)
-{
-	struct http_req q;
-	struct sbuf h;
-	if (s->body.over)
-		return err_set(&s->err, WRSH_ELIMIT,
-			       "wsman: request larger than CONFIG_WRSH_TX_BUF", NULL);
-	memset(&q, 0, sizeof(q));
-	q.method = "POST";
-	q.path = s->path;
-	q.host = s->host;
-	q.port = s->port_no;
-	q.content_type = "application/soap+xml;charset=UTF-8";
-	q.content_length = s->body.len;
-	/* Windows answers an Identify without credentials when asked so */
-	q.extra = anonymous ? "WSMANIDENTIFY: unauthenticated\r\n" : s->auth_hdr;
-	sb_init(&h, s->tx, s->head_max);
-	http_write_head(&h, &q);
-	if (h.over) {
-		wrsh_wipe(s->tx, s->head_max);
-		return err_set(&s->err, WRSH_ELIMIT,
-			       "http: request head larger than CONFIG_WRSH_HTTP_HEAD_MAX", NULL);
-	}
-	memmove(s->tx + s->head_max - h.len, s->tx, h.len);
-	*req = (const uint8_t *)s->tx + s->head_max - h.len;
-	*len = h.len + s->body.len;
-	return WRSH_OK;
-}
-
-/* Turn a finished exchange into an error code, or OK. */
-static wrsh_err judge(struct wrsh_session *s)
-{
-	char num[21];
-	if (s->status == 401)
-		return err_set(&s->err, WRSH_EAUTH, "http: 401 Unauthorized: the server refused ",
-			       s->auth_hdr ? "the credentials" : "a request without credentials",
-			       s->offers[0] ? " (it offers " : "", s->offers,
-			       s->offers[0] ? ")" : "", NULL);
-	if (s->xml_on && s->resp.fault)
-		return wsman_fault_error(&s->resp, &s->err);
-	if (s->status != 200)
-		return err_set(&s->err, WRSH_EHTTP, "http: ", err_num(num, (uint64_t)s->status),
-			       " ", s->reason,
-			       s->status == 413 ? " (request above the server's MaxEnvelopeSizekb)"
-						: "",
-			       NULL);
-	if (!s->xml_on)
-		return err_set(&s->err, WRSH_EHTTP, "http: 200 without a SOAP body", NULL);
-	return wsman_check_relates(&s->resp, &s->ws, &s->err);
-}
-
-wrsh_err sess_transact(struct wrsh_session *s, const struct xml_consumer *op, bool anonymous,
-		       uint32_t wait_ms, unsigned flags)
-{
-	struct http_resp r;
-	struct http_sink sink = {on_status, on_header, on_head_done, on_body, NULL};
-	const uint8_t *req = NULL;
-	size_t len = 0;
-	wrsh_err e;
-
-	if ((e = frame(s, anonymous, &req, &len)))
-		return e;
-	sink.ctx = s;
-	s->op = op;
-	s->status = 0;
-	s->reason[0] = 0;
-	s->offers[0] = 0;
-	s->body_xml = false;
-	s->xml_on = false;
-	s->drained = 0;
-	wsman_resp_init(&s->resp);
-	http_resp_init(&r, s->line, &sink, &s->err);
-	e = http_exchange(&s->conn, req, len, &r, wait_ms, flags);
-	if (s->auth_hdr)
-		wrsh_wipe(s->tx, s->head_max); /* the head held the credentials */
-	if (s->xml_on) {
-		if (!e)
-			e = xml_push(&s->xml, NULL, 0, true);
-		xml_end(&s->xml);
-	}
-	if (e)
-		return e;
-	return judge(s);
 }
 
 /* ---- open / close ------------------------------------------------------- */
@@ -335,17 +137,32 @@ static wrsh_err set_auth(struct wrsh_session *s, const struct wrsh_opts *o)
 		return WRSH_OK;
 	case WRSH_AUTH_NTLM:
 	case WRSH_AUTH_NEGOTIATE:
-		return err_set(&s->err, WRSH_EUNSUPPORTED,
-			       "auth: NTLM and Negotiate are not built yet; use Basic over HTTPS",
-			       NULL);
+		if (!CONFIG_WRSH_AUTH_NTLM)
+			return err_set(&s->err, WRSH_EUNSUPPORTED, "auth: NTLM is not built in",
+				       NULL);
+		if (!o->user || !*o->user)
+			return err_set(&s->err, WRSH_EINVAL, "auth: NTLM needs a user name", NULL);
+		s->ntlm_on = true;
+		/* MS-WSMV 2.2.9.1: over HTTP the body is sealed by the NTLM context,
+		 * always; over HTTPS when asked (some hosts require it) */
+		s->seal = !s->port->secure || o->seal_https;
+		s->token = wrsh_arena_alloc(s->arena, CONFIG_WRSH_HTTP_MAX_LINE);
+		if (!s->token)
+			return err_set(&s->err, WRSH_ENOMEM, "open: arena exhausted", NULL);
+		return sess_ntlm_setup(s, o);
 	}
 	return err_set(&s->err, WRSH_EINVAL, "auth: unknown method", NULL);
 }
 
 static wrsh_err alloc_buffers(struct wrsh_session *s)
 {
+	size_t seal_in = CONFIG_WRSH_SEAL_MAX + 1024; /* a sealed answer and its framing */
 	s->head_max = CONFIG_WRSH_HTTP_HEAD_MAX;
-	s->tx_cap = CONFIG_WRSH_TX_BUF + s->head_max;
+	s->body_off = s->head_max + (s->seal ? CRYPT_PREFIX_MAX : 0);
+	s->body_cap = CONFIG_WRSH_TX_BUF;
+	s->tx_cap = s->body_off + s->body_cap + (s->seal ? CRYPT_SUFFIX_LEN : 0);
+	if (s->seal && s->tx_cap < seal_in)
+		s->tx_cap = seal_in;
 	s->tx = wrsh_arena_alloc(s->arena, s->tx_cap);
 	s->rx = wrsh_arena_alloc(s->arena, CONFIG_WRSH_RX_BUF);
 	s->line = wrsh_arena_alloc(s->arena, CONFIG_WRSH_HTTP_MAX_LINE);
@@ -364,10 +181,8 @@ static void init_conn(struct wrsh_session *s, const struct wrsh_opts *o)
 	c->rx = s->rx;
 	c->rx_cap = CONFIG_WRSH_RX_BUF;
 	c->err = &s->err;
-	if (CONFIG_WRSH_TRACE && o->trace) {
-		c->trace = trace_bytes;
-		c->trace_ctx = s;
-	}
+	if (CONFIG_WRSH_TRACE && o->trace)
+		sess_trace_hook(s);
 }
 
 static wrsh_err init_ids(struct wrsh_session *s)
@@ -384,6 +199,11 @@ static wrsh_err init_ids(struct wrsh_session *s)
 
 static void release(struct wrsh_session *s)
 {
+	sess_auth_done(s);
+	ntlm_wipe(&s->ntlm);
+	wrsh_wipe(s->nt_hash, sizeof(s->nt_hash));
+	wrsh_arena_free(s->arena, s->names_mem);
+	wrsh_arena_free(s->arena, s->token);
 	if (s->auth_hdr && s->auth_hdr_cap) {
 		wrsh_wipe(s->auth_hdr, s->auth_hdr_cap);
 		wrsh_arena_free(s->arena, s->auth_hdr);
@@ -404,12 +224,16 @@ static wrsh_err open_steps(struct wrsh_session *s, const struct wrsh_opts *o)
 			       o->https ? "open: https needs a TLS port"
 					: "open: a TLS port needs https",
 			       NULL);
-	if ((e = set_host(s, o)) || (e = set_url(s, o)) || (e = alloc_buffers(s)) ||
-	    (e = set_auth(s, o)) || (e = init_ids(s)))
+	if ((e = set_host(s, o)) || (e = set_url(s, o)) || (e = set_auth(s, o)) ||
+	    (e = alloc_buffers(s)) || (e = init_ids(s)))
 		return e;
 	s->ws.to = s->to;
 	s->ws.locale = o->locale ? o->locale : "en-US";
 	s->ws.max_envelope = o->max_envelope ? o->max_envelope : CONFIG_WRSH_MAX_ENVELOPE;
+	/* a sealed answer is held whole until verified: never let one be
+	 * larger than the buffer that holds it (issue: bounded memory) */
+	if (s->seal && s->ws.max_envelope > CONFIG_WRSH_SEAL_MAX)
+		s->ws.max_envelope = CONFIG_WRSH_SEAL_MAX;
 	s->op_ms = o->operation_timeout_ms ? o->operation_timeout_ms : DEFAULT_OP_TIMEOUT_MS;
 	s->trace = CONFIG_WRSH_TRACE ? o->trace : NULL;
 	s->trace_ctx = o->trace_ctx;
@@ -484,11 +308,19 @@ void wrsh_get_stats(const struct wrsh_session *s, struct wrsh_stats *st)
 
 /* ---- Identify ------------------------------------------------------------ */
 
+static void write_identify(struct wrsh_session *s, struct sbuf *b, void *ctx)
+{
+	(void)ctx;
+	s->ws.message_id[0] = 0; /* Identify carries no addressing headers */
+	wsman_write_identify(b);
+}
+
 /* see wrsh.h */
 wrsh_err wrsh_identify(struct wrsh_session *s, bool authenticated, wrsh_prop_fn fn, void *ctx)
 {
 	struct wsman_identify st;
 	struct xml_consumer c;
+	bool anon;
 	wrsh_err e;
 	if (!s)
 		return WRSH_EINVAL;
@@ -500,9 +332,8 @@ wrsh_err wrsh_identify(struct wrsh_session *s, bool authenticated, wrsh_prop_fn 
 	st.fn = fn;
 	st.fn_ctx = ctx;
 	wsman_identify_consumer(&c, &st);
-	wsman_write_identify(sess_body(s));
-	s->ws.message_id[0] = 0;
-	e = sess_transact(s, &c, !(authenticated && s->auth_hdr), s->conn.timeout_ms, 0);
+	anon = !(authenticated && (s->auth_hdr || s->ntlm_on));
+	e = sess_transact(s, &c, write_identify, NULL, anon, s->conn.timeout_ms, 0);
 	if (!e && !st.seen)
 		e = err_set(&s->err, WRSH_EPROTO, "wsman: the response holds no IdentifyResponse",
 			    NULL);

@@ -2,6 +2,7 @@
 #ifndef WRSH_SESSION_H
 #define WRSH_SESSION_H
 
+#include "auth/ntlm.h"
 #include "config.h"
 #include "err.h"
 #include "http.h"
@@ -22,13 +23,27 @@ struct wrsh_session {
 	char to[400];
 	char *auth_hdr;	     /* a whole header line with CRLF, or NULL */
 	size_t auth_hdr_cap; /* 0 when auth_hdr is not ours to wipe */
+
+	/* Negotiate (NTLM): connection-bound, sealed over HTTP */
+	bool ntlm_on, seal, ntlm_local;
+	char *ntlm_user, *ntlm_domain, *spn, *names_mem;
+	uint8_t nt_hash[16];
+	struct ntlm_ctx ntlm;
+	unsigned ntlm_epoch; /* the connection the context belongs to */
+	char *pending_auth;  /* the last handshake leg, for the next request */
+	size_t pending_cap;
+	char *token; /* the server's Negotiate token (HTTP_MAX_LINE bytes) */
+	size_t token_len;
+
 	uint32_t op_ms;
 	unsigned long salt;
 	wrsh_trace_fn trace;
 	void *trace_ctx;
 
-	char *tx; /* [head_max bytes for the head][body] */
-	size_t tx_cap, head_max;
+	/* [head][seal prefix][body][seal suffix]; also holds a sealed response
+	 * while it is verified */
+	char *tx;
+	size_t tx_cap, head_max, body_off, body_cap, sealed_len;
 	uint8_t *rx;
 	char *line;
 	struct sbuf body;
@@ -39,7 +54,7 @@ struct wrsh_session {
 	struct xml_parser xml;
 	struct xml_consumer env_c;
 	const struct xml_consumer *op;
-	bool xml_on, body_xml;
+	bool xml_on, body_xml, body_sealed;
 	int status;
 	char reason[48];
 	char offers[64];
@@ -58,11 +73,29 @@ wrsh_err sess_leave(struct wrsh_session *s, wrsh_err e);
 /* The body writer of the next request (inside the send buffer). */
 struct sbuf *sess_body(struct wrsh_session *s);
 void sess_new_message_id(struct wrsh_session *s);
-/* Send the body written through sess_body() and consume the response:
- * envelope headers and faults here, the body by op. */
-wrsh_err sess_transact(struct wrsh_session *s, const struct xml_consumer *op, bool anonymous,
-		       uint32_t wait_ms, unsigned flags);
+
+/* Writes one request envelope into b; called again when a request must be
+ * rebuilt (a new connection means a new NTLM context and a new seal). */
+typedef void (*sess_writer)(struct wrsh_session *s, struct sbuf *b, void *ctx);
+
+/* One operation: authenticate the connection if needed, write, seal, send,
+ * and consume the response (envelope headers and faults here, the body by
+ * op). anonymous: Identify without credentials. */
+wrsh_err sess_transact(struct wrsh_session *s, const struct xml_consumer *op, sess_writer writer,
+		       void *wctx, bool anonymous, uint32_t wait_ms, unsigned flags);
+/* Lower pieces, for the handshake. */
+wrsh_err sess_frame(struct wrsh_session *s, const char *content_type, const char *extra, size_t off,
+		    size_t len, const uint8_t **req, size_t *req_len);
+wrsh_err sess_roundtrip(struct wrsh_session *s, const struct xml_consumer *op, const uint8_t *req,
+			size_t len, uint32_t wait_ms, unsigned flags);
 void sess_note(struct wrsh_session *s, const char *text);
+void sess_trace_request(struct wrsh_session *s, const char *dir, const void *p, size_t n);
+void sess_trace_hook(struct wrsh_session *s);
+
+/* auth/negotiate.c */
+wrsh_err sess_ntlm_setup(struct wrsh_session *s, const struct wrsh_opts *o);
+wrsh_err sess_negotiate(struct wrsh_session *s);
+void sess_auth_done(struct wrsh_session *s);
 
 /* Used by wrsh_close(): Delete the shell without the sticky-error gate. */
 wrsh_err winrs_delete_shell(struct wrsh_session *s);

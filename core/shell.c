@@ -11,24 +11,68 @@ static uint32_t wait_for(const struct wrsh_session *s)
 	return s->conn.timeout_ms;
 }
 
-/* One WinRS request whose envelope the caller already wrote. */
-static wrsh_err winrs_call(struct wrsh_session *s, uint32_t wait_ms, unsigned flags)
+/* One WinRS request, described so that it can be written again when the
+ * connection has to be renewed (sess_writer). */
+enum wreq_kind { W_CREATE, W_DELETE, W_SIGNAL, W_COMMAND, W_SEND, W_RECEIVE };
+
+struct wreq {
+	enum wreq_kind kind;
+	const struct winrs_shell_cfg *cfg;
+	enum winrs_signal sig;
+	const char *command;
+	const char *const *args;
+	size_t nargs;
+	const void *data;
+	size_t len;
+	bool eof;
+	winrs_out_fn out;
+	void *out_ctx;
+};
+
+static void write_req(struct wrsh_session *s, struct sbuf *b, void *ctx)
+{
+	struct wreq *w = ctx;
+	winrs_parse_init(&s->wp, &s->err);
+	s->wp.out = w->out;
+	s->wp.out_ctx = w->out_ctx;
+	s->wp.cmd_id = w->kind == W_RECEIVE ? s->cmd_id : NULL;
+	sess_new_message_id(s);
+	switch (w->kind) {
+	case W_CREATE:
+		winrs_write_create(b, &s->ws, w->cfg, s->op_ms);
+		break;
+	case W_DELETE:
+		winrs_write_delete(b, &s->ws, s->shell_id, s->op_ms);
+		break;
+	case W_SIGNAL:
+		winrs_write_signal(b, &s->ws, s->shell_id, s->cmd_id, w->sig, s->op_ms);
+		break;
+	case W_COMMAND:
+		winrs_write_command(b, &s->ws, s->shell_id, w->command, w->args, w->nargs,
+				    s->op_ms);
+		break;
+	case W_SEND:
+		winrs_write_send(b, &s->ws, s->shell_id, s->cmd_id, w->data, w->len, w->eof,
+				 s->op_ms);
+		break;
+	case W_RECEIVE:
+		winrs_write_receive(b, &s->ws, s->shell_id, s->cmd_id, s->op_ms);
+		break;
+	}
+}
+
+static wrsh_err winrs_call(struct wrsh_session *s, struct wreq *w, uint32_t wait_ms, unsigned flags)
 {
 	struct xml_consumer c;
 	winrs_consumer(&c, &s->wp);
-	return sess_transact(s, &c, false, wait_ms, flags);
-}
-
-static void parse_reset(struct wrsh_session *s)
-{
-	winrs_parse_init(&s->wp, &s->err);
-	sess_new_message_id(s);
+	return sess_transact(s, &c, write_req, w, false, wait_ms, flags);
 }
 
 /* see wrsh.h */
 wrsh_err wrsh_shell_open(struct wrsh_session *s, const struct wrsh_shell_opts *o)
 {
 	struct winrs_shell_cfg c;
+	struct wreq w;
 	wrsh_err e;
 	if (!s)
 		return WRSH_EINVAL;
@@ -45,9 +89,10 @@ wrsh_err wrsh_shell_open(struct wrsh_session *s, const struct wrsh_shell_opts *o
 		c.profile = o->load_profile;
 		c.idle_timeout_s = o->idle_timeout_s;
 	}
-	parse_reset(s);
-	winrs_write_create(sess_body(s), &s->ws, &c, s->op_ms);
-	e = winrs_call(s, wait_for(s), 0);
+	memset(&w, 0, sizeof(w));
+	w.kind = W_CREATE;
+	w.cfg = &c;
+	e = winrs_call(s, &w, wait_for(s), 0);
 	if (!e && !s->wp.id_seen)
 		e = err_set(&s->err, WRSH_EPROTO, "winrs: CreateResponse without a ShellId", NULL);
 	if (!e) {
@@ -60,10 +105,11 @@ wrsh_err wrsh_shell_open(struct wrsh_session *s, const struct wrsh_shell_opts *o
 
 wrsh_err winrs_delete_shell(struct wrsh_session *s)
 {
+	struct wreq w;
 	wrsh_err e;
-	parse_reset(s);
-	winrs_write_delete(sess_body(s), &s->ws, s->shell_id, s->op_ms);
-	e = winrs_call(s, wait_for(s), 0);
+	memset(&w, 0, sizeof(w));
+	w.kind = W_DELETE;
+	e = winrs_call(s, &w, wait_for(s), 0);
 	s->shell_open = false;
 	s->cmd_active = s->cmd_finished = false;
 	return e;
@@ -84,15 +130,18 @@ wrsh_err wrsh_shell_close(struct wrsh_session *s)
 
 static wrsh_err send_signal(struct wrsh_session *s, enum winrs_signal sig)
 {
-	parse_reset(s);
-	winrs_write_signal(sess_body(s), &s->ws, s->shell_id, s->cmd_id, sig, s->op_ms);
-	return winrs_call(s, wait_for(s), 0);
+	struct wreq w;
+	memset(&w, 0, sizeof(w));
+	w.kind = W_SIGNAL;
+	w.sig = sig;
+	return winrs_call(s, &w, wait_for(s), 0);
 }
 
 /* see wrsh.h */
 wrsh_err wrsh_cmd_start(struct wrsh_session *s, const char *command, const char *const *args,
 			size_t nargs)
 {
+	struct wreq w;
 	wrsh_err e;
 	if (!s || !command || (nargs && !args))
 		return WRSH_EINVAL;
@@ -107,9 +156,12 @@ wrsh_err wrsh_cmd_start(struct wrsh_session *s, const char *command, const char 
 	if (s->cmd_finished && (e = send_signal(s, WINRS_TERMINATE)))
 		return sess_leave(s, e);
 	s->cmd_finished = false;
-	parse_reset(s);
-	winrs_write_command(sess_body(s), &s->ws, s->shell_id, command, args, nargs, s->op_ms);
-	e = winrs_call(s, wait_for(s), 0);
+	memset(&w, 0, sizeof(w));
+	w.kind = W_COMMAND;
+	w.command = command;
+	w.args = args;
+	w.nargs = nargs;
+	e = winrs_call(s, &w, wait_for(s), 0);
 	if (!e && !s->wp.id_seen)
 		e = err_set(&s->err, WRSH_EPROTO, "winrs: CommandResponse without a CommandId",
 			    NULL);
@@ -125,13 +177,14 @@ size_t wrsh_cmd_send_max(const struct wrsh_session *s)
 {
 	/* what is left of the body buffer after a Send envelope with long ids,
 	 * in base64's 3-to-4 */
-	size_t body = s->tx_cap - s->head_max, overhead = 1536 + 2 * WINRS_ID_MAX + 400;
-	return body > overhead ? (body - overhead) / 4 * 3 : 0;
+	size_t overhead = 1536 + 2 * WINRS_ID_MAX + 400;
+	return s->body_cap > overhead ? (s->body_cap - overhead) / 4 * 3 : 0;
 }
 
 /* see wrsh.h */
 wrsh_err wrsh_cmd_send(struct wrsh_session *s, const void *buf, size_t len, bool eof)
 {
+	struct wreq w;
 	wrsh_err e;
 	if (!s || (len && !buf) || len > wrsh_cmd_send_max(s))
 		return WRSH_EINVAL;
@@ -139,15 +192,19 @@ wrsh_err wrsh_cmd_send(struct wrsh_session *s, const void *buf, size_t len, bool
 		return e;
 	if (!s->cmd_active)
 		return err_set(&s->err, WRSH_ESTATE, "winrs: no running command for stdin", NULL);
-	parse_reset(s);
-	winrs_write_send(sess_body(s), &s->ws, s->shell_id, s->cmd_id, buf, len, eof, s->op_ms);
-	return sess_leave(s, winrs_call(s, wait_for(s), 0));
+	memset(&w, 0, sizeof(w));
+	w.kind = W_SEND;
+	w.data = buf;
+	w.len = len;
+	w.eof = eof;
+	return sess_leave(s, winrs_call(s, &w, wait_for(s), 0));
 }
 
 /* see wrsh.h */
 wrsh_err wrsh_cmd_receive(struct wrsh_session *s, wrsh_output_fn out, void *ctx, unsigned flags,
 			  bool *done, uint32_t *exit_code)
 {
+	struct wreq w;
 	wrsh_err e;
 	if (!s || !done || !exit_code)
 		return WRSH_EINVAL;
@@ -157,13 +214,12 @@ wrsh_err wrsh_cmd_receive(struct wrsh_session *s, wrsh_output_fn out, void *ctx,
 	if (!s->cmd_active)
 		return err_set(&s->err, WRSH_ESTATE, "winrs: no running command to receive from",
 			       NULL);
-	parse_reset(s);
-	s->wp.out = out;
-	s->wp.out_ctx = ctx;
-	s->wp.cmd_id = s->cmd_id;
-	winrs_write_receive(sess_body(s), &s->ws, s->shell_id, s->cmd_id, s->op_ms);
+	memset(&w, 0, sizeof(w));
+	w.kind = W_RECEIVE;
+	w.out = out;
+	w.out_ctx = ctx;
 	/* the server may hold a Receive for its OperationTimeout */
-	e = winrs_call(s, s->op_ms + s->conn.timeout_ms,
+	e = winrs_call(s, &w, s->op_ms + s->conn.timeout_ms,
 		       flags & WRSH_WAKEABLE ? WRSH_PORT_WAKEABLE : 0);
 	if (e == WRSH_EFAULT && wsman_fault_is(&s->resp, "TimedOut")) {
 		err_clear(&s->err); /* MS-WSMV 3.1.4.14: nothing yet, poll again */

@@ -100,8 +100,8 @@ struct wrsh_port;
 enum wrsh_auth {
 	WRSH_AUTH_NONE,	      /* no credentials (anonymous Identify only) */
 	WRSH_AUTH_BASIC,      /* RFC 7617; HTTPS, or HTTP with allow_unencrypted */
-	WRSH_AUTH_NTLM,	      /* not built yet */
-	WRSH_AUTH_NEGOTIATE,  /* not built yet */
+	WRSH_AUTH_NTLM,	      /* NTLMv2 under Negotiate, sealed over HTTP */
+	WRSH_AUTH_NEGOTIATE,  /* the same for now (Kerberos later): the Windows default */
 	WRSH_AUTH_CERTIFICATE /* TLS client certificate, carried by the port */
 };
 
@@ -117,6 +117,8 @@ struct wrsh_opts {
 	enum wrsh_auth auth;
 	const char *user;	       /* "user", "DOMAIN\\user" or "user@domain" */
 	const char *password;	       /* copied (encoded) at open; wipe yours afterwards */
+	const uint8_t *nt_hash;	       /* NTLM: the 16-byte NT hash instead of a password */
+	bool seal_https;	       /* NTLM: seal bodies over HTTPS too */
 	bool allow_unencrypted;	       /* permit credentials and bodies in clear over HTTP */
 	uint32_t timeout_ms;	       /* connect and each read/write; 0: 30 s */
 	uint32_t operation_timeout_ms; /* WS-Man OperationTimeout; 0: 20 s */

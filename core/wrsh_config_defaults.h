@@ -52,5 +52,11 @@
 #ifndef CONFIG_WRSH_TLS
 #define CONFIG_WRSH_TLS 1
 #endif
+#ifndef CONFIG_WRSH_AUTH_NTLM
+#define CONFIG_WRSH_AUTH_NTLM 1
+#endif
+#ifndef CONFIG_WRSH_SEAL_MAX
+#define CONFIG_WRSH_SEAL_MAX 32768
+#endif
 
 #endif

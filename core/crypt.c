@@ -1,0 +1,100 @@
+/*
+ * multipart/encrypted framing (MS-WSMV 2.2.9.1.1.1-2):
+ *
+ *   --Encrypted Boundary\r\n
+ *   \tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n
+ *   \tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=N\r\n
+ *   --Encrypted Boundary\r\n
+ *   \tContent-Type: application/octet-stream\r\n
+ *   <signature length, 4 bytes LE><signature><sealed SOAP, N bytes>
+ *   --Encrypted Boundary--\r\n
+ */
+#include <string.h>
+
+#include "crypt.h"
+#include "util/str.h"
+
+#define BOUNDARY "--Encrypted Boundary"
+#define PART1                                                                                     \
+	BOUNDARY "\r\n\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n"              \
+		 "\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length="
+#define PART2 "\r\n" BOUNDARY "\r\n\tContent-Type: application/octet-stream\r\n"
+#define END BOUNDARY "--\r\n"
+
+void crypt_wrap(struct ntlm_ctx *n, uint8_t *buf, size_t body_off, size_t body_len, size_t *off,
+		size_t *len)
+{
+	char head[CRYPT_PREFIX_MAX];
+	struct sbuf h;
+	uint8_t sig[NTLM_SIG_LEN];
+	ntlm_seal(n, buf + body_off, body_len, sig);
+	sb_init(&h, head, sizeof(head));
+	sb_puts(&h, PART1);
+	sb_put_u64(&h, body_len);
+	sb_puts(&h, PART2);
+	sb_put(&h, "\x10\0\0\0", 4);
+	sb_put(&h, sig, sizeof(sig));
+	/* CRYPT_PREFIX_MAX covers the longest prefix; a body of 4 GB or more
+	 * cannot reach here (CONFIG_WRSH_TX_BUF) */
+	*off = body_off - h.len; /* the prefix ends where the body starts */
+	memcpy(buf + *off, head, h.len);
+	memcpy(buf + body_off + body_len, END, CRYPT_SUFFIX_LEN);
+	*len = h.len + body_len + CRYPT_SUFFIX_LEN;
+}
+
+static const uint8_t *find(const uint8_t *p, const uint8_t *end, const char *s)
+{
+	size_t k = strlen(s);
+	for (; p + k <= end; p++)
+		if (*p == (uint8_t)*s && memcmp(p, s, k) == 0)
+			return p;
+	return NULL;
+}
+
+static wrsh_err bad(struct errbuf *e, const char *what)
+{
+	return err_set(e, WRSH_EPROTO, "crypt: malformed encrypted response: ", what, NULL);
+}
+
+wrsh_err crypt_unwrap(struct ntlm_ctx *n, uint8_t *buf, size_t n_bytes, size_t *off, size_t *len,
+		      struct errbuf *e)
+{
+	const uint8_t *end = buf + n_bytes, *p, *q, *data, *stop;
+	uint64_t want;
+	uint32_t siglen;
+	size_t k;
+	p = find(buf, end, "Length=");
+	if (!p)
+		return bad(e, "no OriginalContent length");
+	p += 7;
+	for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
+		;
+	if (str_to_u64((const char *)p, (size_t)(q - p), UINT32_MAX, &want))
+		return bad(e, "OriginalContent length");
+	p = find(q, end, "Content-Type: application/octet-stream\r\n");
+	if (!p)
+		return bad(e, "no octet-stream part");
+	p += strlen("Content-Type: application/octet-stream\r\n");
+	if (end - p < 4 + NTLM_SIG_LEN)
+		return bad(e, "truncated signature");
+	siglen = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	if (siglen != NTLM_SIG_LEN)
+		return bad(e, "signature length");
+	data = p + 4 + NTLM_SIG_LEN;
+	/* the sealed text may contain anything: the end boundary is found
+	 * from the declared length, then checked */
+	k = (size_t)(end - data);
+	if (want > k)
+		return bad(e, "Length larger than the body");
+	stop = data + want;
+	if ((size_t)(end - stop) < strlen(BOUNDARY "--") || memcmp(stop, BOUNDARY "--", 22) != 0)
+		return bad(e, "Length does not end at the boundary");
+	if (ntlm_unseal(n, (uint8_t *)data, (size_t)want, p + 4))
+		return err_set(e, WRSH_EINTEGRITY,
+			       "crypt: the response's signature does not verify (tampered, replayed "
+			       "or out of order)",
+			       NULL);
+	*off = (size_t)(data - buf);
+	*len = (size_t)want;
+	return WRSH_OK;
+}

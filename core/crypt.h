@@ -1,0 +1,44 @@
+/*
+ * WinRM message encryption over HTTP (MS-WSMV 2.2.9.1.1): a SOAP body
+ * sealed by the NTLM context and framed as multipart/encrypted with
+ * HTTP-SPNEGO-session-encrypted parts.
+ *
+ * Requests are framed in place around the body the envelope writer left in
+ * the send buffer; responses are unframed, unsealed and verified in place
+ * before any byte of them is parsed.
+ */
+#ifndef WRSH_CRYPT_H
+#define WRSH_CRYPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/ntlm.h"
+#include "err.h"
+
+#define CRYPT_CONTENT_TYPE                                                                        \
+	"multipart/encrypted;protocol=\"application/HTTP-SPNEGO-session-encrypted\";"             \
+	"boundary=\"Encrypted Boundary\""
+/* Bytes the framing adds before and after a body, at most. */
+#define CRYPT_PREFIX_MAX 256 /* 210 of text, up to 10 digits, 4 + 16 of signature */
+#define CRYPT_SUFFIX_LEN 24
+
+/*
+ * Seal buf[body_off .. body_off+body_len) and frame it in place: the prefix
+ * goes into the CRYPT_PREFIX_MAX bytes before body_off, the suffix after the
+ * body (the caller leaves CRYPT_SUFFIX_LEN bytes there). The framed message
+ * is buf[*off .. *off+*len).
+ */
+void crypt_wrap(struct ntlm_ctx *n, uint8_t *buf, size_t body_off, size_t body_len, size_t *off,
+		size_t *len);
+
+/*
+ * Unframe, unseal and verify a multipart/encrypted response in place.
+ * On WRSH_OK the SOAP text is buf[*off .. *off+*len). Errors:
+ * WRSH_EPROTO (malformed framing, a Length that lies),
+ * WRSH_EINTEGRITY (signature or sequence number wrong).
+ */
+wrsh_err crypt_unwrap(struct ntlm_ctx *n, uint8_t *buf, size_t n_bytes, size_t *off, size_t *len,
+		      struct errbuf *e);
+
+#endif

@@ -1,0 +1,339 @@
+/*
+ * The one transaction every operation goes through: authenticate the
+ * connection if it needs it, write the envelope, seal and frame it, send
+ * it, stream the response through expat into the operation's consumer (or,
+ * sealed, hold it, verify it, then parse it), and judge status and faults.
+ * A request that met a server-closed idle connection is rebuilt and sent
+ * once more.
+ */
+#include <string.h>
+
+#include "crypt.h"
+#include "session.h"
+
+/* -v: credentials must never reach the trace, so the Authorization line of
+ * a request head is replaced. A request is traced whole, in one call. */
+void sess_trace_request(struct wrsh_session *s, const char *dir, const void *p, size_t n)
+{
+	const char *t = p, *end = t + n, *head_end = end, *line, *q;
+	if (!s->trace)
+		return;
+	if (*dir != '>') {
+		s->trace(s->trace_ctx, dir, t, n);
+		return;
+	}
+	for (q = t; q + 4 <= end; q++)
+		if (q[0] == '\r' && q[1] == '\n' && q[2] == '\r' && q[3] == '\n') {
+			head_end = q + 2;
+			break;
+		}
+	for (line = t; line < head_end;) {
+		const char *eol = memchr(line, '\n', (size_t)(head_end - line));
+		eol = eol ? eol + 1 : head_end;
+		if (eol - line >= 14 && str_ieq(line, 14, "authorization:"))
+			s->trace(s->trace_ctx, dir, "Authorization: <redacted>\r\n", 27);
+		else
+			s->trace(s->trace_ctx, dir, line, (size_t)(eol - line));
+		line = eol;
+	}
+	if (head_end < end)
+		s->trace(s->trace_ctx, dir, head_end, (size_t)(end - head_end));
+}
+
+static void trace_http(void *ctx, const char *dir, const void *p, size_t n)
+{
+	struct wrsh_session *s = ctx;
+	if (!s->seal) /* sealed bytes say nothing: the plaintext is traced instead */
+		sess_trace_request(s, dir, p, n);
+}
+
+void sess_trace_hook(struct wrsh_session *s)
+{
+	s->conn.trace = trace_http;
+	s->conn.trace_ctx = s;
+}
+
+/* ---- response sinks ---------------------------------------------------- */
+
+static wrsh_err on_status(void *ctx, int status, const char *reason, size_t n)
+{
+	struct wrsh_session *s = ctx;
+	s->status = status;
+	str_copy(s->reason, sizeof(s->reason), reason, n);
+	return WRSH_OK;
+}
+
+/* Remember the schemes a 401 offers, for the error message, and the
+ * Negotiate token when one comes. */
+static void add_offer(struct wrsh_session *s, const char *v, size_t n)
+{
+	size_t k = 0, len = strlen(s->offers);
+	while (k < n && v[k] != ' ' && v[k] != ',')
+		k++;
+	if (str_ieq(v, k, "negotiate") && k < n && s->token) {
+		const char *t = v + k;
+		size_t tn = n - k;
+		str_trim(&t, &tn);
+		s->token_len = str_copy(s->token, CONFIG_WRSH_HTTP_MAX_LINE, t, tn);
+	}
+	if (!k || len + k + 3 > sizeof(s->offers))
+		return;
+	if (len)
+		strcat(s->offers, ", ");
+	len = strlen(s->offers);
+	memcpy(s->offers + len, v, k);
+	s->offers[len + k] = 0;
+}
+
+static bool has(const char *v, size_t n, const char *what)
+{
+	size_t k = strlen(what), i;
+	for (i = 0; i + k <= n; i++)
+		if (str_ieq(v + i, k, what))
+			return true;
+	return false;
+}
+
+static wrsh_err on_header(void *ctx, const char *name, size_t nl, const char *v, size_t vl)
+{
+	struct wrsh_session *s = ctx;
+	if (str_ieq(name, nl, "content-type")) {
+		s->body_sealed = has(v, vl, "multipart/encrypted");
+		s->body_xml = !s->body_sealed && has(v, vl, "xml");
+	} else if (str_ieq(name, nl, "www-authenticate")) {
+		add_offer(s, v, vl);
+	}
+	return WRSH_OK;
+}
+
+static bool soap_status(int status)
+{
+	return status == 200 || status == 400 || status == 500;
+}
+
+static wrsh_err begin_xml(struct wrsh_session *s)
+{
+	wsman_consumer(&s->env_c, &s->resp);
+	s->xml_on = true;
+	return xml_begin(&s->xml, s->arena, s->salt, &s->env_c, s->status == 200 ? s->op : NULL,
+			 &s->err);
+}
+
+static wrsh_err on_head_done(void *ctx)
+{
+	struct wrsh_session *s = ctx;
+	if (!soap_status(s->status))
+		return WRSH_OK;
+	if (s->seal && s->body_xml) /* never let a man in the middle strip the seal */
+		return err_set(&s->err, WRSH_EINTEGRITY,
+			       "crypt: the server answered in clear on a sealed session", NULL);
+	if (s->body_sealed && !s->seal)
+		return err_set(&s->err, WRSH_EPROTO, "crypt: an encrypted answer nobody asked for",
+			       NULL);
+	return s->body_xml ? begin_xml(s) : WRSH_OK;
+}
+
+static wrsh_err on_body(void *ctx, const uint8_t *p, size_t n)
+{
+	struct wrsh_session *s = ctx;
+	if (s->xml_on)
+		return xml_push(&s->xml, p, n, false);
+	if (s->body_sealed && soap_status(s->status)) {
+		/* held whole: its signature covers all of it (the request's
+		 * MaxEnvelopeSize bounds it) */
+		if (n > s->tx_cap - s->sealed_len)
+			return err_set(&s->err, WRSH_ELIMIT,
+				       "crypt: sealed response larger than CONFIG_WRSH_SEAL_MAX", NULL);
+		memcpy(s->tx + s->sealed_len, p, n);
+		s->sealed_len += n;
+		return WRSH_OK;
+	}
+	/* a body nobody reads (401, 404, ...): drained, within a cap */
+	s->drained += n;
+	if (s->drained > CONFIG_WRSH_HTTP_MAX_DRAIN)
+		return err_set(&s->err, WRSH_ELIMIT,
+			       "http: error body longer than CONFIG_WRSH_HTTP_MAX_DRAIN", NULL);
+	return WRSH_OK;
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+struct sbuf *sess_body(struct wrsh_session *s)
+{
+	sb_init(&s->body, s->tx + s->body_off, s->body_cap);
+	return &s->body;
+}
+
+void sess_new_message_id(struct wrsh_session *s)
+{
+	uint8_t g[16];
+	s->port->random(s->port->ctx, g, sizeof(g));
+	guid_v4(g);
+	guid_format(g, s->ws.message_id);
+}
+
+/* Put the HTTP head right before buf[off..off+len) so the request leaves in
+ * one send. extra: whole header lines or NULL. */
+wrsh_err sess_frame(struct wrsh_session *s, const char *content_type, const char *extra,
+		    size_t off, size_t len, const uint8_t **req, size_t *req_len)
+{
+	struct http_req q;
+	struct sbuf h;
+	memset(&q, 0, sizeof(q));
+	q.method = "POST";
+	q.path = s->path;
+	q.host = s->host;
+	q.port = s->port_no;
+	q.content_type = content_type;
+	q.content_length = len;
+	q.extra = extra;
+	sb_init(&h, s->tx, off);
+	http_write_head(&h, &q);
+	if (h.over) {
+		wrsh_wipe(s->tx, off);
+		return err_set(&s->err, WRSH_ELIMIT,
+			       "http: request head larger than CONFIG_WRSH_HTTP_HEAD_MAX", NULL);
+	}
+	memmove(s->tx + off - h.len, s->tx, h.len);
+	*req = (const uint8_t *)s->tx + off - h.len;
+	*req_len = h.len + len;
+	return WRSH_OK;
+}
+
+static const char *auth_header(struct wrsh_session *s, bool anonymous)
+{
+	if (anonymous) /* Windows answers an Identify without credentials so */
+		return "WSMANIDENTIFY: unauthenticated\r\n";
+	if (s->pending_auth) /* the last leg of a handshake rides on the request */
+		return s->pending_auth;
+	return s->ntlm_on ? NULL : s->auth_hdr;
+}
+
+static wrsh_err frame_request(struct wrsh_session *s, bool anonymous, const uint8_t **req,
+			      size_t *len)
+{
+	size_t off = s->body_off, n = s->body.len;
+	const char *ct = "application/soap+xml;charset=UTF-8";
+	if (s->body.over)
+		return err_set(&s->err, WRSH_ELIMIT,
+			       "wsman: request larger than CONFIG_WRSH_TX_BUF", NULL);
+	if (s->seal && !anonymous) {
+		if (s->trace)
+			s->trace(s->trace_ctx, ">", s->tx + off, n);
+		crypt_wrap(&s->ntlm, (uint8_t *)s->tx, s->body_off, s->body.len, &off, &n);
+		ct = CRYPT_CONTENT_TYPE;
+	}
+	return sess_frame(s, ct, auth_header(s, anonymous), off, n, req, len);
+}
+
+/* ---- responses ---------------------------------------------------------- */
+
+/* Turn a finished exchange into an error code, or OK. */
+static wrsh_err judge(struct wrsh_session *s, bool anonymous)
+{
+	char num[21];
+	if (s->status == 401)
+		return err_set(&s->err, WRSH_EAUTH, "http: 401 Unauthorized: the server refused ",
+			       anonymous || (!s->auth_hdr && !s->ntlm_on) ? "a request without "
+									    "credentials"
+									  : "the credentials",
+			       s->offers[0] ? " (it offers " : "", s->offers,
+			       s->offers[0] ? ")" : "", NULL);
+	if (s->xml_on && s->resp.fault)
+		return wsman_fault_error(&s->resp, &s->err);
+	if (s->status != 200)
+		return err_set(&s->err, WRSH_EHTTP, "http: ", err_num(num, (uint64_t)s->status),
+			       " ", s->reason,
+			       s->status == 413 ? " (request above the server's MaxEnvelopeSizekb)"
+						: "",
+			       NULL);
+	if (!s->xml_on)
+		return err_set(&s->err, WRSH_EHTTP, "http: 200 without a SOAP body", NULL);
+	return wsman_check_relates(&s->resp, &s->ws, &s->err);
+}
+
+/* A sealed answer: verified whole, then parsed. */
+static wrsh_err parse_sealed(struct wrsh_session *s)
+{
+	size_t off, len;
+	wrsh_err e = crypt_unwrap(&s->ntlm, (uint8_t *)s->tx, s->sealed_len, &off, &len, &s->err);
+	if (e)
+		return e;
+	if (s->trace) {
+		char num[21];
+		s->trace(s->trace_ctx, "<", "HTTP status ", 12);
+		s->trace(s->trace_ctx, "<", err_num(num, (uint64_t)s->status), strlen(num));
+		s->trace(s->trace_ctx, "<", ", sealed body:\n", 15);
+		s->trace(s->trace_ctx, "<", s->tx + off, len);
+	}
+	if ((e = begin_xml(s)))
+		return e;
+	return xml_push(&s->xml, s->tx + off, len, false);
+}
+
+static void reset_response(struct wrsh_session *s, const struct xml_consumer *op)
+{
+	s->op = op;
+	s->status = 0;
+	s->reason[0] = 0;
+	s->offers[0] = 0;
+	s->body_xml = s->body_sealed = false;
+	s->xml_on = false;
+	s->drained = 0;
+	s->sealed_len = 0;
+	wsman_resp_init(&s->resp);
+}
+
+/* One exchange of a prepared request; the response fills the session's
+ * response state (status, offers, token, fault, consumer). */
+wrsh_err sess_roundtrip(struct wrsh_session *s, const struct xml_consumer *op,
+			const uint8_t *req, size_t len, uint32_t wait_ms, unsigned flags)
+{
+	struct http_resp r;
+	struct http_sink sink = {on_status, on_header, on_head_done, on_body, NULL};
+	wrsh_err e;
+	sink.ctx = s;
+	reset_response(s, op);
+	http_resp_init(&r, s->line, &sink, &s->err);
+	e = http_exchange(&s->conn, req, len, &r, wait_ms, flags);
+	if (!e && s->body_sealed && soap_status(s->status))
+		e = parse_sealed(s);
+	if (s->xml_on) {
+		if (!e)
+			e = xml_push(&s->xml, NULL, 0, true);
+		xml_end(&s->xml);
+	}
+	return e;
+}
+
+static wrsh_err attempt(struct wrsh_session *s, const struct xml_consumer *op,
+			sess_writer writer, void *wctx, bool anonymous, uint32_t wait_ms,
+			unsigned flags)
+{
+	const uint8_t *req = NULL;
+	size_t len = 0;
+	wrsh_err e;
+	if (s->ntlm_on && !anonymous && (e = sess_negotiate(s)))
+		return e;
+	writer(s, sess_body(s), wctx);
+	e = frame_request(s, anonymous, &req, &len);
+	if (!e)
+		e = sess_roundtrip(s, op, req, len, wait_ms, flags);
+	wrsh_wipe(s->tx, s->body_off); /* the head may have held credentials */
+	sess_auth_done(s);
+	if (e)
+		return e;
+	return judge(s, anonymous);
+}
+
+wrsh_err sess_transact(struct wrsh_session *s, const struct xml_consumer *op, sess_writer writer,
+		       void *wctx, bool anonymous, uint32_t wait_ms, unsigned flags)
+{
+	wrsh_err e = attempt(s, op, writer, wctx, anonymous, wait_ms, flags);
+	if (e == WRSH_ECLOSED && s->conn.retryable) {
+		sess_note(s, "the server closed the idle connection: sending again");
+		err_clear(&s->err);
+		e = attempt(s, op, writer, wctx, anonymous, wait_ms, flags);
+	}
+	return e;
+}
