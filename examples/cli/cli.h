@@ -33,9 +33,9 @@ extern const struct applet *cli_applet;
 #define CLI_EXIT_ERROR 255
 
 struct conn_opts {
-	const char *host, *user, *auth, *cacert, *pin, *password_file;
+	const char *host, *user, *auth, *cacert, *pin, *password_file, *nt_hash_file;
 	unsigned port;
-	bool https, insecure, allow_unencrypted, stats, verbose;
+	bool https, insecure, allow_unencrypted, stats, verbose, seal_https;
 	unsigned timeout_s;
 	size_t mem;
 };

@@ -4,6 +4,7 @@
  * arena buffer.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -33,6 +34,8 @@ enum {
 	OPT_MEM,
 	OPT_STATS,
 	OPT_PASSWORD_FILE,
+	OPT_NT_HASH_FILE,
+	OPT_SEAL_HTTPS,
 	OPT_HELP
 };
 
@@ -51,6 +54,8 @@ static const struct option conn_longopts[] = {
 	{"stats", no_argument, NULL, OPT_STATS},
 	{"verbose", no_argument, NULL, 'v'},
 	{"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+	{"nt-hash-file", required_argument, NULL, OPT_NT_HASH_FILE},
+	{"seal-https", no_argument, NULL, OPT_SEAL_HTTPS},
 	{"help", no_argument, NULL, OPT_HELP},
 };
 #define NCONN (sizeof(conn_longopts) / sizeof(conn_longopts[0]))
@@ -73,8 +78,11 @@ static const char conn_usage[] =
 	"      --stats              print memory and traffic figures at exit\n"
 	"  -v, --verbose            trace the protocol on stderr (no secrets)\n"
 	"      --password-file FILE read the password from FILE\n"
+	"      --nt-hash-file FILE  NTLM: the NT hash (32 hex digits) instead of a password\n"
+	"      --seal-https         NTLM: seal messages over HTTPS too\n"
 	"The password comes from WRSH_PASSWORD, --password-file, or a prompt on the\n"
-	"terminal; never from the command line.\n";
+	"terminal (an NT hash from WRSH_NT_HASH or --nt-hash-file); never from the\n"
+	"command line. Over HTTP, Negotiate seals every message (the Windows default).\n";
 
 void cli_error(const char *fmt, ...)
 {
@@ -138,6 +146,12 @@ static int conn_option(struct conn_opts *o, int c, const char *arg)
 		break;
 	case OPT_STATS:
 		o->stats = true;
+		break;
+	case OPT_NT_HASH_FILE:
+		o->nt_hash_file = arg;
+		break;
+	case OPT_SEAL_HTTPS:
+		o->seal_https = true;
 		break;
 	case OPT_PASSWORD_FILE:
 		o->password_file = arg;
@@ -272,6 +286,36 @@ static int get_password(const struct conn_opts *o, char *buf, size_t cap)
 	return prompt_password(o->user, o->host, buf, cap);
 }
 
+/* An NT hash instead of a password, as workgroup admins keep them:
+ * --nt-hash-file FILE or WRSH_NT_HASH, 32 hex digits. 1 found, 0 none,
+ * -1 malformed. */
+static int get_nt_hash(const struct conn_opts *o, uint8_t out[16])
+{
+	char buf[80] = "", *env = getenv("WRSH_NT_HASH");
+	size_t i;
+	int ok = 1;
+	if (o->nt_hash_file) {
+		if (read_password_file(o->nt_hash_file, buf, sizeof(buf)))
+			return -1;
+	} else if (env) {
+		snprintf(buf, sizeof(buf), "%s", env);
+		wrsh_wipe(env, strlen(env));
+	} else {
+		return 0;
+	}
+	for (i = 0; i < 16 && ok; i++) {
+		unsigned v;
+		ok = isxdigit((unsigned char)buf[2 * i]) &&
+		     isxdigit((unsigned char)buf[2 * i + 1]) && sscanf(buf + 2 * i, "%2x", &v) == 1;
+		out[i] = (uint8_t)v;
+	}
+	ok = ok && buf[32] == 0;
+	wrsh_wipe(buf, sizeof(buf));
+	if (!ok)
+		cli_error("an NT hash is 32 hex digits");
+	return ok ? 1 : -1;
+}
+
 static int parse_auth(const char *s, enum wrsh_auth *a)
 {
 	static const struct {
@@ -374,11 +418,13 @@ static int setup_tls(struct conn *c, const char *host)
 
 /* ---- open / close ------------------------------------------------------------ */
 
-static int start_session(struct conn *c, const char *host, enum wrsh_auth auth, const char *pw)
+static int start_session(struct conn *c, const char *host, enum wrsh_auth auth, const char *pw,
+			 const uint8_t *nt_hash)
 {
 	struct wrsh_opts wo;
 	wrsh_err e;
 	memset(&wo, 0, sizeof(wo));
+	wo.nt_hash = nt_hash;
 	wo.host = host;
 	wo.port = (uint16_t)c->o.port;
 	wo.https = c->o.https;
@@ -386,6 +432,7 @@ static int start_session(struct conn *c, const char *host, enum wrsh_auth auth, 
 	wo.user = c->o.user;
 	wo.password = pw;
 	wo.allow_unencrypted = c->o.allow_unencrypted;
+	wo.seal_https = c->o.seal_https;
 	wo.timeout_ms = c->o.timeout_s * 1000u;
 	if (c->o.verbose && !CONFIG_WRSH_TRACE)
 		cli_error("warning: -v: tracing is not built into this wrsh");
@@ -401,6 +448,8 @@ int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
 {
 	enum wrsh_auth auth = WRSH_AUTH_NONE;
 	char pw[1024] = "", host[256];
+	uint8_t hash[16];
+	bool have_hash = false;
 	int r;
 	size_t n = strlen(o->host);
 	memset(c, 0, sizeof(*c));
@@ -425,14 +474,22 @@ int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
 		conn_close(c);
 		return CLI_EXIT_ERROR;
 	}
-	if (auth == WRSH_AUTH_BASIC || auth == WRSH_AUTH_NTLM || auth == WRSH_AUTH_NEGOTIATE) {
-		if (get_password(o, pw, sizeof(pw))) {
+	if ((auth == WRSH_AUTH_NTLM || auth == WRSH_AUTH_NEGOTIATE) &&
+	    (r = get_nt_hash(o, hash)) != 0) {
+		have_hash = r > 0;
+		if (r < 0) {
 			conn_close(c);
-			return CLI_EXIT_ERROR;
+			return 2;
 		}
 	}
-	r = start_session(c, host, auth, pw);
+	if ((auth == WRSH_AUTH_BASIC || auth == WRSH_AUTH_NTLM || auth == WRSH_AUTH_NEGOTIATE) &&
+	    !have_hash && get_password(o, pw, sizeof(pw))) {
+		conn_close(c);
+		return CLI_EXIT_ERROR;
+	}
+	r = start_session(c, host, auth, pw, have_hash ? hash : NULL);
 	wrsh_wipe(pw, sizeof(pw));
+	wrsh_wipe(hash, sizeof(hash));
 	if (r)
 		conn_close(c);
 	return r;
