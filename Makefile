@@ -229,7 +229,14 @@ test-cli: $(B)/wrsh
 test-firmware: $(B)/firmware-example
 	tests/cli/firmware.sh $(B)/firmware-example
 
-test: test-unit test-endpoint test-cli test-firmware
+$(B)/tests/ntlm_tool: $(call obj,tests/interop/ntlm_tool.c) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
+	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,tests/interop/ntlm_tool.c) $(B)/libwrsh.a $(DEP_LIBS)
+
+# NTLM bytes against gss-ntlmssp and impacket
+test-interop: $(B)/tests/ntlm_tool
+	$(PY) tests/interop/ntlm_gss.py $(QEMU) $(B)/tests/ntlm_tool
+
+test: test-unit test-interop test-endpoint test-cli test-firmware
 
 # ---- the two README commands -------------------------------------------------
 demo:
@@ -290,5 +297,5 @@ clean:
 print-%:
 	@echo $($*)
 
-.PHONY: all test test-unit test-valgrind test-endpoint test-cli test-firmware demo \
+.PHONY: all test test-unit test-interop test-valgrind test-endpoint test-cli test-firmware demo \
 	check static cross size fuzz bench install format menuconfig defconfig olddefconfig savedefconfig clean

@@ -7,8 +7,8 @@
 # Runs as root (CI) or through sudo. Debian 12 (bookworm) package names.
 set -eu
 
-DEMO="gcc make dpkg-dev ca-certificates python3-kconfiglib python3-cryptography"
-CHECK="$DEMO python3-winrm musl-tools valgrind clang libclang-rt-14-dev openssl time pkg-config
+DEMO="gcc make dpkg-dev ca-certificates python3-kconfiglib python3-cryptography gss-ntlmssp python3-gssapi"
+CHECK="$DEMO python3-winrm python3-impacket musl-tools valgrind clang libclang-rt-14-dev openssl time pkg-config
  libmbedtls-dev libexpat1-dev qemu-user-static
  gcc-arm-linux-gnueabihf libc6-dev-armhf-cross gcc-aarch64-linux-gnu libc6-dev-arm64-cross
  gcc-mipsel-linux-gnu libc6-dev-mipsel-cross gcc-mips-linux-gnu libc6-dev-mips-cross"

@@ -30,6 +30,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import negotiate  # noqa: E402
 import winshell  # noqa: E402
 import wsman  # noqa: E402
 from wsman import Fault  # noqa: E402
@@ -50,6 +51,7 @@ class Service:
         self.shells = {}
         self.lock = threading.Lock()
         self.requests = 0
+        self.sealed_requests = 0
         self.connections = 0
         self.log = open(args.log, "a") if args.log else None
 
@@ -81,7 +83,8 @@ class Service:
         with self.lock:
             return {"shells": [{"id": s.id, "user": s.user, "commands": len(s.commands)}
                                for s in self.shells.values()],
-                    "requests": self.requests, "connections": self.connections}
+                    "requests": self.requests, "connections": self.connections,
+                    "sealed_requests": self.sealed_requests}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -92,11 +95,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
+    def log_error(self, fmt, *args):
+        sys.stderr.write("endpoint: " + (fmt % args) + "\n")
+
     def version_string(self):
         return self.server_version
 
     def setup(self):
         super().setup()
+        # http.sys sends head and body together; Python writes them apart,
+        # which Nagle and a delayed ACK would turn into a 40 ms stall each
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # NTLM is connection-bound: the acceptor and its user live as long
+        # as the TCP connection
+        args = self.server.service.args
+        bindings = None
+        if self.server.tls and args.cbt != "none":
+            bindings = negotiate.channel_bindings(self.server.cert_der)
+        self.acceptor = negotiate.Acceptor(bindings, args.cbt)
+        self.conn_user = None
+        self.sealed = False
         self.connection.settimeout(self.server.service.args.keepalive_timeout)
         with self.server.service.lock:
             self.server.service.connections += 1
@@ -120,11 +138,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.rfile.read(int(n))
 
     def send(self, status, body=b"", headers=()):
+        ctype = SOAP_CT
+        if body and self.sealed:  # answered the way the request came: sealed
+            body = negotiate.encrypt(self.acceptor, body)
+            ctype = negotiate.CONTENT_TYPE
         self.send_response(status)
         for k, v in headers:
             self.send_header(k, v)
         if body:
-            self.send_header("Content-Type", SOAP_CT)
+            self.send_header("Content-Type", ctype)
         if self.server.service.args.chunked and body:
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
@@ -139,7 +161,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def unauthorized(self):
         svc = self.server.service
-        offers = [("WWW-Authenticate", "Negotiate")]
+        offers = [("WWW-Authenticate", "Negotiate")] if svc.args.negotiate else []
         if svc.args.basic and (self.server.tls or svc.args.allow_unencrypted):
             offers.append(("WWW-Authenticate", 'Basic realm="WSMAN"'))
         self.send(401, b"", offers)
@@ -168,6 +190,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         svc = self.server.service
         with svc.lock:
             svc.requests += 1
+        self.sealed = False
         if self.path.split("?")[0].lower() != "/wsman":
             self.send(404)
             return
@@ -176,8 +199,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(411)
             return
         user = self.authenticate()
+        if user is False:  # a Negotiate leg was answered
+            return
         anonymous = self.headers.get("WSMANIDENTIFY", "").lower() == "unauthenticated"
         if user is None and not anonymous:
+            self.unauthorized()
+            return
+        if user and self.conn_user and not body:
+            # the empty POST that completes a Negotiate handshake (what
+            # requests-ntlm sends before it starts encrypting): 200, no body
+            self.send(200)
+            return
+        if negotiate.is_encrypted(self.headers.get("Content-Type", "")):
+            try:
+                body = negotiate.decrypt(self.acceptor, body)
+            except Exception as e:
+                self.log_error("cannot decrypt: %r", e)
+                with open(os.path.join(self.server.service.state_dir, "undecryptable"), "wb") as f:
+                    f.write(body)
+                self.send(400)
+                return
+            self.sealed = True
+        elif user and self.conn_user and not self.server.tls and not svc.args.allow_unencrypted:
+            # AllowUnencrypted=false: a plain body over HTTP is refused
             self.unauthorized()
             return
         relates = None
@@ -198,15 +242,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             self.send(200, resp)
-            svc.record(user=user, action=req.action, status=200,
+            if self.sealed:
+                with svc.lock:
+                    svc.sealed_requests += 1
+            svc.record(user=user, action=req.action, status=200, sealed=self.sealed,
                        shell_id=req.selectors.get("ShellId"))
         except Fault as f:
             self.send(500, wsman.fault_envelope(f, relates))
             svc.record(user=user, status=500, fault=f.subcode)
 
     def authenticate(self):
+        """The user of this request; None without credentials; False when a
+        Negotiate challenge went out instead of an answer."""
         svc = self.server.service
         h = self.headers.get("Authorization", "")
+        scheme, _, token = h.partition(" ")
+        if scheme.lower() in ("negotiate", "ntlm") and svc.args.negotiate:
+            try:
+                out, user = self.acceptor.step(base64.b64decode(token))
+            except Exception:
+                self.acceptor = negotiate.Acceptor(self.acceptor.bindings, self.acceptor.policy)
+                self.conn_user = None
+                return None
+            if user is None:
+                self.send(401, b"", [("WWW-Authenticate", "Negotiate " +
+                                      base64.b64encode(out or b"").decode())])
+                return False
+            self.conn_user = user
+            return user
+        if self.conn_user:  # authenticated earlier on this connection
+            return self.conn_user
         if h.lower().startswith("basic ") and svc.args.basic:
             # WinRM refuses Basic over HTTP unless AllowUnencrypted is set
             if not self.server.tls and not svc.args.allow_unencrypted:
@@ -499,15 +564,27 @@ def main():
     ap.add_argument("--operation-timeout-cap", type=float, default=60.0)
     ap.add_argument("--chunked", action="store_true")
     ap.add_argument("--keepalive-timeout", type=float, default=120.0)
+    ap.add_argument("--no-negotiate", dest="negotiate", action="store_false",
+                    help="turn Negotiate (NTLM via gss-ntlmssp) off (Windows: on)")
+    ap.add_argument("--cbt", choices=["none", "relaxed", "strict"], default="relaxed",
+                    help="CbtHardeningLevel over HTTPS (Windows: relaxed)")
     ap.add_argument("--log")
     args = ap.parse_args()
     state = args.state_dir or tempfile.mkdtemp(prefix="winrm-endpoint-")
     os.makedirs(state, exist_ok=True)
     service = Service(args)
+    service.state_dir = state
+    negotiate.setup(service.users.values(), state)
     cert, key, sha = make_cert(state)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     servers = listen_pair(args.http_port, service, None) + listen_pair(args.https_port, service, ctx)
+    with open(cert, "rb") as f:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+        der = x509.load_pem_x509_certificate(f.read()).public_bytes(serialization.Encoding.DER)
+    for s in servers:
+        s.cert_der = der
     for s in servers:
         threading.Thread(target=s.serve_forever, daemon=True).start()
     ready = {"http_port": servers[0].server_address[1], "https_port": servers[2].server_address[1],
