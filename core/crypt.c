@@ -15,8 +15,8 @@
 #include "util/str.h"
 
 #define BOUNDARY "--Encrypted Boundary"
-#define PART1                                                                                     \
-	BOUNDARY "\r\n\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n"              \
+#define PART1                                                                        \
+	BOUNDARY "\r\n\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n" \
 		 "\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length="
 #define PART2 "\r\n" BOUNDARY "\r\n\tContent-Type: application/octet-stream\r\n"
 #define END BOUNDARY "--\r\n"
@@ -90,10 +90,11 @@ wrsh_err crypt_unwrap(struct ntlm_ctx *n, uint8_t *buf, size_t n_bytes, size_t *
 	if ((size_t)(end - stop) < strlen(BOUNDARY "--") || memcmp(stop, BOUNDARY "--", 22) != 0)
 		return bad(e, "Length does not end at the boundary");
 	if (ntlm_unseal(n, (uint8_t *)data, (size_t)want, p + 4))
-		return err_set(e, WRSH_EINTEGRITY,
-			       "crypt: the response's signature does not verify (tampered, replayed "
-			       "or out of order)",
-			       NULL);
+		return err_set(
+			e, WRSH_EINTEGRITY,
+			"crypt: the response's signature does not verify (tampered, replayed "
+			"or out of order)",
+			NULL);
 	*off = (size_t)(data - buf);
 	*len = (size_t)want;
 	return WRSH_OK;

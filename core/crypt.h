@@ -16,8 +16,8 @@
 #include "auth/ntlm.h"
 #include "err.h"
 
-#define CRYPT_CONTENT_TYPE                                                                        \
-	"multipart/encrypted;protocol=\"application/HTTP-SPNEGO-session-encrypted\";"             \
+#define CRYPT_CONTENT_TYPE                                                            \
+	"multipart/encrypted;protocol=\"application/HTTP-SPNEGO-session-encrypted\";" \
 	"boundary=\"Encrypted Boundary\""
 /* Bytes the framing adds before and after a body, at most. */
 #define CRYPT_PREFIX_MAX 256 /* 210 of text, up to 10 digits, 4 + 16 of signature */

@@ -143,7 +143,8 @@ static wrsh_err on_body(void *ctx, const uint8_t *p, size_t n)
 		 * MaxEnvelopeSize bounds it) */
 		if (n > s->tx_cap - s->sealed_len)
 			return err_set(&s->err, WRSH_ELIMIT,
-				       "crypt: sealed response larger than CONFIG_WRSH_SEAL_MAX", NULL);
+				       "crypt: sealed response larger than CONFIG_WRSH_SEAL_MAX",
+				       NULL);
 		memcpy(s->tx + s->sealed_len, p, n);
 		s->sealed_len += n;
 		return WRSH_OK;
@@ -174,8 +175,8 @@ void sess_new_message_id(struct wrsh_session *s)
 
 /* Put the HTTP head right before buf[off..off+len) so the request leaves in
  * one send. extra: whole header lines or NULL. */
-wrsh_err sess_frame(struct wrsh_session *s, const char *content_type, const char *extra,
-		    size_t off, size_t len, const uint8_t **req, size_t *req_len)
+wrsh_err sess_frame(struct wrsh_session *s, const char *content_type, const char *extra, size_t off,
+		    size_t len, const uint8_t **req, size_t *req_len)
 {
 	struct http_req q;
 	struct sbuf h;
@@ -286,8 +287,8 @@ static void reset_response(struct wrsh_session *s, const struct xml_consumer *op
 
 /* One exchange of a prepared request; the response fills the session's
  * response state (status, offers, token, fault, consumer). */
-wrsh_err sess_roundtrip(struct wrsh_session *s, const struct xml_consumer *op,
-			const uint8_t *req, size_t len, uint32_t wait_ms, unsigned flags)
+wrsh_err sess_roundtrip(struct wrsh_session *s, const struct xml_consumer *op, const uint8_t *req,
+			size_t len, uint32_t wait_ms, unsigned flags)
 {
 	struct http_resp r;
 	struct http_sink sink = {on_status, on_header, on_head_done, on_body, NULL};
@@ -306,9 +307,8 @@ wrsh_err sess_roundtrip(struct wrsh_session *s, const struct xml_consumer *op,
 	return e;
 }
 
-static wrsh_err attempt(struct wrsh_session *s, const struct xml_consumer *op,
-			sess_writer writer, void *wctx, bool anonymous, uint32_t wait_ms,
-			unsigned flags)
+static wrsh_err attempt(struct wrsh_session *s, const struct xml_consumer *op, sess_writer writer,
+			void *wctx, bool anonymous, uint32_t wait_ms, unsigned flags)
 {
 	const uint8_t *req = NULL;
 	size_t len = 0;

@@ -8,6 +8,7 @@ void ntlm_tests(void);
 void http_tests(void);
 void xml_tests(void);
 void session_tests(void);
+void seal_tests(void);
 
 static void all(void)
 {
@@ -18,6 +19,7 @@ static void all(void)
 	http_tests();
 	xml_tests();
 	session_tests();
+	seal_tests();
 }
 
 int main(int argc, char **argv)
