@@ -41,7 +41,7 @@ for f in md5 platform platform_util; do
 	objs+=("$o")
 done
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session)
+[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session ntlm crypt)
 status=0
 for t in "${targets[@]}"; do
 	clang $CFLAGS -fsanitize=fuzzer tests/fuzz/${t}_fuzz.c "${objs[@]}" -o $B/$t
@@ -58,6 +58,9 @@ for t in "${targets[@]}"; do
 	http) printf 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok' >"$corpus/seed1"
 	      printf 'HTTP/1.1 500 E\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n' >"$corpus/seed2" ;;
 	base64) printf 'aGkNCg==' >"$corpus/seed1" ;;
+	ntlm) /usr/bin/python3 -c "import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))" \
+		"$(grep '^challenge:' tests/vectors/ntlm.txt | cut -d: -f2)" >"$corpus/seed1" ;;
+	crypt) printf '\x00<s:Envelope/>' >"$corpus/seed1"; printf '\x0f<s:Envelope/>X' >"$corpus/seed2" ;;
 	esac
 	if [ -n "$(ls tests/fuzz/regress/$t)" ]; then
 		$B/$t tests/fuzz/regress/$t/* >/dev/null 2>&1 || { echo "fuzz: $t regression input fails"; status=1; }
