@@ -88,12 +88,13 @@ static void test_crypt_round_trip_and_layout(void)
 	struct errbuf e = {WRSH_OK, ""};
 	static uint8_t buf[8192];
 	const char *body = "<s:Envelope>sealed</s:Envelope>";
-	const char *head = "--Encrypted Boundary\r\n"
-			   "\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n"
-			   "\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=31\r\n"
-			   "--Encrypted Boundary\r\n"
-			   "\tContent-Type: application/octet-stream\r\n"
-			   "\x10\0\0\0";
+	const char *head =
+		"--Encrypted Boundary\r\n"
+		"\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n"
+		"\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=31\r\n"
+		"--Encrypted Boundary\r\n"
+		"\tContent-Type: application/octet-stream\r\n"
+		"\x10\0\0\0";
 	size_t off, len, n = strlen(body), hl = strlen(head) + 3; /* + the NULs */
 	CHECK(vec_each("tests/vectors/ntlm.txt", load) == 4);
 	pair(&cli, &srv);
@@ -321,9 +322,10 @@ static void test_seal_whole_session(void)
 	CHECK(req_has(t, 0, "Content-Length: 0\r\n"));
 	CHECK(req_has(t, 1, "Authorization: Negotiate TlRMTVNTUAADAAAA"));
 	for (i = 1; i < 5; i++) {
-		CHECK(req_has(t, i, "Content-Type: multipart/encrypted;protocol=\"application/"
-				    "HTTP-SPNEGO-session-encrypted\";boundary=\"Encrypted Boundary\""));
-		CHECK(!req_has(t, i, "Envelope"));  /* no SOAP in clear */
+		CHECK(req_has(t, i,
+			      "Content-Type: multipart/encrypted;protocol=\"application/"
+			      "HTTP-SPNEGO-session-encrypted\";boundary=\"Encrypted Boundary\""));
+		CHECK(!req_has(t, i, "Envelope")); /* no SOAP in clear */
 		CHECK(!req_has(t, i, "Password")); /* nor the password, anywhere */
 		if (i > 1)
 			CHECK(!req_has(t, i, "Authorization"));
