@@ -558,9 +558,19 @@ static wrsh_err setup_client_cert(struct tls *t, const struct wrsh_tls_opts *o)
 		ret = mbedtls_pk_parse_key(&t->own_key, o->client_key_pem, o->client_key_pem_len,
 					   NULL, 0);
 #endif
-	if (!ret)
-		ret = mbedtls_ssl_conf_own_cert(&t->conf, &t->own_cert, &t->own_key);
-	return ret ? fail_code(t, WRSH_EINVAL, "tls: client certificate or key unusable", ret)
+	if (ret)
+		return fail_code(t, WRSH_EINVAL, "tls: client certificate or key unusable", ret);
+		/* caught here, a mismatch is named; at the server it is a bare alert */
+#if MBEDTLS_VERSION_MAJOR >= 3
+	ret = mbedtls_pk_check_pair(&t->own_cert.pk, &t->own_key, rng, t);
+#else
+	ret = mbedtls_pk_check_pair(&t->own_cert.pk, &t->own_key);
+#endif
+	if (ret)
+		return fail_code(t, WRSH_EINVAL,
+				 "tls: the client key does not match the certificate", ret);
+	ret = mbedtls_ssl_conf_own_cert(&t->conf, &t->own_cert, &t->own_key);
+	return ret ? fail_code(t, WRSH_ENOMEM, "tls: arena exhausted (client certificate)", ret)
 		   : WRSH_OK;
 }
 

@@ -18,6 +18,9 @@ struct wrsh_tls_opts {
 	size_t ca_pem_len;
 	const uint8_t *pin_sha256; /* 32 bytes: accept exactly this leaf certificate */
 	bool insecure;		   /* no verification at all */
+	/* TLS client certificate (-a certificate): PEM with its NUL counted in
+	 * the length, or DER; the key unencrypted. Parsed at wrap time: the
+	 * caller may wipe its copy of the key as soon as wrsh_tls_wrap returns. */
 	const void *client_cert_pem;
 	size_t client_cert_pem_len;
 	const void *client_key_pem;

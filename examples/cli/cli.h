@@ -33,7 +33,7 @@ extern const struct applet *cli_applet;
 #define CLI_EXIT_ERROR 255
 
 struct conn_opts {
-	const char *host, *user, *auth, *cacert, *pin, *password_file, *nt_hash_file;
+	const char *host, *user, *auth, *cacert, *pin, *password_file, *nt_hash_file, *cert, *key;
 	unsigned port;
 	bool https, insecure, allow_unencrypted, stats, verbose, seal_https;
 	unsigned timeout_s;
@@ -65,6 +65,7 @@ struct conn {
 	bool tls_on;
 	const void *ca_map;
 	size_t ca_len;
+	char cert_pem[16384], key_pem[16384]; /* key wiped once TLS has parsed it */
 	struct wrsh_session *s;
 	int trace_col;
 	char trace_dir;

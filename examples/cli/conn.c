@@ -36,6 +36,8 @@ enum {
 	OPT_PASSWORD_FILE,
 	OPT_NT_HASH_FILE,
 	OPT_SEAL_HTTPS,
+	OPT_CERT,
+	OPT_KEY,
 	OPT_HELP
 };
 
@@ -56,6 +58,8 @@ static const struct option conn_longopts[] = {
 	{"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
 	{"nt-hash-file", required_argument, NULL, OPT_NT_HASH_FILE},
 	{"seal-https", no_argument, NULL, OPT_SEAL_HTTPS},
+	{"cert", required_argument, NULL, OPT_CERT},
+	{"key", required_argument, NULL, OPT_KEY},
 	{"help", no_argument, NULL, OPT_HELP},
 };
 #define NCONN (sizeof(conn_longopts) / sizeof(conn_longopts[0]))
@@ -80,6 +84,8 @@ static const char conn_usage[] =
 	"      --password-file FILE read the password from FILE\n"
 	"      --nt-hash-file FILE  NTLM: the NT hash (32 hex digits) instead of a password\n"
 	"      --seal-https         NTLM: seal messages over HTTPS too\n"
+	"      --cert FILE          TLS client certificate (PEM; implies -a certificate)\n"
+	"      --key FILE           its private key (PEM, unencrypted; default: --cert FILE)\n"
 	"The password comes from WRSH_PASSWORD, --password-file, or a prompt on the\n"
 	"terminal (an NT hash from WRSH_NT_HASH or --nt-hash-file); never from the\n"
 	"command line. Over HTTP, Negotiate seals every message (the Windows default).\n";
@@ -152,6 +158,12 @@ static int conn_option(struct conn_opts *o, int c, const char *arg)
 		break;
 	case OPT_SEAL_HTTPS:
 		o->seal_https = true;
+		break;
+	case OPT_CERT:
+		o->cert = arg;
+		break;
+	case OPT_KEY:
+		o->key = arg;
 		break;
 	case OPT_PASSWORD_FILE:
 		o->password_file = arg;
@@ -383,6 +395,38 @@ bad:
 	return -1;
 }
 
+/* A whole PEM file, NUL-terminated as mbedTLS wants it; len counts the NUL. */
+static int read_pem(const char *path, char *buf, size_t cap, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	if (!f)
+		return cli_error("cannot read %s: %s", path, strerror(errno)), -1;
+	n = fread(buf, 1, cap, f);
+	fclose(f);
+	if (n == cap)
+		return cli_error("%s: larger than %zu bytes", path, cap - 1), -1;
+	buf[n] = 0;
+	*len = n + 1;
+	return 0;
+}
+
+static int load_client_cert(struct conn *c, struct wrsh_tls_opts *t)
+{
+	if (read_pem(c->o.cert, c->cert_pem, sizeof(c->cert_pem), &t->client_cert_pem_len) ||
+	    read_pem(c->o.key ? c->o.key : c->o.cert, c->key_pem, sizeof(c->key_pem),
+		     &t->client_key_pem_len))
+		return wrsh_wipe(c->key_pem, sizeof(c->key_pem)), -1;
+	if (strstr(c->key_pem, "ENCRYPTED"))
+		return wrsh_wipe(c->key_pem, sizeof(c->key_pem)),
+		       cli_error("%s: an encrypted key; decrypt it first (openssl pkey -in KEY)",
+				 c->o.key ? c->o.key : c->o.cert),
+		       -1;
+	t->client_cert_pem = c->cert_pem;
+	t->client_key_pem = c->key_pem;
+	return 0;
+}
+
 static int setup_tls(struct conn *c, const char *host)
 {
 	struct wrsh_tls_opts t;
@@ -407,12 +451,18 @@ static int setup_tls(struct conn *c, const char *host)
 		t.ca_pem = c->ca_map;
 		t.ca_pem_len = c->ca_len;
 	}
+	if (c->o.cert && load_client_cert(c, &t))
+		return -1;
 	e = wrsh_tls_wrap(&c->tls, c->arena, &c->plain, &t);
+	wrsh_wipe(c->key_pem, sizeof(c->key_pem)); /* mbedTLS holds its own parsed copy */
+	c->tls_on = c->tls.ctx != NULL;		   /* released by conn_close, even half set up */
+	if (e == WRSH_EUNSUPPORTED)
+		return cli_error("TLS: not built into this wrsh"), -1;
 	if (e)
-		return cli_error("TLS: %s", e == WRSH_EUNSUPPORTED ? "not built into this wrsh"
-								   : wrsh_strerror(e)),
+		return cli_error("%s", c->tls.errmsg && *c->tls.errmsg(c->tls.ctx)
+					       ? c->tls.errmsg(c->tls.ctx)
+					       : wrsh_strerror(e)),
 		       -1;
-	c->tls_on = true;
 	return 0;
 }
 
@@ -461,10 +511,15 @@ int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
 		 o->host[0] == '[' && o->host[n - 1] == ']' ? o->host + 1 : o->host);
 	if (o->host[0] == '[')
 		host[strlen(host) - 1] = 0;
-	if (need_user && !o->user)
-		return cli_error("%s needs -u USER", cli_applet->name), 2;
-	if (o->user && parse_auth(o->auth ? o->auth : "negotiate", &auth))
+	if ((o->auth || o->user || o->cert) && parse_auth(o->auth   ? o->auth
+							  : o->cert ? "certificate"
+								    : "negotiate",
+							  &auth))
 		return 2;
+	if (auth == WRSH_AUTH_CERTIFICATE && (!o->cert || !o->https))
+		return cli_error("-a certificate needs --https and --cert FILE"), 2;
+	if (need_user && !o->user && auth != WRSH_AUTH_CERTIFICATE)
+		return cli_error("%s needs -u USER", cli_applet->name), 2;
 	c->arena_buf = malloc(o->mem); /* the CLI's one allocation */
 	if (!c->arena_buf)
 		return cli_error("cannot allocate %zu bytes of arena", o->mem), CLI_EXIT_ERROR;

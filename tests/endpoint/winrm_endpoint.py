@@ -38,6 +38,10 @@ from wsman import Fault  # noqa: E402
 SOAP_CT = "application/soap+xml;charset=UTF-8"
 
 
+CERT_AUTH = "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual"
+UPN_OID = "1.3.6.1.4.1.311.20.2.3"  # szOID_NT_PRINCIPAL_NAME
+
+
 class Service:
     """The WinRM service's state: users, settings, shells."""
 
@@ -272,11 +276,35 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return user
         if self.conn_user:  # authenticated earlier on this connection
             return self.conn_user
+        if h == CERT_AUTH and self.server.tls and svc.args.certificate:
+            return self.certificate_user()
         if h.lower().startswith("basic ") and svc.args.basic:
             # WinRM refuses Basic over HTTP unless AllowUnencrypted is set
             if not self.server.tls and not svc.args.allow_unencrypted:
                 return None
             return svc.check_basic(h)
+        return None
+
+    def certificate_user(self):
+        """MS-WSMV 2.2.9.1.2: the TLS client certificate, verified against the
+        client CA, maps to a local user by the UPN in its subjectAltName (as
+        a WinRM certificate mapping does)."""
+        der = self.connection.getpeercert(binary_form=True)
+        if not der:
+            return None
+        from cryptography import x509
+        cert = x509.load_der_x509_certificate(der)
+        try:
+            san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        except x509.ExtensionNotFound:
+            return None
+        for other in san.get_values_for_type(x509.OtherName):
+            if other.type_id.dotted_string == UPN_OID and other.value[:1] == b"\x0c":
+                upn = other.value[2:].decode("utf-8", "replace")  # short-form UTF8String
+                user, _, dom = upn.partition("@")
+                entry = self.server.service.users.get(user.lower())
+                if entry and dom.lower() == entry[0].lower():
+                    return entry[1]
         return None
 
     def dispatch(self, req, user):
@@ -505,6 +533,52 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.RequestHandlerClass(request, client_address, self)
 
 
+def make_client_certs(state_dir):
+    """A client CA and, signed by it, certificates for alice@WRSH (a user)
+    and nobody@WRSH (no such user), with their keys: what an administrator
+    maps with `winrm create winrm/config/service/certmapping`."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "wrsh test client CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(minutes=5))
+          .not_valid_after(now + datetime.timedelta(days=2))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    out = {"client_ca": os.path.join(state_dir, "client-ca.pem")}
+    with open(out["client_ca"], "wb") as f:
+        f.write(ca.public_bytes(serialization.Encoding.PEM))
+    for who in ("alice", "nobody"):
+        key = ec.generate_private_key(ec.SECP256R1())
+        upn = ("%s@WRSH" % who).encode()
+        cert = (x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, who)]))
+                .issuer_name(ca_name).public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(minutes=5))
+                .not_valid_after(now + datetime.timedelta(days=2))
+                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]),
+                               critical=False)
+                .add_extension(x509.SubjectAlternativeName([x509.OtherName(
+                    x509.ObjectIdentifier(UPN_OID), b"\x0c" + bytes([len(upn)]) + upn)]),
+                    critical=False)
+                .sign(ca_key, hashes.SHA256()))
+        out[who + "_cert"] = os.path.join(state_dir, who + "-cert.pem")
+        out[who + "_key"] = os.path.join(state_dir, who + "-key.pem")
+        with open(out[who + "_cert"], "wb") as f:
+            f.write(cert.public_bytes(serialization.Encoding.PEM))
+        with open(out[who + "_key"], "wb") as f:
+            f.write(key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+    return out
+
+
 def make_cert(state_dir):
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -568,6 +642,8 @@ def main():
                     help="turn Negotiate (NTLM via gss-ntlmssp) off (Windows: on)")
     ap.add_argument("--cbt", choices=["none", "relaxed", "strict"], default="relaxed",
                     help="CbtHardeningLevel over HTTPS (Windows: relaxed)")
+    ap.add_argument("--certificate", action="store_true",
+                    help="Service/Auth/Certificate: client certificates (Windows: off)")
     ap.add_argument("--log")
     args = ap.parse_args()
     state = args.state_dir or tempfile.mkdtemp(prefix="winrm-endpoint-")
@@ -578,6 +654,10 @@ def main():
     cert, key, sha = make_cert(state)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
+    clients = make_client_certs(state)
+    if args.certificate:  # asked for in the handshake, required only by that scheme
+        ctx.verify_mode = ssl.CERT_OPTIONAL
+        ctx.load_verify_locations(clients["client_ca"])
     servers = listen_pair(args.http_port, service, None) + listen_pair(args.https_port, service, ctx)
     with open(cert, "rb") as f:
         from cryptography import x509
@@ -588,7 +668,7 @@ def main():
     for s in servers:
         threading.Thread(target=s.serve_forever, daemon=True).start()
     ready = {"http_port": servers[0].server_address[1], "https_port": servers[2].server_address[1],
-             "cert": cert, "cert_sha256": sha, "pid": os.getpid()}
+             "cert": cert, "cert_sha256": sha, "pid": os.getpid(), **clients}
     tmp = args.ready_file + ".tmp"
     with open(tmp, "w") as f:
         json.dump(ready, f)
