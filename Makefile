@@ -163,7 +163,9 @@ $(DEP_STAMP):
 
 # third-party code: its own warnings are not ours to fix
 
-MBEDTLS_SRC = $(wildcard $(MBEDTLS_DIR)/library/*.c)
+# without TLS only NTLM's MD5 is taken from mbedTLS: build just that
+MBEDTLS_SRC = $(if $(filter y,$(CONFIG_WRSH_TLS)),$(wildcard $(MBEDTLS_DIR)/library/*.c),\
+	$(addprefix $(MBEDTLS_DIR)/library/,md5.c platform.c platform_util.c))
 EXPAT_SRC := $(addprefix $(EXPAT_DIR)/,xmlparse.c xmlrole.c xmltok.c)
 DEPS_CFLAGS = $(CSTD) $(OPT) -w -Icore/expat -Itls -I$(MBEDTLS_DIR)/include -I$(EXPAT_DIR) \
 	-DMBEDTLS_CONFIG_FILE='"wrsh_mbedtls_config.h"' $(if $(filter 1,$(STATIC)),,-fPIC)
@@ -177,8 +179,8 @@ $(B)/deps/libexpat.a: $(patsubst .deps/%.c,$(B)/deps/%.o,$(EXPAT_SRC)) core/expa
 
 $(B)/deps/libmbedtls.a: $(DEP_STAMP) $(MUSL_STAMP) tls/wrsh_mbedtls_config.h
 	@mkdir -p $(B)/deps
-	$(Q)$(MAKE) -s --no-print-directory $(patsubst .deps/%.c,$(B)/deps/%.o,$(wildcard $(MBEDTLS_DIR)/library/*.c))
-	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $(patsubst .deps/%.c,$(B)/deps/%.o,$(wildcard $(MBEDTLS_DIR)/library/*.c))
+	$(Q)$(MAKE) -s --no-print-directory $(patsubst .deps/%.c,$(B)/deps/%.o,$(MBEDTLS_SRC))
+	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $(patsubst .deps/%.c,$(B)/deps/%.o,$(MBEDTLS_SRC))
 
 # ---- products --------------------------------------------------------------
 $(B)/libwrsh.a: $(call obj,$(LIB_SRC))

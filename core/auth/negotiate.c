@@ -38,6 +38,16 @@ static bool channel_bindings(struct wrsh_session *s, uint8_t out[16])
 	return true;
 }
 
+static bool offers_negotiate(const struct wrsh_session *s)
+{
+	const char *p;
+	for (p = s->offers; *p; p++)
+		if ((p == s->offers || p[-1] == ' ') &&
+		    str_ieq(p, strlen(p) < 9 ? strlen(p) : 9, "negotiate"))
+			return true;
+	return false;
+}
+
 static wrsh_err first_leg(struct wrsh_session *s)
 {
 	uint8_t neg[NTLM_NEGOTIATE_LEN];
@@ -56,6 +66,13 @@ static wrsh_err first_leg(struct wrsh_session *s)
 	e = sess_roundtrip(s, NULL, req, len, s->conn.timeout_ms, 0);
 	if (e)
 		return e;
+	if (s->status == 401 && !s->token_len && offers_negotiate(s))
+		/* a bare "Negotiate" again: NTLM refused, as where a domain
+		 * policy allows Kerberos only */
+		return err_set(&s->err, WRSH_EAUTH,
+			       "auth: the server refused NTLM under Negotiate (Kerberos only?); "
+			       "this wrsh does not speak Kerberos yet",
+			       NULL);
 	if (s->status != 401 || !s->token_len)
 		return err_set(&s->err, WRSH_EAUTH,
 			       s->status == 401 ? "auth: the server does not offer Negotiate"

@@ -401,12 +401,11 @@ static void test_seal_wrong_password(void)
 	CHECK_EQ(wrsh_arena_in_use(t->a), 0);
 }
 
-/* A server offering only Basic: the default auth says what is missing. */
-static void test_seal_no_negotiate_offered(void)
+/* A server offering only Basic, and one refusing NTLM under Negotiate
+ * (Kerberos only): the default auth says what is missing. */
+static void refused_first_leg(const char *resp, const char *says)
 {
 	struct t *t = &T;
-	char resp[] = "HTTP/1.1 401 \r\nWWW-Authenticate: Basic realm=\"WSMAN\"\r\n"
-		      "Content-Length: 0\r\n\r\n";
 	memset(t, 0, sizeof(*t));
 	mock_init(&t->m, &t->port, store, sizeof(store), sent, sizeof(sent));
 	t->a = wrsh_arena_init(arena_buf, sizeof(arena_buf));
@@ -416,9 +415,19 @@ static void test_seal_no_negotiate_offered(void)
 	t->o.password = "x";
 	CHECK(mock_add_raw(&t->m, resp, strlen(resp), false));
 	CHECK_EQ(wrsh_open(&t->s, t->a, &t->port, &t->o), WRSH_OK);
-	CHECK(wrsh_shell_open(t->s, NULL) != WRSH_OK);
-	CHECK(strstr(wrsh_errmsg(t->s), "Basic") != NULL);
+	CHECK_EQ(wrsh_shell_open(t->s, NULL), WRSH_EAUTH);
+	CHECK(strstr(wrsh_errmsg(t->s), says) != NULL);
 	wrsh_close(t->s);
+}
+
+static void test_seal_first_leg_refused(void)
+{
+	refused_first_leg("HTTP/1.1 401 \r\nWWW-Authenticate: Basic realm=\"WSMAN\"\r\n"
+			  "Content-Length: 0\r\n\r\n",
+			  "does not offer Negotiate (it offers Basic)");
+	refused_first_leg("HTTP/1.1 401 \r\nWWW-Authenticate: Negotiate\r\n"
+			  "Content-Length: 0\r\n\r\n",
+			  "Kerberos");
 }
 
 void seal_tests(void)
@@ -429,5 +438,5 @@ void seal_tests(void)
 	RUN(test_seal_whole_session);
 	RUN(test_seal_hostile_answers);
 	RUN(test_seal_wrong_password);
-	RUN(test_seal_no_negotiate_offered);
+	RUN(test_seal_first_leg_refused);
 }
