@@ -235,9 +235,10 @@ static wrsh_err judge(struct wrsh_session *s, bool anonymous)
 	char num[21];
 	if (s->status == 401)
 		return err_set(&s->err, WRSH_EAUTH, "http: 401 Unauthorized: the server refused ",
-			       anonymous || (!s->auth_hdr && !s->ntlm_on) ? "a request without "
-									    "credentials"
-									  : "the credentials",
+			       anonymous || (!s->auth_hdr && !s->ntlm_on)
+				       ? "a request without credentials"
+				       : "the credentials: wrong user or password, or an account "
+					 "without WinRM access",
 			       s->offers[0] ? " (it offers " : "", s->offers,
 			       s->offers[0] ? ")" : "", NULL);
 	if (s->xml_on && s->resp.fault)

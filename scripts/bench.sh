@@ -1,8 +1,9 @@
 #!/bin/bash
 # wrsh beside python3-winrm against the same test endpoint in the same run:
 # client CPU (user+sys) and peak RSS for a one-shot `echo` and for
-# streaming N MiB of stdout, over HTTPS (Basic) and plain HTTP (Basic,
-# allowed explicitly). Medians of RUNS runs; ratios printed side by side.
+# streaming N MiB of stdout: over plain HTTP with NTLM sealing (Windows'
+# default; pywinrm's "ntlm" transport), over HTTPS (Basic) and plain HTTP
+# (Basic, allowed explicitly). Medians of RUNS runs; ratios side by side.
 #
 #   RUNS=3 MIB=100 scripts/bench.sh [WRSH]
 set -euo pipefail
@@ -30,11 +31,11 @@ TIMEF="%U %S %M"
 wrsh_run() {
 	local transport=$1; shift
 	local conn
-	if [ "$transport" = https ]; then
-		conn=(-H localhost -p "$HTTPS" --https --cacert "$CERT" -a basic -u alice)
-	else
-		conn=(-H 127.0.0.1 -p "$HTTP" -a basic -u alice --allow-unencrypted)
-	fi
+	case $transport in
+	https) conn=(-H localhost -p "$HTTPS" --https --cacert "$CERT" -a basic -u alice) ;;
+	ntlm) conn=(-H 127.0.0.1 -p "$HTTP" -u alice) ;;
+	*) conn=(-H 127.0.0.1 -p "$HTTP" -a basic -u alice --allow-unencrypted) ;;
+	esac
 	local n
 	# The peak RSS comes from a direct run; for short calls the CPU comes
 	# from REPEAT runs in one timed shell, as GNU time counts in 10 ms steps.
@@ -55,10 +56,16 @@ wrsh_run() {
 py_run() {
 	local transport=$1; shift
 	local url out
-	if [ "$transport" = https ]; then url=https://localhost:$HTTPS/wsman; else url=http://127.0.0.1:$HTTP/wsman; fi
-	out=$(WRSH_BENCH_CA=$CERT /usr/bin/time -o "$dir/t" -f "$TIMEF" sh -c 'i=0; while [ $i -lt "$0" ]; do
+	local pt=plaintext
+	case $transport in
+	https) url=https://localhost:$HTTPS/wsman pt=ssl ;;
+	ntlm) url=http://127.0.0.1:$HTTP/wsman pt=ntlm ;;
+	*) url=http://127.0.0.1:$HTTP/wsman ;;
+	esac
+	# python3-ntlm-auth takes MD4 from OpenSSL 3's legacy provider
+	out=$(OPENSSL_CONF=$PWD/tests/endpoint/openssl-legacy.cnf WRSH_BENCH_CA=$CERT /usr/bin/time -o "$dir/t" -f "$TIMEF" sh -c 'i=0; while [ $i -lt "$0" ]; do
 		"$@" || exit 1; i=$((i + 1)); done' "$REPEAT" /usr/bin/python3 tests/bench/pywinrm_run.py \
-		"$url" "$( [ "$transport" = https ] && echo ssl || echo plaintext)" alice "$@")
+		"$url" "$pt" alice "$@")
 	read -r u s m <"$dir/t"
 	printf '%s %s %s -\n' "$(awk -v u="$u" -v s="$s" -v r="$REPEAT" 'BEGIN{print (u+s)/r}')" "$m" \
 		"$(echo "$out" | sed -n 's/.*bytes=\([0-9]*\).*/\1/p' | tail -n 1)"
@@ -90,7 +97,9 @@ measure() { # name transport command...
 echo "bench: $(date -u +%F) $(uname -m), $(nproc) cores, median of $RUNS runs (one-shot: of $ECHO_REPEAT calls each);"
 echo "       client CPU user+sys in s per call, peak RSS in KiB, whole processes as a user runs them"
 printf '%-22s %-5s %9s %9s %8s %9s %9s %8s %10s\n' scenario via wrsh_cpu py_cpu py/wrsh wrsh_rss py_rss py/wrsh arena_peak
+REPEAT=$ECHO_REPEAT measure "cmd echo hi" ntlm echo hi
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" http echo hi
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" https echo hi
+REPEAT=1 measure "stream ${MIB} MiB stdout" ntlm bigout "$MIB"
 REPEAT=1 measure "stream ${MIB} MiB stdout" http bigout "$MIB"
 REPEAT=1 measure "stream ${MIB} MiB stdout" https bigout "$MIB"

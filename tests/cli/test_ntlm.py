@@ -27,7 +27,8 @@ def nt_hash(pw):
 
 class NtlmTest(Base):
     extra_endpoint_args = ["--operation-timeout-cap", "2", "--user", "WRSH\\alice:" + PASSWORD,
-                           "--user", "WRSH\\bob:" + BOB_PASSWORD]
+                           "--user", "WRSH\\bob:" + BOB_PASSWORD,
+                           "--user", "WRSH\\carol:" + PASSWORD, "--no-rights", "carol"]
 
     @classmethod
     def setUpClass(cls):
@@ -75,6 +76,12 @@ class NtlmTest(Base):
         self.assertIn(b"401", r.stderr)
         self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
 
+    def test_account_without_winrm_rights(self):
+        r = self.wrsh("cmd", *self.neg("echo", "x", user="carol"))
+        self.assertEqual(r.returncode, 255)
+        self.assertIn(b"Access is denied", r.stderr)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+
     def test_basic_is_off_like_windows(self):
         r = self.wrsh("cmd", "-a", "basic", "--allow-unencrypted", *self.neg("echo", "x"))
         self.assertEqual(r.returncode, 255)
@@ -93,7 +100,8 @@ class NtlmTest(Base):
         r20 = self.wrsh("cmd", "--stats", *self.neg("bigout", "20"), timeout=300)
         self.assertEqual(r20.returncode, 0, r20.stderr[-500:])
         self.assertEqual(len(r20.stdout), 20 * 1024 * 1024)
-        self.assertLessEqual(stat(r20.stderr, "arena_peak"), stat(r1.stderr, "arena_peak") * 1.5)
+        # a sealed answer is held whole to verify it, within MaxEnvelopeSize
+        self.assertLessEqual(stat(r20.stderr, "arena_peak"), stat(r1.stderr, "arena_peak") * 1.10)
 
     def test_operation_timeouts_keep_the_session(self):
         # Receives time out (cap 2 s) and poll again on the same NTLM session

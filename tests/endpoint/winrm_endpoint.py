@@ -308,6 +308,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return None
 
     def dispatch(self, req, user):
+        if user.lower() in (u.lower() for u in self.server.service.args.no_rights or []):
+            raise Fault(wsman.F_ACCESS_DENIED)
         if req.resource and req.resource.lower() != wsman.SHELL_CMD:
             raise Fault(wsman.F_RESOURCE)
         a = req.action
@@ -642,6 +644,8 @@ def main():
                     help="turn Negotiate (NTLM via gss-ntlmssp) off (Windows: on)")
     ap.add_argument("--cbt", choices=["none", "relaxed", "strict"], default="relaxed",
                     help="CbtHardeningLevel over HTTPS (Windows: relaxed)")
+    ap.add_argument("--no-rights", action="append",
+                    help="a user that authenticates but may not use WinRM (repeatable)")
     ap.add_argument("--certificate", action="store_true",
                     help="Service/Auth/Certificate: client certificates (Windows: off)")
     ap.add_argument("--log")

@@ -49,6 +49,9 @@ F_BAD_HEADER = ("a:InvalidMessageInformationHeader", 2150858778, "The WS-Managem
                 "cannot process the request because the request contained an invalid message "
                 "information header. ")
 F_NO_DIR = ("w:InternalError", 2147942667, "The directory name is invalid. ")
+# an authenticated account outside Administrators / Remote Management Users
+# (ERROR_ACCESS_DENIED; reported by pywinrm users as HTTP 500, code 5)
+F_ACCESS_DENIED = ("w:AccessDenied", 5, "Access is denied. ")
 
 
 class Fault(Exception):
