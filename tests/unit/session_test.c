@@ -223,7 +223,8 @@ static void test_session_401_names_offered_schemes(void)
 	CHECK(mock_add_raw(&t->m, r, strlen(r), false));
 	CHECK_EQ(open_session(t), WRSH_OK);
 	CHECK_EQ(wrsh_shell_open(t->s, NULL), WRSH_EAUTH);
-	CHECK_STR(wrsh_errmsg(t->s), "http: 401 Unauthorized: the server refused the credentials "
+	CHECK_STR(wrsh_errmsg(t->s), "http: 401 Unauthorized: the server refused the credentials: "
+				     "wrong user or password, or an account without WinRM access "
 				     "(it offers Negotiate, Basic)");
 	wrsh_close(t->s);
 }
