@@ -1,6 +1,7 @@
 #!/bin/bash
 # Valgrind over the unit and replay tests and over real CLI sessions against
-# the test endpoint (HTTP and HTTPS), on the default dynamic build.
+# the test endpoint (Basic over HTTP and HTTPS, NTLM sealed and with channel
+# binding, a client certificate), on the default dynamic build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make test-valgrind
@@ -8,7 +9,7 @@ B=$(make -s print-B)
 dir=$(mktemp -d)
 trap 'kill $ep 2>/dev/null; wait $ep 2>/dev/null; rm -rf "$dir"' EXIT
 /usr/bin/python3 tests/endpoint/winrm_endpoint.py --ready-file "$dir/ready" --state-dir "$dir" \
-	--basic --allow-unencrypted >/dev/null 2>"$dir/log" &
+	--basic --allow-unencrypted --certificate >/dev/null 2>"$dir/log" &
 ep=$!
 for _ in $(seq 100); do [ -s "$dir/ready" ] && break; sleep 0.1; done
 json() { /usr/bin/python3 -c "import json; print(json.load(open('$dir/ready'))['$1'])"; }
@@ -20,5 +21,13 @@ out=$($VG "$B/wrsh" cmd -H 127.0.0.1 -p "$(json http_port)" -a basic -u alice --
 out=$($VG "$B/wrsh" cmd -H localhost -p "$(json https_port)" --https --cacert "$(json cert)" \
 	-a basic -u alice -- bigout 2 | wc -c)
 [ "$out" = 2097152 ] || { echo "valgrind-cli: HTTPS output $out bytes"; exit 1; }
+out=$($VG "$B/wrsh" cmd -H 127.0.0.1 -p "$(json http_port)" -u alice -- bigout 2 | wc -c)
+[ "$out" = 2097152 ] || { echo "valgrind-cli: NTLM-sealed output $out bytes"; exit 1; }
+out=$($VG "$B/wrsh" cmd -H localhost -p "$(json https_port)" --https --cacert "$(json cert)" \
+	-u 'WRSH\alice' -- echo cbt)
+[ "$out" = "cbt"$'\r' ] || { echo "valgrind-cli: NTLM over HTTPS said '$out'"; exit 1; }
+out=$($VG "$B/wrsh" cmd -H localhost -p "$(json https_port)" --https --cacert "$(json cert)" \
+	--cert "$(json alice_cert)" --key "$(json alice_key)" -- echo cert)
+[ "$out" = "cert"$'\r' ] || { echo "valgrind-cli: certificate logon said '$out'"; exit 1; }
 $VG "$B/wrsh" identify -H 127.0.0.1 -p "$(json http_port)" >/dev/null
-echo "valgrind-cli: HTTP and HTTPS sessions clean"
+echo "valgrind-cli: HTTP, HTTPS, NTLM-sealed, NTLM+CBT and certificate sessions clean"

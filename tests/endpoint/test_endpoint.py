@@ -359,6 +359,31 @@ print(len(out), code)
 """
 
 
+SPNEGO_CLIENT = r"""
+import base64, http.client, sys, gssapi
+NTLM = gssapi.OID.from_int_seq("1.3.6.1.4.1.311.2.2.10")
+SPNEGO = gssapi.OID.from_int_seq("1.3.6.1.5.5.2")
+creds = gssapi.raw.acquire_cred_with_password(gssapi.Name("WRSH\\alice", gssapi.NameType.user),
+                                              b"Passw0rd!", usage="initiate", mechs=[SPNEGO]).creds
+gssapi.raw.set_neg_mechs(creds, [NTLM])
+ctx = gssapi.SecurityContext(name=gssapi.Name("HTTP@127.0.0.1", gssapi.NameType.hostbased_service),
+                             mech=SPNEGO, creds=creds, usage="initiate")
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+tok = ctx.step()
+print("%02x" % tok[0])  # 0x60: a GSS-API InitialContextToken, not raw NTLMSSP
+while tok:
+    c.request("POST", "/wsman", b"", {"Authorization": "Negotiate " + base64.b64encode(tok).decode(),
+                                      "Content-Type": "application/soap+xml;charset=UTF-8"})
+    r = c.getresponse()
+    r.read()
+    print(r.status)
+    h = r.getheader("WWW-Authenticate", "")
+    if r.status != 401 or not h.startswith("Negotiate "):
+        break
+    tok = ctx.step(base64.b64decode(h.split(" ", 1)[1]))
+"""
+
+
 class NegotiateTest(unittest.TestCase):
     """NTLM with message encryption, the Windows default, proven with
     pywinrm's NTLM transport (python3-requests-ntlm / ntlm-auth), which this
@@ -392,6 +417,16 @@ class NegotiateTest(unittest.TestCase):
         # Windows' AllowUnencrypted=false: NTLM without sealing is refused
         with self.assertRaises(AssertionError):
             self.pywinrm(self.ep.url(), "never")
+
+    def test_spnego_wrapped_tokens_accepted(self):
+        # MIT krb5's SPNEGO initiator over gss-ntlmssp: NegTokenInit /
+        # NegTokenResp around the NTLM messages, which Windows accepts too
+        env = dict(os.environ, NTLM_USER_FILE="/dev/null")
+        r = subprocess.run(["/usr/bin/python3", "-c", SPNEGO_CLIENT,
+                            str(self.ep.info["http_port"])], capture_output=True, text=True,
+                           env=env, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        self.assertEqual(r.stdout.split(), ["60", "401", "200"])
 
     def test_401_offers_negotiate_only(self):
         c = http.client.HTTPConnection("127.0.0.1", self.ep.info["http_port"], timeout=10)
