@@ -139,7 +139,7 @@ endif
 CFLAGS_ALL := $(CSTD) $(OPT) $(WARN) $(INC) $(DEFS) $(DEP_INC) $(DEP_DEFS) $(CFLAGS)
 
 # ---- sources ---------------------------------------------------------------
-CORE_SRC := $(wildcard core/*.c core/util/*.c core/auth/*.c)
+CORE_SRC := $(wildcard core/*.c core/util/*.c core/auth/*.c core/psrp/*.c)
 TLS_SRC := $(if $(filter y,$(CONFIG_WRSH_TLS)),tls/mbedtls.c,tls/none.c)
 PORT_SRC := port/posix/posix.c
 LIB_SRC := $(CORE_SRC) $(TLS_SRC) $(PORT_SRC)

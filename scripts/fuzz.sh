@@ -22,7 +22,7 @@ CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover
  -DWRSH_HAVE_AUTOCONF -Icore -Iport -Iport/mock -I$B -I.deps/expat-2.5.0/expat/lib
  -Itls -I$MBEDTLS/include -DMBEDTLS_CONFIG_FILE=\"wrsh_mbedtls_config.h\""
 objs=()
-for f in core/*.c core/util/*.c core/auth/*.c port/mock/mock.c; do
+for f in core/*.c core/util/*.c core/auth/*.c core/psrp/*.c port/mock/mock.c; do
 	o=$B/obj/$(echo "$f" | tr / _).o
 	[ "$o" -nt "$f" ] || clang $CFLAGS -std=c99 -c "$f" -o "$o"
 	objs+=("$o")
@@ -41,7 +41,7 @@ for f in md5 platform platform_util; do
 	objs+=("$o")
 done
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session ntlm crypt)
+[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session ntlm crypt psrp)
 status=0
 for t in "${targets[@]}"; do
 	clang $CFLAGS -fsanitize=fuzzer tests/fuzz/${t}_fuzz.c "${objs[@]}" -o $B/$t
@@ -60,6 +60,16 @@ for t in "${targets[@]}"; do
 	base64) printf 'aGkNCg==' >"$corpus/seed1" ;;
 	ntlm) /usr/bin/python3 -c "import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))" \
 		"$(grep '^challenge:' tests/vectors/ntlm.txt | cut -d: -f2)" >"$corpus/seed1" ;;
+	psrp) # the PSRP streams Windows sent, decoded from the recordings
+		/usr/bin/python3 - "$corpus" tests/replay/windows/pypsrp-psrp-*/*-response.xml <<'PY'
+import base64, re, sys
+for i, path in enumerate(sys.argv[2:]):
+    data = b"".join(base64.b64decode(m) for m in re.findall(
+        rb'<rsp:Stream Name="stdout"[^>]*>([^<]+)</rsp:Stream>', open(path, "rb").read()))
+    if data:
+        open("%s/seed%03d" % (sys.argv[1], i), "wb").write(b"\x07" + data)
+PY
+		;;
 	crypt) printf '\x00<s:Envelope/>' >"$corpus/seed1"; printf '\x0f<s:Envelope/>X' >"$corpus/seed2" ;;
 	esac
 	if [ -n "$(ls tests/fuzz/regress/$t)" ]; then

@@ -8,7 +8,9 @@ Runs the C replay driver over every NNN-response.xml of each scenario
 (default: all of tests/replay/windows) and checks, per response:
 stdout/stderr bytes (exact where decoded.txt shows them, else the length the
 base64 size implies), CommandState Done and ExitCode, ShellId / CommandId,
-and the fault subcode and WSManFault code.
+the fault subcode and WSManFault code, and, where the stream carries PSRP,
+every message reassembled from its fragments: ObjectId, type, destination,
+RPID, PID and the CLIXML text.
 """
 import ast
 import os
@@ -34,10 +36,19 @@ def sections(path):
 
 def expected(lines):
     exp = {"stdout": [], "stderr": [], "done": None, "ids": set(), "fault": None, "code": None,
-           "action": ""}
+           "action": "", "psrp": [], "fragments": False, "broken": False}
     i = 0
     while i < len(lines):
         line = lines[i]
+        if re.match(r"\s+fragment\s+ObjectId=", line):
+            exp["fragments"] = True
+        if "!!" in line:
+            exp["broken"] = True  # the harvester could not read it as PSRP
+        m = re.match(r"\s+MESSAGE\s+ObjectId=(\d+) (\S+) \((0x[0-9A-Fa-f]+)\) Destination=(\S+) "
+                     r"RPID=(\S+) PID=(\S+)", line)
+        if m:
+            text = lines[i + 1][13:] if i + 1 < len(lines) else ""
+            exp["psrp"].append(m.groups() + (text,))
         m = re.match(r"Stream:\s+(.*)\((\d+) base64 chars\)", line)
         if m:
             name = re.search(r"Name=(\S+)", m.group(1)).group(1)
@@ -98,7 +109,13 @@ def got_of(output):
             cur = res.setdefault(line[4:], {"stdout": b"", "stderr": b""})
             continue
         key, _, rest = line.partition(" ")
-        if key in ("stdout", "stderr"):
+        if key == "psrp":
+            f = rest.split(" ")
+            cur.setdefault("psrp", []).append((f[0], f[1], f[2], f[3], f[4], f[5],
+                                               bytes.fromhex(f[8]) if len(f) > 8 else b""))
+        elif key == "psrp-error":
+            cur["psrp-error"] = rest
+        elif key in ("stdout", "stderr"):
             n, _, hexs = rest.partition(" ")
             cur[key] = bytes.fromhex(hexs)
         else:
@@ -141,6 +158,34 @@ def compare(scn, name, exp, got, problems):
             problems.append("%s: fault %r lacks code %s" % (where, f, exp["code"]))
     elif "fault" in got:
         problems.append("%s: unexpected fault %r" % (where, got["fault"]))
+    compare_psrp(where, exp, got, problems)
+
+
+CUT = re.compile(r" ?\.\.\.\[decoded text truncated here, (\d+) more characters\]$")
+
+
+def compare_psrp(where, exp, got, problems):
+    if "psrp-error" in got:
+        problems.append("%s: psrp: %s" % (where, got["psrp-error"]))
+    msgs = got.get("psrp", [])
+    if len(msgs) != len(exp["psrp"]):
+        problems.append("%s: %d PSRP messages, expected %d" % (where, len(msgs), len(exp["psrp"])))
+        return
+    for g, e in zip(msgs, exp["psrp"]):
+        obj, name, typ, dest, rpid, pid, text = e
+        if g[:6] != (obj, name, "0x" + typ[2:].upper(), dest, rpid.upper(), pid.upper()):
+            problems.append("%s: PSRP message %s differs from %s" % (where, g[:6], e[:6]))
+            continue
+        data = g[6].decode("utf-8", "replace")
+        m = CUT.search(text)
+        if m:
+            head = text[:m.start()]
+            ok = data.startswith(head) and len(data) == len(head) + int(m.group(1))
+        else:
+            ok = data == text
+        if not ok:
+            problems.append("%s: PSRP %s data differs: %r... vs %r..." %
+                            (where, name, data[:60], text[:60]))
 
 
 def main():
@@ -150,7 +195,7 @@ def main():
         driver = shlex.split(args[1])
         args = args[2:]
     scns = args or sorted(os.listdir(DATA))
-    problems, files, facts = [], 0, 0
+    problems, files, facts, psrp_messages = [], 0, 0, 0
     for scn in scns:
         d = os.path.join(DATA, scn)
         if not os.path.isdir(d):
@@ -158,19 +203,24 @@ def main():
         resp = sorted(f for f in os.listdir(d) if f.endswith("-response.xml"))
         if not resp:
             continue
-        out = subprocess.run(driver + [os.path.join(d, f) for f in resp], check=True,
+        dec = sections(os.path.join(d, "decoded.txt"))
+        exps = {f: expected(dec.get(f, [])) for f in resp}
+        # PSRP streams go through the fragment and message readers too
+        mark = lambda f: "+" if exps[f]["fragments"] and not exps[f]["broken"] else ""
+        out = subprocess.run(driver + [mark(f) + os.path.join(d, f) for f in resp], check=True,
                              capture_output=True, text=True).stdout
         got = got_of(out)
-        dec = sections(os.path.join(d, "decoded.txt"))
         for f in resp:
-            exp = expected(dec.get(f, []))
+            exp = exps[f]
             facts += len(exp["stdout"]) + len(exp["stderr"]) + len(exp["ids"]) + \
-                (exp["done"] is not None) + (exp["fault"] is not None)
+                (exp["done"] is not None) + (exp["fault"] is not None) + len(exp["psrp"])
+            psrp_messages += len(exp["psrp"])
             compare(scn, f, exp, got[f], problems)
             files += 1
     for p in problems:
         print("FAIL", p)
-    print("replay: %d responses of %d scenarios, %d facts checked" % (files, len(scns), facts))
+    print("replay: %d responses of %d scenarios, %d facts checked (%d PSRP messages)" %
+          (files, len(scns), facts, psrp_messages))
     print("%d passed, %d failed" % (files - len({p.split(':')[0] for p in problems}),
                                     len({p.split(':')[0] for p in problems})))
     sys.exit(1 if problems else 0)

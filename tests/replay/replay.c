@@ -3,15 +3,18 @@
  * through the real envelope and WinRS consumers and prints what they
  * understood, one line per fact, for check.py to compare with the
  * harvester's decoded.txt. Each file is parsed twice, whole and in 7-byte
- * pieces, and both runs must agree.
+ * pieces, and both runs must agree. A file named with a leading '+' carries
+ * PSRP: its stdout goes on through the fragment and message readers, whose
+ * state runs on across the files (messages span Receives), in 5-byte pieces.
  *
- *   replay FILE...
+ *   replay [+]FILE...
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mem.h"
+#include "psrp/message.h"
 #include "winrs.h"
 #include "wsman.h"
 
@@ -114,15 +117,79 @@ static void report(const char *path, const struct result *r)
 
 static char doc[4u << 20];
 
+/* ---- PSRP ---------------------------------------------------------------- */
+
+static struct psrp_msg_head msg_head;
+static unsigned char msg_data[4u << 20];
+static size_t msg_n;
+static struct errbuf psrp_err = {WRSH_OK, ""};
+
+static wrsh_err p_begin(void *ctx, const struct psrp_msg_head *h)
+{
+	(void)ctx;
+	msg_head = *h;
+	msg_n = 0;
+	return WRSH_OK;
+}
+
+static wrsh_err p_data(void *ctx, const uint8_t *p, size_t n)
+{
+	(void)ctx;
+	if (n > sizeof(msg_data) - msg_n)
+		return WRSH_ELIMIT;
+	memcpy(msg_data + msg_n, p, n);
+	msg_n += n;
+	return WRSH_OK;
+}
+
+static wrsh_err p_end(void *ctx)
+{
+	const char *name = psrp_type_name(msg_head.type);
+	char rpid[GUID_STR_LEN + 1], pid[GUID_STR_LEN + 1];
+	(void)ctx;
+	psrp_guid_format(msg_head.rpid, rpid);
+	psrp_guid_format(msg_head.pid, pid);
+	printf("psrp %llu %s 0x%08X %s %s %s ", (unsigned long long)msg_head.object_id,
+	       name ? name : "?", (unsigned)msg_head.type,
+	       msg_head.destination == PSRP_TO_CLIENT ? "Client" : "Server", rpid, pid);
+	print_hex("data", msg_data, msg_n);
+	return WRSH_OK;
+}
+
+static const struct psrp_msg_sink psrp_sink = {p_begin, p_data, p_end, NULL};
+static struct psrp_msg_reader psrp_reader;
+static struct psrp_defrag psrp_defrag;
+
+static void psrp_feed(const unsigned char *p, size_t n)
+{
+	size_t off = 0;
+	wrsh_err e = WRSH_OK;
+	while (!e && off < n) {
+		size_t k = n - off < 5 ? n - off : 5;
+		e = psrp_defrag_push(&psrp_defrag, p + off, k);
+		off += k;
+	}
+	if (e) {
+		printf("psrp-error %s\n", psrp_err.msg);
+		psrp_err.code = WRSH_OK;
+		psrp_msg_reader_init(&psrp_reader, &psrp_sink, PSRP_TO_CLIENT, &psrp_err);
+		psrp_defrag_init(&psrp_defrag, &psrp_reader.obj, &psrp_err);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	int i;
+	psrp_msg_reader_init(&psrp_reader, &psrp_sink, PSRP_TO_CLIENT, &psrp_err);
+	psrp_defrag_init(&psrp_defrag, &psrp_reader.obj, &psrp_err);
 	for (i = 1; i < argc; i++) {
 		struct result whole, split;
-		FILE *f = fopen(argv[i], "rb");
+		bool psrp = argv[i][0] == '+';
+		const char *path = argv[i] + psrp;
+		FILE *f = fopen(path, "rb");
 		size_t n;
 		if (!f) {
-			perror(argv[i]);
+			perror(path);
 			return 2;
 		}
 		n = fread(doc, 1, sizeof(doc), f);
@@ -133,10 +200,12 @@ int main(int argc, char **argv)
 		    whole.n[1] != split.n[1] || whole.hash[0] != split.hash[0] ||
 		    whole.hash[1] != split.hash[1] || whole.wp.done != split.wp.done ||
 		    whole.wp.exit_code != split.wp.exit_code) {
-			fprintf(stderr, "replay: %s parses differently in pieces\n", argv[i]);
+			fprintf(stderr, "replay: %s parses differently in pieces\n", path);
 			return 2;
 		}
-		report(argv[i], &whole);
+		report(path, &whole);
+		if (psrp && !whole.err)
+			psrp_feed(out[0], out_n[0]);
 	}
 	return 0;
 }

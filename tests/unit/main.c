@@ -9,6 +9,7 @@ void http_tests(void);
 void xml_tests(void);
 void session_tests(void);
 void seal_tests(void);
+void psrp_tests(void);
 
 static void all(void)
 {
@@ -20,6 +21,7 @@ static void all(void)
 	xml_tests();
 	session_tests();
 	seal_tests();
+	psrp_tests();
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,210 @@
+/*
+ * PSRP fragments and message headers: a message split into fragments and
+ * fed in pieces of every size comes out the same; a byte order mark split
+ * anywhere is dropped; every inconsistency of the fragment stream is an
+ * error. Real Windows streams go through the same code in the replay test.
+ */
+#include <string.h>
+
+#include "harness.h"
+#include "psrp/message.h"
+
+struct got {
+	unsigned begins, ends;
+	struct psrp_msg_head head;
+	uint8_t data[4096];
+	size_t n;
+};
+
+static wrsh_err m_begin(void *ctx, const struct psrp_msg_head *h)
+{
+	struct got *g = ctx;
+	g->begins++;
+	g->head = *h;
+	g->n = 0;
+	return WRSH_OK;
+}
+
+static wrsh_err m_data(void *ctx, const uint8_t *p, size_t n)
+{
+	struct got *g = ctx;
+	if (n > sizeof(g->data) - g->n)
+		return WRSH_ELIMIT;
+	memcpy(g->data + g->n, p, n);
+	g->n += n;
+	return WRSH_OK;
+}
+
+static wrsh_err m_end(void *ctx)
+{
+	struct got *g = ctx;
+	g->ends++;
+	return WRSH_OK;
+}
+
+static const uint8_t rpid[16] = {0x76, 0x05, 0x6a, 0x84, 0x51, 0xdc, 0x4f, 0x24,
+				 0x92, 0x62, 0xca, 0x2a, 0x55, 0x46, 0x4b, 0x2b};
+
+/* A message of `text` (with a BOM when bom) in fragments of at most `blob`
+ * bytes, object 7; returns the stream length. */
+static size_t build(uint8_t *out, const char *text, bool bom, size_t blob)
+{
+	uint8_t msg[1024];
+	size_t n = 0, off = 0, len = 0;
+	uint64_t frag = 0;
+	uint8_t pid[16] = {0};
+	psrp_msg_head_write(msg, PSRP_TO_CLIENT, PSRP_PIPELINE_OUTPUT, rpid, pid);
+	n = PSRP_MSG_HEAD;
+	if (bom)
+		memcpy(msg + n, "\xef\xbb\xbf", 3), n += 3;
+	memcpy(msg + n, text, strlen(text));
+	n += strlen(text);
+	while (off < n) {
+		size_t k = n - off < blob ? n - off : blob;
+		unsigned flags =
+			(off == 0 ? PSRP_FRAG_START : 0) | (off + k == n ? PSRP_FRAG_END : 0);
+		psrp_frag_head(out + len, 7, frag++, flags, (uint32_t)k);
+		memcpy(out + len + PSRP_FRAG_HEAD, msg + off, k);
+		len += PSRP_FRAG_HEAD + k;
+		off += k;
+	}
+	return len;
+}
+
+static wrsh_err feed(struct got *g, const uint8_t *p, size_t n, size_t piece, struct errbuf *e)
+{
+	static const struct psrp_msg_sink ms = {m_begin, m_data, m_end, NULL};
+	struct psrp_msg_sink sink = ms;
+	struct psrp_msg_reader r;
+	struct psrp_defrag d;
+	wrsh_err err = WRSH_OK;
+	size_t off = 0;
+	memset(g, 0, sizeof(*g));
+	e->code = WRSH_OK; /* errors are sticky: each case starts clean */
+	e->msg[0] = 0;
+	sink.ctx = g;
+	psrp_msg_reader_init(&r, &sink, PSRP_TO_CLIENT, e);
+	psrp_defrag_init(&d, &r.obj, e);
+	while (!err && off < n) {
+		size_t k = n - off < piece ? n - off : piece;
+		err = psrp_defrag_push(&d, p + off, k);
+		off += k;
+	}
+	if (!err && !psrp_defrag_idle(&d))
+		err = WRSH_ECLOSED; /* the test's marker for "left half read" */
+	return err;
+}
+
+static void test_psrp_fragments_any_split(void)
+{
+	const char *text = "<Obj RefId=\"0\"><I32>42</I32></Obj>";
+	static uint8_t s[4096];
+	struct errbuf e = {WRSH_OK, ""};
+	struct got g;
+	size_t blob, piece, n;
+	char id[GUID_STR_LEN + 1];
+	for (blob = 1; blob <= 90; blob += 7) {
+		for (piece = 1; piece <= 40; piece++) {
+			int bom;
+			for (bom = 0; bom < 2; bom++) {
+				n = build(s, text, bom, blob);
+				CHECK_EQ(feed(&g, s, n, piece, &e), WRSH_OK);
+				CHECK_EQ(g.begins, 1);
+				CHECK_EQ(g.ends, 1);
+				CHECK_MEM(g.data, g.n, text, strlen(text));
+			}
+		}
+	}
+	CHECK_EQ(g.head.type, PSRP_PIPELINE_OUTPUT);
+	CHECK_EQ(g.head.object_id, 7);
+	CHECK_EQ(g.head.destination, PSRP_TO_CLIENT);
+	psrp_guid_format(g.head.rpid, id);
+	CHECK_STR(id, "846A0576-DC51-244F-9262-CA2A55464B2B"); /* as decoded.txt shows it */
+	CHECK_STR(psrp_type_name(g.head.type), "PIPELINE_OUTPUT");
+	CHECK(psrp_type_name(0x12345) == NULL);
+}
+
+static void test_psrp_fragment_header_bytes(void)
+{
+	/* MS-PSRP 2.2.4: big-endian ObjectId, FragmentId, flags, BlobLength */
+	const uint8_t want[PSRP_FRAG_HEAD] = {0, 0, 0, 0, 0, 0, 0, 1, 0, 0,   0,
+					      0, 0, 0, 0, 2, 3, 0, 0, 1, 0xc7};
+	uint8_t h[PSRP_FRAG_HEAD];
+	psrp_frag_head(h, 1, 2, PSRP_FRAG_START | PSRP_FRAG_END, 455);
+	CHECK_MEM(h, sizeof(h), want, sizeof(want));
+}
+
+static void test_psrp_message_back_to_back_and_empty(void)
+{
+	static uint8_t s[4096];
+	struct errbuf e = {WRSH_OK, ""};
+	struct got g;
+	size_t n = build(s, "<a/>", false, 10);
+	memcpy(s + n, s, n); /* the same message twice: a new one may begin */
+	CHECK_EQ(feed(&g, s, 2 * n, 3, &e), WRSH_OK);
+	CHECK_EQ(g.begins, 2);
+	CHECK_EQ(g.ends, 2);
+	/* a message of the header only (END_OF_PIPELINE_INPUT has no data) */
+	n = build(s, "", false, 100);
+	CHECK_EQ(feed(&g, s, n, 5, &e), WRSH_OK);
+	CHECK_EQ(g.ends, 1);
+	CHECK_EQ(g.n, 0);
+}
+
+static void test_psrp_fragment_errors(void)
+{
+	static uint8_t s[4096], t[4096];
+	struct errbuf e = {WRSH_OK, ""};
+	struct got g;
+	size_t n = build(s, "<Obj RefId=\"0\"><S>hello world</S></Obj>", false, 20);
+	/* fragment 1 missing */
+	memcpy(t, s, PSRP_FRAG_HEAD + 20);
+	memcpy(t + PSRP_FRAG_HEAD + 20, s + 2 * (PSRP_FRAG_HEAD + 20),
+	       n - 2 * (PSRP_FRAG_HEAD + 20));
+	CHECK_EQ(feed(&g, t, n - PSRP_FRAG_HEAD - 20, 64, &e), WRSH_EPROTO);
+	CHECK(strstr(e.msg, "out of order") != NULL);
+	/* the second fragment names another object */
+	memcpy(t, s, n);
+	t[PSRP_FRAG_HEAD + 20 + 7] = 8;
+	CHECK_EQ(feed(&g, t, n, 64, &e), WRSH_EPROTO);
+	/* a continuation first */
+	CHECK_EQ(feed(&g, s + PSRP_FRAG_HEAD + 20, n - PSRP_FRAG_HEAD - 20, 64, &e), WRSH_EPROTO);
+	CHECK(strstr(e.msg, "without the start") != NULL);
+	/* a start fragment that is not fragment 0 */
+	memcpy(t, s, n);
+	t[15] = 1;
+	CHECK_EQ(feed(&g, t, n, 64, &e), WRSH_EPROTO);
+	/* a new start inside a message */
+	memcpy(t, s, n);
+	t[PSRP_FRAG_HEAD + 20 + 16] |= PSRP_FRAG_START;
+	CHECK_EQ(feed(&g, t, n, 64, &e), WRSH_EPROTO);
+	/* unknown flag bits */
+	memcpy(t, s, n);
+	t[16] |= 0x80;
+	CHECK_EQ(feed(&g, t, n, 64, &e), WRSH_EPROTO);
+	/* a message shorter than its own header */
+	psrp_frag_head(t, 1, 0, PSRP_FRAG_START | PSRP_FRAG_END, 30);
+	memset(t + PSRP_FRAG_HEAD, 1, 30);
+	CHECK_EQ(feed(&g, t, PSRP_FRAG_HEAD + 30, 64, &e), WRSH_EPROTO);
+	CHECK(strstr(e.msg, "shorter than its header") != NULL);
+	/* addressed to the server: not for a client to read */
+	memcpy(t, s, n);
+	t[PSRP_FRAG_HEAD] = 2;
+	CHECK_EQ(feed(&g, t, n, 64, &e), WRSH_EPROTO);
+	/* cut anywhere: never a message end, never an error before the cut */
+	{
+		size_t k;
+		for (k = 0; k < n; k++) {
+			CHECK_EQ(feed(&g, s, k, 64, &e), k ? WRSH_ECLOSED : WRSH_OK);
+			CHECK_EQ(g.ends, 0);
+		}
+	}
+}
+
+void psrp_tests(void)
+{
+	RUN(test_psrp_fragments_any_split);
+	RUN(test_psrp_fragment_header_bytes);
+	RUN(test_psrp_message_back_to_back_and_empty);
+	RUN(test_psrp_fragment_errors);
+}
