@@ -41,7 +41,7 @@ for f in md5 platform platform_util; do
 	objs+=("$o")
 done
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session ntlm crypt psrp)
+[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session ntlm crypt psrp clixml)
 status=0
 for t in "${targets[@]}"; do
 	clang $CFLAGS -fsanitize=fuzzer tests/fuzz/${t}_fuzz.c "${objs[@]}" -o $B/$t
@@ -68,6 +68,18 @@ for i, path in enumerate(sys.argv[2:]):
         rb'<rsp:Stream Name="stdout"[^>]*>([^<]+)</rsp:Stream>', open(path, "rb").read()))
     if data:
         open("%s/seed%03d" % (sys.argv[1], i), "wb").write(b"\x07" + data)
+PY
+		;;
+	clixml) # the CLIXML of the messages Windows sent (decoded.txt shows it)
+		/usr/bin/python3 - "$corpus" tests/replay/windows/*/decoded.txt <<'PY'
+import sys
+n = 0
+for path in sys.argv[2:]:
+    lines = open(path, encoding="utf-8").read().split("\n")
+    for i, l in enumerate(lines[:-1]):
+        if l.startswith("  MESSAGE ") and "truncated here" not in lines[i + 1] and n < 300:
+            open("%s/seed%03d" % (sys.argv[1], n), "wb").write(b"\x05" + lines[i + 1][13:].encode())
+            n += 1
 PY
 		;;
 	crypt) printf '\x00<s:Envelope/>' >"$corpus/seed1"; printf '\x0f<s:Envelope/>X' >"$corpus/seed2" ;;

@@ -42,7 +42,7 @@ bool psrp_defrag_idle(const struct psrp_defrag *d)
 
 static wrsh_err bad(struct psrp_defrag *d, const char *what)
 {
-	return err_set(d->err, WRSH_EPROTO, "psrp: ", what, NULL);
+	return err_set(d->err, WRSH_EPSRP, "psrp: ", what, NULL);
 }
 
 /* A whole header: check it continues what came before. */

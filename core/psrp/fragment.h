@@ -45,7 +45,7 @@ struct psrp_defrag {
 };
 
 void psrp_defrag_init(struct psrp_defrag *d, const struct psrp_obj_sink *sink, struct errbuf *e);
-/* Feed decoded stream bytes. Errors: WRSH_EPROTO (a fragment out of order,
+/* Feed decoded stream bytes. Errors: WRSH_EPSRP (a fragment out of order,
  * of another message, or inconsistent flags), WRSH_ELIMIT (a message beyond
  * max_message), or what the sink returned. */
 wrsh_err psrp_defrag_push(struct psrp_defrag *d, const uint8_t *p, size_t n);

@@ -112,10 +112,10 @@ static wrsh_err start(struct psrp_msg_reader *r, bool final)
 	memcpy(r->head.rpid, r->buf + 8, 16);
 	memcpy(r->head.pid, r->buf + 24, 16);
 	if (r->head.destination != PSRP_TO_CLIENT && r->head.destination != PSRP_TO_SERVER)
-		return err_set(r->err, WRSH_EPROTO, "psrp: message with an unknown destination",
+		return err_set(r->err, WRSH_EPSRP, "psrp: message with an unknown destination",
 			       NULL);
 	if (r->expect_dest && r->head.destination != r->expect_dest)
-		return err_set(r->err, WRSH_EPROTO, "psrp: a message addressed to the other side",
+		return err_set(r->err, WRSH_EPSRP, "psrp: a message addressed to the other side",
 			       NULL);
 	r->begun = true;
 	if ((e = r->sink->begin(r->sink->ctx, &r->head)))
@@ -149,7 +149,7 @@ static wrsh_err obj_end(void *ctx)
 	wrsh_err e;
 	if (!r->begun) {
 		if (r->have < PSRP_MSG_HEAD)
-			return err_set(r->err, WRSH_EPROTO, "psrp: message shorter than its header",
+			return err_set(r->err, WRSH_EPSRP, "psrp: message shorter than its header",
 				       NULL);
 		if ((e = start(r, true)))
 			return e;

@@ -86,7 +86,7 @@ wrsh_err utf8_to_utf16le(const void *in, size_t n, uint8_t *out, size_t cap, siz
 	return o > cap ? WRSH_ELIMIT : WRSH_OK;
 }
 
-static size_t put8(char *o, uint32_t c)
+size_t utf8_put(uint32_t c, char *o)
 {
 	uint8_t *u = (uint8_t *)o;
 	if (c < 0x80) {
@@ -137,7 +137,7 @@ wrsh_err utf16le_to_utf8(const uint8_t *in, size_t n, char *out, size_t cap, siz
 			c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
 		}
 		if (out && o + len8(c) <= cap)
-			put8(out + o, c);
+			utf8_put(c, out + o);
 		o += len8(c);
 	}
 	*outlen = o;

@@ -13,6 +13,8 @@
 wrsh_err utf8_next(const uint8_t *s, size_t n, uint32_t *cp, size_t *used);
 /* WRSH_OK when s[0..n) is valid UTF-8. */
 wrsh_err utf8_validate(const void *s, size_t n);
+/* Encode one code point (below 0x110000) into out[4]; returns its length. */
+size_t utf8_put(uint32_t cp, char *out);
 
 /* Convert; *outlen is the byte count written. WRSH_ELIMIT when out is too
  * small, WRSH_EPROTO on invalid input. out may be NULL with cap 0 to measure

@@ -10,7 +10,9 @@ stdout/stderr bytes (exact where decoded.txt shows them, else the length the
 base64 size implies), CommandState Done and ExitCode, ShellId / CommandId,
 the fault subcode and WSManFault code, and, where the stream carries PSRP,
 every message reassembled from its fragments: ObjectId, type, destination,
-RPID, PID and the CLIXML text.
+RPID, PID and the CLIXML text; and every CLIXML event of our streaming
+reader (containers, names, RefIds, decoded values) against the same
+document read by Python's ElementTree.
 """
 import ast
 import os
@@ -18,6 +20,7 @@ import re
 import shlex
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "windows")
@@ -112,7 +115,11 @@ def got_of(output):
         if key == "psrp":
             f = rest.split(" ")
             cur.setdefault("psrp", []).append((f[0], f[1], f[2], f[3], f[4], f[5],
-                                               bytes.fromhex(f[8]) if len(f) > 8 else b""))
+                                               bytes.fromhex(f[8]) if len(f) > 8 else b"", []))
+        elif key == "cx":
+            cur["psrp"][-1][7].append(cx_event(rest.split(" ")))
+        elif key == "cx-error":
+            cur["psrp"][-1][7].append(("error", rest))
         elif key == "psrp-error":
             cur["psrp-error"] = rest
         elif key in ("stdout", "stderr"):
@@ -161,7 +168,43 @@ def compare(scn, name, exp, got, problems):
     compare_psrp(where, exp, got, problems)
 
 
+CONTAINERS = {"Obj", "MS", "Props", "LST", "IE", "ST", "QUE", "STK", "DCT", "En", "TN"}
+
+
+def cx_event(f):
+    unhex = lambda h: None if h == "-" else "" if h == "~" else bytes.fromhex(h).decode("utf-8", "replace")
+    if f[0] == "(":
+        return ("(", int(f[1]), f[2], unhex(f[3]), int(f[4]))
+    if f[0] == "=":
+        return ("=", int(f[1]), f[2], unhex(f[3]), int(f[4]), unhex(f[5]))
+    return (")", int(f[1]), f[2])
+
+
+def unescape(s):
+    """_xHHHH_ escapes (UTF-16 code units) to text; lone surrogates to U+FFFD."""
+    if s is None:
+        return None
+    t = re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), s)
+    return t.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def et_events(e, depth=1):
+    tag = e.tag.split("}")[-1]
+    name = unescape(e.get("N"))
+    ref = int(e.get("RefId")) if e.get("RefId", "").isdigit() else -1
+    if tag in CONTAINERS:
+        yield ("(", depth, tag, name, ref)
+        for c in e:
+            yield from et_events(c, depth + 1)
+        yield (")", depth, tag)
+    else:
+        yield ("=", depth, tag, name, ref, unescape(e.text or ""))
+
+
 CUT = re.compile(r" ?\.\.\.\[decoded text truncated here, (\d+) more characters\]$")
+
+
+return_events = [0]
 
 
 def compare_psrp(where, exp, got, problems):
@@ -186,6 +229,14 @@ def compare_psrp(where, exp, got, problems):
         if not ok:
             problems.append("%s: PSRP %s data differs: %r... vs %r..." %
                             (where, name, data[:60], text[:60]))
+        elif not m and text:
+            want = list(et_events(ET.fromstring(text)))
+            if g[7] != want:
+                bad = next((i for i, (a, b) in enumerate(zip(g[7], want)) if a != b),
+                           min(len(g[7]), len(want)))
+                problems.append("%s: PSRP %s CLIXML event %d: ours %r, ElementTree's %r" %
+                                (where, name, bad, g[7][bad:bad + 1], want[bad:bad + 1]))
+            return_events[0] += len(want)
 
 
 def main():
@@ -219,8 +270,8 @@ def main():
             files += 1
     for p in problems:
         print("FAIL", p)
-    print("replay: %d responses of %d scenarios, %d facts checked (%d PSRP messages)" %
-          (files, len(scns), facts, psrp_messages))
+    print("replay: %d responses of %d scenarios, %d facts checked (%d PSRP messages, %d CLIXML "
+          "events)" % (files, len(scns), facts, psrp_messages, return_events[0]))
     print("%d passed, %d failed" % (files - len({p.split(':')[0] for p in problems}),
                                     len({p.split(':')[0] for p in problems})))
     sys.exit(1 if problems else 0)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "psrp/clixml.h"
 #include "psrp/message.h"
 #include "winrs.h"
 #include "wsman.h"
@@ -142,6 +143,8 @@ static wrsh_err p_data(void *ctx, const uint8_t *p, size_t n)
 	return WRSH_OK;
 }
 
+static void clixml_events(void);
+
 static wrsh_err p_end(void *ctx)
 {
 	const char *name = psrp_type_name(msg_head.type);
@@ -153,7 +156,91 @@ static wrsh_err p_end(void *ctx)
 	       name ? name : "?", (unsigned)msg_head.type,
 	       msg_head.destination == PSRP_TO_CLIENT ? "Client" : "Server", rpid, pid);
 	print_hex("data", msg_data, msg_n);
+	if (msg_n)
+		clixml_events();
 	return WRSH_OK;
+}
+
+/* CLIXML events, one line each: "cx ( depth tag name ref", "cx = depth tag
+ * name ref value", "cx ) depth tag"; name and value in hex ("-" for none). */
+static unsigned char val[4u << 20];
+static size_t val_n;
+
+static void hex_or_dash(const char *p, size_t n, bool none)
+{
+	size_t i;
+	if (none) {
+		printf(" -");
+		return;
+	}
+	printf(" ");
+	for (i = 0; i < n; i++)
+		printf("%02x", (unsigned char)p[i]);
+	if (!n)
+		printf("~"); /* empty, not absent */
+}
+
+static wrsh_err cx_open(void *ctx, const struct clixml_node *n)
+{
+	(void)ctx;
+	printf("cx ( %u %s", n->depth, n->tag);
+	hex_or_dash(n->name, n->name ? strlen(n->name) : 0, !n->name);
+	printf(" %lld\n", (long long)n->ref_id);
+	return WRSH_OK;
+}
+
+static wrsh_err cx_text(void *ctx, const struct clixml_node *n, const char *p, size_t len,
+			bool last)
+{
+	(void)ctx;
+	if (len > sizeof(val) - val_n)
+		return WRSH_ELIMIT;
+	memcpy(val + val_n, p, len);
+	val_n += len;
+	if (!last)
+		return WRSH_OK;
+	printf("cx = %u %s", n->depth, n->tag);
+	hex_or_dash(n->name, n->name ? strlen(n->name) : 0, !n->name);
+	printf(" %lld", (long long)n->ref_id);
+	hex_or_dash((const char *)val, val_n, false);
+	printf("\n");
+	val_n = 0;
+	return WRSH_OK;
+}
+
+static wrsh_err cx_close(void *ctx, const struct clixml_node *n)
+{
+	(void)ctx;
+	printf("cx ) %u %s\n", n->depth, n->tag);
+	return WRSH_OK;
+}
+
+/* The message's CLIXML through the streaming reader, in 3-byte pieces. */
+static void clixml_events(void)
+{
+	static const struct clixml_sink sink = {cx_open, cx_text, cx_close, NULL};
+	struct wrsh_arena *a = wrsh_arena_init(arena_buf, sizeof(arena_buf));
+	struct errbuf e = {WRSH_OK, ""};
+	struct clixml_reader r;
+	wrsh_err err;
+	size_t off = 0;
+	val_n = 0;
+	err = clixml_begin(&r, a, &sink, &e);
+	while (!err && off < msg_n) {
+		size_t k = msg_n - off < 3 ? msg_n - off : 3;
+		err = clixml_push(&r, msg_data + off, k);
+		off += k;
+	}
+	if (!err)
+		err = clixml_finish(&r);
+	else
+		clixml_abort(&r);
+	if (err)
+		printf("cx-error %s\n", e.msg);
+	if (wrsh_arena_in_use(a)) {
+		fprintf(stderr, "replay: arena not empty after a CLIXML message\n");
+		exit(2);
+	}
 }
 
 static const struct psrp_msg_sink psrp_sink = {p_begin, p_data, p_end, NULL};

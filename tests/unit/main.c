@@ -10,6 +10,7 @@ void xml_tests(void);
 void session_tests(void);
 void seal_tests(void);
 void psrp_tests(void);
+void clixml_tests(void);
 
 static void all(void)
 {
@@ -22,6 +23,7 @@ static void all(void)
 	session_tests();
 	seal_tests();
 	psrp_tests();
+	clixml_tests();
 }
 
 int main(int argc, char **argv)

@@ -7,6 +7,10 @@
 #include <string.h>
 
 #include "harness.h"
+#include <stdio.h>
+
+#include "mem.h"
+#include "psrp/clixml.h"
 #include "psrp/message.h"
 
 struct got {
@@ -161,36 +165,36 @@ static void test_psrp_fragment_errors(void)
 	memcpy(t, s, PSRP_FRAG_HEAD + 20);
 	memcpy(t + PSRP_FRAG_HEAD + 20, s + 2 * (PSRP_FRAG_HEAD + 20),
 	       n - 2 * (PSRP_FRAG_HEAD + 20));
-	CHECK_EQ(feed(&g, t, n - PSRP_FRAG_HEAD - 20, 64, &e), WRSH_EPROTO);
+	CHECK_EQ(feed(&g, t, n - PSRP_FRAG_HEAD - 20, 64, &e), WRSH_EPSRP);
 	CHECK(strstr(e.msg, "out of order") != NULL);
 	/* the second fragment names another object */
 	memcpy(t, s, n);
 	t[PSRP_FRAG_HEAD + 20 + 7] = 8;
-	CHECK_EQ(feed(&g, t, n, 64, &e), WRSH_EPROTO);
+	CHECK_EQ(feed(&g, t, n, 64, &e), WRSH_EPSRP);
 	/* a continuation first */
-	CHECK_EQ(feed(&g, s + PSRP_FRAG_HEAD + 20, n - PSRP_FRAG_HEAD - 20, 64, &e), WRSH_EPROTO);
+	CHECK_EQ(feed(&g, s + PSRP_FRAG_HEAD + 20, n - PSRP_FRAG_HEAD - 20, 64, &e), WRSH_EPSRP);
 	CHECK(strstr(e.msg, "without the start") != NULL);
 	/* a start fragment that is not fragment 0 */
 	memcpy(t, s, n);
 	t[15] = 1;
-	CHECK_EQ(feed(&g, t, n, 64, &e), WRSH_EPROTO);
+	CHECK_EQ(feed(&g, t, n, 64, &e), WRSH_EPSRP);
 	/* a new start inside a message */
 	memcpy(t, s, n);
 	t[PSRP_FRAG_HEAD + 20 + 16] |= PSRP_FRAG_START;
-	CHECK_EQ(feed(&g, t, n, 64, &e), WRSH_EPROTO);
+	CHECK_EQ(feed(&g, t, n, 64, &e), WRSH_EPSRP);
 	/* unknown flag bits */
 	memcpy(t, s, n);
 	t[16] |= 0x80;
-	CHECK_EQ(feed(&g, t, n, 64, &e), WRSH_EPROTO);
+	CHECK_EQ(feed(&g, t, n, 64, &e), WRSH_EPSRP);
 	/* a message shorter than its own header */
 	psrp_frag_head(t, 1, 0, PSRP_FRAG_START | PSRP_FRAG_END, 30);
 	memset(t + PSRP_FRAG_HEAD, 1, 30);
-	CHECK_EQ(feed(&g, t, PSRP_FRAG_HEAD + 30, 64, &e), WRSH_EPROTO);
+	CHECK_EQ(feed(&g, t, PSRP_FRAG_HEAD + 30, 64, &e), WRSH_EPSRP);
 	CHECK(strstr(e.msg, "shorter than its header") != NULL);
 	/* addressed to the server: not for a client to read */
 	memcpy(t, s, n);
 	t[PSRP_FRAG_HEAD] = 2;
-	CHECK_EQ(feed(&g, t, n, 64, &e), WRSH_EPROTO);
+	CHECK_EQ(feed(&g, t, n, 64, &e), WRSH_EPSRP);
 	/* cut anywhere: never a message end, never an error before the cut */
 	{
 		size_t k;
@@ -207,4 +211,156 @@ void psrp_tests(void)
 	RUN(test_psrp_fragment_header_bytes);
 	RUN(test_psrp_message_back_to_back_and_empty);
 	RUN(test_psrp_fragment_errors);
+}
+
+/* ---- CLIXML ---------------------------------------------------------------- */
+
+static unsigned char cx_arena[64 * 1024] __attribute__((aligned(16)));
+
+struct cx {
+	char log[2048];
+	size_t n;
+	char val[512];
+	size_t vn;
+};
+
+static void logf_(struct cx *c, const char *s)
+{
+	size_t k = strlen(s);
+	if (k < sizeof(c->log) - c->n) {
+		memcpy(c->log + c->n, s, k + 1);
+		c->n += k;
+	}
+}
+
+static wrsh_err c_open(void *ctx, const struct clixml_node *n)
+{
+	struct cx *c = ctx;
+	logf_(c, "(");
+	logf_(c, n->tag);
+	if (n->name) {
+		logf_(c, ":");
+		logf_(c, n->name);
+	}
+	logf_(c, " ");
+	return WRSH_OK;
+}
+
+static wrsh_err c_text(void *ctx, const struct clixml_node *n, const char *p, size_t len, bool last)
+{
+	struct cx *c = ctx;
+	if (len < sizeof(c->val) - c->vn) {
+		memcpy(c->val + c->vn, p, len);
+		c->vn += len;
+	}
+	if (last) {
+		c->val[c->vn] = 0;
+		logf_(c, n->tag);
+		if (n->name) {
+			logf_(c, ":");
+			logf_(c, n->name);
+		}
+		logf_(c, "=");
+		logf_(c, c->val);
+		logf_(c, " ");
+		c->vn = 0;
+	}
+	return WRSH_OK;
+}
+
+static wrsh_err c_close(void *ctx, const struct clixml_node *n)
+{
+	struct cx *c = ctx;
+	logf_(c, n->tag);
+	logf_(c, ") ");
+	return WRSH_OK;
+}
+
+static wrsh_err cx_run(const char *doc, size_t piece, struct cx *c, struct errbuf *e)
+{
+	static const struct clixml_sink base = {c_open, c_text, c_close, NULL};
+	struct clixml_sink sink = base;
+	struct wrsh_arena *a = wrsh_arena_init(cx_arena, sizeof(cx_arena));
+	struct clixml_reader r;
+	size_t n = strlen(doc), off = 0;
+	wrsh_err err;
+	memset(c, 0, sizeof(*c));
+	e->code = WRSH_OK;
+	e->msg[0] = 0;
+	sink.ctx = c;
+	err = clixml_begin(&r, a, &sink, e);
+	while (!err && off < n) {
+		size_t k = n - off < piece ? n - off : piece;
+		err = clixml_push(&r, doc + off, k);
+		off += k;
+	}
+	if (!err)
+		err = clixml_finish(&r);
+	else
+		clixml_abort(&r);
+	CHECK_EQ(wrsh_arena_in_use(a), 0);
+	return err;
+}
+
+static void test_clixml_events_any_split(void)
+{
+	/* PowerShell's escapes: CR LF, an underscore that would read as one,
+	 * U+10437 as a surrogate pair, in a value and in a property name */
+	const char *doc = "<Obj RefId=\"0\"><TN RefId=\"0\"><T>System.String</T></TN>"
+			  "<MS><S N=\"a_x005F_b\">l1_x000D__x000A_l2</S>"
+			  "<S N=\"p_x0020_q\">_xD801__xDC37_!</S><I32 N=\"n\">-5</I32>"
+			  "<Nil N=\"z\" /><LST><S>x_y</S><S>_x41</S></LST></MS>"
+			  "<ToString>t</ToString></Obj>";
+	const char *want = "(Obj (TN T=System.String TN) (MS S:a_b=l1\r\nl2 "
+			   "S:p q=\xf0\x90\x90\xb7! I32:n=-5 Nil:z= (LST S=x_y S=_x41 LST) MS) "
+			   "ToString=t Obj) ";
+	struct errbuf e = {WRSH_OK, ""};
+	struct cx c;
+	size_t piece;
+	for (piece = 1; piece <= strlen(doc); piece++) {
+		CHECK_EQ(cx_run(doc, piece, &c, &e), WRSH_OK);
+		CHECK_STR(c.log, want);
+	}
+}
+
+static void test_clixml_surrogates_and_cut_escapes(void)
+{
+	struct errbuf e = {WRSH_OK, ""};
+	struct cx c;
+	/* a lone high, a lone low, a high then a plain char, an escape cut
+	 * by the end of the value: U+FFFD for the broken units, text for the cut */
+	CHECK_EQ(cx_run("<S>_xD801_a_xDC37_b_xD801_</S>", 2, &c, &e), WRSH_OK);
+	CHECK_STR(c.log, "S=\xef\xbf\xbd"
+			 "a\xef\xbf\xbd"
+			 "b\xef\xbf\xbd ");
+	CHECK_EQ(cx_run("<S>end_x00</S>", 1, &c, &e), WRSH_OK);
+	CHECK_STR(c.log, "S=end_x00 ");
+	CHECK_EQ(cx_run("<S>__x0041_</S>", 1, &c, &e), WRSH_OK);
+	CHECK_STR(c.log, "S=_A ");
+}
+
+static void test_clixml_refusals(void)
+{
+	struct errbuf e = {WRSH_OK, ""};
+	struct cx c;
+	static char deep[4096], name[600];
+	size_t i, n = 0;
+	CHECK_EQ(cx_run("<Obj><S>a<I32>1</I32></S></Obj>", 5, &c, &e), WRSH_EPSRP);
+	CHECK(strstr(e.msg, "inside a value") != NULL);
+	CHECK_EQ(cx_run("<Obj><S>a</S>", 5, &c, &e), WRSH_EXML); /* not whole */
+	CHECK(cx_run("<!DOCTYPE x [<!ENTITY a \"b\">]><S>&a;</S>", 5, &c, &e) != WRSH_OK);
+	for (i = 0; i < 40; i++)
+		n += (size_t)sprintf(deep + n, "<LST>");
+	CHECK_EQ(cx_run(deep, 64, &c, &e), WRSH_ELIMIT); /* beyond CONFIG_WRSH_XML_MAX_DEPTH */
+	strcpy(name, "<S N=\"");
+	memset(name + 6, 'n', 400);
+	strcpy(name + 406, "\">v</S>");
+	CHECK_EQ(cx_run(name, 64, &c, &e), WRSH_ELIMIT);
+}
+
+void clixml_tests(void)
+{
+	RUN(test_clixml_events_any_split);
+	RUN(test_clixml_surrogates_and_cut_escapes);
+	RUN(test_clixml_refusals);
 }
