@@ -22,7 +22,7 @@ layer_of() { # module -> rank; a module may include its rank or lower
 	case $1 in
 	mem|err|config|check_config|wrsh_config_defaults|wrsh_autoconf|wrsh|port|util/*) echo 0 ;;
 	base64|guid|hex|str|utf|crypto) echo 0 ;;
-	http|xml|auth/ntlm|crypt|psrp/fragment|psrp/message) echo 1 ;;
+	http|xml|auth/ntlm|crypt|psrp/fragment|psrp/message|psrp/clixml|psrp/build) echo 1 ;;
 	wsman) echo 2 ;;
 	winrs) echo 3 ;;
 	session) echo 4 ;;

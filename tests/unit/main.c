@@ -11,6 +11,7 @@ void session_tests(void);
 void seal_tests(void);
 void psrp_tests(void);
 void clixml_tests(void);
+void psrp_build_tests(void);
 
 static void all(void)
 {
@@ -24,6 +25,7 @@ static void all(void)
 	seal_tests();
 	psrp_tests();
 	clixml_tests();
+	psrp_build_tests();
 }
 
 int main(int argc, char **argv)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "mem.h"
+#include "psrp/build.h"
 #include "psrp/clixml.h"
 #include "psrp/message.h"
 
@@ -363,4 +364,91 @@ void clixml_tests(void)
 	RUN(test_clixml_events_any_split);
 	RUN(test_clixml_surrogates_and_cut_escapes);
 	RUN(test_clixml_refusals);
+}
+
+/* ---- the client's messages ---------------------------------------------- */
+
+/* The CLIXML of the first client message of `type` in a recording's
+ * decoded.txt (what pypsrp sent and Windows accepted). */
+static bool recorded(const char *scenario, const char *type, char *out, size_t cap)
+{
+	static char line[70000];
+	char path[256];
+	bool next = false;
+	FILE *f;
+	snprintf(path, sizeof(path), "tests/replay/windows/%s/decoded.txt", scenario);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (next) {
+			size_t n = strcspn(line + 13, "\n");
+			fclose(f);
+			if (n >= cap)
+				return false;
+			memcpy(out, line + 13, n);
+			out[n] = 0;
+			return true;
+		}
+		next = strstr(line, "  MESSAGE ") && strstr(line, type) &&
+		       strstr(line, "Destination=Server");
+	}
+	fclose(f);
+	return false;
+}
+
+static void test_psrp_pool_messages_match_what_windows_accepted(void)
+{
+	static char buf[8192], want[8192];
+	struct psrp_ids id;
+	struct sbuf b;
+	memset(&id, 0x11, sizeof(id));
+	sb_init(&b, buf, sizeof(buf));
+	psrp_build_session_capability(&b, &id);
+	CHECK(!b.over);
+	CHECK(recorded("pypsrp-psrp-open-runspace", "SESSION_CAPABILITY", want, sizeof(want)));
+	CHECK_MEM(buf + PSRP_MSG_HEAD, b.len - PSRP_MSG_HEAD, want, strlen(want));
+	CHECK_EQ(buf[0], 2); /* to the server */
+	CHECK_EQ((uint8_t)buf[4], 0x02);
+	CHECK_EQ((uint8_t)buf[6], 0x01);
+	sb_init(&b, buf, sizeof(buf));
+	psrp_build_init_runspacepool(&b, &id, 1, 1);
+	CHECK(recorded("pypsrp-psrp-open-runspace", "INIT_RUNSPACEPOOL", want, sizeof(want)));
+	CHECK_MEM(buf + PSRP_MSG_HEAD, b.len - PSRP_MSG_HEAD, want, strlen(want));
+}
+
+/* The script comes back out of our own reader unchanged, escapes and all,
+ * and the pipeline's shape is what PowerShell expects. */
+static void test_psrp_create_pipeline_round_trip(void)
+{
+	static char buf[16384];
+	const char *script = "Get-Item C:\\_x0041_ | % { \"<$_>\" & 'a' }\r\n\tWrite-Output \x01";
+	struct psrp_ids id;
+	struct errbuf e = {WRSH_OK, ""};
+	struct sbuf b;
+	struct cx c;
+	memset(&id, 0x22, sizeof(id));
+	sb_init(&b, buf, sizeof(buf));
+	psrp_build_create_pipeline(&b, &id, script, true, false);
+	CHECK(!b.over);
+	buf[b.len] = 0;
+	CHECK_EQ(cx_run(buf + PSRP_MSG_HEAD, 7, &c, &e), WRSH_OK);
+	CHECK(strstr(c.log,
+		     "S:Cmd=Get-Item C:\\_x0041_ | % { \"<$_>\" & 'a' }\r\n\tWrite-Output \x01 ") !=
+	      NULL);
+	CHECK(strstr(c.log, "B:IsScript=true") != NULL);
+	CHECK(strstr(c.log, "S:Cmd=Out-String B:IsScript=false") != NULL);
+	CHECK(strstr(c.log, "S:N=Stream Nil:V=") != NULL);
+	CHECK(strstr(c.log, "B:NoInput=true") != NULL);
+	CHECK(memcmp(buf + 24, id.pid, 16) == 0);
+	/* too small a buffer is reported, not overrun */
+	sb_init(&b, buf, 100);
+	psrp_build_create_pipeline(&b, &id, script, true, false);
+	CHECK(b.over);
+}
+
+void psrp_build_tests(void)
+{
+	RUN(test_psrp_pool_messages_match_what_windows_accepted);
+	RUN(test_psrp_create_pipeline_round_trip);
 }

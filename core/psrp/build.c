@@ -1,0 +1,240 @@
+#include <string.h>
+
+#include "psrp/build.h"
+
+static void head(struct sbuf *b, uint32_t type, const struct psrp_ids *id, bool pipeline)
+{
+	static const uint8_t zero[16];
+	uint8_t h[PSRP_MSG_HEAD];
+	psrp_msg_head_write(h, PSRP_TO_SERVER, type, id->rpid, pipeline ? id->pid : zero);
+	sb_put(b, h, sizeof(h));
+}
+
+static bool hexish(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+void psrp_put_string(struct sbuf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, run = 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool esc = (c < 0x20 && c != '\t') || c == 0x7f ||
+			   (c == '_' && i + 6 < n && s[i + 1] == 'x' && hexish(s[i + 2]) &&
+			    hexish(s[i + 3]) && hexish(s[i + 4]) && hexish(s[i + 5]) &&
+			    s[i + 6] == '_');
+		if (!esc)
+			continue;
+		sb_put_xml(b, s + run, i - run);
+		sb_puts(b, "_x00");
+		sb_putc(b, hex[c >> 4]);
+		sb_putc(b, hex[c & 15]);
+		sb_putc(b, '_');
+		run = i + 1;
+	}
+	sb_put_xml(b, s + run, n - run);
+}
+
+/* ---- a few CLIXML shapes ----------------------------------------------- */
+
+struct cw {
+	struct sbuf *b;
+	unsigned ref; /* next Obj RefId */
+};
+
+static void prim(struct cw *w, const char *tag, const char *name, const char *value)
+{
+	sb_putc(w->b, '<');
+	sb_puts(w->b, tag);
+	if (name) {
+		sb_puts(w->b, " N=\"");
+		sb_puts(w->b, name);
+		sb_putc(w->b, '"');
+	}
+	if (!value) {
+		sb_puts(w->b, " />");
+		return;
+	}
+	sb_putc(w->b, '>');
+	psrp_put_string(w->b, value, strlen(value));
+	sb_puts(w->b, "</");
+	sb_puts(w->b, tag);
+	sb_putc(w->b, '>');
+}
+
+static void obj_begin(struct cw *w, const char *name)
+{
+	sb_puts(w->b, "<Obj");
+	if (name) {
+		sb_puts(w->b, " N=\"");
+		sb_puts(w->b, name);
+		sb_putc(w->b, '"');
+	}
+	sb_puts(w->b, " RefId=\"");
+	sb_put_u64(w->b, w->ref++);
+	sb_puts(w->b, "\">");
+}
+
+/* An enum value as PowerShell serialises it: type names, text, number.
+ * tn: the TN RefId; first: whether this TN is written out or referenced. */
+static void enum_obj(struct cw *w, const char *name, const char *type, unsigned tn, bool first,
+		     const char *text, const char *num)
+{
+	obj_begin(w, name);
+	if (first) {
+		sb_puts(w->b, "<TN RefId=\"");
+		sb_put_u64(w->b, tn);
+		sb_puts(w->b, "\"><T>");
+		sb_puts(w->b, type);
+		sb_puts(w->b,
+			"</T><T>System.Enum</T><T>System.ValueType</T><T>System.Object</T></TN>");
+	} else {
+		sb_puts(w->b, "<TNRef RefId=\"");
+		sb_put_u64(w->b, tn);
+		sb_puts(w->b, "\" />");
+	}
+	prim(w, "ToString", NULL, text);
+	prim(w, "I32", NULL, num);
+	sb_puts(w->b, "</Obj>");
+}
+
+/* A client without a host: the server uses its own defaults. */
+static void host_info(struct cw *w)
+{
+	obj_begin(w, "HostInfo");
+	sb_puts(w->b, "<MS>");
+	prim(w, "B", "_isHostNull", "true");
+	prim(w, "B", "_isHostUINull", "true");
+	prim(w, "B", "_isHostRawUINull", "true");
+	prim(w, "B", "_useRunspaceHost", "true");
+	sb_puts(w->b, "</MS></Obj>");
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+void psrp_build_session_capability(struct sbuf *b, const struct psrp_ids *id)
+{
+	struct cw w = {b, 0};
+	head(b, PSRP_SESSION_CAPABILITY, id, false);
+	obj_begin(&w, NULL);
+	sb_puts(b, "<MS>");
+	prim(&w, "Version", "protocolversion", PSRP_PROTOCOL_VERSION);
+	prim(&w, "Version", "PSVersion", PSRP_PS_VERSION);
+	prim(&w, "Version", "SerializationVersion", PSRP_SERIALIZATION_VERSION);
+	sb_puts(b, "</MS></Obj>");
+}
+
+void psrp_build_init_runspacepool(struct sbuf *b, const struct psrp_ids *id, unsigned min,
+				  unsigned max)
+{
+	struct cw w = {b, 0};
+	char n1[12], n2[12];
+	struct sbuf t;
+	sb_init(&t, n1, sizeof(n1));
+	sb_put_u64(&t, min);
+	sb_cstr(&t);
+	sb_init(&t, n2, sizeof(n2));
+	sb_put_u64(&t, max);
+	sb_cstr(&t);
+	head(b, PSRP_INIT_RUNSPACEPOOL, id, false);
+	obj_begin(&w, NULL);
+	sb_puts(b, "<MS>");
+	prim(&w, "I32", "MinRunspaces", n1);
+	prim(&w, "I32", "MaxRunspaces", n2);
+	enum_obj(&w, "PSThreadOptions", "System.Management.Automation.Runspaces.PSThreadOptions", 0,
+		 true, "Default", "0");
+	enum_obj(&w, "ApartmentState", "System.Management.Automation.Runspaces.ApartmentState", 1,
+		 true, "UNKNOWN", "2");
+	host_info(&w);
+	prim(&w, "Nil", "ApplicationArguments", NULL);
+	sb_puts(b, "</MS></Obj>");
+}
+
+#define PRT "System.Management.Automation.Runspaces.PipelineResultTypes"
+#define CMD_LIST                                                                     \
+	"System.Collections.Generic.List`1[[System.Management.Automation.PSObject, " \
+	"System.Management.Automation, Version=1.0.0.0, Culture=neutral, "           \
+	"PublicKeyToken=31bf3856ad364e35]]"
+
+/* One command of the pipeline (MS-PSRP 2.2.3.12); tn: first use of the
+ * list and result-type TNs (2 and 3) */
+static void command(struct cw *w, const char *cmd, bool script, const char *arg_name,
+		    const char *arg_value, bool *tn_written)
+{
+	static const char *const merges[] = {"MergeMyResult", "MergeToResult",
+					     "MergePreviousResults"};
+	static const char *const streams[] = {"MergeError", "MergeWarning", "MergeVerbose",
+					      "MergeDebug", "MergeInformation"};
+	size_t i;
+	obj_begin(w, NULL);
+	sb_puts(w->b, "<MS>");
+	prim(w, "S", "Cmd", cmd);
+	prim(w, "B", "IsScript", script ? "true" : "false");
+	prim(w, "Nil", "UseLocalScope", NULL);
+	for (i = 0; i < 3; i++) {
+		enum_obj(w, merges[i], PRT, 3, !*tn_written, "None", "0");
+		*tn_written = true;
+	}
+	obj_begin(w, "Args");
+	sb_puts(w->b, "<TNRef RefId=\"2\" />");
+	if (!arg_name) {
+		sb_puts(w->b, "<LST /></Obj>");
+	} else {
+		sb_puts(w->b, "<LST>");
+		obj_begin(w, NULL);
+		sb_puts(w->b, "<MS>");
+		prim(w, "S", "N", arg_name);
+		prim(w, arg_value ? "S" : "Nil", "V", arg_value); /* Nil: a switch */
+		sb_puts(w->b, "</MS></Obj></LST></Obj>");
+	}
+	for (i = 0; i < 5; i++)
+		enum_obj(w, streams[i], PRT, 3, false, "None", "0");
+	sb_puts(w->b, "</MS></Obj>");
+}
+
+void psrp_build_create_pipeline(struct sbuf *b, const struct psrp_ids *id, const char *script,
+				bool format, bool input)
+{
+	struct cw w = {b, 0};
+	bool tn3 = false;
+	head(b, PSRP_CREATE_PIPELINE, id, true);
+	obj_begin(&w, NULL);
+	sb_puts(b, "<MS>");
+	prim(&w, "B", "NoInput", input ? "false" : "true");
+	enum_obj(&w, "ApartmentState", "System.Management.Automation.Runspaces.ApartmentState", 0,
+		 true, "UNKNOWN", "2");
+	enum_obj(&w, "RemoteStreamOptions",
+		 "System.Management.Automation.Runspaces.RemoteStreamOptions", 1, true,
+		 "AddInvocationInfo", "15");
+	prim(&w, "B", "AddToHistory", "false");
+	host_info(&w);
+	obj_begin(&w, "PowerShell");
+	sb_puts(b, "<MS>");
+	prim(&w, "B", "IsNested", "false");
+	obj_begin(&w, "Cmds");
+	sb_puts(b, "<TN RefId=\"2\"><T>" CMD_LIST "</T><T>System.Object</T></TN><LST>");
+	command(&w, script, true, NULL, NULL, &tn3);
+	if (format)
+		command(&w, "Out-String", false, "Stream", NULL, &tn3);
+	sb_puts(b, "</LST></Obj>");
+	prim(&w, "Nil", "History", NULL);
+	prim(&w, "B", "RedirectShellErrorOutputPipe", "false");
+	sb_puts(b, "</MS></Obj>");
+	prim(&w, "B", "IsNested", "false");
+	sb_puts(b, "</MS></Obj>");
+}
+
+void psrp_build_input_string(struct sbuf *b, const struct psrp_ids *id, const char *s, size_t n)
+{
+	head(b, PSRP_PIPELINE_INPUT, id, true);
+	sb_puts(b, "<S>");
+	psrp_put_string(b, s, n);
+	sb_puts(b, "</S>");
+}
+
+void psrp_build_end_of_input(struct sbuf *b, const struct psrp_ids *id)
+{
+	head(b, PSRP_END_OF_PIPELINE_INPUT, id, true);
+}

@@ -1,0 +1,38 @@
+/*
+ * The client's PSRP messages (MS-PSRP 2.2.2), written as CLIXML into a
+ * caller's buffer after the 40-byte message header: the runspace pool's
+ * SESSION_CAPABILITY and INIT_RUNSPACEPOOL, a pipeline's CREATE_PIPELINE
+ * (a script, optionally piped to Out-String -Stream so that the remote
+ * side formats objects as its console would), PIPELINE_INPUT and
+ * END_OF_PIPELINE_INPUT.
+ */
+#ifndef WRSH_PSRP_BUILD_H
+#define WRSH_PSRP_BUILD_H
+
+#include "psrp/message.h"
+#include "util/str.h"
+
+/* MS-PSRP 2.2.3.x: the protocol this client speaks and what it announces */
+#define PSRP_PROTOCOL_VERSION "2.3"
+#define PSRP_PS_VERSION "2.0"
+#define PSRP_SERIALIZATION_VERSION "1.1.0.1"
+
+struct psrp_ids {
+	uint8_t rpid[16], pid[16]; /* .NET order, as on the wire */
+};
+
+/* Each writes header and CLIXML into b; b->over tells of overflow. */
+void psrp_build_session_capability(struct sbuf *b, const struct psrp_ids *id);
+void psrp_build_init_runspacepool(struct sbuf *b, const struct psrp_ids *id, unsigned min,
+				  unsigned max);
+/* format: append Out-String -Stream; input: the pipeline reads input */
+void psrp_build_create_pipeline(struct sbuf *b, const struct psrp_ids *id, const char *script,
+				bool format, bool input);
+void psrp_build_input_string(struct sbuf *b, const struct psrp_ids *id, const char *s, size_t n);
+void psrp_build_end_of_input(struct sbuf *b, const struct psrp_ids *id);
+
+/* A string as CLIXML text: XML escapes, and _xHHHH_ for control characters
+ * and for an underscore that would read as an escape (MS-PSRP 2.2.5.3.2). */
+void psrp_put_string(struct sbuf *b, const char *s, size_t n);
+
+#endif
