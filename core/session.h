@@ -61,6 +61,8 @@ struct wrsh_session {
 	uint64_t drained;
 
 	struct winrs_parse wp;
+	const char *shell_uri; /* WinRS cmd or the PowerShell pool */
+	struct psrp_pool *ps;  /* while a pool is open */
 	char shell_id[WINRS_ID_MAX];
 	char cmd_id[WINRS_ID_MAX];
 	bool shell_open;
@@ -99,5 +101,8 @@ void sess_auth_done(struct wrsh_session *s);
 
 /* Used by wrsh_close(): Delete the shell without the sticky-error gate. */
 wrsh_err winrs_delete_shell(struct wrsh_session *s);
+
+/* psrp/pool.c: the pool's memory goes when its shell does. */
+void psrp_pool_gone(struct wrsh_session *s);
 
 #endif

@@ -42,7 +42,7 @@ static void write_req(struct wrsh_session *s, struct sbuf *b, void *ctx)
 		winrs_write_create(b, &s->ws, w->cfg, s->op_ms);
 		break;
 	case W_DELETE:
-		winrs_write_delete(b, &s->ws, s->shell_id, s->op_ms);
+		winrs_write_delete(b, &s->ws, s->shell_uri, s->shell_id, s->op_ms);
 		break;
 	case W_SIGNAL:
 		winrs_write_signal(b, &s->ws, s->shell_id, s->cmd_id, w->sig, s->op_ms);
@@ -97,6 +97,7 @@ wrsh_err wrsh_shell_open(struct wrsh_session *s, const struct wrsh_shell_opts *o
 		e = err_set(&s->err, WRSH_EPROTO, "winrs: CreateResponse without a ShellId", NULL);
 	if (!e) {
 		strcpy(s->shell_id, s->wp.id);
+		s->shell_uri = WINRS_URI;
 		s->shell_open = true;
 		s->cmd_active = s->cmd_finished = false;
 	}
@@ -112,6 +113,7 @@ wrsh_err winrs_delete_shell(struct wrsh_session *s)
 	e = winrs_call(s, &w, wait_for(s), 0);
 	s->shell_open = false;
 	s->cmd_active = s->cmd_finished = false;
+	psrp_pool_gone(s);
 	return e;
 }
 
@@ -123,8 +125,12 @@ wrsh_err wrsh_shell_close(struct wrsh_session *s)
 		return WRSH_EINVAL;
 	if ((e = sess_enter(s)))
 		return e;
-	if (!s->shell_open)
-		return WRSH_OK;
+	if (!s->shell_open || s->ps)
+		return s->shell_open ? err_set(&s->err, WRSH_ESTATE,
+					       "winrs: the shell is a "
+					       "PowerShell pool: wrsh_ps_close",
+					       NULL)
+				     : WRSH_OK;
 	return sess_leave(s, winrs_delete_shell(s));
 }
 
@@ -147,10 +153,11 @@ wrsh_err wrsh_cmd_start(struct wrsh_session *s, const char *command, const char 
 		return WRSH_EINVAL;
 	if ((e = sess_enter(s)))
 		return e;
-	if (!s->shell_open || s->cmd_active)
+	if (!s->shell_open || s->cmd_active || s->ps)
 		return err_set(&s->err, WRSH_ESTATE,
-			       s->shell_open ? "winrs: a command is still running"
-					     : "winrs: no shell",
+			       s->ps	       ? "winrs: the shell is a PowerShell pool"
+			       : s->shell_open ? "winrs: a command is still running"
+					       : "winrs: no shell",
 			       NULL);
 	/* release the finished command's resources on the server */
 	if (s->cmd_finished && (e = send_signal(s, WINRS_TERMINATE)))

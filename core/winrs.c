@@ -20,6 +20,7 @@ static void hdr(struct wsman_hdr *h, const char *action, const char *shell_id, u
 	if (shell_id) {
 		sel->name = "ShellId";
 		sel->value = shell_id;
+		sel->must_comply = false;
 		h->selectors = sel;
 		h->nselectors = 1;
 	}
@@ -59,7 +60,7 @@ void winrs_write_create(struct sbuf *b, const struct wsman_ctx *w, const struct 
 			uint32_t op_ms)
 {
 	struct wsman_hdr h;
-	struct wsman_kv sel, opt[2];
+	struct wsman_kv sel, opt[2] = {{NULL, NULL, false}, {NULL, NULL, false}};
 	char cp[11];
 	struct sbuf cps;
 	sb_init(&cps, cp, sizeof(cp));
@@ -95,7 +96,7 @@ void winrs_write_command(struct sbuf *b, const struct wsman_ctx *w, const char *
 			 const char *command, const char *const *args, size_t nargs, uint32_t op_ms)
 {
 	struct wsman_hdr h;
-	struct wsman_kv sel, opt[2];
+	struct wsman_kv sel, opt[2] = {{NULL, NULL, false}, {NULL, NULL, false}};
 	size_t i;
 	hdr(&h, WINRS_NS "/Command", shell_id, op_ms, &sel);
 	/* console-mode stdin: the process gets a console, so ctrl_c reaches it */
@@ -136,7 +137,7 @@ void winrs_write_receive(struct sbuf *b, const struct wsman_ctx *w, const char *
 			 const char *cmd_id, uint32_t op_ms)
 {
 	struct wsman_hdr h;
-	struct wsman_kv sel, opt;
+	struct wsman_kv sel, opt = {NULL, NULL, false};
 	hdr(&h, WINRS_NS "/Receive", shell_id, op_ms, &sel);
 	/* keeps the shell alive while we poll (MS-WSMV 3.1.4.14) */
 	opt.name = "WSMAN_CMDSHELL_OPTION_KEEPALIVE";
@@ -166,12 +167,13 @@ void winrs_write_signal(struct sbuf *b, const struct wsman_ctx *w, const char *s
 	wsman_write_end(b);
 }
 
-void winrs_write_delete(struct sbuf *b, const struct wsman_ctx *w, const char *shell_id,
-			uint32_t op_ms)
+void winrs_write_delete(struct sbuf *b, const struct wsman_ctx *w, const char *uri,
+			const char *shell_id, uint32_t op_ms)
 {
 	struct wsman_hdr h;
 	struct wsman_kv sel;
 	hdr(&h, WSMAN_ACTION_DELETE, shell_id, op_ms, &sel);
+	h.resource_uri = uri;
 	wsman_write_begin(b, w, &h);
 	wsman_write_end(b);
 }

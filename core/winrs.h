@@ -38,8 +38,8 @@ void winrs_write_receive(struct sbuf *b, const struct wsman_ctx *w, const char *
 			 const char *cmd_id, uint32_t op_ms);
 void winrs_write_signal(struct sbuf *b, const struct wsman_ctx *w, const char *shell_id,
 			const char *cmd_id, enum winrs_signal sig, uint32_t op_ms);
-void winrs_write_delete(struct sbuf *b, const struct wsman_ctx *w, const char *shell_id,
-			uint32_t op_ms);
+void winrs_write_delete(struct sbuf *b, const struct wsman_ctx *w, const char *uri,
+			const char *shell_id, uint32_t op_ms);
 
 typedef wrsh_err (*winrs_out_fn)(void *ctx, int stream, const void *buf, size_t len);
 

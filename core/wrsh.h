@@ -249,6 +249,78 @@ wrsh_err wrsh_cmd_signal(struct wrsh_session *s, enum wrsh_signal sig);
 wrsh_err wrsh_cmd_run(struct wrsh_session *s, const char *command, const char *const *args,
 		      size_t nargs, wrsh_output_fn out, void *ctx, uint32_t *exit_code);
 
+/* ---- PowerShell Remoting (MS-PSRP) ------------------------------------------
+ *
+ * A runspace pool of one runspace in the session's shell slot (a session
+ * holds either a cmd shell or a pool), and one pipeline at a time. Results
+ * stream as CLIXML events, object by object: nothing is built in memory,
+ * so a million objects cost what one does.
+ */
+
+enum wrsh_ps_stream {
+	WRSH_PS_OUTPUT,
+	WRSH_PS_ERROR,
+	WRSH_PS_WARNING,
+	WRSH_PS_VERBOSE,
+	WRSH_PS_DEBUG,
+	WRSH_PS_INFORMATION,
+	WRSH_PS_PROGRESS,
+	WRSH_PS_STATE /* the pipeline's final state object (its exception on failure) */
+};
+
+/* An element of a streamed object (MS-PSRP 2.2.5): containers ("Obj",
+ * "MS", "Props", "LST", "DCT", "En", "TN", ...) open and close; values
+ * ("S", "I32", "B", "DT", "ToString", "T", ...) arrive as UTF-8 text. */
+struct wrsh_ps_node {
+	const char *tag;
+	const char *name; /* property name (N), or NULL */
+	int64_t ref_id;	  /* RefId, or -1 */
+	unsigned depth;	  /* 1: the object itself */
+	bool container;
+};
+
+struct wrsh_ps_sink {
+	wrsh_err (*open)(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_node *n);
+	/* a value in pieces; last on its final (maybe empty) piece */
+	wrsh_err (*text)(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_node *n,
+			 const char *p, size_t len, bool last);
+	wrsh_err (*close)(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_node *n);
+	wrsh_err (*object_end)(void *ctx, enum wrsh_ps_stream st);
+	void *ctx;
+};
+
+/* PSInvocationState (MS-PSRP 2.2.3.4) */
+enum wrsh_ps_state {
+	WRSH_PS_RUNNING = 1,
+	WRSH_PS_STOPPED = 3,
+	WRSH_PS_COMPLETED = 4,
+	WRSH_PS_FAILED = 5
+};
+
+/* Open the runspace pool (protocol 2.3; servers from 2.1 answer too).
+ * Errors: WRSH_ESTATE (a shell or pool is open), WRSH_EPSRP (the pool
+ * broke or the server spoke nonsense), transport, HTTP and fault errors. */
+wrsh_err wrsh_ps_open(struct wrsh_session *s);
+
+#define WRSH_PS_FORMAT 1u /* end the pipeline in Out-String -Stream */
+
+/* Start SCRIPT as the pool's pipeline. Errors: WRSH_ESTATE, WRSH_ELIMIT
+ * (a script beyond CONFIG_WRSH_PSRP_SCRIPT_MAX), transport and faults. */
+wrsh_err wrsh_ps_start(struct wrsh_session *s, const char *script, unsigned flags);
+
+/* One Receive round: objects go to sink as they stream in; *done with
+ * *state once the pipeline has ended. WRSH_WAKEABLE as for
+ * wrsh_cmd_receive. */
+wrsh_err wrsh_ps_receive(struct wrsh_session *s, const struct wrsh_ps_sink *sink, unsigned flags,
+			 bool *done, enum wrsh_ps_state *state);
+
+/* Stop the running pipeline (PowerShell's Ctrl-C); its end still arrives
+ * through wrsh_ps_receive. */
+wrsh_err wrsh_ps_stop(struct wrsh_session *s);
+
+/* Close the pool (Delete of its shell). wrsh_close() does it too. */
+wrsh_err wrsh_ps_close(struct wrsh_session *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -48,6 +48,8 @@ static void put_set(struct sbuf *b, const char *set, const char *item, const str
 	for (i = 0; i < n; i++) {
 		sb_puts(b, "<w:");
 		sb_puts(b, item);
+		if (kv[i].must_comply)
+			sb_puts(b, " MustComply=\"true\"");
 		sb_puts(b, " Name=\"");
 		sb_puts_xml(b, kv[i].name);
 		sb_puts(b, "\">");

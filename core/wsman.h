@@ -40,6 +40,7 @@ enum {
 
 struct wsman_kv {
 	const char *name, *value;
+	bool must_comply; /* options: MustComply="true" (MS-WSMV 2.2.4.23) */
 };
 
 /* What a request's header carries beyond the per-session constants. */

@@ -25,7 +25,7 @@ layer_of() { # module -> rank; a module may include its rank or lower
 	http|xml|auth/ntlm|crypt|psrp/fragment|psrp/message|psrp/clixml|psrp/build) echo 1 ;;
 	wsman) echo 2 ;;
 	winrs) echo 3 ;;
-	session) echo 4 ;;
+	session|psrp/pool) echo 4 ;;
 	*) echo 9 ;;
 	esac
 }
@@ -33,7 +33,7 @@ for f in core/*.c core/*.h core/util/*.c core/util/*.h core/auth/*.c core/auth/*
 	core/psrp/*.h; do
 	m=${f#core/}; m=${m%.*}
 	# the session layer's parts: WinRS calls, transactions, the auth handshake
-	case $m in shell|exchange|auth/negotiate) m=session ;; esac
+	case $m in shell|exchange|auth/negotiate|psrp/pool) m=session ;; esac
 	mine=$(layer_of "$m")
 	for inc in $(grep -oE '#include "[^"]+"' "$f" | sed 's/#include "//; s/"$//'); do
 		case $inc in mbedtls/*) continue ;; esac # rule below

@@ -17,24 +17,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wrsh.h"
 #include "xml.h"
 
 #define CLIXML_NAME_MAX 256 /* a property name, decoded; longer is an error */
 
-struct clixml_node {
-	const char *tag;  /* element name: "Obj", "S", "I32", ... */
-	const char *name; /* N attribute, decoded, or NULL */
-	int64_t ref_id;	  /* RefId attribute, or -1 */
-	unsigned depth;	  /* 1 for the message's root */
-	bool container;
-};
-
+/* The node is wrsh.h's struct wrsh_ps_node: what the reader sees is what
+ * the application gets. */
 struct clixml_sink {
-	wrsh_err (*open)(void *ctx, const struct clixml_node *n);
+	wrsh_err (*open)(void *ctx, const struct wrsh_ps_node *n);
 	/* a value's text in pieces; last on the final (maybe empty) piece */
-	wrsh_err (*text)(void *ctx, const struct clixml_node *n, const char *p, size_t len,
+	wrsh_err (*text)(void *ctx, const struct wrsh_ps_node *n, const char *p, size_t len,
 			 bool last);
-	wrsh_err (*close)(void *ctx, const struct clixml_node *n);
+	wrsh_err (*close)(void *ctx, const struct wrsh_ps_node *n);
 	void *ctx;
 };
 
@@ -43,7 +38,7 @@ struct clixml_reader {
 	struct xml_consumer c;
 	const struct clixml_sink *sink;
 	struct errbuf *err;
-	struct clixml_node node;			  /* the element being read */
+	struct wrsh_ps_node node;			  /* the element being read */
 	uint8_t open_kind[CONFIG_WRSH_XML_MAX_DEPTH + 2]; /* containers' tags, by depth */
 	char tag[16];
 	char name[CLIXML_NAME_MAX];

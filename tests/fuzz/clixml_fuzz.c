@@ -19,7 +19,7 @@ static uint32_t mix(uint32_t h, const void *p, size_t n)
 	return h;
 }
 
-static uint32_t node_hash(uint32_t h, const struct clixml_node *n)
+static uint32_t node_hash(uint32_t h, const struct wrsh_ps_node *n)
 {
 	h = mix(h, n->tag, strlen(n->tag));
 	if (n->name)
@@ -27,13 +27,13 @@ static uint32_t node_hash(uint32_t h, const struct clixml_node *n)
 	return mix(h, &n->depth, sizeof(n->depth));
 }
 
-static wrsh_err on_open(void *ctx, const struct clixml_node *n)
+static wrsh_err on_open(void *ctx, const struct wrsh_ps_node *n)
 {
 	*(uint32_t *)ctx = node_hash(mix(*(uint32_t *)ctx, "(", 1), n);
 	return WRSH_OK;
 }
 
-static wrsh_err on_text(void *ctx, const struct clixml_node *n, const char *p, size_t len,
+static wrsh_err on_text(void *ctx, const struct wrsh_ps_node *n, const char *p, size_t len,
 			bool last)
 {
 	uint32_t *h = ctx;
@@ -43,7 +43,7 @@ static wrsh_err on_text(void *ctx, const struct clixml_node *n, const char *p, s
 	return WRSH_OK;
 }
 
-static wrsh_err on_close(void *ctx, const struct clixml_node *n)
+static wrsh_err on_close(void *ctx, const struct wrsh_ps_node *n)
 {
 	*(uint32_t *)ctx = node_hash(mix(*(uint32_t *)ctx, ")", 1), n);
 	return WRSH_OK;

@@ -180,7 +180,7 @@ static void hex_or_dash(const char *p, size_t n, bool none)
 		printf("~"); /* empty, not absent */
 }
 
-static wrsh_err cx_open(void *ctx, const struct clixml_node *n)
+static wrsh_err cx_open(void *ctx, const struct wrsh_ps_node *n)
 {
 	(void)ctx;
 	printf("cx ( %u %s", n->depth, n->tag);
@@ -189,7 +189,7 @@ static wrsh_err cx_open(void *ctx, const struct clixml_node *n)
 	return WRSH_OK;
 }
 
-static wrsh_err cx_text(void *ctx, const struct clixml_node *n, const char *p, size_t len,
+static wrsh_err cx_text(void *ctx, const struct wrsh_ps_node *n, const char *p, size_t len,
 			bool last)
 {
 	(void)ctx;
@@ -208,7 +208,7 @@ static wrsh_err cx_text(void *ctx, const struct clixml_node *n, const char *p, s
 	return WRSH_OK;
 }
 
-static wrsh_err cx_close(void *ctx, const struct clixml_node *n)
+static wrsh_err cx_close(void *ctx, const struct wrsh_ps_node *n)
 {
 	(void)ctx;
 	printf("cx ) %u %s\n", n->depth, n->tag);

@@ -234,7 +234,7 @@ static void logf_(struct cx *c, const char *s)
 	}
 }
 
-static wrsh_err c_open(void *ctx, const struct clixml_node *n)
+static wrsh_err c_open(void *ctx, const struct wrsh_ps_node *n)
 {
 	struct cx *c = ctx;
 	logf_(c, "(");
@@ -247,7 +247,8 @@ static wrsh_err c_open(void *ctx, const struct clixml_node *n)
 	return WRSH_OK;
 }
 
-static wrsh_err c_text(void *ctx, const struct clixml_node *n, const char *p, size_t len, bool last)
+static wrsh_err c_text(void *ctx, const struct wrsh_ps_node *n, const char *p, size_t len,
+		       bool last)
 {
 	struct cx *c = ctx;
 	if (len < sizeof(c->val) - c->vn) {
@@ -269,7 +270,7 @@ static wrsh_err c_text(void *ctx, const struct clixml_node *n, const char *p, si
 	return WRSH_OK;
 }
 
-static wrsh_err c_close(void *ctx, const struct clixml_node *n)
+static wrsh_err c_close(void *ctx, const struct wrsh_ps_node *n)
 {
 	struct cx *c = ctx;
 	logf_(c, n->tag);

@@ -176,7 +176,7 @@ static void test_xml_envelope_writer(void)
 	char buf[4096];
 	struct sbuf b;
 	struct wsman_ctx w;
-	struct wsman_kv sel = {"ShellId", "A&B"}, opt = {"WINRS_CODEPAGE", "65001"};
+	struct wsman_kv sel = {"ShellId", "A&B", false}, opt = {"WINRS_CODEPAGE", "65001", false};
 	struct wsman_hdr h;
 	memset(&w, 0, sizeof(w));
 	memset(&h, 0, sizeof(h));

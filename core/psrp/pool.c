@@ -1,0 +1,546 @@
+/*
+ * The PowerShell runspace pool and its pipeline (MS-PSRP 3.1.4, 3.1.5.3)
+ * over the session's shell slot: the pool is a WinRS shell of the
+ * PowerShell resource whose creationXml carries SESSION_CAPABILITY and
+ * INIT_RUNSPACEPOOL; a pipeline is a Command whose Arguments carry
+ * CREATE_PIPELINE; everything the server says comes back as fragments in
+ * the stdout stream of Receives and is dispatched message by message:
+ * states to us, objects to the caller's sink as CLIXML events.
+ */
+#include <string.h>
+
+#include "psrp/pool.h"
+#include "session.h"
+
+#define PSRP_URI "http://schemas.microsoft.com/powershell/Microsoft.PowerShell"
+#define PSRP_NS "http://schemas.microsoft.com/powershell"
+#define STOP_SIGNAL "powershell/signal/crtl_c" /* sic: the spec's and Windows' spelling */
+#define MAX_BLOB (32768 - PSRP_FRAG_HEAD)      /* MS-PSRP 3.1.4.1.1's default */
+
+/* RunspacePoolState (MS-PSRP 2.2.3.4) */
+enum { POOL_OPENED = 2, POOL_CLOSED = 3, POOL_BROKEN = 5 };
+
+/* ---- incoming: fragments -> messages -> CLIXML -> states or the sink ---- */
+
+static enum wrsh_ps_stream stream_of(uint32_t type)
+{
+	switch (type) {
+	case PSRP_ERROR_RECORD:
+		return WRSH_PS_ERROR;
+	case PSRP_WARNING_RECORD:
+		return WRSH_PS_WARNING;
+	case PSRP_VERBOSE_RECORD:
+		return WRSH_PS_VERBOSE;
+	case PSRP_DEBUG_RECORD:
+		return WRSH_PS_DEBUG;
+	case PSRP_INFORMATION_RECORD:
+		return WRSH_PS_INFORMATION;
+	case PSRP_PROGRESS_RECORD:
+		return WRSH_PS_PROGRESS;
+	case PSRP_PIPELINE_STATE:
+		return WRSH_PS_STATE;
+	default:
+		return WRSH_PS_OUTPUT;
+	}
+}
+
+static wrsh_err cx_open(void *ctx, const struct wrsh_ps_node *n)
+{
+	struct psrp_pool *p = ctx;
+	return p->to_user && p->user && p->user->open ? p->user->open(p->user->ctx, p->stream, n)
+						      : WRSH_OK;
+}
+
+/* RunspaceState / PipelineState: an I32 property of the message's object */
+static wrsh_err cx_text(void *ctx, const struct wrsh_ps_node *n, const char *s, size_t len,
+			bool last)
+{
+	struct psrp_pool *p = ctx;
+	bool state = n->depth == 3 && n->name && !strcmp(n->tag, "I32") &&
+		     (!strcmp(n->name, "RunspaceState") || !strcmp(n->name, "PipelineState"));
+	if (state) {
+		uint64_t v;
+		if (len > sizeof(p->num) - 1 - p->num_n)
+			len = sizeof(p->num) - 1 - p->num_n;
+		memcpy(p->num + p->num_n, s, len);
+		p->num_n += len;
+		if (last) {
+			if (str_to_u64(p->num, p->num_n, 100, &v))
+				return err_set(p->err, WRSH_EPSRP,
+					       "psrp: a state that is not a number", NULL);
+			if (p->type == PSRP_RUNSPACEPOOL_STATE)
+				p->pool_state = (int)v;
+			else
+				p->pipe_state = (int)v;
+			p->num_n = 0;
+		}
+	}
+	return p->to_user && p->user && p->user->text
+		       ? p->user->text(p->user->ctx, p->stream, n, s, len, last)
+		       : WRSH_OK;
+}
+
+static wrsh_err cx_close(void *ctx, const struct wrsh_ps_node *n)
+{
+	struct psrp_pool *p = ctx;
+	return p->to_user && p->user && p->user->close ? p->user->close(p->user->ctx, p->stream, n)
+						       : WRSH_OK;
+}
+
+static const struct clixml_sink cx_sink_proto = {cx_open, cx_text, cx_close, NULL};
+
+static bool wanted(uint32_t type)
+{
+	switch (type) {
+	case PSRP_RUNSPACEPOOL_STATE:
+	case PSRP_PIPELINE_STATE:
+	case PSRP_PIPELINE_OUTPUT:
+	case PSRP_ERROR_RECORD:
+	case PSRP_WARNING_RECORD:
+	case PSRP_VERBOSE_RECORD:
+	case PSRP_DEBUG_RECORD:
+	case PSRP_INFORMATION_RECORD:
+	case PSRP_PROGRESS_RECORD:
+		return true;
+	default: /* capabilities, private data, availability: nothing we use */
+		return false;
+	}
+}
+
+static wrsh_err m_begin(void *ctx, const struct psrp_msg_head *h)
+{
+	struct psrp_pool *p = ctx;
+	static const uint8_t zero[16];
+	p->type = h->type;
+	p->parse = wanted(h->type);
+	if (h->type == PSRP_PIPELINE_HOST_CALL || h->type == PSRP_RUNSPACEPOOL_HOST_CALL)
+		/* we announced no host: a server that calls one anyway would
+		 * wait for an answer forever */
+		return err_set(p->err, WRSH_EPSRP, "psrp: a host call, but this client has no host",
+			       NULL);
+	if (memcmp(h->rpid, p->ids.rpid, 16) != 0 && memcmp(h->rpid, zero, 16) != 0)
+		return err_set(p->err, WRSH_EPSRP, "psrp: a message for another runspace pool",
+			       NULL);
+	p->to_user = p->parse && h->type != PSRP_RUNSPACEPOOL_STATE;
+	p->stream = stream_of(h->type);
+	p->num_n = 0;
+	if (!p->parse)
+		return WRSH_OK;
+	p->cx_sink = cx_sink_proto;
+	p->cx_sink.ctx = p;
+	p->cx_on = true;
+	return clixml_begin(&p->cx, p->s->arena, &p->cx_sink, p->err);
+}
+
+static wrsh_err m_data(void *ctx, const uint8_t *d, size_t n)
+{
+	struct psrp_pool *p = ctx;
+	return p->cx_on ? clixml_push(&p->cx, d, n) : WRSH_OK;
+}
+
+static wrsh_err m_end(void *ctx)
+{
+	struct psrp_pool *p = ctx;
+	wrsh_err e;
+	if (!p->cx_on)
+		return WRSH_OK;
+	p->cx_on = false;
+	if ((e = clixml_finish(&p->cx)))
+		return e;
+	if (p->to_user && p->user && p->user->object_end)
+		return p->user->object_end(p->user->ctx, p->stream);
+	return WRSH_OK;
+}
+
+static const struct psrp_msg_sink msg_sink_proto = {m_begin, m_data, m_end, NULL};
+
+/* WinRS stdout bytes of a Receive: the fragment stream */
+static wrsh_err on_stream(void *ctx, int stream, const void *buf, size_t len)
+{
+	struct psrp_pool *p = ctx;
+	if (stream != 1)
+		return WRSH_OK;
+	return psrp_defrag_push(&p->defrag, buf, len);
+}
+
+static void reader_reset(struct psrp_pool *p)
+{
+	if (p->cx_on)
+		clixml_abort(&p->cx);
+	p->cx_on = false;
+	p->msg_sink = msg_sink_proto;
+	p->msg_sink.ctx = p;
+	psrp_msg_reader_init(&p->reader, &p->msg_sink, PSRP_TO_CLIENT, p->err);
+	psrp_defrag_init(&p->defrag, &p->reader.obj, p->err);
+}
+
+/* ---- outgoing: messages as fragments, base64 in the envelope ------------ */
+
+static void add_message(struct psrp_pool *p, struct sbuf *msg)
+{
+	uint64_t frag = 0;
+	size_t off = 0;
+	while (off < msg->len && !p->out.over) {
+		size_t k = msg->len - off < MAX_BLOB ? msg->len - off : MAX_BLOB;
+		uint8_t h[PSRP_FRAG_HEAD];
+		unsigned flags = (off == 0 ? PSRP_FRAG_START : 0) |
+				 (off + k == msg->len ? PSRP_FRAG_END : 0);
+		psrp_frag_head(h, p->next_object, frag++, flags, (uint32_t)k);
+		sb_put(&p->out, h, sizeof(h));
+		sb_put(&p->out, msg->p + off, k);
+		off += k;
+	}
+	p->next_object++;
+}
+
+static void put_fragments(struct sbuf *b, const struct psrp_pool *p)
+{
+	if (!b->over && B64_ENC_LEN(p->out.len) <= b->cap - b->len)
+		b->len += b64_encode(p->out.p, p->out.len, b->p + b->len);
+	else
+		b->over = true;
+}
+
+enum preq_kind { P_CREATE, P_COMMAND, P_RECEIVE, P_SIGNAL };
+
+static void hdr(struct wsman_hdr *h, const char *action, const struct wrsh_session *s,
+		struct wsman_kv *sel)
+{
+	memset(h, 0, sizeof(*h));
+	h->action = action;
+	h->resource_uri = PSRP_URI;
+	h->op_timeout_ms = s->op_ms;
+	if (s->shell_open) {
+		sel->name = "ShellId";
+		sel->value = s->shell_id;
+		sel->must_comply = false;
+		h->selectors = sel;
+		h->nselectors = 1;
+	}
+}
+
+static void write_req(struct wrsh_session *s, struct sbuf *b, void *ctx)
+{
+	struct psrp_pool *p = s->ps;
+	enum preq_kind kind = *(enum preq_kind *)ctx;
+	struct wsman_hdr h;
+	struct wsman_kv sel, opt = {"protocolversion", PSRP_PROTOCOL_VERSION, true};
+	char rpid[GUID_STR_LEN + 1];
+	winrs_parse_init(&s->wp, &s->err);
+	s->wp.out = on_stream;
+	s->wp.out_ctx = p;
+	s->wp.cmd_id = kind == P_RECEIVE && p->pipeline ? p->pid_text : NULL;
+	sess_new_message_id(s);
+	switch (kind) {
+	case P_CREATE:
+		hdr(&h, WSMAN_ACTION_CREATE, s, &sel);
+		h.options = &opt;
+		h.noptions = 1;
+		wsman_write_begin(b, &s->ws, &h);
+		psrp_guid_format(p->ids.rpid, rpid);
+		sb_puts(b, "<rsp:Shell ShellId=\"");
+		sb_puts(b, rpid);
+		sb_puts(b, "\"><rsp:InputStreams>stdin pr</rsp:InputStreams>"
+			   "<rsp:OutputStreams>stdout</rsp:OutputStreams>"
+			   "<creationXml xmlns=\"" PSRP_NS "\">");
+		put_fragments(b, p);
+		sb_puts(b, "</creationXml></rsp:Shell>");
+		break;
+	case P_COMMAND:
+		hdr(&h, WINRS_NS "/Command", s, &sel);
+		wsman_write_begin(b, &s->ws, &h);
+		sb_puts(b, "<rsp:CommandLine CommandId=\"");
+		sb_puts(b, p->pid_text);
+		sb_puts(b, "\"><rsp:Command></rsp:Command><rsp:Arguments>");
+		put_fragments(b, p);
+		sb_puts(b, "</rsp:Arguments></rsp:CommandLine>");
+		break;
+	case P_RECEIVE:
+		hdr(&h, WINRS_NS "/Receive", s, &sel);
+		opt.name = "WSMAN_CMDSHELL_OPTION_KEEPALIVE";
+		opt.value = "TRUE";
+		opt.must_comply = false;
+		h.options = &opt;
+		h.noptions = 1;
+		wsman_write_begin(b, &s->ws, &h);
+		sb_puts(b, "<rsp:Receive><rsp:DesiredStream");
+		if (p->pipeline) {
+			sb_puts(b, " CommandId=\"");
+			sb_puts(b, p->pid_text);
+			sb_putc(b, '"');
+		}
+		sb_puts(b, ">stdout</rsp:DesiredStream></rsp:Receive>");
+		break;
+	case P_SIGNAL:
+		hdr(&h, WINRS_NS "/Signal", s, &sel);
+		wsman_write_begin(b, &s->ws, &h);
+		sb_puts(b, "<rsp:Signal CommandId=\"");
+		sb_puts(b, p->pid_text);
+		sb_puts(b, "\"><rsp:Code>" STOP_SIGNAL "</rsp:Code></rsp:Signal>");
+		break;
+	}
+	wsman_write_end(b);
+}
+
+static wrsh_err call(struct wrsh_session *s, enum preq_kind kind, uint32_t wait_ms, unsigned flags)
+{
+	struct xml_consumer c;
+	winrs_consumer(&c, &s->wp);
+	return sess_transact(s, &c, write_req, &kind, false, wait_ms, flags);
+}
+
+/* The outgoing buffer, for the length of one request. */
+static wrsh_err out_begin(struct psrp_pool *p, size_t cap)
+{
+	char *m = wrsh_arena_alloc(p->s->arena, cap);
+	if (!m)
+		return err_set(p->err, WRSH_ENOMEM, "psrp: arena exhausted (outgoing message)",
+			       NULL);
+	sb_init(&p->out, m, cap);
+	return WRSH_OK;
+}
+
+static void out_end(struct psrp_pool *p)
+{
+	wrsh_arena_free(p->s->arena, p->out.p);
+	memset(&p->out, 0, sizeof(p->out));
+}
+
+/* A message into the outgoing buffer, through a scratch of the same size. */
+static wrsh_err queue(struct psrp_pool *p, size_t cap,
+		      void (*build)(struct sbuf *, const struct psrp_ids *, const void *),
+		      const void *arg)
+{
+	struct sbuf m;
+	char *mem = wrsh_arena_alloc(p->s->arena, cap);
+	bool over;
+	if (!mem)
+		return err_set(p->err, WRSH_ENOMEM, "psrp: arena exhausted (outgoing message)",
+			       NULL);
+	sb_init(&m, mem, cap);
+	build(&m, &p->ids, arg);
+	over = m.over;
+	if (!over)
+		add_message(p, &m);
+	wrsh_arena_free(p->s->arena, mem);
+	if (over || p->out.over)
+		return err_set(p->err, WRSH_ELIMIT,
+			       "psrp: script beyond CONFIG_WRSH_PSRP_SCRIPT_MAX", NULL);
+	return WRSH_OK;
+}
+
+static void b_capability(struct sbuf *b, const struct psrp_ids *id, const void *arg)
+{
+	(void)arg;
+	psrp_build_session_capability(b, id);
+}
+
+static void b_init(struct sbuf *b, const struct psrp_ids *id, const void *arg)
+{
+	(void)arg;
+	psrp_build_init_runspacepool(b, id, 1, 1);
+}
+
+struct pipe_arg {
+	const char *script;
+	bool format;
+};
+
+static void b_pipeline(struct sbuf *b, const struct psrp_ids *id, const void *arg)
+{
+	const struct pipe_arg *a = arg;
+	psrp_build_create_pipeline(b, id, a->script, a->format, false);
+}
+
+/* ---- the API ----------------------------------------------------------- */
+
+static wrsh_err random_guid(struct wrsh_session *s, uint8_t g[16])
+{
+	if (s->port->random(s->port->ctx, g, 16))
+		return err_set(&s->err, WRSH_EIO, "psrp: the port has no randomness", NULL);
+	guid_v4(g); /* text order; the wire wants .NET order */
+	psrp_guid_from_text_order(g, g);
+	return WRSH_OK;
+}
+
+void psrp_pool_gone(struct wrsh_session *s)
+{
+	if (!s->ps)
+		return;
+	if (s->ps->cx_on)
+		clixml_abort(&s->ps->cx);
+	wrsh_arena_free(s->arena, s->ps);
+	s->ps = NULL;
+}
+
+static wrsh_err open_pool(struct wrsh_session *s)
+{
+	struct psrp_pool *p = s->ps;
+	bool done = false;
+	wrsh_err e;
+	if ((e = out_begin(p, 4096)))
+		return e;
+	e = queue(p, 2048, b_capability, NULL);
+	if (!e)
+		e = queue(p, 2048, b_init, NULL);
+	if (!e)
+		e = call(s, P_CREATE, s->conn.timeout_ms, 0);
+	out_end(p);
+	if (e)
+		return e;
+	if (!s->wp.id_seen)
+		return err_set(&s->err, WRSH_EPROTO, "psrp: CreateResponse without a ShellId",
+			       NULL);
+	strcpy(s->shell_id, s->wp.id);
+	s->shell_uri = PSRP_URI;
+	s->shell_open = true;
+	/* the server answers with its capability, private data and the
+	 * pool's state; wait for Opened */
+	while (!done) {
+		e = call(s, P_RECEIVE, s->op_ms + s->conn.timeout_ms, 0);
+		if (e == WRSH_EFAULT && wsman_fault_is(&s->resp, "TimedOut")) {
+			err_clear(&s->err);
+			continue;
+		}
+		if (e)
+			return e;
+		if (p->pool_state == POOL_OPENED)
+			done = true;
+		else if (p->pool_state == POOL_BROKEN || p->pool_state == POOL_CLOSED)
+			return err_set(&s->err, WRSH_EPSRP,
+				       "psrp: the server could not open the "
+				       "runspace pool",
+				       NULL);
+		else if (s->wp.done)
+			return err_set(&s->err, WRSH_EPSRP,
+				       "psrp: the pool's shell ended before it opened", NULL);
+	}
+	return WRSH_OK;
+}
+
+/* see wrsh.h */
+wrsh_err wrsh_ps_open(struct wrsh_session *s)
+{
+	struct psrp_pool *p;
+	wrsh_err e;
+	if (!s)
+		return WRSH_EINVAL;
+	if ((e = sess_enter(s)))
+		return e;
+	if (!CONFIG_WRSH_PSRP)
+		return err_set(&s->err, WRSH_EUNSUPPORTED, "psrp: not built in", NULL);
+	if (s->shell_open)
+		return err_set(&s->err, WRSH_ESTATE, "psrp: a shell is already open", NULL);
+	p = wrsh_arena_calloc(s->arena, 1, sizeof(*p));
+	if (!p)
+		return err_set(&s->err, WRSH_ENOMEM, "psrp: arena exhausted", NULL);
+	s->ps = p;
+	p->s = s;
+	p->err = &s->err;
+	p->next_object = 1;
+	reader_reset(p);
+	if ((e = random_guid(s, p->ids.rpid)))
+		return sess_leave(s, e);
+	e = open_pool(s);
+	if (e && !s->shell_open)
+		psrp_pool_gone(s);
+	return sess_leave(s, e);
+}
+
+/* see wrsh.h */
+wrsh_err wrsh_ps_start(struct wrsh_session *s, const char *script, unsigned flags)
+{
+	struct psrp_pool *p;
+	struct pipe_arg a;
+	wrsh_err e;
+	if (!s || !script)
+		return WRSH_EINVAL;
+	if ((e = sess_enter(s)))
+		return e;
+	p = s->ps;
+	if (!p || p->pipeline)
+		return err_set(&s->err, WRSH_ESTATE,
+			       p ? "psrp: a pipeline is still running" : "psrp: no runspace pool",
+			       NULL);
+	if ((e = random_guid(s, p->ids.pid)))
+		return sess_leave(s, e);
+	psrp_guid_format(p->ids.pid, p->pid_text);
+	a.script = script;
+	a.format = flags & WRSH_PS_FORMAT;
+	if ((e = out_begin(p, CONFIG_WRSH_PSRP_SCRIPT_MAX + 8192)))
+		return sess_leave(s, e);
+	e = queue(p, CONFIG_WRSH_PSRP_SCRIPT_MAX + 4096, b_pipeline, &a);
+	if (!e) {
+		p->pipeline = true; /* the Receive filter and the Command's id */
+		p->pipe_state = 0;
+		e = call(s, P_COMMAND, s->conn.timeout_ms, 0);
+		if (e)
+			p->pipeline = false;
+	}
+	out_end(p);
+	return sess_leave(s, e);
+}
+
+/* see wrsh.h */
+wrsh_err wrsh_ps_receive(struct wrsh_session *s, const struct wrsh_ps_sink *sink, unsigned flags,
+			 bool *done, enum wrsh_ps_state *state)
+{
+	struct psrp_pool *p;
+	wrsh_err e;
+	if (!s || !done || !state)
+		return WRSH_EINVAL;
+	*done = false;
+	if ((e = sess_enter(s)))
+		return e;
+	p = s->ps;
+	if (!p || !p->pipeline)
+		return err_set(&s->err, WRSH_ESTATE, "psrp: no pipeline to receive from", NULL);
+	p->user = sink;
+	e = call(s, P_RECEIVE, s->op_ms + s->conn.timeout_ms,
+		 flags & WRSH_WAKEABLE ? WRSH_PORT_WAKEABLE : 0);
+	p->user = NULL;
+	if (e == WRSH_EFAULT && wsman_fault_is(&s->resp, "TimedOut")) {
+		err_clear(&s->err);
+		return WRSH_OK;
+	}
+	if (e == WRSH_EINTR)
+		return e;
+	if (!e && (p->pipe_state == WRSH_PS_COMPLETED || p->pipe_state == WRSH_PS_FAILED ||
+		   p->pipe_state == WRSH_PS_STOPPED)) {
+		*done = true;
+		*state = (enum wrsh_ps_state)p->pipe_state;
+		p->pipeline = false;
+	} else if (!e && s->wp.done) {
+		e = err_set(&s->err, WRSH_EPSRP, "psrp: the pipeline ended without its state",
+			    NULL);
+	}
+	if (e) /* a message may be half read: the stream cannot be trusted */
+		reader_reset(p);
+	return sess_leave(s, e);
+}
+
+/* see wrsh.h */
+wrsh_err wrsh_ps_stop(struct wrsh_session *s)
+{
+	wrsh_err e;
+	if (!s)
+		return WRSH_EINVAL;
+	if ((e = sess_enter(s)))
+		return e;
+	if (!s->ps || !s->ps->pipeline)
+		return err_set(&s->err, WRSH_ESTATE, "psrp: no pipeline to stop", NULL);
+	return sess_leave(s, call(s, P_SIGNAL, s->conn.timeout_ms, 0));
+}
+
+/* see wrsh.h */
+wrsh_err wrsh_ps_close(struct wrsh_session *s)
+{
+	wrsh_err e;
+	if (!s)
+		return WRSH_EINVAL;
+	if ((e = sess_enter(s)))
+		return e;
+	if (!s->ps)
+		return WRSH_OK;
+	return sess_leave(s, winrs_delete_shell(s));
+}

@@ -1,0 +1,38 @@
+/*
+ * The session's PowerShell state: the pool's ids, the incoming reader
+ * chain (fragments, messages, CLIXML) and the outgoing fragments of the
+ * request being written. Lives in the arena while the pool is open.
+ */
+#ifndef WRSH_PSRP_POOL_H
+#define WRSH_PSRP_POOL_H
+
+#include "psrp/build.h"
+#include "psrp/clixml.h"
+
+struct wrsh_session;
+
+struct psrp_pool {
+	struct wrsh_session *s;
+	struct errbuf *err;
+	struct psrp_ids ids;
+	char pid_text[GUID_STR_LEN + 1]; /* the pipeline's CommandId */
+	uint64_t next_object;
+	bool pipeline; /* started, its final state not yet seen */
+	int pool_state, pipe_state;
+	/* incoming */
+	struct psrp_defrag defrag;
+	struct psrp_msg_reader reader;
+	struct psrp_msg_sink msg_sink;
+	struct clixml_reader cx;
+	struct clixml_sink cx_sink;
+	bool cx_on, parse, to_user;
+	uint32_t type;
+	enum wrsh_ps_stream stream;
+	const struct wrsh_ps_sink *user;
+	char num[12];
+	size_t num_n;
+	/* outgoing: fragments, base64-encoded into the envelope */
+	struct sbuf out;
+};
+
+#endif
