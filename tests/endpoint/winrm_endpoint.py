@@ -31,6 +31,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import negotiate  # noqa: E402
+import psrp  # noqa: E402
 import winshell  # noqa: E402
 import wsman  # noqa: E402
 from wsman import Fault  # noqa: E402
@@ -310,6 +311,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def dispatch(self, req, user):
         if user.lower() in (u.lower() for u in self.server.service.args.no_rights or []):
             raise Fault(wsman.F_ACCESS_DENIED)
+        if req.resource and req.resource.lower() == psrp.URI:
+            return self.ps_dispatch(req, user)
         if req.resource and req.resource.lower() != wsman.SHELL_CMD:
             raise Fault(wsman.F_RESOURCE)
         a = req.action
@@ -327,6 +330,86 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if a == wsman.A_SIGNAL:
             return self.winrs_signal(req, shell)
         raise Fault(wsman.F_ACTION)
+
+    # ---- PowerShell Remoting: a pool is a shell of the PowerShell resource ----
+    def ps_dispatch(self, req, user):
+        a = req.action
+        try:
+            if a == wsman.A_CREATE:
+                return self.ps_create(req, user)
+            pool = self.find_shell(req, user)
+            if not isinstance(pool, psrp.Pool):
+                raise Fault(wsman.F_INVALID_SELECTORS)
+            if a == wsman.A_DELETE:
+                return self.winrs_delete(req, pool)
+            if a == wsman.A_COMMAND:
+                cl = req.body.find(wsman.q("rsp", "CommandLine"))
+                cid = cl.get("CommandId") if cl is not None else None
+                if not cid:
+                    raise Fault(wsman.F_SCHEMA)
+                pool.command(cid, base64.b64decode(cl.findtext(wsman.q("rsp", "Arguments"), "")))
+                return wsman.envelope(wsman.NS["rsp"] + "/CommandResponse", req.message_id,
+                                      "<rsp:CommandResponse><rsp:CommandId>%s</rsp:CommandId>"
+                                      "</rsp:CommandResponse>" % cid.upper())
+            if a == wsman.A_RECEIVE:
+                return self.ps_receive(req, pool)
+            if a == wsman.A_SIGNAL:
+                sig = req.body.find(wsman.q("rsp", "Signal"))
+                code = wsman.text(sig.find(wsman.q("rsp", "Code"))) if sig is not None else ""
+                if code != "powershell/signal/crtl_c" or not pool.signal(sig.get("CommandId", "")):
+                    raise Fault(wsman.F_INVALID_SELECTORS)
+                return wsman.envelope(wsman.NS["rsp"] + "/SignalResponse", req.message_id,
+                                      "<rsp:SignalResponse/>")
+        except psrp.ProtocolError as e:
+            self.log_message("psrp: %s", e)
+            raise Fault(wsman.F_SCHEMA)
+        raise Fault(wsman.F_ACTION)
+
+    def ps_create(self, req, user):
+        svc = self.server.service
+        body = req.body.find(wsman.q("rsp", "Shell"))
+        cx = body.find("{http://schemas.microsoft.com/powershell}creationXml") \
+            if body is not None else None
+        if cx is None or req.options.get("protocolversion") is None:
+            raise Fault(wsman.F_SCHEMA)
+        import uuid
+        sid = (body.get("ShellId") or str(uuid.uuid4())).upper()
+        pool = psrp.Pool(user, sid, base64.b64decode(cx.text or ""))
+        pool.commands = pool.pipelines  # what the state page counts
+        with svc.lock:
+            mine = sum(1 for s in svc.shells.values() if s.user.lower() == user.lower())
+            if mine >= svc.args.max_shells_per_user:
+                raise Fault(wsman.F_QUOTA, svc.args.max_shells_per_user, sender=False)
+            svc.shells[sid] = pool
+        return wsman.envelope(
+            "http://schemas.xmlsoap.org/ws/2004/09/transfer/CreateResponse", req.message_id,
+            '<rsp:Shell><rsp:ShellId>%s</rsp:ShellId><rsp:ResourceUri>%s</rsp:ResourceUri>'
+            '<rsp:Owner>%s</rsp:Owner><rsp:InputStreams>stdin pr</rsp:InputStreams>'
+            '<rsp:OutputStreams>stdout</rsp:OutputStreams></rsp:Shell>' % (
+                sid, "http://schemas.microsoft.com/powershell/Microsoft.PowerShell", user))
+
+    def ps_receive(self, req, pool):
+        ds = req.body.find(wsman.q("rsp", "Receive") + "/" + wsman.q("rsp", "DesiredStream"))
+        if ds is None:
+            raise Fault(wsman.F_SCHEMA)
+        cid = ds.get("CommandId")
+        wait = min(req.op_timeout, self.server.service.args.operation_timeout_cap)
+        budget = max(1024, (req.max_envelope - 2048) * 3 // 4)
+        data, done = pool.receive(cid, budget, time.monotonic() + wait, self.client_gone)
+        if data is None:
+            raise Fault(wsman.F_INVALID_SELECTORS)
+        if not data and not done:
+            raise Fault(wsman.F_TIMED_OUT, sender=False)
+        attr = ' CommandId="%s"' % cid.upper() if cid else ""
+        xml = '<rsp:Stream Name="stdout"%s>%s</rsp:Stream>' % (
+            attr, base64.b64encode(data).decode()) if data else ""
+        if done:
+            xml += ('<rsp:CommandState%s State="%s"><rsp:ExitCode>0</rsp:ExitCode>'
+                    '</rsp:CommandState>' % (attr, wsman.DONE))
+        elif cid:
+            xml += '<rsp:CommandState%s State="%s"/>' % (attr, wsman.RUNNING)
+        return wsman.envelope(wsman.NS["rsp"] + "/ReceiveResponse", req.message_id,
+                              "<rsp:ReceiveResponse>%s</rsp:ReceiveResponse>" % xml)
 
     def find_shell(self, req, user):
         sid = req.selectors.get("ShellId", "").upper()

@@ -1,0 +1,305 @@
+//config:config WRSH_APPLET_PS
+//config:	bool "ps: run PowerShell in a remote runspace (like Invoke-Command)"
+//config:	default y
+//config:	depends on WRSH_PSRP
+//config:	help
+//config:	  PowerShell Remoting (MS-PSRP): the script runs in a runspace pool
+//config:	  on the host; output, errors, warnings and host messages stream
+//config:	  back as they are produced.
+//applet:ps run a PowerShell script on the host (like Invoke-Command)
+//usage:wrsh ps -H HOST [conn options] [--no-format] (SCRIPT... | -f FILE)
+//usage:Runs SCRIPT (its words joined with spaces) in a PowerShell runspace on HOST.
+//usage:Output is formatted by the remote PowerShell, as its console shows it; errors,
+//usage:warnings and verbose messages go to stderr with their prefixes.
+//usage:  -f, --file FILE          read the script from FILE ("-": stdin)
+//usage:      --no-format          print each object's own text, unformatted
+//usage:Ctrl-C stops the pipeline; a second one gives up. The runspace pool is closed
+//usage:on every way out. Exit status: 0, 1 when the script failed or wrote errors,
+//usage:130 after Ctrl-C, 255 on errors of wrsh or the connection.
+
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define CAPTURE 2048 /* the text of a record's message we keep */
+
+struct ps_opts {
+	const char *file;
+	bool no_format;
+};
+
+static volatile sig_atomic_t interrupts;
+static int sig_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	(void)sig;
+	interrupts++;
+	if (sig_pipe[1] >= 0 && write(sig_pipe[1], "!", 1) < 0) {
+		/* full: a wake is pending anyway */
+	}
+	errno = saved;
+}
+
+static int ps_option(void *ctx, int opt, const char *arg)
+{
+	struct ps_opts *p = ctx;
+	switch (opt) {
+	case 'f':
+		p->file = arg;
+		return 0;
+	case 'F':
+		p->no_format = true;
+		return 0;
+	}
+	return -1;
+}
+
+/* What one streamed object leaves for printing: a primitive at the root is
+ * printed as it streams; records are summarised from a few properties. */
+struct view {
+	int errors;
+	bool root_value; /* the object is a primitive */
+	char text[CAPTURE];
+	size_t text_n; /* the object's ToString, or a record's message */
+	char fqid[256], category[512];
+	size_t fqid_n, category_n;
+};
+
+static void keep(char *dst, size_t cap, size_t *n, const char *p, size_t len)
+{
+	if (len > cap - 1 - *n)
+		len = cap - 1 - *n;
+	memcpy(dst + *n, p, len);
+	*n += len;
+	dst[*n] = 0;
+}
+
+static bool is(const char *a, const char *b)
+{
+	return a && !strcmp(a, b);
+}
+
+static wrsh_err v_open(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_node *n)
+{
+	(void)ctx, (void)st, (void)n;
+	return WRSH_OK;
+}
+
+static wrsh_err v_text(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_node *n,
+		       const char *p, size_t len, bool last)
+{
+	struct view *v = ctx;
+	if (n->depth == 1 && st == WRSH_PS_OUTPUT) { /* a string, a number: as it comes */
+		v->root_value = true;
+		if (len && fwrite(p, 1, len, stdout) != len)
+			return WRSH_EIO;
+		return WRSH_OK;
+	}
+	if (n->depth == 1) {
+		v->root_value = true;
+		keep(v->text, sizeof(v->text), &v->text_n, p, len);
+	} else if (st == WRSH_PS_STATE) { /* the exception of a failed pipeline */
+		if (n->depth == 4 && is(n->tag, "ToString"))
+			keep(v->text, sizeof(v->text), &v->text_n, p, len);
+		else if (n->depth == 5 && is(n->name, "FullyQualifiedErrorId"))
+			keep(v->fqid, sizeof(v->fqid), &v->fqid_n, p, len);
+		else if (n->depth == 5 && is(n->name, "ErrorCategory_Message"))
+			keep(v->category, sizeof(v->category), &v->category_n, p, len);
+	} else if (n->depth == 2 && is(n->tag, "ToString")) {
+		keep(v->text, sizeof(v->text), &v->text_n, p, len);
+	} else if (n->depth == 3 && is(n->name, "FullyQualifiedErrorId")) {
+		keep(v->fqid, sizeof(v->fqid), &v->fqid_n, p, len);
+	} else if (n->depth == 3 && is(n->name, "ErrorCategory_Message")) {
+		keep(v->category, sizeof(v->category), &v->category_n, p, len);
+	}
+	(void)last;
+	return WRSH_OK;
+}
+
+static wrsh_err v_close(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_node *n)
+{
+	(void)ctx, (void)st, (void)n;
+	return WRSH_OK;
+}
+
+/* PowerShell's default error view, in short */
+static void print_error(struct view *v)
+{
+	fprintf(stderr, "%s\n", v->text_n ? v->text : "(an error without a message)");
+	if (v->category_n)
+		fprintf(stderr, "    + CategoryInfo          : %s\n", v->category);
+	if (v->fqid_n)
+		fprintf(stderr, "    + FullyQualifiedErrorId : %s\n", v->fqid);
+}
+
+static wrsh_err v_end(void *ctx, enum wrsh_ps_stream st)
+{
+	static const char *const prefix[] = {"", "", "WARNING: ", "VERBOSE: ", "DEBUG: "};
+	struct view *v = ctx;
+	wrsh_err e = WRSH_OK;
+	switch (st) {
+	case WRSH_PS_OUTPUT:
+		if (!v->root_value && v->text_n)
+			fwrite(v->text, 1, v->text_n, stdout);
+		if (putchar('\n') == EOF || fflush(stdout))
+			e = WRSH_EIO;
+		break;
+	case WRSH_PS_ERROR:
+		v->errors++;
+		print_error(v);
+		break;
+	case WRSH_PS_WARNING:
+	case WRSH_PS_VERBOSE:
+	case WRSH_PS_DEBUG:
+		fprintf(stderr, "%s%s\n", prefix[st], v->text);
+		break;
+	case WRSH_PS_INFORMATION: /* Write-Host: the console */
+		printf("%s\n", v->text);
+		fflush(stdout);
+		break;
+	case WRSH_PS_STATE:
+		if (v->text_n) {
+			v->errors++;
+			print_error(v);
+		}
+		break;
+	case WRSH_PS_PROGRESS:
+		break;
+	}
+	v->root_value = false;
+	v->text_n = v->fqid_n = v->category_n = 0;
+	v->text[0] = v->fqid[0] = v->category[0] = 0;
+	return e;
+}
+
+static char *read_script(const char *path, size_t cap)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *s;
+	size_t n;
+	if (!f)
+		return cli_error("cannot read %s: %s", path, strerror(errno)), NULL;
+	s = malloc(cap + 1);
+	n = s ? fread(s, 1, cap + 1, f) : 0;
+	if (f != stdin)
+		fclose(f);
+	if (!s)
+		return cli_error("out of memory"), NULL;
+	if (n > cap) {
+		free(s);
+		return cli_error("%s: longer than %zu bytes", path, cap), NULL;
+	}
+	s[n] = 0;
+	return s;
+}
+
+static char *join(char **argv, int argc)
+{
+	size_t n = 1;
+	int i;
+	char *s;
+	for (i = 0; i < argc; i++)
+		n += strlen(argv[i]) + 1;
+	s = malloc(n);
+	if (!s)
+		return NULL;
+	s[0] = 0;
+	for (i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static int run(struct conn *c, const char *script, const struct ps_opts *po)
+{
+	struct view v;
+	struct wrsh_ps_sink sink = {v_open, v_text, v_close, v_end, NULL};
+	struct posix_port *pp = conn_posix(c);
+	enum wrsh_ps_state state = WRSH_PS_RUNNING;
+	unsigned handled = 0;
+	bool done = false;
+	wrsh_err e;
+	memset(&v, 0, sizeof(v));
+	sink.ctx = &v;
+	e = wrsh_ps_open(c->s);
+	if (!e)
+		e = wrsh_ps_start(c->s, script, po->no_format ? 0 : WRSH_PS_FORMAT);
+	while (!e && !done) {
+		char b[16];
+		while (read(sig_pipe[0], b, sizeof(b)) > 0)
+			;
+		if (handled < (unsigned)interrupts) {
+			if (++handled > 1)
+				break; /* the second Ctrl-C: give up, close the pool */
+			if ((e = wrsh_ps_stop(c->s)))
+				break;
+		}
+		pp->wake_fd[0] = sig_pipe[0];
+		e = wrsh_ps_receive(c->s, &sink, WRSH_WAKEABLE, &done, &state);
+		pp->wake_fd[0] = -1;
+		if (e == WRSH_EINTR)
+			e = WRSH_OK;
+	}
+	if (e)
+		return conn_fail(c, e);
+	if (handled)
+		return 130;
+	if ((e = wrsh_ps_close(c->s)))
+		return conn_fail(c, e);
+	return state == WRSH_PS_COMPLETED && !v.errors ? 0 : 1;
+}
+
+int ps_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"file", required_argument, NULL, 'f'},
+		{"no-format", no_argument, NULL, 'F'},
+		{NULL, 0, NULL, 0},
+	};
+	struct ps_opts po;
+	struct applet_opts ao = {"f:", longopts, ps_option, NULL};
+	struct conn_opts o;
+	struct conn c;
+	struct sigaction sa;
+	char *script;
+	int first, status = 0;
+	memset(&po, 0, sizeof(po));
+	ao.ctx = &po;
+	first = conn_parse(argc, argv, &o, &ao, &status);
+	if (first < 0)
+		return status;
+	if ((first < argc) == (po.file != NULL))
+		return cli_error("give a script or -f FILE (one of them)"), 2;
+	script = po.file ? read_script(po.file, CONFIG_WRSH_PSRP_SCRIPT_MAX)
+			 : join(argv + first, argc - first);
+	if (!script)
+		return CLI_EXIT_ERROR;
+	if ((status = conn_open(&c, &o, true))) {
+		free(script);
+		return status;
+	}
+	if (pipe(sig_pipe) == 0) {
+		fcntl(sig_pipe[0], F_SETFL, O_NONBLOCK);
+		fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	status = run(&c, script, &po);
+	free(script);
+	conn_close(&c);
+	return status;
+}

@@ -1,0 +1,111 @@
+"""wrsh ps: PowerShell Remoting (MS-PSRP) against the endpoint's PSRP server
+(tests/endpoint/psrp.py, which reads our fragments, messages and CLIXML with
+struct and ElementTree), at Windows' defaults: Negotiate, sealed over HTTP."""
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+from test_cli import Base, Endpoint, PASSWORD, WRSH, stat, tls_built
+
+
+class PsTest(Base):
+    @classmethod
+    def setUpClass(cls):
+        cls.ep = Endpoint("--operation-timeout-cap", "2", basic=False)
+
+    def ps(self, *args, **kw):
+        return self.wrsh("ps", "-H", "127.0.0.1", "-p", str(self.ep.http), "-u", "alice", *args,
+                         **kw)
+
+    def test_range(self):
+        r = self.ps("1..3")
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, b"1\n2\n3\n", b""))
+
+    def test_throw_is_an_error_and_exit_1(self):
+        r = self.ps("throw 'boom'")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stdout, b"")
+        self.assertTrue(r.stderr.startswith(b"boom\n"), r.stderr)
+        self.assertIn(b"FullyQualifiedErrorId : boom", r.stderr)
+
+    def test_non_terminating_error_goes_on(self):
+        r = self.ps("Write-Output before; Write-Error 'bad thing'; Write-Output after")
+        self.assertEqual((r.returncode, r.stdout), (1, b"before\nafter\n"))
+        self.assertIn(b"bad thing\n    + CategoryInfo          : NotSpecified", r.stderr)
+
+    def test_streams_have_their_prefixes(self):
+        r = self.ps("Write-Warning 'careful'; Write-Verbose 'details' -Verbose; "
+                    "Write-Host 'to the host'")
+        self.assertEqual((r.returncode, r.stdout), (0, b"to the host\n"))
+        self.assertEqual(r.stderr, b"WARNING: careful\nVERBOSE: details\n")
+
+    def test_unknown_command(self):
+        r = self.ps("Get-Nothing")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"The term 'Get-Nothing' is not recognized", r.stderr)
+        self.assertIn(b"CommandNotFoundException", r.stderr)
+
+    def test_formatted_by_default_and_raw_on_request(self):
+        r = self.ps("Get-Service")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"Running  WinRM              Windows Remote Management", r.stdout)
+        r = self.ps("--no-format", "Get-Service; 42")
+        self.assertEqual(r.stdout, b"System.ServiceProcess.ServiceController\n" * 2 + b"42\n")
+
+    def test_script_text_survives_escaping(self):
+        s = "'a & <b> \"c\" _x0041_ _ \u00e9\u65e5'"
+        r = self.ps(s)
+        self.assertEqual((r.returncode, r.stdout.decode()), (0, s[1:-1] + "\n"), r.stderr)
+
+    def test_script_from_file_and_stdin(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".ps1") as f:
+            f.write("1..2\n'three'\n")
+            f.flush()
+            r = self.ps("-f", f.name)
+        self.assertEqual((r.returncode, r.stdout), (0, b"1\n2\nthree\n"), r.stderr)
+        r = self.ps("-f", "-", stdin=b"'from stdin'")
+        self.assertEqual(r.stdout, b"from stdin\n")
+        r = self.ps("-f", "-", "1", stdin=b"x")
+        self.assertEqual(r.returncode, 2)
+
+    def test_memory_flat_over_100k_objects(self):
+        r1 = self.ps("--stats", "1")
+        rn = self.ps("--stats", "BigOutput 100000", timeout=300)
+        self.assertEqual(rn.returncode, 0, rn.stderr[-300:])
+        self.assertEqual(len(rn.stdout), 100000 * 101)
+        self.assertLessEqual(stat(rn.stderr, "arena_peak"), stat(r1.stderr, "arena_peak") * 1.10)
+        # one-shot: NEGOTIATE, Create, Receive (pool opened), Command, Receive, Delete
+        self.assertEqual(stat(r1.stderr, "requests"), 6)
+
+    def test_ctrl_c_stops_the_pipeline(self):
+        p = subprocess.Popen([WRSH, "ps", "-H", "127.0.0.1", "-p", str(self.ep.http), "-u",
+                              "alice", "'started'; Start-Sleep 60; 'not reached'"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env={**os.environ, "WRSH_PASSWORD": PASSWORD})
+        line = p.stdout.readline()
+        self.assertEqual(line, b"started\n")
+        t = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+        self.assertLess(time.monotonic() - t, 10)
+        self.assertEqual(p.returncode, 130, err)
+        self.assertNotIn(b"not reached", out)
+
+
+@unittest.skipUnless(os.path.exists(WRSH) and tls_built(), "wrsh built without TLS")
+class PsHttpsTest(Base):
+    @classmethod
+    def setUpClass(cls):
+        cls.ep = Endpoint("--cbt", "strict", basic=False)
+
+    def test_over_https_with_channel_binding(self):
+        r = self.wrsh("ps", "-H", "localhost", "-p", str(self.ep.https), "--https", "--cacert",
+                      self.ep.info["cert"], "-u", "alice", "1..2")
+        self.assertEqual((r.returncode, r.stdout), (0, b"1\n2\n"), r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

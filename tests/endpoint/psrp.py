@@ -1,0 +1,418 @@
+"""The server side of PowerShell Remoting (MS-PSRP) for the test endpoint.
+
+Written from the specification and the shapes Windows sends in the
+recordings (tests/replay/windows), independently of the client: fragments,
+message headers and CLIXML are read with struct and ElementTree.
+
+A pool is a WinRS shell of the PowerShell resource; its creationXml carries
+SESSION_CAPABILITY and INIT_RUNSPACEPOOL; a pipeline is a Command whose
+Arguments carry CREATE_PIPELINE. Scripts run in a deterministic toy
+interpreter: statements separated by ';' or new lines, each one of
+
+  N..M  'text'  "text"  NUMBER  Write-Output X  Write-Error 'm'  Write-Warning 'm'
+  Write-Verbose 'm' -Verbose  Write-Host 'm'  Write-Information 'm'  throw 'm'
+  Start-Sleep N  Get-Service  BigOutput N (N strings of 100 characters)
+
+anything else being a CommandNotFoundException, as PowerShell reports it.
+"""
+import re
+import struct
+import threading
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from xml.sax.saxutils import escape
+
+URI = "http://schemas.microsoft.com/powershell/microsoft.powershell"
+
+SESSION_CAPABILITY = 0x00010002
+INIT_RUNSPACEPOOL = 0x00010004
+RUNSPACEPOOL_STATE = 0x00021005
+CREATE_PIPELINE = 0x00021006
+APPLICATION_PRIVATE_DATA = 0x00021009
+PIPELINE_OUTPUT = 0x00041004
+ERROR_RECORD = 0x00041005
+PIPELINE_STATE = 0x00041006
+VERBOSE_RECORD = 0x00041008
+WARNING_RECORD = 0x00041009
+INFORMATION_RECORD = 0x00041011
+
+COMPLETED, STOPPED, FAILED = 4, 3, 5
+
+
+class ProtocolError(Exception):
+    pass
+
+
+# ---- wire formats -------------------------------------------------------------
+
+def net_guid(b):
+    """16 bytes in .NET order as a uuid.UUID."""
+    return uuid.UUID(bytes_le=bytes(b))
+
+
+def read_messages(data):
+    """Whole messages of a fragment stream: [(type, rpid, pid, clixml)]."""
+    out, parts, off = [], {}, 0
+    while off < len(data):
+        if len(data) - off < 21:
+            raise ProtocolError("truncated fragment header")
+        obj, frag, flags, n = struct.unpack_from(">QQBI", data, off)
+        off += 21
+        blob = data[off:off + n]
+        off += n
+        if len(blob) != n:
+            raise ProtocolError("truncated fragment")
+        if flags & 1:
+            if frag != 0:
+                raise ProtocolError("start fragment with id %d" % frag)
+            parts[obj] = [blob]
+        elif obj not in parts or len(parts[obj]) != frag:
+            raise ProtocolError("fragment out of order")
+        else:
+            parts[obj].append(blob)
+        if flags & 2:
+            msg = b"".join(parts.pop(obj))
+            dest, typ = struct.unpack_from("<II", msg)
+            if dest != 2:
+                raise ProtocolError("message not addressed to the server")
+            body = msg[40:]
+            if body.startswith(b"\xef\xbb\xbf"):
+                body = body[3:]
+            out.append((typ, net_guid(msg[8:24]), net_guid(msg[24:40]), body))
+    return out
+
+
+def message(typ, rpid, pid, clixml):
+    """A message to the client, with the byte order mark Windows puts there."""
+    return (struct.pack("<II", 1, typ) + rpid.bytes_le + pid.bytes_le + b"\xef\xbb\xbf" +
+            clixml.encode("utf-8"))
+
+
+def fragments(object_id, msg, blob=32 * 1024 - 21):
+    out, frag, off = b"", 0, 0
+    while True:
+        chunk = msg[off:off + blob]
+        flags = (1 if off == 0 else 0) | (2 if off + blob >= len(msg) else 0)
+        out += struct.pack(">QQBI", object_id, frag, flags, len(chunk)) + chunk
+        off += blob
+        frag += 1
+        if flags & 2:
+            return out
+
+
+def unescape(s):
+    s = re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), s or "")
+    return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def clixml_string(s):
+    s = escape(s).replace("\r", "_x000D_").replace("\n", "_x000A_")
+    return re.sub(r"_(?=x[0-9A-Fa-f]{4}_)", "_x005F_", s) if "_x" in s else s
+
+
+def prop(obj, name):
+    """The direct child of an <MS>/<Props> with N=name."""
+    for ms in obj:
+        if ms.tag in ("MS", "Props"):
+            for c in ms:
+                if c.get("N") == name:
+                    return c
+    return None
+
+
+# ---- CLIXML the server sends ------------------------------------------------
+
+PRIVATE_DATA = (
+    '<Obj RefId="0"><MS><Obj N="ApplicationPrivateData" RefId="1"><TN RefId="0">'
+    '<T>System.Management.Automation.PSPrimitiveDictionary</T><T>System.Collections.Hashtable</T>'
+    '<T>System.Object</T></TN><DCT><En><S N="Key">PSVersionTable</S><Obj N="Value" RefId="2">'
+    '<TNRef RefId="0" /><DCT><En><S N="Key">PSVersion</S><Version N="Value">5.1.17763.1</Version>'
+    '</En><En><S N="Key">PSRemotingProtocolVersion</S><Version N="Value">2.3</Version></En>'
+    '<En><S N="Key">SerializationVersion</S><Version N="Value">1.1.0.1</Version></En></DCT>'
+    '</Obj></En></DCT></Obj></MS></Obj>')
+
+CAPABILITY = ('<Obj RefId="0"><MS><Version N="protocolversion">2.3</Version>'
+              '<Version N="PSVersion">2.0</Version><Version N="SerializationVersion">1.1.0.1'
+              '</Version></MS></Obj>')
+
+
+def error_record(text, exception, fqid, category_msg, name="", ref=0):
+    """An ErrorRecord as Windows serialises one (the properties a client reads)."""
+    n = ' N="%s"' % name if name else ""
+    t = clixml_string(text)
+    return ('<Obj%s RefId="%d"><TN RefId="%d"><T>System.Management.Automation.ErrorRecord</T>'
+            '<T>System.Object</T></TN><ToString>%s</ToString><MS><Obj N="Exception" RefId="%d">'
+            '<TN RefId="%d"><T>%s</T><T>System.Exception</T><T>System.Object</T></TN>'
+            '<ToString>%s: %s</ToString><Props><S N="Message">%s</S><I32 N="HResult">-2146233087'
+            '</I32></Props></Obj><Nil N="TargetObject" /><S N="FullyQualifiedErrorId">%s</S>'
+            '<I32 N="ErrorCategory_Category">0</I32><S N="ErrorCategory_Message">%s</S>'
+            '<B N="SerializeExtendedInfo">false</B></MS></Obj>' % (
+                n, ref, ref, t, ref + 1, ref + 1, exception, exception, t, t, fqid,
+                clixml_string(category_msg)))
+
+
+def informational(text, typ):
+    """WarningRecord / VerboseRecord / InformationRecord shapes."""
+    t = clixml_string(text)
+    if typ == INFORMATION_RECORD:
+        return ('<Obj RefId="0"><TN RefId="0"><T>System.Management.Automation.InformationRecord'
+                '</T><T>System.Object</T></TN><ToString>%s</ToString><Props><Obj N="MessageData" '
+                'RefId="1"><TN RefId="1"><T>System.Management.Automation.HostInformationMessage</T>'
+                '<T>System.Object</T></TN><ToString>%s</ToString><Props><S N="Message">%s</S>'
+                '</Props></Obj><S N="Source">Write-Host</S></Props></Obj>' % (t, t, t))
+    kind = "WarningRecord" if typ == WARNING_RECORD else "VerboseRecord"
+    return ('<Obj RefId="0"><TN RefId="0"><T>System.Management.Automation.%s</T>'
+            '<T>System.Management.Automation.InformationalRecord</T><T>System.Object</T></TN>'
+            '<ToString>%s</ToString><MS><S N="InformationalRecord_Message">%s</S>'
+            '<B N="InformationalRecord_SerializeInvocationInfo">false</B></MS></Obj>' % (kind, t, t))
+
+
+SERVICE = ('<Obj RefId="0"><TN RefId="0"><T>System.ServiceProcess.ServiceController</T>'
+           '<T>System.ComponentModel.Component</T><T>System.Object</T></TN><ToString>'
+           'System.ServiceProcess.ServiceController</ToString><Props><S N="Name">%s</S>'
+           '<S N="DisplayName">%s</S><Obj N="Status" RefId="1"><TN RefId="1"><T>'
+           'System.ServiceProcess.ServiceControllerStatus</T><T>System.Enum</T>'
+           '<T>System.ValueType</T><T>System.Object</T></TN><ToString>%s</ToString><I32>%d</I32>'
+           '</Obj><B N="CanStop">true</B><Obj N="DependentServices" RefId="2"><TN RefId="2"><T>'
+           'System.ServiceProcess.ServiceController[]</T><T>System.Array</T><T>System.Object</T>'
+           '</TN><LST /></Obj></Props></Obj>')
+SERVICES = [("WinRM", "Windows Remote Management (WS-Management)", "Running", 4),
+            ("Spooler", "Print Spooler", "Stopped", 1)]
+
+
+# ---- the toy interpreter ----------------------------------------------------------
+
+def literal(tok):
+    tok = tok.strip()
+    if re.fullmatch(r"-?\d+", tok):
+        return int(tok)
+    m = re.fullmatch(r"'((?:[^']|'')*)'", tok, re.S)
+    if m:
+        return m.group(1).replace("''", "'")
+    m = re.fullmatch(r'"([^"]*)"', tok, re.S)
+    if m:
+        return m.group(1)
+    return None
+
+
+class Stop(Exception):
+    pass
+
+
+class Pipeline:
+    def __init__(self, pool, pid, script, format_):
+        self.pool, self.pid, self.script, self.format = pool, pid, script, format_
+        self.queue = []          # fragment bytes, in order
+        self.done = False
+        self.stop = threading.Event()
+        self.lock = threading.Condition()
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def emit(self, typ, clixml):
+        with self.lock:
+            self.queue.append(self.pool.frame(typ, self.pid, clixml))
+            self.lock.notify_all()
+
+    def output(self, v):
+        if self.format:  # Out-String -Stream: one string per line of the console view
+            if isinstance(v, tuple):
+                lines = ["", "Status   Name               DisplayName",
+                         "------   ----               -----------",
+                         "%-8s %-18s %s" % (v[2], v[0], v[1]), ""]
+            else:
+                lines = str(v).split("\n")
+            for line in lines:
+                self.emit(PIPELINE_OUTPUT, "<S>%s</S>" % clixml_string(line))
+        elif isinstance(v, tuple):
+            self.emit(PIPELINE_OUTPUT, SERVICE % (escape(v[0]), escape(v[1]), v[2], v[3]))
+        elif isinstance(v, int):
+            self.emit(PIPELINE_OUTPUT, "<I32>%d</I32>" % v)
+        else:
+            self.emit(PIPELINE_OUTPUT, "<S>%s</S>" % clixml_string(v))
+
+    def statement(self, st):
+        if self.stop.is_set():
+            raise Stop()
+        m = re.fullmatch(r"(-?\d+)\.\.(-?\d+)", st)
+        if m:
+            a, b = int(m.group(1)), int(m.group(2))
+            for i in range(a, b + (1 if b >= a else -1), 1 if b >= a else -1):
+                if self.stop.is_set():
+                    raise Stop()
+                self.output(i)
+            return None
+        v = literal(st)
+        if v is not None:
+            self.output(v)
+            return None
+        cmd, _, rest = st.partition(" ")
+        verbose = rest.rstrip().endswith("-Verbose")
+        rest = re.sub(r"\s*-Verbose$", "", rest).strip()
+        arg = literal(rest)
+        if arg is None and re.fullmatch(r"[^\s'\"$()]+", rest):
+            arg = rest  # a bare word is a string argument
+        low = cmd.lower()
+        if low == "write-output" and arg is not None:
+            self.output(arg)
+        elif low == "write-error" and arg is not None:
+            self.emit(ERROR_RECORD, error_record(
+                arg, "Microsoft.PowerShell.Commands.WriteErrorException",
+                "Microsoft.PowerShell.Commands.WriteErrorException",
+                "NotSpecified: (:) [Write-Error], WriteErrorException"))
+        elif low == "write-warning" and arg is not None:
+            self.emit(WARNING_RECORD, informational(arg, WARNING_RECORD))
+        elif low == "write-verbose" and arg is not None:
+            if verbose:
+                self.emit(VERBOSE_RECORD, informational(arg, VERBOSE_RECORD))
+        elif low in ("write-host", "write-information") and arg is not None:
+            self.emit(INFORMATION_RECORD, informational(arg, INFORMATION_RECORD))
+        elif low == "throw" and arg is not None:
+            return error_record(arg, "System.Management.Automation.RuntimeException", arg,
+                                "OperationStopped: (%s:String) [], RuntimeException" % arg,
+                                name="ExceptionAsErrorRecord", ref=1)
+        elif low == "start-sleep" and isinstance(arg, int):
+            if self.stop.wait(arg):
+                raise Stop()
+        elif low == "get-service":
+            for s in SERVICES:
+                self.output(s)
+        elif low == "bigoutput" and isinstance(arg, int):
+            for i in range(arg):
+                if self.stop.is_set():
+                    raise Stop()
+                self.output(("%08d " % i) + "x" * 91)
+        else:
+            msg = ("The term '%s' is not recognized as the name of a cmdlet, function, script "
+                   "file, or operable program. Check the spelling of the name, or if a path was "
+                   "included, verify that the path is correct and try again." % cmd)
+            self.emit(ERROR_RECORD, error_record(
+                msg, "System.Management.Automation.CommandNotFoundException",
+                "CommandNotFoundException", "ObjectNotFound: (%s:String) [], "
+                "CommandNotFoundException" % cmd))
+        return None
+
+    def run(self):
+        state, extra = COMPLETED, ""
+        try:
+            state, extra = self.interpret()
+        except Exception as e:  # a bug here must not hang the client
+            state, extra = FAILED, error_record("endpoint: %r" % e, "System.Exception",
+                                                "EndpointBug", "", name="ExceptionAsErrorRecord",
+                                                ref=1)
+        self.emit(PIPELINE_STATE, '<Obj RefId="0"><MS><I32 N="PipelineState">%d</I32>%s</MS>'
+                  '</Obj>' % (state, extra))
+        with self.lock:
+            self.done = True
+            self.lock.notify_all()
+
+    def interpret(self):
+        state, extra = COMPLETED, ""
+        try:
+            for st in re.split(r";|\n", self.script):
+                st = st.strip()
+                if st:
+                    failure = self.statement(st)
+                    if failure:
+                        state, extra = FAILED, failure
+                        break
+        except Stop:
+            state = STOPPED
+            extra = error_record("The pipeline has been stopped.",
+                                 "System.Management.Automation.PipelineStoppedException",
+                                 "PipelineStopped", "OperationStopped: (:) [], "
+                                 "PipelineStoppedException", name="ExceptionAsErrorRecord",
+                                 ref=1)
+        return state, extra
+
+
+class Pool:
+    """One runspace pool: the shell of the PowerShell resource."""
+
+    def __init__(self, user, shell_id, creation):
+        self.user, self.id = user, shell_id
+        self.lock = threading.Lock()
+        self.next_object = 1
+        self.pipelines = {}
+        msgs = read_messages(creation)
+        types = [m[0] for m in msgs]
+        if types != [SESSION_CAPABILITY, INIT_RUNSPACEPOOL]:
+            raise ProtocolError("creationXml holds %s" % ["0x%08x" % t for t in types])
+        cap = ET.fromstring(msgs[0][3])
+        if prop(cap, "protocolversion") is None:
+            raise ProtocolError("SESSION_CAPABILITY without protocolversion")
+        init = ET.fromstring(msgs[1][3])
+        for n in ("MinRunspaces", "MaxRunspaces"):
+            e = prop(init, n)
+            if e is None or e.tag != "I32" or int(e.text) < 1:
+                raise ProtocolError("INIT_RUNSPACEPOOL without %s" % n)
+        self.rpid = msgs[0][1]
+        if msgs[1][1] != self.rpid:
+            raise ProtocolError("the two messages name different pools")
+        zero = uuid.UUID(int=0)
+        self.pool_queue = [self.frame(SESSION_CAPABILITY, zero, CAPABILITY, rpid=zero),
+                           self.frame(APPLICATION_PRIVATE_DATA, zero, PRIVATE_DATA),
+                           self.frame(RUNSPACEPOOL_STATE, zero, '<Obj RefId="0"><MS><I32 N='
+                                      '"RunspaceState">2</I32></MS></Obj>')]
+
+    def frame(self, typ, pid, clixml, rpid=None):
+        with self.lock:
+            obj = self.next_object
+            self.next_object += 1
+        return fragments(obj, message(typ, self.rpid if rpid is None else rpid, pid, clixml))
+
+    def command(self, command_id, args):
+        msgs = read_messages(args)
+        if len(msgs) != 1 or msgs[0][0] != CREATE_PIPELINE:
+            raise ProtocolError("Command without exactly one CREATE_PIPELINE")
+        typ, rpid, pid, data = msgs[0]
+        if rpid != self.rpid or str(pid).upper() != command_id.upper():
+            raise ProtocolError("CREATE_PIPELINE ids do not match the pool and CommandId")
+        root = ET.fromstring(data)
+        ps = prop(root, "PowerShell")
+        cmds = prop(ps, "Cmds")
+        lst = cmds.find("LST") if cmds is not None else None
+        if lst is None or not len(lst):
+            raise ProtocolError("CREATE_PIPELINE without commands")
+        first = lst[0]
+        if prop(first, "IsScript").text != "true":
+            raise ProtocolError("only scripts are supported")
+        script = unescape(prop(first, "Cmd").text)
+        fmt = any(unescape(prop(c, "Cmd").text) == "Out-String" for c in lst[1:])
+        p = Pipeline(self, pid, script, fmt)
+        self.pipelines[command_id.upper()] = p
+        return p
+
+    def receive(self, command_id, budget, deadline, gone):
+        """(stream bytes, done) within budget; ([], False) on timeout."""
+        if command_id is None:
+            with self.lock:
+                out, self.pool_queue = b"".join(self.pool_queue), []
+            return out, False
+        p = self.pipelines.get(command_id.upper())
+        if p is None:
+            return None, False
+        with p.lock:
+            while not p.queue and not p.done:
+                if time.monotonic() >= deadline or gone():
+                    return b"", False
+                p.lock.wait(0.05)
+            out = b""
+            while p.queue and len(out) + len(p.queue[0]) <= budget:
+                out += p.queue.pop(0)
+            if not out and p.queue:  # one larger than the budget goes alone
+                out = p.queue.pop(0)
+            done = p.done and not p.queue
+        if done:
+            self.pipelines.pop(command_id.upper(), None)
+        return out, done
+
+    def signal(self, command_id):
+        p = self.pipelines.get(command_id.upper())
+        if p:
+            p.stop.set()
+        return p is not None
+
+    def close(self):
+        for p in self.pipelines.values():
+            p.stop.set()
