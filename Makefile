@@ -143,7 +143,9 @@ CORE_SRC := $(wildcard core/*.c core/util/*.c core/auth/*.c core/psrp/*.c)
 TLS_SRC := $(if $(filter y,$(CONFIG_WRSH_TLS)),tls/mbedtls.c,tls/none.c)
 PORT_SRC := port/posix/posix.c
 LIB_SRC := $(CORE_SRC) $(TLS_SRC) $(PORT_SRC)
-CLI_SRC := examples/cli/main.c examples/cli/conn.c $(APPLET_SRC)
+# busybox style: an applet is built when its CONFIG_WRSH_APPLET_<NAME> is y
+applet_on = $(filter y,$(CONFIG_WRSH_APPLET_$(shell echo $(basename $(notdir $(1))) | tr a-z A-Z)))
+CLI_SRC := examples/cli/main.c examples/cli/conn.c $(foreach f,$(APPLET_SRC),$(if $(call applet_on,$(f)),$(f)))
 FW_SRC := examples/firmware/main.c
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))

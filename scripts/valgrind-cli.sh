@@ -1,7 +1,8 @@
 #!/bin/bash
 # Valgrind over the unit and replay tests and over real CLI sessions against
 # the test endpoint (Basic over HTTP and HTTPS, NTLM sealed and with channel
-# binding, a client certificate), on the default dynamic build.
+# binding, a client certificate, a PowerShell pipeline), on the default
+# dynamic build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make test-valgrind
@@ -29,5 +30,8 @@ out=$($VG "$B/wrsh" cmd -H localhost -p "$(json https_port)" --https --cacert "$
 out=$($VG "$B/wrsh" cmd -H localhost -p "$(json https_port)" --https --cacert "$(json cert)" \
 	--cert "$(json alice_cert)" --key "$(json alice_key)" -- echo cert)
 [ "$out" = "cert"$'\r' ] || { echo "valgrind-cli: certificate logon said '$out'"; exit 1; }
+out=$($VG "$B/wrsh" ps -H 127.0.0.1 -p "$(json http_port)" -u alice \
+	"1..3; Write-Error 'e'; Get-Service; BigOutput 2000" 2>/dev/null | wc -l)
+[ "$out" = 2013 ] || { echo "valgrind-cli: ps printed $out lines"; exit 1; }
 $VG "$B/wrsh" identify -H 127.0.0.1 -p "$(json http_port)" >/dev/null
-echo "valgrind-cli: HTTP, HTTPS, NTLM-sealed, NTLM+CBT and certificate sessions clean"
+echo "valgrind-cli: HTTP, HTTPS, NTLM-sealed, NTLM+CBT, certificate and PSRP sessions clean"

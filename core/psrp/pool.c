@@ -176,21 +176,27 @@ static void reader_reset(struct psrp_pool *p)
 
 /* ---- outgoing: messages as fragments, base64 in the envelope ------------ */
 
-static void add_message(struct psrp_pool *p, struct sbuf *msg)
+/* The message was written at p->out's end, after room for one fragment
+ * header; a message longer than a blob gets the headers of its further
+ * fragments moved in, last first. */
+static wrsh_err fragment_in_place(struct psrp_pool *p, size_t start, size_t len)
 {
-	uint64_t frag = 0;
-	size_t off = 0;
-	while (off < msg->len && !p->out.over) {
-		size_t k = msg->len - off < MAX_BLOB ? msg->len - off : MAX_BLOB;
-		uint8_t h[PSRP_FRAG_HEAD];
-		unsigned flags = (off == 0 ? PSRP_FRAG_START : 0) |
-				 (off + k == msg->len ? PSRP_FRAG_END : 0);
-		psrp_frag_head(h, p->next_object, frag++, flags, (uint32_t)k);
-		sb_put(&p->out, h, sizeof(h));
-		sb_put(&p->out, msg->p + off, k);
-		off += k;
+	size_t nfrag = len ? (len + MAX_BLOB - 1) / MAX_BLOB : 1, i;
+	uint8_t *base = (uint8_t *)p->out.p + start;
+	if (p->out.len + (nfrag - 1) * PSRP_FRAG_HEAD > p->out.cap)
+		return err_set(p->err, WRSH_ELIMIT,
+			       "psrp: script beyond CONFIG_WRSH_PSRP_SCRIPT_MAX", NULL);
+	for (i = nfrag; i-- > 0;) {
+		size_t off = i * MAX_BLOB, k = len - off < MAX_BLOB ? len - off : MAX_BLOB;
+		unsigned flags =
+			(i == 0 ? PSRP_FRAG_START : 0) | (i + 1 == nfrag ? PSRP_FRAG_END : 0);
+		uint8_t *dst = base + i * (PSRP_FRAG_HEAD + MAX_BLOB);
+		memmove(dst + PSRP_FRAG_HEAD, base + PSRP_FRAG_HEAD + off, k);
+		psrp_frag_head(dst, p->next_object, i, flags, (uint32_t)k);
 	}
+	p->out.len += (nfrag - 1) * PSRP_FRAG_HEAD;
 	p->next_object++;
+	return WRSH_OK;
 }
 
 static void put_fragments(struct sbuf *b, const struct psrp_pool *p)
@@ -306,27 +312,22 @@ static void out_end(struct psrp_pool *p)
 	memset(&p->out, 0, sizeof(p->out));
 }
 
-/* A message into the outgoing buffer, through a scratch of the same size. */
-static wrsh_err queue(struct psrp_pool *p, size_t cap,
+/* A message into the outgoing buffer, written where it will be sent. */
+static wrsh_err queue(struct psrp_pool *p,
 		      void (*build)(struct sbuf *, const struct psrp_ids *, const void *),
 		      const void *arg)
 {
+	size_t start = p->out.len;
 	struct sbuf m;
-	char *mem = wrsh_arena_alloc(p->s->arena, cap);
-	bool over;
-	if (!mem)
-		return err_set(p->err, WRSH_ENOMEM, "psrp: arena exhausted (outgoing message)",
-			       NULL);
-	sb_init(&m, mem, cap);
+	if (p->out.cap - p->out.len < PSRP_FRAG_HEAD + PSRP_MSG_HEAD)
+		return err_set(p->err, WRSH_ELIMIT, "psrp: outgoing buffer full", NULL);
+	sb_init(&m, p->out.p + start + PSRP_FRAG_HEAD, p->out.cap - start - PSRP_FRAG_HEAD);
 	build(&m, &p->ids, arg);
-	over = m.over;
-	if (!over)
-		add_message(p, &m);
-	wrsh_arena_free(p->s->arena, mem);
-	if (over || p->out.over)
+	if (m.over)
 		return err_set(p->err, WRSH_ELIMIT,
 			       "psrp: script beyond CONFIG_WRSH_PSRP_SCRIPT_MAX", NULL);
-	return WRSH_OK;
+	p->out.len = start + PSRP_FRAG_HEAD + m.len;
+	return fragment_in_place(p, start, m.len);
 }
 
 static void b_capability(struct sbuf *b, const struct psrp_ids *id, const void *arg)
@@ -378,11 +379,11 @@ static wrsh_err open_pool(struct wrsh_session *s)
 	struct psrp_pool *p = s->ps;
 	bool done = false;
 	wrsh_err e;
-	if ((e = out_begin(p, 4096)))
+	if ((e = out_begin(p, 2048)))
 		return e;
-	e = queue(p, 2048, b_capability, NULL);
+	e = queue(p, b_capability, NULL);
 	if (!e)
-		e = queue(p, 2048, b_init, NULL);
+		e = queue(p, b_init, NULL);
 	if (!e)
 		e = call(s, P_CREATE, s->conn.timeout_ms, 0);
 	out_end(p);
@@ -467,9 +468,10 @@ wrsh_err wrsh_ps_start(struct wrsh_session *s, const char *script, unsigned flag
 	psrp_guid_format(p->ids.pid, p->pid_text);
 	a.script = script;
 	a.format = flags & WRSH_PS_FORMAT;
-	if ((e = out_begin(p, CONFIG_WRSH_PSRP_SCRIPT_MAX + 8192)))
+	/* the script, and the pipeline's description around it */
+	if ((e = out_begin(p, CONFIG_WRSH_PSRP_SCRIPT_MAX + 4096)))
 		return sess_leave(s, e);
-	e = queue(p, CONFIG_WRSH_PSRP_SCRIPT_MAX + 4096, b_pipeline, &a);
+	e = queue(p, b_pipeline, &a);
 	if (!e) {
 		p->pipeline = true; /* the Receive filter and the Command's id */
 		p->pipe_state = 0;

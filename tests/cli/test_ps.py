@@ -11,6 +11,12 @@ import unittest
 from test_cli import Base, Endpoint, PASSWORD, WRSH, stat, tls_built
 
 
+def ps_built():
+    r = subprocess.run([WRSH, "ps", "--help"], capture_output=True)
+    return os.path.exists(WRSH) and b"unknown applet" not in r.stderr
+
+
+@unittest.skipUnless(ps_built(), "wrsh built without the ps applet (PROFILE=tiny)")
 class PsTest(Base):
     @classmethod
     def setUpClass(cls):
@@ -95,7 +101,7 @@ class PsTest(Base):
         self.assertNotIn(b"not reached", out)
 
 
-@unittest.skipUnless(os.path.exists(WRSH) and tls_built(), "wrsh built without TLS")
+@unittest.skipUnless(ps_built() and tls_built(), "wrsh built without TLS or ps")
 class PsHttpsTest(Base):
     @classmethod
     def setUpClass(cls):
