@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef WRSH_HAVE_AUTOCONF
 #include "wrsh_autoconf.h" /* which applets, the default arena size */
@@ -84,5 +85,23 @@ int conn_fail(struct conn *c, wrsh_err e);
 struct posix_port *conn_posix(struct conn *c);
 
 void cli_error(const char *fmt, ...);
+
+/* json.c: CLIXML object events as one JSON line per object */
+#define JSON_MAX_DEPTH 64
+struct json_out {
+	FILE *f;
+	unsigned depth;
+	char close[JSON_MAX_DEPTH];
+	unsigned count[JSON_MAX_DEPTH];
+	bool entry[JSON_MAX_DEPTH + 1]; /* inside a dictionary entry, by depth */
+	bool after_key, value_open, bool_true;
+	char value_kind;
+};
+void json_begin(struct json_out *j, FILE *f);
+void json_open(struct json_out *j, const struct wrsh_ps_node *n);
+void json_text(struct json_out *j, const struct wrsh_ps_node *n, const char *p, size_t len,
+	       bool last);
+void json_close(struct json_out *j, const struct wrsh_ps_node *n);
+void json_end(struct json_out *j);
 
 #endif

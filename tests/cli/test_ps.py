@@ -61,6 +61,19 @@ class PsTest(Base):
         r = self.ps("--no-format", "Get-Service; 42")
         self.assertEqual(r.stdout, b"System.ServiceProcess.ServiceController\n" * 2 + b"42\n")
 
+    def test_json_lines(self):
+        import json
+        r = self.ps("--json", "1..2; 'a\"b\\c'; Get-Service")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        objs = [json.loads(line) for line in r.stdout.decode().splitlines()]
+        self.assertEqual(objs[:3], [1, 2, 'a"b\\c'])
+        svc = objs[3]
+        self.assertEqual(svc["_types"][0], "System.ServiceProcess.ServiceController")
+        self.assertEqual((svc["Name"], svc["CanStop"]), ("WinRM", True))
+        self.assertEqual((svc["Status"]["_string"], svc["Status"]["_value"]), ("Running", 4))
+        self.assertEqual(svc["DependentServices"]["_items"], [])
+        self.assertEqual(len(objs), 5)
+
     def test_script_text_survives_escaping(self):
         s = "'a & <b> \"c\" _x0041_ _ \u00e9\u65e5'"
         r = self.ps(s)

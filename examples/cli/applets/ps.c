@@ -7,12 +7,14 @@
 //config:	  on the host; output, errors, warnings and host messages stream
 //config:	  back as they are produced.
 //applet:ps run a PowerShell script on the host (like Invoke-Command)
-//usage:wrsh ps -H HOST [conn options] [--no-format] (SCRIPT... | -f FILE)
+//usage:wrsh ps -H HOST [conn options] [--no-format | --json] (SCRIPT... | -f FILE)
 //usage:Runs SCRIPT (its words joined with spaces) in a PowerShell runspace on HOST.
 //usage:Output is formatted by the remote PowerShell, as its console shows it; errors,
 //usage:warnings and verbose messages go to stderr with their prefixes.
 //usage:  -f, --file FILE          read the script from FILE ("-": stdin)
 //usage:      --no-format          print each object's own text, unformatted
+//usage:      --json               one JSON line per output object: properties, "_types",
+//usage:                           "_string", "_items" (lists), "_entries" (dictionaries)
 //usage:Ctrl-C stops the pipeline; a second one gives up. The runspace pool is closed
 //usage:on every way out. Exit status: 0, 1 when the script failed or wrote errors,
 //usage:130 after Ctrl-C, 255 on errors of wrsh or the connection.
@@ -32,7 +34,7 @@
 
 struct ps_opts {
 	const char *file;
-	bool no_format;
+	bool no_format, json;
 };
 
 static volatile sig_atomic_t interrupts;
@@ -59,6 +61,9 @@ static int ps_option(void *ctx, int opt, const char *arg)
 	case 'F':
 		p->no_format = true;
 		return 0;
+	case 'J':
+		p->json = true;
+		return 0;
 	}
 	return -1;
 }
@@ -66,6 +71,7 @@ static int ps_option(void *ctx, int opt, const char *arg)
 /* What one streamed object leaves for printing: a primitive at the root is
  * printed as it streams; records are summarised from a few properties. */
 struct view {
+	struct json_out *json; /* output objects as JSON, or NULL */
 	int errors;
 	bool root_value; /* the object is a primitive */
 	char text[CAPTURE];
@@ -90,7 +96,9 @@ static bool is(const char *a, const char *b)
 
 static wrsh_err v_open(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_node *n)
 {
-	(void)ctx, (void)st, (void)n;
+	struct view *v = ctx;
+	if (v->json && st == WRSH_PS_OUTPUT)
+		json_open(v->json, n);
 	return WRSH_OK;
 }
 
@@ -98,6 +106,10 @@ static wrsh_err v_text(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_n
 		       const char *p, size_t len, bool last)
 {
 	struct view *v = ctx;
+	if (v->json && st == WRSH_PS_OUTPUT) {
+		json_text(v->json, n, p, len, last);
+		return ferror(stdout) ? WRSH_EIO : WRSH_OK;
+	}
 	if (n->depth == 1 && st == WRSH_PS_OUTPUT) { /* a string, a number: as it comes */
 		v->root_value = true;
 		if (len && fwrite(p, 1, len, stdout) != len)
@@ -127,7 +139,9 @@ static wrsh_err v_text(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_n
 
 static wrsh_err v_close(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_node *n)
 {
-	(void)ctx, (void)st, (void)n;
+	struct view *v = ctx;
+	if (v->json && st == WRSH_PS_OUTPUT)
+		json_close(v->json, n);
 	return WRSH_OK;
 }
 
@@ -148,6 +162,11 @@ static wrsh_err v_end(void *ctx, enum wrsh_ps_stream st)
 	wrsh_err e = WRSH_OK;
 	switch (st) {
 	case WRSH_PS_OUTPUT:
+		if (v->json) {
+			json_end(v->json);
+			e = fflush(stdout) ? WRSH_EIO : WRSH_OK;
+			break;
+		}
 		if (!v->root_value && v->text_n)
 			fwrite(v->text, 1, v->text_n, stdout);
 		if (putchar('\n') == EOF || fflush(stdout))
@@ -224,6 +243,7 @@ static char *join(char **argv, int argc)
 static int run(struct conn *c, const char *script, const struct ps_opts *po)
 {
 	struct view v;
+	struct json_out json;
 	struct wrsh_ps_sink sink = {v_open, v_text, v_close, v_end, NULL};
 	struct posix_port *pp = conn_posix(c);
 	enum wrsh_ps_state state = WRSH_PS_RUNNING;
@@ -232,9 +252,13 @@ static int run(struct conn *c, const char *script, const struct ps_opts *po)
 	wrsh_err e;
 	memset(&v, 0, sizeof(v));
 	sink.ctx = &v;
+	if (po->json) {
+		json_begin(&json, stdout);
+		v.json = &json;
+	}
 	e = wrsh_ps_open(c->s);
 	if (!e)
-		e = wrsh_ps_start(c->s, script, po->no_format ? 0 : WRSH_PS_FORMAT);
+		e = wrsh_ps_start(c->s, script, po->no_format || po->json ? 0 : WRSH_PS_FORMAT);
 	while (!e && !done) {
 		char b[16];
 		while (read(sig_pipe[0], b, sizeof(b)) > 0)
@@ -265,6 +289,7 @@ int ps_main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"file", required_argument, NULL, 'f'},
 		{"no-format", no_argument, NULL, 'F'},
+		{"json", no_argument, NULL, 'J'},
 		{NULL, 0, NULL, 0},
 	};
 	struct ps_opts po;
