@@ -265,7 +265,8 @@ enum wrsh_ps_stream {
 	WRSH_PS_DEBUG,
 	WRSH_PS_INFORMATION,
 	WRSH_PS_PROGRESS,
-	WRSH_PS_STATE /* the pipeline's final state object (its exception on failure) */
+	WRSH_PS_STATE, /* the pipeline's final state object (its exception on failure) */
+	WRSH_PS_HOST   /* a host call (MS-PSRP 2.2.2.27): "ci", "mi", "mp" */
 };
 
 /* An element of a streamed object (MS-PSRP 2.2.5): containers ("Obj",
@@ -302,7 +303,8 @@ enum wrsh_ps_state {
  * broke or the server spoke nonsense), transport, HTTP and fault errors. */
 wrsh_err wrsh_ps_open(struct wrsh_session *s);
 
-#define WRSH_PS_FORMAT 1u /* end the pipeline in Out-String -Stream */
+#define WRSH_PS_FORMAT 1u  /* end the pipeline in Out-String -Stream */
+#define WRSH_PS_HOST_UI 2u /* answer host calls (Read-Host): see wrsh_ps_host_call */
 
 /* Start SCRIPT as the pool's pipeline. Errors: WRSH_ESTATE, WRSH_ELIMIT
  * (a script beyond CONFIG_WRSH_PSRP_SCRIPT_MAX), transport and faults. */
@@ -313,6 +315,30 @@ wrsh_err wrsh_ps_start(struct wrsh_session *s, const char *script, unsigned flag
  * wrsh_cmd_receive. */
 wrsh_err wrsh_ps_receive(struct wrsh_session *s, const struct wrsh_ps_sink *sink, unsigned flags,
 			 bool *done, enum wrsh_ps_state *state);
+
+/* RemoteHostMethodId (MS-PSRP 2.2.3.17), the ones a text client meets */
+enum wrsh_ps_host_method {
+	WRSH_PS_HOST_READ_LINE = 11,
+	WRSH_PS_HOST_READ_LINE_SECURE = 12,
+	WRSH_PS_HOST_WRITE1 = 13,
+	WRSH_PS_HOST_WRITE2 = 14,
+	WRSH_PS_HOST_WRITE_LINE1 = 15,
+	WRSH_PS_HOST_WRITE_LINE2 = 16,
+	WRSH_PS_HOST_WRITE_LINE3 = 17,
+	WRSH_PS_HOST_WRITE_ERROR_LINE = 18,
+	WRSH_PS_HOST_WRITE_DEBUG_LINE = 19,
+	WRSH_PS_HOST_WRITE_VERBOSE_LINE = 21,
+	WRSH_PS_HOST_WRITE_WARNING_LINE = 22
+};
+
+/* A host call that waits for its answer (Read-Host's ReadLine, a prompt):
+ * after wrsh_ps_receive returns, true with the call; the server waits
+ * until wrsh_ps_host_reply. Calls without an answer (the Write methods)
+ * only stream to the sink as WRSH_PS_HOST. */
+bool wrsh_ps_host_call(const struct wrsh_session *s, int *method, const char **name);
+/* Answer the pending host call with a string, or NULL for Nil (what a
+ * client without that capability answers). */
+wrsh_err wrsh_ps_host_reply(struct wrsh_session *s, const char *result);
 
 /* Stop the running pipeline (PowerShell's Ctrl-C); its end still arrives
  * through wrsh_ps_receive. */

@@ -100,15 +100,16 @@ static void enum_obj(struct cw *w, const char *name, const char *type, unsigned 
 	sb_puts(w->b, "</Obj>");
 }
 
-/* A client without a host: the server uses its own defaults. */
-static void host_info(struct cw *w)
+/* The pool has no host; a pipeline may have one with a UI (Read-Host,
+ * $Host.UI.WriteLine) and no raw UI (cursor, colours, key presses). */
+static void host_info(struct cw *w, bool ui)
 {
 	obj_begin(w, "HostInfo");
 	sb_puts(w->b, "<MS>");
-	prim(w, "B", "_isHostNull", "true");
-	prim(w, "B", "_isHostUINull", "true");
+	prim(w, "B", "_isHostNull", ui ? "false" : "true");
+	prim(w, "B", "_isHostUINull", ui ? "false" : "true");
 	prim(w, "B", "_isHostRawUINull", "true");
-	prim(w, "B", "_useRunspaceHost", "true");
+	prim(w, "B", "_useRunspaceHost", ui ? "false" : "true");
 	sb_puts(w->b, "</MS></Obj>");
 }
 
@@ -147,7 +148,7 @@ void psrp_build_init_runspacepool(struct sbuf *b, const struct psrp_ids *id, uns
 		 true, "Default", "0");
 	enum_obj(&w, "ApartmentState", "System.Management.Automation.Runspaces.ApartmentState", 1,
 		 true, "UNKNOWN", "2");
-	host_info(&w);
+	host_info(&w, false);
 	prim(&w, "Nil", "ApplicationArguments", NULL);
 	sb_puts(b, "</MS></Obj>");
 }
@@ -195,7 +196,7 @@ static void command(struct cw *w, const char *cmd, bool script, const char *arg_
 }
 
 void psrp_build_create_pipeline(struct sbuf *b, const struct psrp_ids *id, const char *script,
-				bool format, bool input)
+				bool format, bool input, bool host)
 {
 	struct cw w = {b, 0};
 	bool tn3 = false;
@@ -209,7 +210,7 @@ void psrp_build_create_pipeline(struct sbuf *b, const struct psrp_ids *id, const
 		 "System.Management.Automation.Runspaces.RemoteStreamOptions", 1, true,
 		 "AddInvocationInfo", "15");
 	prim(&w, "B", "AddToHistory", "false");
-	host_info(&w);
+	host_info(&w, host);
 	obj_begin(&w, "PowerShell");
 	sb_puts(b, "<MS>");
 	prim(&w, "B", "IsNested", "false");
@@ -232,6 +233,31 @@ void psrp_build_input_string(struct sbuf *b, const struct psrp_ids *id, const ch
 	sb_puts(b, "<S>");
 	psrp_put_string(b, s, n);
 	sb_puts(b, "</S>");
+}
+
+void psrp_build_host_response(struct sbuf *b, const struct psrp_ids *id, int64_t call_id,
+			      int method, const char *method_name, const char *result)
+{
+	struct cw w = {b, 0};
+	char num[24];
+	struct sbuf t;
+	head(b, PSRP_PIPELINE_HOST_RESPONSE, id, true);
+	obj_begin(&w, NULL);
+	sb_puts(b, "<MS>");
+	if (result)
+		prim(&w, "S", "mr", result);
+	else
+		prim(&w, "Nil", "mr", NULL);
+	sb_init(&t, num, sizeof(num));
+	if (call_id < 0)
+		sb_putc(&t, '-');
+	sb_put_u64(&t, (uint64_t)(call_id < 0 ? -call_id : call_id));
+	prim(&w, "I64", "ci", sb_cstr(&t));
+	sb_init(&t, num, sizeof(num));
+	sb_put_u64(&t, (uint64_t)method);
+	enum_obj(&w, "mi", "System.Management.Automation.Remoting.RemoteHostMethodId", 0, true,
+		 method_name, sb_cstr(&t));
+	sb_puts(b, "</MS></Obj>");
 }
 
 void psrp_build_end_of_input(struct sbuf *b, const struct psrp_ids *id)

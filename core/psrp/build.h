@@ -25,9 +25,13 @@ struct psrp_ids {
 void psrp_build_session_capability(struct sbuf *b, const struct psrp_ids *id);
 void psrp_build_init_runspacepool(struct sbuf *b, const struct psrp_ids *id, unsigned min,
 				  unsigned max);
-/* format: append Out-String -Stream; input: the pipeline reads input */
+/* format: append Out-String -Stream; input: the pipeline reads input;
+ * host: the client answers host calls (a UI without raw UI) */
 void psrp_build_create_pipeline(struct sbuf *b, const struct psrp_ids *id, const char *script,
-				bool format, bool input);
+				bool format, bool input, bool host);
+/* The answer to a host call (MS-PSRP 2.2.2.28): result NULL sends Nil. */
+void psrp_build_host_response(struct sbuf *b, const struct psrp_ids *id, int64_t call_id,
+			      int method, const char *method_name, const char *result);
 void psrp_build_input_string(struct sbuf *b, const struct psrp_ids *id, const char *s, size_t n);
 void psrp_build_end_of_input(struct sbuf *b, const struct psrp_ids *id);
 

@@ -39,6 +39,8 @@ static enum wrsh_ps_stream stream_of(uint32_t type)
 		return WRSH_PS_PROGRESS;
 	case PSRP_PIPELINE_STATE:
 		return WRSH_PS_STATE;
+	case PSRP_PIPELINE_HOST_CALL:
+		return WRSH_PS_HOST;
 	default:
 		return WRSH_PS_OUTPUT;
 	}
@@ -47,8 +49,45 @@ static enum wrsh_ps_stream stream_of(uint32_t type)
 static wrsh_err cx_open(void *ctx, const struct wrsh_ps_node *n)
 {
 	struct psrp_pool *p = ctx;
+	if (n->depth == 3 && n->name && !strcmp(n->name, "mi"))
+		p->in_mi = true;
 	return p->to_user && p->user && p->user->open ? p->user->open(p->user->ctx, p->stream, n)
 						      : WRSH_OK;
+}
+
+/* A host call's id (ci) and method (mi: an enum, its number and name). */
+static wrsh_err host_call_text(struct psrp_pool *p, const struct wrsh_ps_node *n, const char *s,
+			       size_t len, bool last)
+{
+	bool ci = n->depth == 3 && n->name && !strcmp(n->name, "ci");
+	bool mi = n->depth == 4 && p->in_mi && !strcmp(n->tag, "I32");
+	if (n->depth == 4 && p->in_mi && !strcmp(n->tag, "ToString")) {
+		size_t k = sizeof(p->hc_name) - 1 - p->hc_name_n;
+		k = len < k ? len : k;
+		memcpy(p->hc_name + p->hc_name_n, s, k);
+		p->hc_name_n += k;
+		p->hc_name[p->hc_name_n] = 0;
+		return WRSH_OK;
+	}
+	if (!ci && !mi)
+		return WRSH_OK;
+	if (len > sizeof(p->num) - 1 - p->num_n)
+		return err_set(p->err, WRSH_EPSRP, "psrp: a host call id out of range", NULL);
+	memcpy(p->num + p->num_n, s, len);
+	p->num_n += len;
+	if (last) {
+		bool neg = p->num_n && p->num[0] == '-';
+		uint64_t v;
+		if (str_to_u64(p->num + neg, p->num_n - neg, INT32_MAX, &v))
+			return err_set(p->err, WRSH_EPSRP,
+				       "psrp: a host call id that is not a number", NULL);
+		if (ci)
+			p->hc_ci = neg ? -(int64_t)v : (int64_t)v;
+		else
+			p->hc_method = (int)v;
+		p->num_n = 0;
+	}
+	return WRSH_OK;
 }
 
 /* RunspaceState / PipelineState: an I32 property of the message's object */
@@ -58,6 +97,9 @@ static wrsh_err cx_text(void *ctx, const struct wrsh_ps_node *n, const char *s, 
 	struct psrp_pool *p = ctx;
 	bool state = n->depth == 3 && n->name && !strcmp(n->tag, "I32") &&
 		     (!strcmp(n->name, "RunspaceState") || !strcmp(n->name, "PipelineState"));
+	wrsh_err e;
+	if (p->type == PSRP_PIPELINE_HOST_CALL && (e = host_call_text(p, n, s, len, last)))
+		return e;
 	if (state) {
 		uint64_t v;
 		if (len > sizeof(p->num) - 1 - p->num_n)
@@ -83,6 +125,8 @@ static wrsh_err cx_text(void *ctx, const struct wrsh_ps_node *n, const char *s, 
 static wrsh_err cx_close(void *ctx, const struct wrsh_ps_node *n)
 {
 	struct psrp_pool *p = ctx;
+	if (n->depth == 3)
+		p->in_mi = false;
 	return p->to_user && p->user && p->user->close ? p->user->close(p->user->ctx, p->stream, n)
 						       : WRSH_OK;
 }
@@ -101,6 +145,7 @@ static bool wanted(uint32_t type)
 	case PSRP_DEBUG_RECORD:
 	case PSRP_INFORMATION_RECORD:
 	case PSRP_PROGRESS_RECORD:
+	case PSRP_PIPELINE_HOST_CALL:
 		return true;
 	default: /* capabilities, private data, availability: nothing we use */
 		return false;
@@ -113,11 +158,22 @@ static wrsh_err m_begin(void *ctx, const struct psrp_msg_head *h)
 	static const uint8_t zero[16];
 	p->type = h->type;
 	p->parse = wanted(h->type);
-	if (h->type == PSRP_PIPELINE_HOST_CALL || h->type == PSRP_RUNSPACEPOOL_HOST_CALL)
+	if (h->type == PSRP_RUNSPACEPOOL_HOST_CALL ||
+	    (h->type == PSRP_PIPELINE_HOST_CALL && !p->host_ui))
 		/* we announced no host: a server that calls one anyway would
 		 * wait for an answer forever */
 		return err_set(p->err, WRSH_EPSRP, "psrp: a host call, but this client has no host",
 			       NULL);
+	if (h->type == PSRP_PIPELINE_HOST_CALL) {
+		if (p->hc_pending)
+			return err_set(p->err, WRSH_EPSRP,
+				       "psrp: a host call before the last one was answered", NULL);
+		p->hc_ci = -1;
+		p->hc_method = 0;
+		p->hc_name_n = 0;
+		p->hc_name[0] = 0;
+		p->in_mi = false;
+	}
 	if (memcmp(h->rpid, p->ids.rpid, 16) != 0 && memcmp(h->rpid, zero, 16) != 0)
 		return err_set(p->err, WRSH_EPSRP, "psrp: a message for another runspace pool",
 			       NULL);
@@ -147,6 +203,9 @@ static wrsh_err m_end(void *ctx)
 	p->cx_on = false;
 	if ((e = clixml_finish(&p->cx)))
 		return e;
+	/* ci -100: a method without an answer (the Write family) */
+	if (p->type == PSRP_PIPELINE_HOST_CALL && p->hc_ci >= 0)
+		p->hc_pending = true;
 	if (p->to_user && p->user && p->user->object_end)
 		return p->user->object_end(p->user->ctx, p->stream);
 	return WRSH_OK;
@@ -207,7 +266,7 @@ static void put_fragments(struct sbuf *b, const struct psrp_pool *p)
 		b->over = true;
 }
 
-enum preq_kind { P_CREATE, P_COMMAND, P_RECEIVE, P_SIGNAL };
+enum preq_kind { P_CREATE, P_COMMAND, P_RECEIVE, P_SIGNAL, P_SEND_PR };
 
 static void hdr(struct wsman_hdr *h, const char *action, const struct wrsh_session *s,
 		struct wsman_kv *sel)
@@ -277,6 +336,15 @@ static void write_req(struct wrsh_session *s, struct sbuf *b, void *ctx)
 		}
 		sb_puts(b, ">stdout</rsp:DesiredStream></rsp:Receive>");
 		break;
+	case P_SEND_PR: /* prompt responses: host call answers (MS-PSRP 3.1.5.3.7) */
+		hdr(&h, WINRS_NS "/Send", s, &sel);
+		wsman_write_begin(b, &s->ws, &h);
+		sb_puts(b, "<rsp:Send><rsp:Stream Name=\"pr\" CommandId=\"");
+		sb_puts(b, p->pid_text);
+		sb_puts(b, "\">");
+		put_fragments(b, p);
+		sb_puts(b, "</rsp:Stream></rsp:Send>");
+		break;
 	case P_SIGNAL:
 		hdr(&h, WINRS_NS "/Signal", s, &sel);
 		wsman_write_begin(b, &s->ws, &h);
@@ -344,13 +412,24 @@ static void b_init(struct sbuf *b, const struct psrp_ids *id, const void *arg)
 
 struct pipe_arg {
 	const char *script;
-	bool format;
+	bool format, host;
 };
 
 static void b_pipeline(struct sbuf *b, const struct psrp_ids *id, const void *arg)
 {
 	const struct pipe_arg *a = arg;
-	psrp_build_create_pipeline(b, id, a->script, a->format, false);
+	psrp_build_create_pipeline(b, id, a->script, a->format, false, a->host);
+}
+
+struct reply_arg {
+	const struct psrp_pool *p;
+	const char *result;
+};
+
+static void b_reply(struct sbuf *b, const struct psrp_ids *id, const void *arg)
+{
+	const struct reply_arg *a = arg;
+	psrp_build_host_response(b, id, a->p->hc_ci, a->p->hc_method, a->p->hc_name, a->result);
 }
 
 /* ---- the API ----------------------------------------------------------- */
@@ -468,6 +547,8 @@ wrsh_err wrsh_ps_start(struct wrsh_session *s, const char *script, unsigned flag
 	psrp_guid_format(p->ids.pid, p->pid_text);
 	a.script = script;
 	a.format = flags & WRSH_PS_FORMAT;
+	a.host = p->host_ui = flags & WRSH_PS_HOST_UI;
+	p->hc_pending = false;
 	/* the script, and the pipeline's description around it */
 	if ((e = out_begin(p, CONFIG_WRSH_PSRP_SCRIPT_MAX + 4096)))
 		return sess_leave(s, e);
@@ -518,6 +599,44 @@ wrsh_err wrsh_ps_receive(struct wrsh_session *s, const struct wrsh_ps_sink *sink
 	}
 	if (e) /* a message may be half read: the stream cannot be trusted */
 		reader_reset(p);
+	return sess_leave(s, e);
+}
+
+/* see wrsh.h */
+bool wrsh_ps_host_call(const struct wrsh_session *s, int *method, const char **name)
+{
+	if (!s || !s->ps || !s->ps->hc_pending)
+		return false;
+	if (method)
+		*method = s->ps->hc_method;
+	if (name)
+		*name = s->ps->hc_name;
+	return true;
+}
+
+/* see wrsh.h */
+wrsh_err wrsh_ps_host_reply(struct wrsh_session *s, const char *result)
+{
+	struct psrp_pool *p;
+	struct reply_arg a;
+	wrsh_err e;
+	if (!s)
+		return WRSH_EINVAL;
+	if ((e = sess_enter(s)))
+		return e;
+	p = s->ps;
+	if (!p || !p->hc_pending)
+		return err_set(&s->err, WRSH_ESTATE, "psrp: no host call to answer", NULL);
+	a.p = p;
+	a.result = result;
+	if ((e = out_begin(p, 1024 + (result ? 6 * strlen(result) : 0))))
+		return sess_leave(s, e);
+	e = queue(p, b_reply, &a);
+	if (!e)
+		e = call(s, P_SEND_PR, s->conn.timeout_ms, 0);
+	out_end(p);
+	if (!e)
+		p->hc_pending = false;
 	return sess_leave(s, e);
 }
 

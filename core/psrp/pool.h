@@ -29,8 +29,15 @@ struct psrp_pool {
 	uint32_t type;
 	enum wrsh_ps_stream stream;
 	const struct wrsh_ps_sink *user;
-	char num[12];
+	char num[24];
 	size_t num_n;
+	/* a host call being read, and the one waiting for its answer */
+	int64_t hc_ci;
+	int hc_method;
+	char hc_name[40];
+	size_t hc_name_n;
+	bool hc_pending, in_mi;
+	bool host_ui;
 	/* outgoing: fragments, base64-encoded into the envelope */
 	struct sbuf out;
 };

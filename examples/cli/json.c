@@ -18,8 +18,8 @@
 
 static bool numeric(const char *tag)
 {
-	static const char *const t[] = {"I32", "I64", "I16", "U32", "U64", "U16", "By",
-					"SB",  "Db",  "Sg",  "D",   "C"};
+	static const char *const t[] = {"I32", "I64", "I16", "U32", "U64", "U16",
+					"By",  "SB",  "Db",  "Sg",  "D",   "C"};
 	size_t i;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (!strcmp(t[i], tag))
@@ -174,10 +174,10 @@ void json_text(struct json_out *j, const struct wrsh_ps_node *n, const char *p, 
 				key(j, k);
 			else if (j->depth)
 				member(j);
-			j->value_kind = !strcmp(n->tag, "Nil")	       ? 'z'
-					: !strcmp(n->tag, "B")	       ? 'b'
-					: numeric(n->tag) ? 'n'
-							  : 's';
+			j->value_kind = !strcmp(n->tag, "Nil") ? 'z'
+					: !strcmp(n->tag, "B") ? 'b'
+					: numeric(n->tag)      ? 'n'
+							       : 's';
 			if (j->value_kind == 's')
 				fputc('"', j->f);
 		}

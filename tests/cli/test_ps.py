@@ -48,6 +48,18 @@ class PsTest(Base):
         self.assertEqual((r.returncode, r.stdout), (0, b"to the host\n"))
         self.assertEqual(r.stderr, b"WARNING: careful\nVERBOSE: details\n")
 
+    def test_read_host_reads_stdin(self):
+        r = self.ps("Read-Host 'Your name'; Read-Host; 'done'", stdin=b"Alice\nBob\n")
+        self.assertEqual((r.returncode, r.stdout), (0, b"Your name: Alice\nBob\ndone\n"),
+                         r.stderr)
+        # at the end of stdin Read-Host gets nothing, and the script goes on
+        r = self.ps("Read-Host 'x'; 'after'")
+        self.assertEqual((r.returncode, r.stdout), (0, b"x: after\n"), r.stderr)
+
+    def test_host_ui_writes(self):
+        r = self.ps("$Host.UI.WriteLine('to the console'); $Host.UI.WriteErrorLine('oops')")
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, b"to the console\n", b"oops\n"))
+
     def test_unknown_command(self):
         r = self.ps("Get-Nothing")
         self.assertEqual(r.returncode, 1)

@@ -12,6 +12,7 @@ interpreter: statements separated by ';' or new lines, each one of
   N..M  'text'  "text"  NUMBER  Write-Output X  Write-Error 'm'  Write-Warning 'm'
   Write-Verbose 'm' -Verbose  Write-Host 'm'  Write-Information 'm'  throw 'm'
   Start-Sleep N  Get-Service  BigOutput N (N strings of 100 characters)
+  Read-Host ['prompt']  $Host.UI.WriteLine('m')  $Host.UI.WriteErrorLine('m')
 
 anything else being a CommandNotFoundException, as PowerShell reports it.
 """
@@ -33,6 +34,8 @@ APPLICATION_PRIVATE_DATA = 0x00021009
 PIPELINE_OUTPUT = 0x00041004
 ERROR_RECORD = 0x00041005
 PIPELINE_STATE = 0x00041006
+PIPELINE_HOST_CALL = 0x00041100
+PIPELINE_HOST_RESPONSE = 0x00041101
 VERBOSE_RECORD = 0x00041008
 WARNING_RECORD = 0x00041009
 INFORMATION_RECORD = 0x00041011
@@ -200,9 +203,21 @@ class Stop(Exception):
     pass
 
 
+def host_call(ci, method, mid, args):
+    items = "".join(args)
+    return ('<Obj RefId="0"><MS><I64 N="ci">%d</I64><Obj N="mi" RefId="1"><TN RefId="0"><T>'
+            'System.Management.Automation.Remoting.RemoteHostMethodId</T><T>System.Enum</T>'
+            '<T>System.ValueType</T><T>System.Object</T></TN><ToString>%s</ToString><I32>%d</I32>'
+            '</Obj><Obj N="mp" RefId="2"><TN RefId="1"><T>System.Collections.ArrayList</T>'
+            '<T>System.Object</T></TN><LST>%s</LST></Obj></MS></Obj>' % (ci, method, mid, items))
+
+
 class Pipeline:
-    def __init__(self, pool, pid, script, format_):
+    def __init__(self, pool, pid, script, format_, host):
         self.pool, self.pid, self.script, self.format = pool, pid, script, format_
+        self.host = host         # the client answers host calls
+        self.next_ci = 1
+        self.answers = {}        # ci -> the client's mr (None: Nil)
         self.queue = []          # fragment bytes, in order
         self.done = False
         self.stop = threading.Event()
@@ -271,6 +286,14 @@ class Pipeline:
             return error_record(arg, "System.Management.Automation.RuntimeException", arg,
                                 "OperationStopped: (%s:String) [], RuntimeException" % arg,
                                 name="ExceptionAsErrorRecord", ref=1)
+        elif low == "read-host":
+            return self.read_host(arg)
+        elif re.fullmatch(r"\$host\.ui\.(writeline|writeerrorline)\('([^']*)'\)", st, re.I):
+            m = re.fullmatch(r"\$host\.ui\.(writeline|writeerrorline)\('([^']*)'\)", st, re.I)
+            name, mid = ("WriteLine2", 16) if m.group(1).lower() == "writeline" else \
+                ("WriteErrorLine", 18)
+            self.emit(PIPELINE_HOST_CALL, host_call(-100, name, mid,
+                                                    ["<S>%s</S>" % clixml_string(m.group(2))]))
         elif low == "start-sleep" and isinstance(arg, int):
             if self.stop.wait(arg):
                 raise Stop()
@@ -291,6 +314,35 @@ class Pipeline:
                 "CommandNotFoundException", "ObjectNotFound: (%s:String) [], "
                 "CommandNotFoundException" % cmd))
         return None
+
+    def read_host(self, prompt):
+        if not self.host:  # what PowerShell says without a host UI
+            self.emit(ERROR_RECORD, error_record(
+                "Windows PowerShell is in NonInteractive mode. Read and Prompt functionality is "
+                "not available.", "System.Management.Automation.PSInvalidOperationException",
+                "InvalidOperation,Microsoft.PowerShell.Commands.ReadHostCommand",
+                "InvalidOperation: (:) [Read-Host], PSInvalidOperationException"))
+            return None
+        if prompt is not None:
+            self.emit(PIPELINE_HOST_CALL, host_call(-100, "Write1", 13,
+                                                    ["<S>%s: </S>" % clixml_string(prompt)]))
+        ci = self.next_ci
+        self.next_ci += 1
+        self.emit(PIPELINE_HOST_CALL, host_call(ci, "ReadLine", 11, []))
+        with self.lock:
+            while ci not in self.answers:
+                if self.stop.is_set():
+                    raise Stop()
+                self.lock.wait(0.05)
+            answer = self.answers.pop(ci)
+        if answer is not None:
+            self.output(answer)
+        return None
+
+    def answer(self, ci, mr):
+        with self.lock:
+            self.answers[ci] = mr
+            self.lock.notify_all()
 
     def run(self):
         state, extra = COMPLETED, ""
@@ -379,7 +431,10 @@ class Pool:
             raise ProtocolError("only scripts are supported")
         script = unescape(prop(first, "Cmd").text)
         fmt = any(unescape(prop(c, "Cmd").text) == "Out-String" for c in lst[1:])
-        p = Pipeline(self, pid, script, fmt)
+        hi = prop(root, "HostInfo")
+        host = hi is not None and prop(hi, "_isHostUINull") is not None and \
+            prop(hi, "_isHostUINull").text == "false"
+        p = Pipeline(self, pid, script, fmt, host)
         self.pipelines[command_id.upper()] = p
         return p
 
@@ -406,6 +461,21 @@ class Pool:
         if done:
             self.pipelines.pop(command_id.upper(), None)
         return out, done
+
+    def send(self, command_id, data):
+        """Host call answers from the client (stream "pr")."""
+        p = self.pipelines.get(command_id.upper())
+        if p is None:
+            return False
+        for typ, rpid, pid, body in read_messages(data):
+            if typ != PIPELINE_HOST_RESPONSE or str(pid).upper() != command_id.upper():
+                raise ProtocolError("unexpected message 0x%08x on pr" % typ)
+            root = ET.fromstring(body)
+            ci, mr = prop(root, "ci"), prop(root, "mr")
+            if ci is None or ci.tag != "I64" or mr is None or prop(root, "mi") is None:
+                raise ProtocolError("PIPELINE_HOST_RESPONSE without ci, mi or mr")
+            p.answer(int(ci.text), None if mr.tag == "Nil" else unescape(mr.text or ""))
+        return True
 
     def signal(self, command_id):
         p = self.pipelines.get(command_id.upper())

@@ -353,6 +353,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                       "</rsp:CommandResponse>" % cid.upper())
             if a == wsman.A_RECEIVE:
                 return self.ps_receive(req, pool)
+            if a == wsman.A_SEND:
+                for st in req.body.findall(wsman.q("rsp", "Send") + "/" + wsman.q("rsp", "Stream")):
+                    if st.get("Name") != "pr" or not pool.send(st.get("CommandId", ""),
+                                                                base64.b64decode(st.text or "")):
+                        raise Fault(wsman.F_INVALID_SELECTORS)
+                return wsman.envelope(wsman.NS["rsp"] + "/SendResponse", req.message_id,
+                                      "<rsp:SendResponse/>")
             if a == wsman.A_SIGNAL:
                 sig = req.body.find(wsman.q("rsp", "Signal"))
                 code = wsman.text(sig.find(wsman.q("rsp", "Code"))) if sig is not None else ""

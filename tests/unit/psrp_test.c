@@ -430,7 +430,7 @@ static void test_psrp_create_pipeline_round_trip(void)
 	struct cx c;
 	memset(&id, 0x22, sizeof(id));
 	sb_init(&b, buf, sizeof(buf));
-	psrp_build_create_pipeline(&b, &id, script, true, false);
+	psrp_build_create_pipeline(&b, &id, script, true, false, false);
 	CHECK(!b.over);
 	buf[b.len] = 0;
 	CHECK_EQ(cx_run(buf + PSRP_MSG_HEAD, 7, &c, &e), WRSH_OK);
@@ -444,7 +444,7 @@ static void test_psrp_create_pipeline_round_trip(void)
 	CHECK(memcmp(buf + 24, id.pid, 16) == 0);
 	/* too small a buffer is reported, not overrun */
 	sb_init(&b, buf, 100);
-	psrp_build_create_pipeline(&b, &id, script, true, false);
+	psrp_build_create_pipeline(&b, &id, script, true, false, false);
 	CHECK(b.over);
 }
 

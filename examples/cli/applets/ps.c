@@ -15,6 +15,7 @@
 //usage:      --no-format          print each object's own text, unformatted
 //usage:      --json               one JSON line per output object: properties, "_types",
 //usage:                           "_string", "_items" (lists), "_entries" (dictionaries)
+//usage:Read-Host reads a line of stdin; $Host.UI writes go to the console.
 //usage:Ctrl-C stops the pipeline; a second one gives up. The runspace pool is closed
 //usage:on every way out. Exit status: 0, 1 when the script failed or wrote errors,
 //usage:130 after Ctrl-C, 255 on errors of wrsh or the connection.
@@ -73,6 +74,9 @@ static int ps_option(void *ctx, int opt, const char *arg)
 struct view {
 	struct json_out *json; /* output objects as JSON, or NULL */
 	int errors;
+	/* a host call: its method and the last argument (the text) */
+	bool in_mi, in_mp, fresh;
+	unsigned method;
 	bool root_value; /* the object is a primitive */
 	char text[CAPTURE];
 	size_t text_n; /* the object's ToString, or a record's message */
@@ -99,6 +103,10 @@ static wrsh_err v_open(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_n
 	struct view *v = ctx;
 	if (v->json && st == WRSH_PS_OUTPUT)
 		json_open(v->json, n);
+	if (st == WRSH_PS_HOST && n->depth == 3) {
+		v->in_mi = is(n->name, "mi");
+		v->in_mp = is(n->name, "mp");
+	}
 	return WRSH_OK;
 }
 
@@ -109,6 +117,20 @@ static wrsh_err v_text(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_n
 	if (v->json && st == WRSH_PS_OUTPUT) {
 		json_text(v->json, n, p, len, last);
 		return ferror(stdout) ? WRSH_EIO : WRSH_OK;
+	}
+	if (st == WRSH_PS_HOST) {
+		if (v->in_mi && n->depth == 4 && is(n->tag, "I32")) {
+			size_t i;
+			for (i = 0; i < len; i++)
+				if (p[i] >= '0' && p[i] <= '9')
+					v->method = v->method * 10 + (unsigned)(p[i] - '0');
+		} else if (v->in_mp && n->depth == 5) { /* the last argument wins */
+			if (v->fresh)
+				v->text_n = 0, v->text[0] = 0;
+			keep(v->text, sizeof(v->text), &v->text_n, p, len);
+			v->fresh = last;
+		}
+		return WRSH_OK;
 	}
 	if (n->depth == 1 && st == WRSH_PS_OUTPUT) { /* a string, a number: as it comes */
 		v->root_value = true;
@@ -142,6 +164,8 @@ static wrsh_err v_close(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_
 	struct view *v = ctx;
 	if (v->json && st == WRSH_PS_OUTPUT)
 		json_close(v->json, n);
+	if (st == WRSH_PS_HOST && n->depth == 3)
+		v->in_mi = v->in_mp = false;
 	return WRSH_OK;
 }
 
@@ -153,6 +177,56 @@ static void print_error(struct view *v)
 		fprintf(stderr, "    + CategoryInfo          : %s\n", v->category);
 	if (v->fqid_n)
 		fprintf(stderr, "    + FullyQualifiedErrorId : %s\n", v->fqid);
+}
+
+/* The host's Write methods: the text to the console (MS-PSRP 2.2.3.17). */
+static void host_write(const struct view *v)
+{
+	switch (v->method) {
+	case WRSH_PS_HOST_WRITE1:
+	case WRSH_PS_HOST_WRITE2:
+		fputs(v->text, stdout);
+		break;
+	case WRSH_PS_HOST_WRITE_LINE1:
+		putchar('\n');
+		break;
+	case WRSH_PS_HOST_WRITE_LINE2:
+	case WRSH_PS_HOST_WRITE_LINE3:
+		printf("%s\n", v->text);
+		break;
+	case WRSH_PS_HOST_WRITE_ERROR_LINE:
+		fprintf(stderr, "%s\n", v->text);
+		break;
+	case WRSH_PS_HOST_WRITE_DEBUG_LINE:
+		fprintf(stderr, "DEBUG: %s\n", v->text);
+		break;
+	case WRSH_PS_HOST_WRITE_VERBOSE_LINE:
+		fprintf(stderr, "VERBOSE: %s\n", v->text);
+		break;
+	case WRSH_PS_HOST_WRITE_WARNING_LINE:
+		fprintf(stderr, "WARNING: %s\n", v->text);
+		break;
+	}
+	fflush(stdout);
+}
+
+/* A host call that waits: Read-Host reads a line of stdin; what a text
+ * client cannot do (secure strings, prompts, choices) is answered with Nil,
+ * which the script sees as no input. */
+static wrsh_err host_answer(struct conn *c)
+{
+	char line[4096];
+	int method = 0;
+	wrsh_err e;
+	(void)wrsh_ps_host_call(c->s, &method, NULL);
+	if (method != WRSH_PS_HOST_READ_LINE)
+		return wrsh_ps_host_reply(c->s, NULL);
+	if (!fgets(line, sizeof(line), stdin))
+		return wrsh_ps_host_reply(c->s, NULL);
+	line[strcspn(line, "\r\n")] = 0;
+	e = wrsh_ps_host_reply(c->s, line);
+	wrsh_wipe(line, sizeof(line)); /* it may have been a secret */
+	return e;
 }
 
 static wrsh_err v_end(void *ctx, enum wrsh_ps_stream st)
@@ -192,6 +266,11 @@ static wrsh_err v_end(void *ctx, enum wrsh_ps_stream st)
 		}
 		break;
 	case WRSH_PS_PROGRESS:
+		break;
+	case WRSH_PS_HOST:
+		host_write(v);
+		v->method = 0;
+		v->fresh = true;
 		break;
 	}
 	v->root_value = false;
@@ -258,7 +337,9 @@ static int run(struct conn *c, const char *script, const struct ps_opts *po)
 	}
 	e = wrsh_ps_open(c->s);
 	if (!e)
-		e = wrsh_ps_start(c->s, script, po->no_format || po->json ? 0 : WRSH_PS_FORMAT);
+		e = wrsh_ps_start(c->s, script,
+				  WRSH_PS_HOST_UI |
+					  (po->no_format || po->json ? 0 : WRSH_PS_FORMAT));
 	while (!e && !done) {
 		char b[16];
 		while (read(sig_pipe[0], b, sizeof(b)) > 0)
@@ -274,6 +355,8 @@ static int run(struct conn *c, const char *script, const struct ps_opts *po)
 		pp->wake_fd[0] = -1;
 		if (e == WRSH_EINTR)
 			e = WRSH_OK;
+		if (!e && wrsh_ps_host_call(c->s, NULL, NULL))
+			e = host_answer(c);
 	}
 	if (e)
 		return conn_fail(c, e);
