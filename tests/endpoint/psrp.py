@@ -439,7 +439,9 @@ class Pool:
         return p
 
     def receive(self, command_id, budget, deadline, gone):
-        """(stream bytes, done) within budget; ([], False) on timeout."""
+        """(stream bytes, done) within budget; (b"", False) on timeout; (None,
+        False) when there is no such pipeline or the client left (what was
+        taken then stays for the next Receive, as on Windows)."""
         if command_id is None:
             with self.lock:
                 out, self.pool_queue = b"".join(self.pool_queue), []
@@ -450,17 +452,18 @@ class Pool:
         with p.lock:
             while not p.queue and not p.done:
                 if time.monotonic() >= deadline or gone():
-                    return b"", False
+                    return (None if gone() else b""), False
                 p.lock.wait(0.05)
-            out = b""
-            while p.queue and len(out) + len(p.queue[0]) <= budget:
-                out += p.queue.pop(0)
-            if not out and p.queue:  # one larger than the budget goes alone
-                out = p.queue.pop(0)
+            taken = []
+            while p.queue and (not taken or sum(map(len, taken)) + len(p.queue[0]) <= budget):
+                taken.append(p.queue.pop(0))
+            if gone():
+                p.queue[:0] = taken
+                return None, False
             done = p.done and not p.queue
         if done:
             self.pipelines.pop(command_id.upper(), None)
-        return out, done
+        return b"".join(taken), done
 
     def send(self, command_id, data):
         """Host call answers from the client (stream "pr")."""

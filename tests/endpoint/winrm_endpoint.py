@@ -403,6 +403,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         wait = min(req.op_timeout, self.server.service.args.operation_timeout_cap)
         budget = max(1024, (req.max_envelope - 2048) * 3 // 4)
         data, done = pool.receive(cid, budget, time.monotonic() + wait, self.client_gone)
+        if data is None and self.client_gone():
+            return None  # abandoned: the output stays for the next Receive
         if data is None:
             raise Fault(wsman.F_INVALID_SELECTORS)
         if not data and not done:
