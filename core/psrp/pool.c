@@ -110,10 +110,7 @@ static wrsh_err cx_text(void *ctx, const struct wrsh_ps_node *n, const char *s, 
 			if (str_to_u64(p->num, p->num_n, 100, &v))
 				return err_set(p->err, WRSH_EPSRP,
 					       "psrp: a state that is not a number", NULL);
-			if (p->type == PSRP_RUNSPACEPOOL_STATE)
-				p->pool_state = (int)v;
-			else
-				p->pipe_state = (int)v;
+			p->state_read = (int)v; /* taken when the message is whole */
 			p->num_n = 0;
 		}
 	}
@@ -180,6 +177,7 @@ static wrsh_err m_begin(void *ctx, const struct psrp_msg_head *h)
 	p->to_user = p->parse && h->type != PSRP_RUNSPACEPOOL_STATE;
 	p->stream = stream_of(h->type);
 	p->num_n = 0;
+	p->state_read = 0;
 	if (!p->parse)
 		return WRSH_OK;
 	p->cx_sink = cx_sink_proto;
@@ -203,6 +201,10 @@ static wrsh_err m_end(void *ctx)
 	p->cx_on = false;
 	if ((e = clixml_finish(&p->cx)))
 		return e;
+	if (p->type == PSRP_RUNSPACEPOOL_STATE)
+		p->pool_state = p->state_read;
+	else if (p->type == PSRP_PIPELINE_STATE)
+		p->pipe_state = p->state_read;
 	/* ci -100: a method without an answer (the Write family) */
 	if (p->type == PSRP_PIPELINE_HOST_CALL && p->hc_ci >= 0)
 		p->hc_pending = true;

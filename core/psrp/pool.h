@@ -18,7 +18,7 @@ struct psrp_pool {
 	char pid_text[GUID_STR_LEN + 1]; /* the pipeline's CommandId */
 	uint64_t next_object;
 	bool pipeline; /* started, its final state not yet seen */
-	int pool_state, pipe_state;
+	int pool_state, pipe_state, state_read;
 	/* incoming */
 	struct psrp_defrag defrag;
 	struct psrp_msg_reader reader;

@@ -12,6 +12,7 @@ void seal_tests(void);
 void psrp_tests(void);
 void clixml_tests(void);
 void psrp_build_tests(void);
+void ps_session_tests(void);
 
 static void all(void)
 {
@@ -26,6 +27,7 @@ static void all(void)
 	psrp_tests();
 	clixml_tests();
 	psrp_build_tests();
+	ps_session_tests();
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,362 @@
+#define _GNU_SOURCE /* memmem */
+/*
+ * The runspace pool and pipeline through the mock port: a server that
+ * answers as Windows does, then one that names another pool, calls a host
+ * the client does not have, breaks the pool, ends a pipeline without its
+ * state or in the middle of a message. Each ends in a clear WRSH_EPSRP and
+ * the pool's shell is still deleted.
+ *
+ * The pool's RPID comes from the port's randomness, which the mock repeats:
+ * a first run learns it, and the server's messages of later runs carry it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+#include "mem.h"
+#include "mock.h"
+#include "psrp/message.h"
+#include "psrp/pool.h"
+#include "session.h"
+#include "util/base64.h"
+#include "wrsh.h"
+
+#define SOAP_CT "application/soap+xml;charset=UTF-8"
+#define SHELL_ID "7E2F4A0C-0D4B-4F43-9D86-1F5B2A9C3E11"
+
+static uint8_t store[1u << 20], sent[1u << 20];
+static unsigned char arena_buf[256 * 1024] __attribute__((aligned(16)));
+static uint8_t rpid[16];
+static bool have_rpid;
+static char out[4096];
+static size_t out_n;
+static unsigned objects;
+
+struct t {
+	struct mock_port m;
+	struct wrsh_port port;
+	struct wrsh_arena *a;
+	struct wrsh_session *s;
+	struct wrsh_opts o;
+};
+static struct t T;
+
+static struct t *setup(void)
+{
+	struct t *t = &T;
+	memset(t, 0, sizeof(*t));
+	mock_init(&t->m, &t->port, store, sizeof(store), sent, sizeof(sent));
+	t->a = wrsh_arena_init(arena_buf, sizeof(arena_buf));
+	t->o.host = "win.example";
+	t->o.auth = WRSH_AUTH_BASIC;
+	t->o.user = "alice";
+	t->o.password = "Passw0rd!";
+	t->o.allow_unencrypted = true;
+	out_n = 0;
+	objects = 0;
+	return t;
+}
+
+static void add(struct t *t, const char *body)
+{
+	CHECK(mock_add_http(&t->m, 200, SOAP_CT, body, strlen(body), 0));
+}
+
+static const char env_head[] =
+	"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+	"xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
+	"xmlns:rsp=\"http://schemas.microsoft.com/wbem/wsman/1/windows/shell\">"
+	"<s:Header><a:RelatesTo>uuid:00000000-0000-0000-0000-000000000000</a:RelatesTo>"
+	"</s:Header><s:Body>";
+
+static void add_created(struct t *t)
+{
+	static char b[1024];
+	snprintf(b, sizeof(b),
+		 "%s<rsp:Shell><rsp:ShellId>" SHELL_ID
+		 "</rsp:ShellId></rsp:Shell></s:Body></s:Envelope>",
+		 env_head);
+	add(t, b);
+}
+
+/* A Receive answer carrying messages (type, clixml) for pool `pool`; done:
+ * CommandState Done; cut: bytes taken off the end of the stream. */
+static void add_messages(struct t *t, const uint8_t *pool, bool done, int n, const uint32_t *types,
+			 const char *const *clixml, size_t cut)
+{
+	static uint8_t raw[8192];
+	static char b64[12000], body[16384];
+	static const uint8_t zero[16];
+	size_t len = 0, k;
+	int i;
+	for (i = 0; i < n; i++) {
+		size_t cl = strlen(clixml[i]);
+		psrp_frag_head(raw + len, (uint64_t)i + 1, 0, PSRP_FRAG_START | PSRP_FRAG_END,
+			       (uint32_t)(PSRP_MSG_HEAD + cl));
+		psrp_msg_head_write(raw + len + PSRP_FRAG_HEAD, PSRP_TO_CLIENT, types[i], pool,
+				    zero);
+		memcpy(raw + len + PSRP_FRAG_HEAD + PSRP_MSG_HEAD, clixml[i], cl);
+		len += PSRP_FRAG_HEAD + PSRP_MSG_HEAD + cl;
+	}
+	len -= cut;
+	k = b64_encode(raw, len, b64);
+	b64[k] = 0;
+	snprintf(body, sizeof(body),
+		 "%s<rsp:ReceiveResponse><rsp:Stream Name=\"stdout\">%s</rsp:Stream>%s"
+		 "</rsp:ReceiveResponse></s:Body></s:Envelope>",
+		 env_head, b64,
+		 done ? "<rsp:CommandState State=\"http://schemas.microsoft.com/wbem/wsman/1/"
+			"windows/shell/CommandState/Done\"><rsp:ExitCode>0</rsp:ExitCode>"
+			"</rsp:CommandState>"
+		      : "");
+	add(t, body);
+}
+
+static const uint32_t opened_t[] = {PSRP_SESSION_CAPABILITY, PSRP_RUNSPACEPOOL_STATE};
+static const char *const opened_x[] = {
+	"<Obj RefId=\"0\"><MS><Version N=\"protocolversion\">2.3</Version></MS></Obj>",
+	"<Obj RefId=\"0\"><MS><I32 N=\"RunspaceState\">2</I32></MS></Obj>"};
+
+static void add_empty(struct t *t) /* Delete, Signal and Send answers */
+{
+	static char b[512];
+	snprintf(b, sizeof(b), "%s</s:Body></s:Envelope>", env_head);
+	add(t, b);
+}
+
+static void add_command_response(struct t *t)
+{
+	static char b[1024];
+	snprintf(b, sizeof(b),
+		 "%s<rsp:CommandResponse><rsp:CommandId>0F0E0D0C-0B0A-4908-8706-050403020100"
+		 "</rsp:CommandId></rsp:CommandResponse></s:Body></s:Envelope>",
+		 env_head);
+	add(t, b);
+}
+
+static void learn_rpid(void)
+{
+	struct t *t;
+	if (have_rpid)
+		return;
+	t = setup();
+	add_created(t);
+	CHECK(mock_add_http(&t->m, 503, "text/plain", "x", 1, 0));
+	add_empty(t);
+	CHECK_EQ(wrsh_open(&t->s, t->a, &t->port, &t->o), WRSH_OK);
+	CHECK_EQ(wrsh_ps_open(t->s), WRSH_EHTTP);
+	CHECK(t->s->ps != NULL);
+	if (t->s->ps)
+		memcpy(rpid, t->s->ps->ids.rpid, 16);
+	have_rpid = true;
+	wrsh_close(t->s);
+}
+
+static wrsh_err s_text(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_node *n,
+		       const char *p, size_t len, bool last)
+{
+	(void)ctx, (void)last;
+	if (st == WRSH_PS_OUTPUT && n->depth == 1 && len < sizeof(out) - out_n) {
+		memcpy(out + out_n, p, len);
+		out_n += len;
+	}
+	return WRSH_OK;
+}
+
+static wrsh_err s_end(void *ctx, enum wrsh_ps_stream st)
+{
+	(void)ctx;
+	if (st == WRSH_PS_OUTPUT && out_n < sizeof(out)) {
+		objects++;
+		out[out_n++] = '|';
+	}
+	return WRSH_OK;
+}
+
+static const struct wrsh_ps_sink sink = {NULL, s_text, NULL, s_end, NULL};
+
+static const char state_done[] = "<Obj RefId=\"0\"><MS><I32 N=\"PipelineState\">4</I32></MS></Obj>";
+
+/* Open a pool, start a pipeline whose Receive answer is queued by `queue`,
+ * receive until done or an error; returns that. */
+static wrsh_err run(struct t *t, void (*queue)(struct t *), enum wrsh_ps_state *state)
+{
+	bool done = false;
+	wrsh_err e;
+	int rounds = 0;
+	add_created(t);
+	add_messages(t, rpid, false, 2, opened_t, opened_x, 0);
+	add_command_response(t);
+	queue(t);
+	add_empty(t); /* the Delete of the pool's shell */
+	CHECK_EQ(wrsh_open(&t->s, t->a, &t->port, &t->o), WRSH_OK);
+	CHECK_EQ(wrsh_ps_open(t->s), WRSH_OK);
+	CHECK_EQ(wrsh_ps_start(t->s, "1; 'two'", 0), WRSH_OK);
+	do
+		e = wrsh_ps_receive(t->s, &sink, 0, &done, state);
+	while (!e && !done && ++rounds < 5);
+	return e;
+}
+
+/* every request after the NEGOTIATE-less Basic ones: Create, Receive,
+ * Command, Receive..., Delete; the last must be the pool's Delete */
+static void check_deleted(struct t *t)
+{
+	const uint8_t *p;
+	size_t len;
+	wrsh_close(t->s);
+	CHECK(mock_request(&t->m, t->m.requests - 1, &p, &len));
+	CHECK(memmem(p, len, "transfer/Delete</a:Action>", 26) != NULL);
+	CHECK(memmem(p, len, "powershell/Microsoft.PowerShell</w:ResourceURI>", 47) != NULL);
+	CHECK_EQ(wrsh_arena_in_use(t->a), 0);
+}
+
+static void q_good(struct t *t)
+{
+	static const uint32_t ty[] = {PSRP_PIPELINE_OUTPUT, PSRP_PIPELINE_OUTPUT,
+				      PSRP_PIPELINE_STATE};
+	static const char *const x[] = {"<I32>1</I32>", "<S>two</S>", state_done};
+	add_messages(t, rpid, true, 3, ty, x, 0);
+}
+
+static void test_ps_session_pipeline(void)
+{
+	struct t *t;
+	enum wrsh_ps_state state = WRSH_PS_RUNNING;
+	const uint8_t *p;
+	size_t len;
+	learn_rpid();
+	t = setup();
+	CHECK_EQ(run(t, q_good, &state), WRSH_OK);
+	CHECK_EQ(state, WRSH_PS_COMPLETED);
+	CHECK_MEM(out, out_n, "1|two|", 6);
+	CHECK_EQ(objects, 2);
+	/* the Create carried the pool's messages and protocol version */
+	CHECK(mock_request(&t->m, 0, &p, &len));
+	CHECK(memmem(p, len, "<w:Option MustComply=\"true\" Name=\"protocolversion\">2.3", 54) !=
+	      NULL);
+	CHECK(memmem(p, len, "<creationXml xmlns=\"http://schemas.microsoft.com/powershell\">",
+		     61) != NULL);
+	CHECK(mock_request(&t->m, 2, &p, &len));
+	CHECK(memmem(p, len, "<rsp:CommandLine CommandId=\"", 28) != NULL);
+	CHECK_EQ(wrsh_ps_close(t->s), WRSH_OK);
+	CHECK_EQ(t->s->ps == NULL, 1);
+	check_deleted(t);
+}
+
+static void q_other_pool(struct t *t)
+{
+	static const uint32_t ty[] = {PSRP_PIPELINE_OUTPUT};
+	static const char *const x[] = {"<I32>1</I32>"};
+	uint8_t other[16];
+	memcpy(other, rpid, 16);
+	other[0] ^= 1;
+	add_messages(t, other, false, 1, ty, x, 0);
+}
+
+static void q_host_call(struct t *t)
+{
+	static const uint32_t ty[] = {PSRP_PIPELINE_HOST_CALL};
+	static const char *const x[] = {"<Obj RefId=\"0\"><MS><I64 N=\"ci\">1</I64></MS></Obj>"};
+	add_messages(t, rpid, false, 1, ty, x, 0);
+}
+
+static void q_no_state(struct t *t)
+{
+	static const uint32_t ty[] = {PSRP_PIPELINE_OUTPUT};
+	static const char *const x[] = {"<I32>1</I32>"};
+	add_messages(t, rpid, true, 1, ty, x, 0);
+}
+
+static void q_cut(struct t *t)
+{
+	static const uint32_t ty[] = {PSRP_PIPELINE_OUTPUT, PSRP_PIPELINE_STATE};
+	static const char *const x[] = {"<I32>1</I32>", state_done};
+	add_messages(t, rpid, true, 2, ty, x, 9);
+}
+
+static void q_bad_clixml(struct t *t)
+{
+	static const uint32_t ty[] = {PSRP_PIPELINE_OUTPUT};
+	static const char *const x[] = {"<S>never closed"};
+	add_messages(t, rpid, false, 1, ty, x, 0);
+}
+
+static void q_bad_state(struct t *t)
+{
+	static const uint32_t ty[] = {PSRP_PIPELINE_STATE};
+	static const char *const x[] = {
+		"<Obj RefId=\"0\"><MS><I32 N=\"PipelineState\">x</I32></MS></Obj>"};
+	add_messages(t, rpid, false, 1, ty, x, 0);
+}
+
+static void test_ps_session_hostile(void)
+{
+	static const struct {
+		void (*queue)(struct t *);
+		wrsh_err code;
+		const char *says;
+	} cases[] = {
+		{q_other_pool, WRSH_EPSRP, "another runspace pool"},
+		{q_host_call, WRSH_EPSRP, "no host"},
+		{q_no_state, WRSH_EPSRP, "without its state"},
+		{q_cut, WRSH_EPSRP, "without its state"},
+		{q_bad_clixml, WRSH_EXML, "xml"},
+		{q_bad_state, WRSH_EPSRP, "not a number"},
+	};
+	size_t i;
+	learn_rpid();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct t *t = setup();
+		enum wrsh_ps_state state;
+		CHECK_EQ(run(t, cases[i].queue, &state), cases[i].code);
+		if (!strstr(wrsh_errmsg(t->s), cases[i].says))
+			fprintf(stderr, "case %zu: %s\n", i, wrsh_errmsg(t->s));
+		CHECK(strstr(wrsh_errmsg(t->s), cases[i].says) != NULL);
+		check_deleted(t); /* wrsh_close still deletes the pool */
+	}
+}
+
+static void test_ps_session_broken_pool(void)
+{
+	static const uint32_t ty[] = {PSRP_RUNSPACEPOOL_STATE};
+	static const char *const x[] = {
+		"<Obj RefId=\"0\"><MS><I32 N=\"RunspaceState\">5</I32></MS></Obj>"};
+	struct t *t;
+	learn_rpid();
+	t = setup();
+	add_created(t);
+	add_messages(t, rpid, false, 1, ty, x, 0);
+	add_empty(t);
+	CHECK_EQ(wrsh_open(&t->s, t->a, &t->port, &t->o), WRSH_OK);
+	CHECK_EQ(wrsh_ps_open(t->s), WRSH_EPSRP);
+	CHECK(strstr(wrsh_errmsg(t->s), "could not open the runspace pool") != NULL);
+	check_deleted(t);
+}
+
+static void test_ps_session_state_checks(void)
+{
+	struct t *t = setup();
+	bool done;
+	enum wrsh_ps_state st;
+	CHECK_EQ(wrsh_open(&t->s, t->a, &t->port, &t->o), WRSH_OK);
+	CHECK_EQ(wrsh_ps_start(t->s, "1", 0), WRSH_ESTATE);
+	wrsh_close(t->s);
+	t = setup();
+	CHECK_EQ(wrsh_open(&t->s, t->a, &t->port, &t->o), WRSH_OK);
+	CHECK_EQ(wrsh_ps_receive(t->s, &sink, 0, &done, &st), WRSH_ESTATE);
+	wrsh_close(t->s);
+	t = setup();
+	CHECK_EQ(wrsh_open(&t->s, t->a, &t->port, &t->o), WRSH_OK);
+	CHECK_EQ(wrsh_ps_host_reply(t->s, "x"), WRSH_ESTATE);
+	wrsh_close(t->s);
+	CHECK_EQ(wrsh_ps_open(NULL), WRSH_EINVAL);
+}
+
+void ps_session_tests(void)
+{
+	RUN(test_ps_session_pipeline);
+	RUN(test_ps_session_hostile);
+	RUN(test_ps_session_broken_pool);
+	RUN(test_ps_session_state_checks);
+}
