@@ -16,6 +16,8 @@
 #define PSRP_NS "http://schemas.microsoft.com/powershell"
 #define STOP_SIGNAL "powershell/signal/crtl_c" /* sic: the spec's and Windows' spelling */
 #define MAX_BLOB (32768 - PSRP_FRAG_HEAD)      /* MS-PSRP 3.1.4.1.1's default */
+/* what an envelope needs around the fragments: headers, ids, elements */
+#define ENVELOPE_RESERVE 2560
 
 /* RunspacePoolState (MS-PSRP 2.2.3.4) */
 enum { POOL_OPENED = 2, POOL_CLOSED = 3, POOL_BROKEN = 5 };
@@ -242,16 +244,16 @@ static void reader_reset(struct psrp_pool *p)
  * fragments moved in, last first. */
 static wrsh_err fragment_in_place(struct psrp_pool *p, size_t start, size_t len)
 {
-	size_t nfrag = len ? (len + MAX_BLOB - 1) / MAX_BLOB : 1, i;
+	size_t blob = p->blob_max, nfrag = len ? (len + blob - 1) / blob : 1, i;
 	uint8_t *base = (uint8_t *)p->out.p + start;
 	if (p->out.len + (nfrag - 1) * PSRP_FRAG_HEAD > p->out.cap)
 		return err_set(p->err, WRSH_ELIMIT,
 			       "psrp: script beyond CONFIG_WRSH_PSRP_SCRIPT_MAX", NULL);
 	for (i = nfrag; i-- > 0;) {
-		size_t off = i * MAX_BLOB, k = len - off < MAX_BLOB ? len - off : MAX_BLOB;
+		size_t off = i * blob, k = len - off < blob ? len - off : blob;
 		unsigned flags =
 			(i == 0 ? PSRP_FRAG_START : 0) | (i + 1 == nfrag ? PSRP_FRAG_END : 0);
-		uint8_t *dst = base + i * (PSRP_FRAG_HEAD + MAX_BLOB);
+		uint8_t *dst = base + i * (PSRP_FRAG_HEAD + blob);
 		memmove(dst + PSRP_FRAG_HEAD, base + PSRP_FRAG_HEAD + off, k);
 		psrp_frag_head(dst, p->next_object, i, flags, (uint32_t)k);
 	}
@@ -260,15 +262,31 @@ static wrsh_err fragment_in_place(struct psrp_pool *p, size_t start, size_t len)
 	return WRSH_OK;
 }
 
+/* Whole fragments from send_off that fit one request: [send_off, send_end). */
+static void next_batch(struct psrp_pool *p)
+{
+	const uint8_t *o = (const uint8_t *)p->out.p;
+	size_t end = p->send_off;
+	while (end + PSRP_FRAG_HEAD <= p->out.len) {
+		size_t n = PSRP_FRAG_HEAD + ((size_t)o[end + 17] << 24 | (size_t)o[end + 18] << 16 |
+					     (size_t)o[end + 19] << 8 | o[end + 20]);
+		if (end > p->send_off && end + n - p->send_off > p->frag_room)
+			break;
+		end += n;
+	}
+	p->send_end = end;
+}
+
 static void put_fragments(struct sbuf *b, const struct psrp_pool *p)
 {
-	if (!b->over && B64_ENC_LEN(p->out.len) <= b->cap - b->len)
-		b->len += b64_encode(p->out.p, p->out.len, b->p + b->len);
+	size_t n = p->send_end - p->send_off;
+	if (!b->over && B64_ENC_LEN(n) <= b->cap - b->len)
+		b->len += b64_encode(p->out.p + p->send_off, n, b->p + b->len);
 	else
 		b->over = true;
 }
 
-enum preq_kind { P_CREATE, P_COMMAND, P_RECEIVE, P_SIGNAL, P_SEND_PR };
+enum preq_kind { P_CREATE, P_COMMAND, P_RECEIVE, P_SIGNAL, P_SEND_PR, P_SEND_IN };
 
 static void hdr(struct wsman_hdr *h, const char *action, const struct wrsh_session *s,
 		struct wsman_kv *sel)
@@ -339,9 +357,11 @@ static void write_req(struct wrsh_session *s, struct sbuf *b, void *ctx)
 		sb_puts(b, ">stdout</rsp:DesiredStream></rsp:Receive>");
 		break;
 	case P_SEND_PR: /* prompt responses: host call answers (MS-PSRP 3.1.5.3.7) */
+	case P_SEND_IN: /* what did not fit in the Command (3.1.5.3.5) */
 		hdr(&h, WINRS_NS "/Send", s, &sel);
 		wsman_write_begin(b, &s->ws, &h);
-		sb_puts(b, "<rsp:Send><rsp:Stream Name=\"pr\" CommandId=\"");
+		sb_puts(b, kind == P_SEND_PR ? "<rsp:Send><rsp:Stream Name=\"pr\" CommandId=\""
+					     : "<rsp:Send><rsp:Stream Name=\"stdin\" CommandId=\"");
 		sb_puts(b, p->pid_text);
 		sb_puts(b, "\">");
 		put_fragments(b, p);
@@ -373,6 +393,7 @@ static wrsh_err out_begin(struct psrp_pool *p, size_t cap)
 		return err_set(p->err, WRSH_ENOMEM, "psrp: arena exhausted (outgoing message)",
 			       NULL);
 	sb_init(&p->out, m, cap);
+	p->send_off = p->send_end = 0;
 	return WRSH_OK;
 }
 
@@ -465,8 +486,10 @@ static wrsh_err open_pool(struct wrsh_session *s)
 	e = queue(p, b_capability, NULL);
 	if (!e)
 		e = queue(p, b_init, NULL);
-	if (!e)
+	if (!e) {
+		next_batch(p);
 		e = call(s, P_CREATE, s->conn.timeout_ms, 0);
+	}
 	out_end(p);
 	if (e)
 		return e;
@@ -520,6 +543,12 @@ wrsh_err wrsh_ps_open(struct wrsh_session *s)
 	p->s = s;
 	p->err = &s->err;
 	p->next_object = 1;
+	/* fragments sized so that whole ones fill a request */
+	p->frag_room = s->body_cap > ENVELOPE_RESERVE + 1024
+			       ? (s->body_cap - ENVELOPE_RESERVE) / 4 * 3
+			       : 768;
+	p->blob_max =
+		p->frag_room - PSRP_FRAG_HEAD < MAX_BLOB ? p->frag_room - PSRP_FRAG_HEAD : MAX_BLOB;
 	reader_reset(p);
 	if ((e = random_guid(s, p->ids.rpid)))
 		return sess_leave(s, e);
@@ -558,7 +587,13 @@ wrsh_err wrsh_ps_start(struct wrsh_session *s, const char *script, unsigned flag
 	if (!e) {
 		p->pipeline = true; /* the Receive filter and the Command's id */
 		p->pipe_state = 0;
+		next_batch(p);
 		e = call(s, P_COMMAND, s->conn.timeout_ms, 0);
+		/* a long script: its further fragments follow on stdin */
+		while (!e && (p->send_off = p->send_end) < p->out.len) {
+			next_batch(p);
+			e = call(s, P_SEND_IN, s->conn.timeout_ms, 0);
+		}
 		if (e)
 			p->pipeline = false;
 	}
@@ -634,8 +669,10 @@ wrsh_err wrsh_ps_host_reply(struct wrsh_session *s, const char *result)
 	if ((e = out_begin(p, 1024 + (result ? 6 * strlen(result) : 0))))
 		return sess_leave(s, e);
 	e = queue(p, b_reply, &a);
-	if (!e)
+	if (!e) {
+		next_batch(p);
 		e = call(s, P_SEND_PR, s->conn.timeout_ms, 0);
+	}
 	out_end(p);
 	if (!e)
 		p->hc_pending = false;

@@ -38,8 +38,11 @@ struct psrp_pool {
 	size_t hc_name_n;
 	bool hc_pending, in_mi;
 	bool host_ui;
-	/* outgoing: fragments, base64-encoded into the envelope */
+	/* outgoing: fragments, base64-encoded into the envelope, a request's
+	 * worth at a time: out.p[send_off .. send_end) */
 	struct sbuf out;
+	size_t send_off, send_end;
+	size_t frag_room, blob_max; /* raw bytes per request; per fragment */
 };
 
 #endif

@@ -91,6 +91,17 @@ class PsTest(Base):
         r = self.ps(s)
         self.assertEqual((r.returncode, r.stdout.decode()), (0, s[1:-1] + "\n"), r.stderr)
 
+    def test_long_script_continues_on_stdin(self):
+        # more than one request holds: the Command carries the first
+        # fragments of CREATE_PIPELINE, Sends on stdin the rest
+        body = "y" * 15000
+        r = self.ps("--stats", "'%s'" % body)
+        self.assertEqual((r.returncode, r.stdout), (0, body.encode() + b"\n"), r.stderr[-300:])
+        self.assertEqual(stat(r.stderr, "requests"), 7)
+        r = self.ps("'%s'" % ("z" * 40000))
+        self.assertEqual(r.returncode, 255)
+        self.assertIn(b"CONFIG_WRSH_PSRP_SCRIPT_MAX", r.stderr)
+
     def test_script_from_file_and_stdin(self):
         with tempfile.NamedTemporaryFile("w", suffix=".ps1") as f:
             f.write("1..2\n'three'\n")

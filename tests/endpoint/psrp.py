@@ -54,9 +54,11 @@ def net_guid(b):
     return uuid.UUID(bytes_le=bytes(b))
 
 
-def read_messages(data):
-    """Whole messages of a fragment stream: [(type, rpid, pid, clixml)]."""
-    out, parts, off = [], {}, 0
+def read_messages(data, parts=None):
+    """Whole messages of a fragment stream: [(type, rpid, pid, clixml)].
+    parts keeps messages still missing fragments, across calls."""
+    out, off = [], 0
+    parts = {} if parts is None else parts
     while off < len(data):
         if len(data) - off < 21:
             raise ProtocolError("truncated fragment header")
@@ -414,7 +416,16 @@ class Pool:
         return fragments(obj, message(typ, self.rpid if rpid is None else rpid, pid, clixml))
 
     def command(self, command_id, args):
-        msgs = read_messages(args)
+        """A Command's CREATE_PIPELINE; a long one continues on stdin (send)."""
+        self.partial = getattr(self, "partial", {})
+        parts = {}
+        msgs = read_messages(args, parts)
+        if not msgs and parts:
+            self.partial[command_id.upper()] = parts
+            return None
+        return self.create_pipeline(command_id, msgs)
+
+    def create_pipeline(self, command_id, msgs):
         if len(msgs) != 1 or msgs[0][0] != CREATE_PIPELINE:
             raise ProtocolError("Command without exactly one CREATE_PIPELINE")
         typ, rpid, pid, data = msgs[0]
@@ -464,6 +475,17 @@ class Pool:
         if done:
             self.pipelines.pop(command_id.upper(), None)
         return b"".join(taken), done
+
+    def send_input(self, command_id, data):
+        """The rest of a CREATE_PIPELINE that did not fit in its Command."""
+        parts = getattr(self, "partial", {}).get(command_id.upper())
+        if parts is None:
+            return False
+        msgs = read_messages(data, parts)
+        if msgs:
+            del self.partial[command_id.upper()]
+            self.create_pipeline(command_id, msgs)
+        return True
 
     def send(self, command_id, data):
         """Host call answers from the client (stream "pr")."""

@@ -355,8 +355,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.ps_receive(req, pool)
             if a == wsman.A_SEND:
                 for st in req.body.findall(wsman.q("rsp", "Send") + "/" + wsman.q("rsp", "Stream")):
-                    if st.get("Name") != "pr" or not pool.send(st.get("CommandId", ""),
-                                                                base64.b64decode(st.text or "")):
+                    data = base64.b64decode(st.text or "")
+                    cid = st.get("CommandId", "")
+                    ok = pool.send(cid, data) if st.get("Name") == "pr" else \
+                        pool.send_input(cid, data) if st.get("Name") == "stdin" else False
+                    if not ok:
                         raise Fault(wsman.F_INVALID_SELECTORS)
                 return wsman.envelope(wsman.NS["rsp"] + "/SendResponse", req.message_id,
                                       "<rsp:SendResponse/>")
