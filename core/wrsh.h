@@ -305,6 +305,7 @@ wrsh_err wrsh_ps_open(struct wrsh_session *s);
 
 #define WRSH_PS_FORMAT 1u  /* end the pipeline in Out-String -Stream */
 #define WRSH_PS_HOST_UI 2u /* answer host calls (Read-Host): see wrsh_ps_host_call */
+#define WRSH_PS_INPUT 4u   /* the pipeline reads input: see wrsh_ps_input */
 
 /* Start SCRIPT as the pool's pipeline. Errors: WRSH_ESTATE, WRSH_ELIMIT
  * (a script beyond CONFIG_WRSH_PSRP_SCRIPT_MAX), transport and faults. */
@@ -315,6 +316,13 @@ wrsh_err wrsh_ps_start(struct wrsh_session *s, const char *script, unsigned flag
  * wrsh_cmd_receive. */
 wrsh_err wrsh_ps_receive(struct wrsh_session *s, const struct wrsh_ps_sink *sink, unsigned flags,
 			 bool *done, enum wrsh_ps_state *state);
+
+/* Pipeline input (started with WRSH_PS_INPUT): n strings, each one object
+ * of $input; end=true closes the input (n may be 0). As many as fit go in
+ * one request. Errors: WRSH_ESTATE, WRSH_ELIMIT (one string beyond what a
+ * request holds), transport and faults. */
+wrsh_err wrsh_ps_input(struct wrsh_session *s, const char *const *items, const size_t *lens,
+		       size_t n, bool end);
 
 /* RemoteHostMethodId (MS-PSRP 2.2.3.17), the ones a text client meets */
 enum wrsh_ps_host_method {

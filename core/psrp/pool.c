@@ -435,13 +435,30 @@ static void b_init(struct sbuf *b, const struct psrp_ids *id, const void *arg)
 
 struct pipe_arg {
 	const char *script;
-	bool format, host;
+	bool format, host, input;
 };
 
 static void b_pipeline(struct sbuf *b, const struct psrp_ids *id, const void *arg)
 {
 	const struct pipe_arg *a = arg;
-	psrp_build_create_pipeline(b, id, a->script, a->format, false, a->host);
+	psrp_build_create_pipeline(b, id, a->script, a->format, a->input, a->host);
+}
+
+struct input_arg {
+	const char *s;
+	size_t n;
+};
+
+static void b_input(struct sbuf *b, const struct psrp_ids *id, const void *arg)
+{
+	const struct input_arg *a = arg;
+	psrp_build_input_string(b, id, a->s, a->n);
+}
+
+static void b_end_of_input(struct sbuf *b, const struct psrp_ids *id, const void *arg)
+{
+	(void)arg;
+	psrp_build_end_of_input(b, id);
 }
 
 struct reply_arg {
@@ -579,6 +596,7 @@ wrsh_err wrsh_ps_start(struct wrsh_session *s, const char *script, unsigned flag
 	a.script = script;
 	a.format = flags & WRSH_PS_FORMAT;
 	a.host = p->host_ui = flags & WRSH_PS_HOST_UI;
+	a.input = p->input_open = flags & WRSH_PS_INPUT;
 	p->hc_pending = false;
 	/* the script, and the pipeline's description around it */
 	if ((e = out_begin(p, CONFIG_WRSH_PSRP_SCRIPT_MAX + 4096)))
@@ -636,6 +654,63 @@ wrsh_err wrsh_ps_receive(struct wrsh_session *s, const struct wrsh_ps_sink *sink
 	}
 	if (e) /* a message may be half read: the stream cannot be trusted */
 		reader_reset(p);
+	return sess_leave(s, e);
+}
+
+/* Send what the outgoing buffer holds, as whole-fragment requests. */
+static wrsh_err send_input(struct wrsh_session *s, struct psrp_pool *p)
+{
+	wrsh_err e = WRSH_OK;
+	for (p->send_off = 0; !e && p->send_off < p->out.len; p->send_off = p->send_end) {
+		next_batch(p);
+		e = call(s, P_SEND_IN, s->conn.timeout_ms, 0);
+	}
+	p->out.len = 0;
+	return e;
+}
+
+/* see wrsh.h */
+wrsh_err wrsh_ps_input(struct wrsh_session *s, const char *const *items, const size_t *lens,
+		       size_t n, bool end)
+{
+	struct psrp_pool *p;
+	size_t i, cap;
+	wrsh_err e = WRSH_OK;
+	if (!s || (n && (!items || !lens)))
+		return WRSH_EINVAL;
+	if ((e = sess_enter(s)))
+		return e;
+	p = s->ps;
+	if (!p || !p->pipeline || !p->input_open)
+		return err_set(&s->err, WRSH_ESTATE, "psrp: no pipeline reading input", NULL);
+	/* one request's worth at a time: messages are small, a batch goes whole */
+	cap = p->frag_room;
+	for (i = 0; i < n; i++)
+		if (lens[i] > cap / 2 - 256) /* escaped, it could double */
+			return err_set(&s->err, WRSH_ELIMIT,
+				       "psrp: an input object larger than one request holds", NULL);
+	if ((e = out_begin(p, cap)))
+		return sess_leave(s, e);
+	for (i = 0; !e && i <= n; i++) {
+		struct input_arg a;
+		size_t mark = p->out.len;
+		if (i == n && !end)
+			break;
+		a.s = i < n ? items[i] : NULL;
+		a.n = i < n ? lens[i] : 0;
+		e = queue(p, i < n ? b_input : b_end_of_input, &a);
+		if (e == WRSH_ELIMIT && mark > 0) { /* full: send, then this one again */
+			err_clear(&s->err);
+			p->out.len = mark;
+			e = send_input(s, p);
+			i--;
+		}
+	}
+	if (!e && p->out.len)
+		e = send_input(s, p);
+	if (!e && end)
+		p->input_open = false;
+	out_end(p);
 	return sess_leave(s, e);
 }
 

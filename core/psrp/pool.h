@@ -37,7 +37,7 @@ struct psrp_pool {
 	char hc_name[40];
 	size_t hc_name_n;
 	bool hc_pending, in_mi;
-	bool host_ui;
+	bool host_ui, input_open;
 	/* outgoing: fragments, base64-encoded into the envelope, a request's
 	 * worth at a time: out.p[send_off .. send_end) */
 	struct sbuf out;

@@ -48,6 +48,15 @@ class PsTest(Base):
         self.assertEqual((r.returncode, r.stdout), (0, b"to the host\n"))
         self.assertEqual(r.stderr, b"WARNING: careful\nVERBOSE: details\n")
 
+    def test_pipeline_input_from_stdin(self):
+        r = self.ps("--input", "process { $_ }", stdin=b"one\r\ntwo\nthree")
+        self.assertEqual((r.returncode, r.stdout), (0, b"one\ntwo\nthree\n"), r.stderr)
+        lines = b"".join(b"%d\n" % i for i in range(5000))
+        r = self.ps("--input", "$input; 'end'", stdin=lines, timeout=120)
+        self.assertEqual((r.returncode, r.stdout), (0, lines + b"end\n"), r.stderr[-300:])
+        r = self.ps("--input", "$input; 'empty'")
+        self.assertEqual((r.returncode, r.stdout), (0, b"empty\n"), r.stderr)
+
     def test_read_host_reads_stdin(self):
         r = self.ps("Read-Host 'Your name'; Read-Host; 'done'", stdin=b"Alice\nBob\n")
         self.assertEqual((r.returncode, r.stdout), (0, b"Your name: Alice\nBob\ndone\n"),

@@ -13,6 +13,7 @@ interpreter: statements separated by ';' or new lines, each one of
   Write-Verbose 'm' -Verbose  Write-Host 'm'  Write-Information 'm'  throw 'm'
   Start-Sleep N  Get-Service  BigOutput N (N strings of 100 characters)
   Read-Host ['prompt']  $Host.UI.WriteLine('m')  $Host.UI.WriteErrorLine('m')
+  $input  process { $_ }  (the pipeline's input, each object as it comes)
 
 anything else being a CommandNotFoundException, as PowerShell reports it.
 """
@@ -31,6 +32,8 @@ INIT_RUNSPACEPOOL = 0x00010004
 RUNSPACEPOOL_STATE = 0x00021005
 CREATE_PIPELINE = 0x00021006
 APPLICATION_PRIVATE_DATA = 0x00021009
+PIPELINE_INPUT = 0x00041002
+END_OF_PIPELINE_INPUT = 0x00041003
 PIPELINE_OUTPUT = 0x00041004
 ERROR_RECORD = 0x00041005
 PIPELINE_STATE = 0x00041006
@@ -220,6 +223,7 @@ class Pipeline:
         self.host = host         # the client answers host calls
         self.next_ci = 1
         self.answers = {}        # ci -> the client's mr (None: Nil)
+        self.input, self.input_end = [], False
         self.queue = []          # fragment bytes, in order
         self.done = False
         self.stop = threading.Event()
@@ -288,6 +292,17 @@ class Pipeline:
             return error_record(arg, "System.Management.Automation.RuntimeException", arg,
                                 "OperationStopped: (%s:String) [], RuntimeException" % arg,
                                 name="ExceptionAsErrorRecord", ref=1)
+        elif st in ("$input", "process { $_ }"):
+            while True:
+                with self.lock:
+                    while not self.input and not self.input_end:
+                        if self.stop.is_set():
+                            raise Stop()
+                        self.lock.wait(0.05)
+                    if not self.input:
+                        break
+                    item = self.input.pop(0)
+                self.output(item)
         elif low == "read-host":
             return self.read_host(arg)
         elif re.fullmatch(r"\$host\.ui\.(writeline|writeerrorline)\('([^']*)'\)", st, re.I):
@@ -340,6 +355,15 @@ class Pipeline:
         if answer is not None:
             self.output(answer)
         return None
+
+    def add_input(self, item, end=False):
+        with self.lock:
+            if self.input_end:
+                raise ProtocolError("input after END_OF_PIPELINE_INPUT")
+            if item is not None:
+                self.input.append(item)
+            self.input_end = end
+            self.lock.notify_all()
 
     def answer(self, ci, mr):
         with self.lock:
@@ -477,14 +501,27 @@ class Pool:
         return b"".join(taken), done
 
     def send_input(self, command_id, data):
-        """The rest of a CREATE_PIPELINE that did not fit in its Command."""
+        """stdin: the rest of a CREATE_PIPELINE that did not fit in its
+        Command, or the pipeline's input objects."""
         parts = getattr(self, "partial", {}).get(command_id.upper())
-        if parts is None:
+        if parts is not None:
+            msgs = read_messages(data, parts)
+            if msgs:
+                del self.partial[command_id.upper()]
+                self.create_pipeline(command_id, msgs)
+            return True
+        p = self.pipelines.get(command_id.upper())
+        if p is None:
             return False
-        msgs = read_messages(data, parts)
-        if msgs:
-            del self.partial[command_id.upper()]
-            self.create_pipeline(command_id, msgs)
+        p.input_parts = getattr(p, "input_parts", {})
+        for typ, rpid, pid, body in read_messages(data, p.input_parts):
+            if typ == PIPELINE_INPUT:
+                e = ET.fromstring(body)
+                p.add_input(unescape(e.text or "") if e.tag == "S" else body.decode())
+            elif typ == END_OF_PIPELINE_INPUT:
+                p.add_input(None, end=True)
+            else:
+                raise ProtocolError("unexpected message 0x%08x on stdin" % typ)
         return True
 
     def send(self, command_id, data):

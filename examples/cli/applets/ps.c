@@ -7,12 +7,14 @@
 //config:	  on the host; output, errors, warnings and host messages stream
 //config:	  back as they are produced.
 //applet:ps run a PowerShell script on the host (like Invoke-Command)
-//usage:wrsh ps -H HOST [conn options] [--no-format | --json] (SCRIPT... | -f FILE)
+//usage:wrsh ps -H HOST [conn options] [--no-format | --json] [--input] (SCRIPT... | -f FILE)
 //usage:Runs SCRIPT (its words joined with spaces) in a PowerShell runspace on HOST.
 //usage:Output is formatted by the remote PowerShell, as its console shows it; errors,
 //usage:warnings and verbose messages go to stderr with their prefixes.
 //usage:  -f, --file FILE          read the script from FILE ("-": stdin)
 //usage:      --no-format          print each object's own text, unformatted
+//usage:      --input              each line of stdin is an object of the pipeline's input
+//usage:                           ($input, process { $_ })
 //usage:      --json               one JSON line per output object: properties, "_types",
 //usage:                           "_string", "_items" (lists), "_entries" (dictionaries)
 //usage:Read-Host reads a line of stdin; $Host.UI writes go to the console.
@@ -23,6 +25,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +38,7 @@
 
 struct ps_opts {
 	const char *file;
-	bool no_format, json;
+	bool no_format, json, input;
 };
 
 static volatile sig_atomic_t interrupts;
@@ -64,6 +67,9 @@ static int ps_option(void *ctx, int opt, const char *arg)
 		return 0;
 	case 'J':
 		p->json = true;
+		return 0;
+	case 'I':
+		p->input = true;
 		return 0;
 	}
 	return -1;
@@ -279,6 +285,57 @@ static wrsh_err v_end(void *ctx, enum wrsh_ps_stream st)
 	return e;
 }
 
+/* --input: stdin's lines as pipeline input, what is there now */
+#define INPUT_BATCH 256
+struct input {
+	char buf[8192];
+	size_t n;
+	bool open;
+};
+
+static bool readable_now(int fd)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
+}
+
+static wrsh_err forward_input(struct conn *c, struct input *in)
+{
+	const char *items[INPUT_BATCH];
+	size_t lens[INPUT_BATCH], k = 0, start = 0, i;
+	wrsh_err e;
+	while (in->open && in->n < sizeof(in->buf) && readable_now(0)) {
+		ssize_t r = read(0, in->buf + in->n, sizeof(in->buf) - in->n);
+		if (r < 0 && errno == EINTR)
+			break;
+		if (r <= 0)
+			in->open = false;
+		else
+			in->n += (size_t)r;
+	}
+	for (i = 0; i < in->n && k < INPUT_BATCH; i++) {
+		if (in->buf[i] != '\n')
+			continue;
+		items[k] = in->buf + start;
+		lens[k++] = i - start - (i > start && in->buf[i - 1] == '\r');
+		start = i + 1;
+	}
+	/* the last line without a newline at the end of input; a line longer
+	 * than the buffer goes in pieces */
+	if (k < INPUT_BATCH && start < in->n &&
+	    (!in->open || (start == 0 && in->n == sizeof(in->buf)))) {
+		items[k] = in->buf + start;
+		lens[k++] = in->n - start;
+		start = in->n;
+	}
+	if (!k && in->open)
+		return WRSH_OK;
+	e = wrsh_ps_input(c->s, items, lens, k, !in->open && start == in->n);
+	memmove(in->buf, in->buf + start, in->n - start);
+	in->n -= start;
+	return e;
+}
+
 static char *read_script(const char *path, size_t cap)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
@@ -325,6 +382,8 @@ static int run(struct conn *c, const char *script, const struct ps_opts *po)
 	struct json_out json;
 	struct wrsh_ps_sink sink = {v_open, v_text, v_close, v_end, NULL};
 	struct posix_port *pp = conn_posix(c);
+	static struct input in;
+	bool input_done = !po->input;
 	enum wrsh_ps_state state = WRSH_PS_RUNNING;
 	unsigned handled = 0;
 	bool done = false;
@@ -338,8 +397,9 @@ static int run(struct conn *c, const char *script, const struct ps_opts *po)
 	e = wrsh_ps_open(c->s);
 	if (!e)
 		e = wrsh_ps_start(c->s, script,
-				  WRSH_PS_HOST_UI |
+				  WRSH_PS_HOST_UI | (po->input ? WRSH_PS_INPUT : 0) |
 					  (po->no_format || po->json ? 0 : WRSH_PS_FORMAT));
+	in.open = po->input;
 	while (!e && !done) {
 		char b[16];
 		while (read(sig_pipe[0], b, sizeof(b)) > 0)
@@ -350,9 +410,15 @@ static int run(struct conn *c, const char *script, const struct ps_opts *po)
 			if ((e = wrsh_ps_stop(c->s)))
 				break;
 		}
+		if (!input_done) {
+			if ((e = forward_input(c, &in)))
+				break;
+			input_done = !in.open && !in.n;
+		}
 		pp->wake_fd[0] = sig_pipe[0];
+		pp->wake_fd[1] = input_done ? -1 : 0; /* more input wakes a waiting Receive */
 		e = wrsh_ps_receive(c->s, &sink, WRSH_WAKEABLE, &done, &state);
-		pp->wake_fd[0] = -1;
+		pp->wake_fd[0] = pp->wake_fd[1] = -1;
 		if (e == WRSH_EINTR)
 			e = WRSH_OK;
 		if (!e && wrsh_ps_host_call(c->s, NULL, NULL))
@@ -373,6 +439,7 @@ int ps_main(int argc, char **argv)
 		{"file", required_argument, NULL, 'f'},
 		{"no-format", no_argument, NULL, 'F'},
 		{"json", no_argument, NULL, 'J'},
+		{"input", no_argument, NULL, 'I'},
 		{NULL, 0, NULL, 0},
 	};
 	struct ps_opts po;
