@@ -139,13 +139,17 @@ endif
 CFLAGS_ALL := $(CSTD) $(OPT) $(WARN) $(INC) $(DEFS) $(DEP_INC) $(DEP_DEFS) $(CFLAGS)
 
 # ---- sources ---------------------------------------------------------------
-CORE_SRC := $(wildcard core/*.c core/util/*.c core/auth/*.c core/psrp/*.c)
+# PSRP's parsers are always there (a binary links them only when used);
+# the pool, which the session calls, only with CONFIG_WRSH_PSRP
+CORE_SRC := $(wildcard core/*.c core/util/*.c core/auth/*.c) \
+	$(filter-out $(if $(filter y,$(CONFIG_WRSH_PSRP)),,core/psrp/pool.c),$(wildcard core/psrp/*.c))
 TLS_SRC := $(if $(filter y,$(CONFIG_WRSH_TLS)),tls/mbedtls.c,tls/none.c)
 PORT_SRC := port/posix/posix.c
 LIB_SRC := $(CORE_SRC) $(TLS_SRC) $(PORT_SRC)
 # busybox style: an applet is built when its CONFIG_WRSH_APPLET_<NAME> is y
 applet_on = $(filter y,$(CONFIG_WRSH_APPLET_$(shell echo $(basename $(notdir $(1))) | tr a-z A-Z)))
-CLI_SRC := examples/cli/main.c examples/cli/conn.c examples/cli/json.c $(foreach f,$(APPLET_SRC),$(if $(call applet_on,$(f)),$(f)))
+CLI_PS_SRC := $(if $(filter y,$(CONFIG_WRSH_PSRP)),examples/cli/json.c examples/cli/pipeline.c)
+CLI_SRC := examples/cli/main.c examples/cli/conn.c $(CLI_PS_SRC) $(foreach f,$(APPLET_SRC),$(if $(call applet_on,$(f)),$(f)))
 FW_SRC := examples/firmware/main.c
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))

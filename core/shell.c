@@ -113,7 +113,9 @@ wrsh_err winrs_delete_shell(struct wrsh_session *s)
 	e = winrs_call(s, &w, wait_for(s), 0);
 	s->shell_open = false;
 	s->cmd_active = s->cmd_finished = false;
+#if CONFIG_WRSH_PSRP
 	psrp_pool_gone(s);
+#endif
 	return e;
 }
 

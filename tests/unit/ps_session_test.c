@@ -21,6 +21,8 @@
 #include "util/base64.h"
 #include "wrsh.h"
 
+#if CONFIG_WRSH_PSRP
+
 #define SOAP_CT "application/soap+xml;charset=UTF-8"
 #define SHELL_ID "7E2F4A0C-0D4B-4F43-9D86-1F5B2A9C3E11"
 
@@ -360,3 +362,8 @@ void ps_session_tests(void)
 	RUN(test_ps_session_broken_pool);
 	RUN(test_ps_session_state_checks);
 }
+#else
+void ps_session_tests(void)
+{
+}
+#endif
