@@ -41,7 +41,7 @@ struct view {
 	size_t capture_cap, capture_n;
 	int errors;
 	/* a host call: its method and the last argument (the text) */
-	bool in_mi, in_mp, fresh;
+	bool in_mi, in_mp, fresh, stopped;
 	unsigned method;
 	bool root_value; /* the object is a primitive */
 	char text[CAPTURE];
@@ -113,7 +113,9 @@ static wrsh_err v_text(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_n
 		v->root_value = true;
 		keep(v->text, sizeof(v->text), &v->text_n, p, len);
 	} else if (st == WRSH_PS_STATE) { /* the exception of a failed pipeline */
-		if (n->depth == 4 && is(n->tag, "ToString"))
+		if (n->depth == 3 && is(n->name, "PipelineState") && len && p[0] == '3')
+			v->stopped = true; /* Ctrl-C: a console says nothing */
+		else if (n->depth == 4 && is(n->tag, "ToString"))
 			keep(v->text, sizeof(v->text), &v->text_n, p, len);
 		else if (n->depth == 5 && is(n->name, "FullyQualifiedErrorId"))
 			keep(v->fqid, sizeof(v->fqid), &v->fqid_n, p, len);
@@ -233,7 +235,7 @@ static wrsh_err v_end(void *ctx, enum wrsh_ps_stream st)
 		fflush(stdout);
 		break;
 	case WRSH_PS_STATE:
-		if (v->text_n) {
+		if (v->text_n && !v->stopped) {
 			v->errors++;
 			print_error(v);
 		}

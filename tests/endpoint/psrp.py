@@ -14,6 +14,8 @@ interpreter: statements separated by ';' or new lines, each one of
   Start-Sleep N  Get-Service  BigOutput N (N strings of 100 characters)
   Read-Host ['prompt']  $Host.UI.WriteLine('m')  $Host.UI.WriteErrorLine('m')
   $input  process { $_ }  (the pipeline's input, each object as it comes)
+  $name = VALUE  $name  Set-Location PATH  cd PATH  (Get-Location).Path  (the
+  pool's runspace keeps variables and its location between pipelines)
 
 anything else being a CommandNotFoundException, as PowerShell reports it.
 """
@@ -292,6 +294,22 @@ class Pipeline:
             return error_record(arg, "System.Management.Automation.RuntimeException", arg,
                                 "OperationStopped: (%s:String) [], RuntimeException" % arg,
                                 name="ExceptionAsErrorRecord", ref=1)
+        elif re.fullmatch(r"\$(\w+)\s*=\s*(.+)", st) and st not in ("$input",):
+            m = re.fullmatch(r"\$(\w+)\s*=\s*(.+)", st)
+            v = literal(m.group(2))
+            with self.pool.lock:
+                self.pool.vars[m.group(1).lower()] = v
+        elif re.fullmatch(r"\$(\w+)", st) and st != "$input":
+            with self.pool.lock:
+                v = self.pool.vars.get(st[1:].lower())
+            if v is not None:
+                self.output(v)
+        elif low in ("set-location", "cd") and arg is not None:
+            with self.pool.lock:
+                self.pool.cwd = arg if re.match(r"[A-Za-z]:\\", arg) else \
+                    self.pool.cwd.rstrip("\\") + "\\" + arg
+        elif st.lower() == "(get-location).path":
+            self.output(self.pool.cwd)
         elif st in ("$input", "process { $_ }"):
             while True:
                 with self.lock:
@@ -410,6 +428,8 @@ class Pool:
     def __init__(self, user, shell_id, creation):
         self.user, self.id = user, shell_id
         self.lock = threading.Lock()
+        self.vars = {}  # the runspace's state, kept between pipelines
+        self.cwd = "C:\\Users\\%s\\Documents" % user
         self.next_object = 1
         self.pipelines = {}
         msgs = read_messages(creation)
