@@ -146,6 +146,20 @@ class PsTest(Base):
         self.assertNotIn(b"not reached", out)
 
 
+@unittest.skipUnless(ps_built(), "wrsh built without the ps applet (PROFILE=tiny)")
+class PsOldServerTest(Base):
+    """A server of PowerShell 2.0 (Windows Server 2008 R2) answers with
+    protocol version 2.1; what this client sends is valid there too."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.ep = Endpoint("--psrp-version", "2.1", basic=False)
+
+    def test_protocol_2_1(self):
+        r = self.wrsh("ps", "-H", "127.0.0.1", "-p", str(self.ep.http), "-u", "alice", "1..2")
+        self.assertEqual((r.returncode, r.stdout), (0, b"1\n2\n"), r.stderr)
+
+
 @unittest.skipUnless(ps_built() and tls_built(), "wrsh built without TLS or ps")
 class PsHttpsTest(Base):
     @classmethod

@@ -142,9 +142,12 @@ PRIVATE_DATA = (
     '<En><S N="Key">SerializationVersion</S><Version N="Value">1.1.0.1</Version></En></DCT>'
     '</Obj></En></DCT></Obj></MS></Obj>')
 
-CAPABILITY = ('<Obj RefId="0"><MS><Version N="protocolversion">2.3</Version>'
+CAPABILITY = ('<Obj RefId="0"><MS><Version N="protocolversion">%s</Version>'
               '<Version N="PSVersion">2.0</Version><Version N="SerializationVersion">1.1.0.1'
               '</Version></MS></Obj>')
+# what the server announces: 2.1 is Windows Server 2008 R2 (PowerShell 2.0),
+# 2.2 Windows 8 / Server 2012, 2.3 Windows 10 / Server 2016 and later
+PROTOCOL_VERSION = ["2.3"]
 
 
 def error_record(text, exception, fqid, category_msg, name="", ref=0):
@@ -448,7 +451,8 @@ class Pool:
         if msgs[1][1] != self.rpid:
             raise ProtocolError("the two messages name different pools")
         zero = uuid.UUID(int=0)
-        self.pool_queue = [self.frame(SESSION_CAPABILITY, zero, CAPABILITY, rpid=zero),
+        self.pool_queue = [self.frame(SESSION_CAPABILITY, zero, CAPABILITY % PROTOCOL_VERSION[0],
+                                      rpid=zero),
                            self.frame(APPLICATION_PRIVATE_DATA, zero, PRIVATE_DATA),
                            self.frame(RUNSPACEPOOL_STATE, zero, '<Obj RefId="0"><MS><I32 N='
                                       '"RunspaceState">2</I32></MS></Obj>')]

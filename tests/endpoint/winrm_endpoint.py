@@ -741,6 +741,8 @@ def main():
                     help="CbtHardeningLevel over HTTPS (Windows: relaxed)")
     ap.add_argument("--no-rights", action="append",
                     help="a user that authenticates but may not use WinRM (repeatable)")
+    ap.add_argument("--psrp-version", choices=["2.1", "2.2", "2.3"], default="2.3",
+                    help="the PSRP protocol version the server announces")
     ap.add_argument("--certificate", action="store_true",
                     help="Service/Auth/Certificate: client certificates (Windows: off)")
     ap.add_argument("--log")
@@ -750,6 +752,7 @@ def main():
     service = Service(args)
     service.state_dir = state
     negotiate.setup(service.users.values(), state)
+    psrp.PROTOCOL_VERSION[0] = args.psrp_version
     cert, key, sha = make_cert(state)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
