@@ -41,5 +41,9 @@ printf '\n\033[1m$ printf "one\\ntwo\\n" | wrsh cmd ... more\033[0m\n'
 printf 'one\r\ntwo\r\n' | "$WRSH" cmd "${NEG[@]}" -- more
 printf '\n\033[1m$ wrsh cmd --stats ... bigout 20 | wc -c\033[0m\n'
 "$WRSH" cmd --stats "${NEG[@]}" -- bigout 20 | wc -c
+run "$WRSH" ps "${NEG[@]}" -- "'PowerShell says hi'; 1..3"
+run "$WRSH" ps "${NEG[@]}" -- Get-Service
+run "$WRSH" ps "${NEG[@]}" --json -- Get-Service
+run "$WRSH" ps "${NEG[@]}" -- "Write-Warning 'careful'; throw 'boom'"
 run "$WRSH" cmd -H 127.0.0.1 -p "$HTTP" -a basic -u alice -- echo refused
 exit 0
