@@ -256,6 +256,7 @@ static wrsh_err v_end(void *ctx, enum wrsh_ps_stream st)
 
 /* --input: stdin's lines as pipeline input, what is there now */
 #define INPUT_BATCH 256
+#define INPUT_POLL_MS 500
 struct input {
 	char buf[8192];
 	size_t n;
@@ -368,9 +369,12 @@ int pipeline_run(struct conn *c, const char *script, unsigned flags, char *captu
 			input_done = !in.open && !in.n;
 		}
 		pp->wake_fd[0] = sig_pipe[0];
-		pp->wake_fd[1] = input_done ? -1 : 0; /* more input wakes a waiting Receive */
+		/* while input flows, Receives are short polls rather than woken
+		 * by stdin: a wake drops the connection, and with it the NTLM
+		 * context that a new handshake would have to rebuild */
+		wrsh_set_operation_timeout(c->s, input_done ? 0 : INPUT_POLL_MS);
 		e = wrsh_ps_receive(c->s, &sink, WRSH_WAKEABLE, &done, &state);
-		pp->wake_fd[0] = pp->wake_fd[1] = -1;
+		pp->wake_fd[0] = -1;
 		if (e == WRSH_EINTR)
 			e = WRSH_OK;
 		if (!e && wrsh_ps_host_call(c->s, NULL, NULL))
