@@ -42,6 +42,10 @@ struct view {
 	int errors;
 	/* a host call: its method and the last argument (the text) */
 	bool in_mi, in_mp, fresh, stopped;
+	/* a progress record: Activity, StatusDescription, PercentComplete, Type */
+	char activity[128], status[128], percent[8];
+	size_t activity_n, status_n, percent_n;
+	bool in_type, completed, bar_shown;
 	unsigned method;
 	bool root_value; /* the object is a primitive */
 	char text[CAPTURE];
@@ -73,7 +77,34 @@ static wrsh_err v_open(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_n
 		v->in_mi = is(n->name, "mi");
 		v->in_mp = is(n->name, "mp");
 	}
+	if (st == WRSH_PS_PROGRESS && n->depth == 3)
+		v->in_type = is(n->name, "Type");
 	return WRSH_OK;
+}
+
+/* Progress on a terminal: one line, redrawn, gone when done (PowerShell
+ * draws a box; a line is what a serial console can show). */
+static void progress(struct view *v)
+{
+	long pct = strtol(v->percent, NULL, 10);
+	int i, fill = pct < 0 ? 0 : pct > 100 ? 20 : (int)(pct / 5);
+	if (!isatty(2))
+		return;
+	if (v->completed) {
+		if (v->bar_shown)
+			fputs("\r\033[K", stderr);
+		v->bar_shown = false;
+		return;
+	}
+	fprintf(stderr, "\r\033[K%s: %s", v->activity, v->status);
+	if (pct >= 0) {
+		fputs(" [", stderr);
+		for (i = 0; i < 20; i++)
+			fputc(i < fill ? '#' : ' ', stderr);
+		fprintf(stderr, "] %ld%%", pct);
+	}
+	fflush(stderr);
+	v->bar_shown = true;
 }
 
 static wrsh_err v_text(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_node *n,
@@ -83,6 +114,17 @@ static wrsh_err v_text(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_n
 	if (v->json && st == WRSH_PS_OUTPUT) {
 		json_text(v->json, n, p, len, last);
 		return ferror(stdout) ? WRSH_EIO : WRSH_OK;
+	}
+	if (st == WRSH_PS_PROGRESS) {
+		if (n->depth == 3 && is(n->name, "Activity"))
+			keep(v->activity, sizeof(v->activity), &v->activity_n, p, len);
+		else if (n->depth == 3 && is(n->name, "StatusDescription"))
+			keep(v->status, sizeof(v->status), &v->status_n, p, len);
+		else if (n->depth == 3 && is(n->name, "PercentComplete"))
+			keep(v->percent, sizeof(v->percent), &v->percent_n, p, len);
+		else if (n->depth == 4 && v->in_type && is(n->tag, "ToString"))
+			v->completed = len >= 9 && !memcmp(p, "Completed", 9);
+		return WRSH_OK;
 	}
 	if (st == WRSH_PS_HOST) {
 		if (v->in_mi && n->depth == 4 && is(n->tag, "I32")) {
@@ -241,6 +283,10 @@ static wrsh_err v_end(void *ctx, enum wrsh_ps_stream st)
 		}
 		break;
 	case WRSH_PS_PROGRESS:
+		progress(v);
+		v->activity_n = v->status_n = v->percent_n = 0;
+		v->activity[0] = v->status[0] = v->percent[0] = 0;
+		v->completed = v->in_type = false;
 		break;
 	case WRSH_PS_HOST:
 		host_write(v);
@@ -380,6 +426,8 @@ int pipeline_run(struct conn *c, const char *script, unsigned flags, char *captu
 		if (!e && wrsh_ps_host_call(c->s, NULL, NULL))
 			e = host_answer(c);
 	}
+	if (v.bar_shown) /* a bar left by a script that did not complete it */
+		fputs("\r\033[K", stderr);
 	if (e)
 		return conn_fail(c, e);
 	if (handled || state == WRSH_PS_STOPPED)

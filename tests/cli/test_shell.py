@@ -35,6 +35,20 @@ class ShellTest(Base):
         self.assertEqual((r.returncode, r.stdout.count(b"PS ")), (0, 2), r.stdout)
         self.assertIn(b"1\n2\n", r.stdout)
 
+    def test_progress_is_one_line_on_a_terminal(self):
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execve(WRSH, [WRSH, "ps", *self.conn(),
+                             "Write-Progress -Activity 'Copying' -Status 'half' -PercentComplete 50;"
+                             " 'out'; Write-Progress -Activity 'Copying' -Completed"],
+                      {**os.environ, "WRSH_PASSWORD": PASSWORD})
+        buf = read_until(fd, b"\x00never", 10)
+        _, status = os.waitpid(pid, 0)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, buf)
+        self.assertIn(b"\r\x1b[KCopying: half [##########          ] 50%", buf)
+        self.assertIn(b"out", buf)
+        self.assertTrue(buf.rstrip(b"\r\n").endswith(b"\r\x1b[K") or b"\r\x1b[K" in buf[-20:], buf)
+
     def test_ctrl_c_stops_the_command_not_the_session(self):
         pid, fd = pty.fork()
         if pid == 0:

@@ -14,6 +14,7 @@ interpreter: statements separated by ';' or new lines, each one of
   Start-Sleep N  Get-Service  BigOutput N (N strings of 100 characters)
   Read-Host ['prompt']  $Host.UI.WriteLine('m')  $Host.UI.WriteErrorLine('m')
   $input  process { $_ }  (the pipeline's input, each object as it comes)
+  Write-Progress -Activity 'a' -Status 's' [-PercentComplete N] [-Completed]
   $name = VALUE  $name  Set-Location PATH  cd PATH  (Get-Location).Path  (the
   pool's runspace keeps variables and its location between pipelines)
 
@@ -43,6 +44,7 @@ PIPELINE_HOST_CALL = 0x00041100
 PIPELINE_HOST_RESPONSE = 0x00041101
 VERBOSE_RECORD = 0x00041008
 WARNING_RECORD = 0x00041009
+PROGRESS_RECORD = 0x00041010
 INFORMATION_RECORD = 0x00041011
 
 COMPLETED, STOPPED, FAILED = 4, 3, 5
@@ -311,6 +313,22 @@ class Pipeline:
             with self.pool.lock:
                 self.pool.cwd = arg if re.match(r"[A-Za-z]:\\", arg) else \
                     self.pool.cwd.rstrip("\\") + "\\" + arg
+        elif low == "write-progress":
+            m = re.search(r"-Activity '([^']*)'", st)
+            ms = re.search(r"-Status '([^']*)'", st)
+            mp = re.search(r"-PercentComplete (\d+)", st)
+            done = "-Completed" in st
+            self.emit(PROGRESS_RECORD, (
+                '<Obj RefId="0"><MS><S N="Activity">%s</S><I32 N="ActivityId">0</I32>'
+                '<S N="StatusDescription">%s</S><Nil N="CurrentOperation" />'
+                '<I32 N="ParentActivityId">-1</I32><I32 N="PercentComplete">%d</I32>'
+                '<Obj N="Type" RefId="1"><TN RefId="0"><T>System.Management.Automation.'
+                'ProgressRecordType</T><T>System.Enum</T><T>System.ValueType</T><T>System.Object'
+                '</T></TN><ToString>%s</ToString><I32>%d</I32></Obj><I32 N="SecondsRemaining">-1'
+                '</I32></MS></Obj>') % (clixml_string(m.group(1) if m else ""),
+                                         clixml_string(ms.group(1) if ms else "Processing"),
+                                         int(mp.group(1)) if mp else -1,
+                                         "Completed" if done else "Processing", 1 if done else 0))
         elif st.lower() == "(get-location).path":
             self.output(self.pool.cwd)
         elif st in ("$input", "process { $_ }"):

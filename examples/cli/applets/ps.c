@@ -17,7 +17,8 @@
 //usage:                           ($input, process { $_ })
 //usage:      --json               one JSON line per output object: properties, "_types",
 //usage:                           "_string", "_items" (lists), "_entries" (dictionaries)
-//usage:Read-Host reads a line of stdin; $Host.UI writes go to the console.
+//usage:Read-Host reads a line of stdin; $Host.UI writes go to the console; progress
+//usage:is one line on the terminal (stderr).
 //usage:Ctrl-C stops the pipeline; a second one gives up. The runspace pool is closed
 //usage:on every way out. Exit status: 0, 1 when the script failed or wrote errors,
 //usage:130 after Ctrl-C, 255 on errors of wrsh or the connection.
