@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "psrp/build.h"
+#include "util/hex.h"
 
 static void head(struct sbuf *b, uint32_t type, const struct psrp_ids *id, bool pipeline)
 {
@@ -10,27 +11,21 @@ static void head(struct sbuf *b, uint32_t type, const struct psrp_ids *id, bool 
 	sb_put(b, h, sizeof(h));
 }
 
-static bool hexish(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 void psrp_put_string(struct sbuf *b, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t i, run = 0;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		bool esc = (c < 0x20 && c != '\t') || c == 0x7f ||
-			   (c == '_' && i + 6 < n && s[i + 1] == 'x' && hexish(s[i + 2]) &&
-			    hexish(s[i + 3]) && hexish(s[i + 4]) && hexish(s[i + 5]) &&
-			    s[i + 6] == '_');
+			   (c == '_' && i + 6 < n && s[i + 1] == 'x' && hex_value(s[i + 2]) >= 0 &&
+			    hex_value(s[i + 3]) >= 0 && hex_value(s[i + 4]) >= 0 &&
+			    hex_value(s[i + 5]) >= 0 && s[i + 6] == '_');
 		if (!esc)
 			continue;
 		sb_put_xml(b, s + run, i - run);
 		sb_puts(b, "_x00");
-		sb_putc(b, hex[c >> 4]);
-		sb_putc(b, hex[c & 15]);
+		sb_putc(b, hex_digit_upper((uint8_t)(c >> 4)));
+		sb_putc(b, hex_digit_upper(c));
 		sb_putc(b, '_');
 		run = i + 1;
 	}

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "psrp/clixml.h"
+#include "util/hex.h"
 #include "util/str.h"
 #include "util/utf.h"
 
@@ -22,17 +23,6 @@ static int container_of(const char *tag)
 	for (i = 0; i < NCONT; i++)
 		if (strcmp(containers[i], tag) == 0)
 			return (int)i;
-	return -1;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
 	return -1;
 }
 
@@ -102,7 +92,7 @@ static bool escape_prefix(const char *e, size_t n)
 	size_t i;
 	for (i = 0; i < n; i++)
 		if ((i == 0 && e[i] != '_') || (i == 1 && e[i] != 'x') ||
-		    (i >= 2 && i <= 5 && hexval(e[i]) < 0) || (i == 6 && e[i] != '_'))
+		    (i >= 2 && i <= 5 && hex_value(e[i]) < 0) || (i == 6 && e[i] != '_'))
 			return false;
 	return true;
 }
@@ -124,8 +114,9 @@ static void put(struct out *o, char c)
 				put(o, rest[i]);
 		} else if (r->esc_n == 7) {
 			r->esc_n = 0;
-			emit_unit(o, (uint16_t)(hexval(r->esc[2]) << 12 | hexval(r->esc[3]) << 8 |
-						hexval(r->esc[4]) << 4 | hexval(r->esc[5])));
+			emit_unit(o, (uint16_t)(hex_value(r->esc[2]) << 12 |
+						hex_value(r->esc[3]) << 8 |
+						hex_value(r->esc[4]) << 4 | hex_value(r->esc[5])));
 		}
 		return;
 	}
@@ -155,8 +146,9 @@ wrsh_err clixml_unescape(char *s, struct errbuf *e)
 		char u[4];
 		size_t k = 1;
 		if (i + 7 <= n && escape_prefix(s + i, 7)) {
-			uint16_t v = (uint16_t)(hexval(s[i + 2]) << 12 | hexval(s[i + 3]) << 8 |
-						hexval(s[i + 4]) << 4 | hexval(s[i + 5]));
+			uint16_t v =
+				(uint16_t)(hex_value(s[i + 2]) << 12 | hex_value(s[i + 3]) << 8 |
+					   hex_value(s[i + 4]) << 4 | hex_value(s[i + 5]));
 			i += 7;
 			if (v >= 0xD800 && v <= 0xDBFF && !high) {
 				high = v;
