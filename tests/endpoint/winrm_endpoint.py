@@ -30,6 +30,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cim  # noqa: E402
 import negotiate  # noqa: E402
 import psrp  # noqa: E402
 import winshell  # noqa: E402
@@ -59,6 +60,7 @@ class Service:
         self.sealed_requests = 0
         self.connections = 0
         self.log = open(args.log, "a") if args.log else None
+        self.cim = cim.Repository(args)  # WMI classes, winrm/config, enumerations
 
     def check_basic(self, header):
         try:
@@ -89,7 +91,7 @@ class Service:
             return {"shells": [{"id": s.id, "user": s.user, "commands": len(s.commands)}
                                for s in self.shells.values()],
                     "requests": self.requests, "connections": self.connections,
-                    "sealed_requests": self.sealed_requests}
+                    "sealed_requests": self.sealed_requests, "cim": self.cim.stats()}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -251,10 +253,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 with svc.lock:
                     svc.sealed_requests += 1
             svc.record(user=user, action=req.action, status=200, sealed=self.sealed,
-                       shell_id=req.selectors.get("ShellId"))
+                       shell_id=req.selectors.get("ShellId"), bytes=len(resp))
         except Fault as f:
             self.send(500, wsman.fault_envelope(f, relates))
-            svc.record(user=user, status=500, fault=f.subcode)
+            svc.record(user=user, status=500, fault=f.subcode,
+                       action=req.action if relates else None)
 
     def authenticate(self):
         """The user of this request; None without credentials; False when a
@@ -313,6 +316,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise Fault(wsman.F_ACCESS_DENIED)
         if req.resource and req.resource.lower() == psrp.URI:
             return self.ps_dispatch(req, user)
+        if cim.handles(req.resource):
+            svc = self.server.service
+            resp = cim.dispatch(svc.cim, req, user, "http%s://127.0.0.1:%d/wsman" % (
+                "s" if self.server.tls else "", self.server.server_address[1]))
+            svc.cim.count("bytes", len(resp))
+            return resp
         if req.resource and req.resource.lower() != wsman.SHELL_CMD:
             raise Fault(wsman.F_RESOURCE)
         a = req.action
@@ -745,6 +754,10 @@ def main():
                     help="the PSRP protocol version the server announces")
     ap.add_argument("--certificate", action="store_true",
                     help="Service/Auth/Certificate: client certificates (Windows: off)")
+    ap.add_argument("--services", type=int, default=40,
+                    help="Win32_Service instances (real-looking ones, then svcNNNNN)")
+    ap.add_argument("--enumeration-timeout-ms", type=int, default=240000,
+                    help="Service/EnumerationTimeoutms: an unused enumeration context expires")
     ap.add_argument("--log")
     args = ap.parse_args()
     state = args.state_dir or tempfile.mkdtemp(prefix="winrm-endpoint-")
@@ -767,6 +780,8 @@ def main():
         der = x509.load_pem_x509_certificate(f.read()).public_bytes(serialization.Encoding.DER)
     for s in servers:
         s.cert_der = der
+    service.cim.listening(servers[0].server_address[1], servers[2].server_address[1],
+                          hashlib.sha1(der).hexdigest().upper())
     for s in servers:
         threading.Thread(target=s.serve_forever, daemon=True).start()
     ready = {"http_port": servers[0].server_address[1], "https_port": servers[2].server_address[1],

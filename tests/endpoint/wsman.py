@@ -14,6 +14,7 @@ NS = {
     "rsp": "http://schemas.microsoft.com/wbem/wsman/1/windows/shell",
     "f": "http://schemas.microsoft.com/wbem/wsman/1/wsmanfault",
     "wsmid": "http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd",
+    "n": "http://schemas.xmlsoap.org/ws/2004/09/enumeration",
 }
 ANON = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
 SHELL_CMD = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd"
@@ -49,16 +50,50 @@ F_BAD_HEADER = ("a:InvalidMessageInformationHeader", 2150858778, "The WS-Managem
                 "cannot process the request because the request contained an invalid message "
                 "information header. ")
 F_NO_DIR = ("w:InternalError", 2147942667, "The directory name is invalid. ")
+# CIM / WMI operations (cim.py); codes and texts from winerror.h (FACILITY_WINRM)
+F_CANNOT_PROCESS_FILTER = ("n:CannotProcessFilter", 2150858778, "The data source could not "
+                           "process the filter. The filter might be missing or it might be "
+                           "invalid. Change the filter and try the request again.  ")
+F_FILTER_DIALECT = ("n:FilterDialectRequestedUnavailable", 2150858777, "The filter dialect (the "
+                    "type associated with the filter) was not supported for this resource. Change "
+                    "the filter dialect or remove it from the request and try the request again. ")
+F_INVALID_CONTEXT = ("n:InvalidEnumerationContext", 2150858779, "The WS-Enumeration context in "
+                     "the enumeration is not valid. Enumeration may have been completed or "
+                     "canceled. You cannot use this enumeration context anymore. Start a new "
+                     "enumeration. ")
+# ERROR_WSMAN_RESOURCE_NOT_FOUND (what winrm.cmd prints for a WMI instance that
+# does not exist); the SOAP subcode is not in any recording: InvalidSelectors
+F_NOT_FOUND = ("w:InvalidSelectors", 2150858752, "The WS-Management service cannot process the "
+               "request. The service cannot find the resource identified by the resource URI and "
+               "selectors. ")
+F_ALREADY_EXISTS = ("w:AlreadyExists", 2150858803, "The WS-Management service cannot create the "
+                    "resource because it already exists. ")
+F_INVALID_REPRESENTATION = ("x:InvalidRepresentation", 2150858773, "The WS-Management service "
+                            "cannot identify the format of the object passed to a Put or Create "
+                            "method. The input XML may not be appropriate for the resource or uses "
+                            "the wrong schema for the resource. Change the input XML in the "
+                            "request. ")
+# a response that cannot fit the client's MaxEnvelopeSize (the text users
+# report from Windows; the code is ERROR_WSMAN_MAX_ENVELOPE_SIZE_EXCEEDED)
+F_RESPONSE_TOO_LARGE = ("w:EncodingLimit", 2150858824, "The WS-Management service cannot "
+                        "process the request. The computed response packet size ({0}) exceeds "
+                        "the maximum envelope size that is allowed ({1}). ")
 # an authenticated account outside Administrators / Remote Management Users
 # (ERROR_ACCESS_DENIED; reported by pywinrm users as HTTP 500, code 5)
 F_ACCESS_DENIED = ("w:AccessDenied", 5, "Access is denied. ")
 
 
 class Fault(Exception):
-    def __init__(self, spec, *fmt, sender=True):
+    """provider: the f:ProviderFault XML a plug-in adds inside f:Message
+    (WMI does); action: the fault's a:Action when it is not the WS-Man one
+    (WS-Enumeration faults carry .../enumeration/fault)."""
+
+    def __init__(self, spec, *fmt, sender=True, provider=None, action=None):
         self.subcode, self.code, text = spec
         self.text = text.format(*fmt)
         self.sender = sender
+        self.provider = provider
+        self.action = action
 
 
 def q(prefix, local):
@@ -127,8 +162,9 @@ def fault_envelope(f, relates_to):
             '<f:WSManFault xmlns:f="%s" Code="%d" Machine="127.0.0.1"><f:Message>%s</f:Message>'
             '</f:WSManFault></s:Detail></s:Fault>' % (
                 "s:Sender" if f.sender else "s:Receiver", f.subcode, escape(f.text), NS["f"],
-                f.code, escape(f.text)))
-    return envelope(A_FAULT, relates_to, body)
+                f.code, f.provider or escape(f.text)))
+    # n: must be declared for an n:... subcode QName to resolve
+    return envelope(f.action or A_FAULT, relates_to, body, ' xmlns:n="%s"' % NS["n"])
 
 
 def identify_response(authenticated):
