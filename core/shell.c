@@ -187,7 +187,8 @@ size_t wrsh_cmd_send_max(const struct wrsh_session *s)
 	/* what is left of the body buffer after a Send envelope with long ids,
 	 * in base64's 3-to-4 */
 	size_t overhead = 1536 + 2 * WINRS_ID_MAX + 400;
-	return s->body_cap > overhead ? (s->body_cap - overhead) / 4 * 3 : 0;
+	size_t body = s->body_cap < WSMAN_REQUEST_MAX ? s->body_cap : WSMAN_REQUEST_MAX;
+	return body > overhead ? (body - overhead) / 4 * 3 : 0;
 }
 
 /* see wrsh.h */

@@ -18,6 +18,11 @@
 #define WSMAN_ACTION_CREATE "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create"
 #define WSMAN_ACTION_DELETE "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete"
 
+/* The largest request envelope we write, whatever CONFIG_WRSH_TX_BUF: a
+ * server's MaxEnvelopeSizekb also caps requests, and 32 is the least it
+ * may be set to (MS-WSMV 2.2.4.10), so longer data is split, never refused. */
+#define WSMAN_REQUEST_MAX 32768
+
 /* Ids of the envelope's elements (below XML_ID_USER). */
 enum {
 	WS_ENVELOPE = 2,

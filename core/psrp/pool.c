@@ -544,6 +544,7 @@ static wrsh_err open_pool(struct wrsh_session *s)
 wrsh_err wrsh_ps_open(struct wrsh_session *s)
 {
 	struct psrp_pool *p;
+	size_t body;
 	wrsh_err e;
 	if (!s)
 		return WRSH_EINVAL;
@@ -561,9 +562,8 @@ wrsh_err wrsh_ps_open(struct wrsh_session *s)
 	p->err = &s->err;
 	p->next_object = 1;
 	/* fragments sized so that whole ones fill a request */
-	p->frag_room = s->body_cap > ENVELOPE_RESERVE + 1024
-			       ? (s->body_cap - ENVELOPE_RESERVE) / 4 * 3
-			       : 768;
+	body = s->body_cap < WSMAN_REQUEST_MAX ? s->body_cap : WSMAN_REQUEST_MAX;
+	p->frag_room = body > ENVELOPE_RESERVE + 1024 ? (body - ENVELOPE_RESERVE) / 4 * 3 : 768;
 	p->blob_max =
 		p->frag_room - PSRP_FRAG_HEAD < MAX_BLOB ? p->frag_room - PSRP_FRAG_HEAD : MAX_BLOB;
 	reader_reset(p);
