@@ -336,7 +336,12 @@ enum wrsh_ps_host_method {
 	WRSH_PS_HOST_WRITE_ERROR_LINE = 18,
 	WRSH_PS_HOST_WRITE_DEBUG_LINE = 19,
 	WRSH_PS_HOST_WRITE_VERBOSE_LINE = 21,
-	WRSH_PS_HOST_WRITE_WARNING_LINE = 22
+	WRSH_PS_HOST_WRITE_WARNING_LINE = 22,
+	WRSH_PS_HOST_PROMPT = 23,	      /* fields: answer WRSH_PS_ANSWER_FIELDS */
+	WRSH_PS_HOST_PROMPT_CREDENTIAL1 = 24, /* a PSCredential: a secure string */
+	WRSH_PS_HOST_PROMPT_CREDENTIAL2 = 25,
+	WRSH_PS_HOST_PROMPT_CHOICE = 26, /* answer WRSH_PS_ANSWER_CHOICE */
+	WRSH_PS_HOST_PROMPT_CHOICES = 56 /* PromptForChoiceMultipleSelection */
 };
 
 /* A host call that waits for its answer (Read-Host's ReadLine, a prompt):
@@ -344,9 +349,29 @@ enum wrsh_ps_host_method {
  * until wrsh_ps_host_reply. Calls without an answer (the Write methods)
  * only stream to the sink as WRSH_PS_HOST. */
 bool wrsh_ps_host_call(const struct wrsh_session *s, int *method, const char **name);
-/* Answer the pending host call with a string, or NULL for Nil (what a
- * client without that capability answers). */
+/* Answer the pending host call with a string, or NULL for Nil. */
 wrsh_err wrsh_ps_host_reply(struct wrsh_session *s, const char *result);
+
+/* What a host call returns (MS-PSRP 2.2.2.28): the method's value, or an
+ * exception that the script sees thrown by the host method (what a client
+ * answers when it cannot or will not honour the call). */
+enum wrsh_ps_answer_kind {
+	WRSH_PS_ANSWER_NIL,
+	WRSH_PS_ANSWER_TEXT,   /* ReadLine: text */
+	WRSH_PS_ANSWER_CHOICE, /* PromptForChoice: choice, an index */
+	WRSH_PS_ANSWER_FIELDS, /* Prompt: n names and values, as a Hashtable */
+	WRSH_PS_ANSWER_REFUSE  /* any method: text is the exception's message */
+};
+struct wrsh_ps_answer {
+	enum wrsh_ps_answer_kind kind;
+	const char *text;
+	int32_t choice;
+	const char *const *names, *const *values;
+	size_t n;
+};
+/* Errors: WRSH_ESTATE (no call pending), WRSH_ELIMIT (an answer beyond
+ * CONFIG_WRSH_PSRP_SCRIPT_MAX), transport and faults. */
+wrsh_err wrsh_ps_host_answer(struct wrsh_session *s, const struct wrsh_ps_answer *a);
 
 /* Stop the running pipeline (PowerShell's Ctrl-C); its end still arrives
  * through wrsh_ps_receive. */

@@ -230,8 +230,59 @@ void psrp_build_input_string(struct sbuf *b, const struct psrp_ids *id, const ch
 	sb_puts(b, "</S>");
 }
 
+/* A Hashtable of strings: Prompt's answer, field name to value. */
+static void fields(struct cw *w, const struct wrsh_ps_answer *a)
+{
+	size_t i;
+	obj_begin(w, "mr");
+	sb_puts(w->b, "<TN RefId=\"1\"><T>System.Collections.Hashtable</T><T>System.Object</T></TN>"
+		      "<DCT>");
+	for (i = 0; i < a->n; i++) {
+		sb_puts(w->b, "<En>");
+		prim(w, "S", "Key", a->names[i] ? a->names[i] : "");
+		prim(w, "S", "Value", a->values[i] ? a->values[i] : "");
+		sb_puts(w->b, "</En>");
+	}
+	sb_puts(w->b, "</DCT></Obj>");
+}
+
+/* A refusal: the ErrorRecord of a HostException, with the properties
+ * Windows itself serialises for an ErrorRecord (SerializeExtendedInfo
+ * false), so that the server can rebuild the exception the host method
+ * throws in the script. */
+static void refusal(struct cw *w, const char *msg)
+{
+	static const char category[] = "NotImplemented: (:) [], HostException";
+	obj_begin(w, "me");
+	sb_puts(w->b, "<TN RefId=\"1\"><T>System.Management.Automation.ErrorRecord</T>"
+		      "<T>System.Object</T></TN>");
+	prim(w, "ToString", NULL, msg);
+	sb_puts(w->b, "<MS>");
+	obj_begin(w, "Exception");
+	sb_puts(w->b, "<TN RefId=\"2\"><T>System.Management.Automation.Host.HostException</T>"
+		      "<T>System.Management.Automation.RuntimeException</T>"
+		      "<T>System.SystemException</T><T>System.Exception</T><T>System.Object</T>"
+		      "</TN><ToString>System.Management.Automation.Host.HostException: ");
+	psrp_put_string(w->b, msg, strlen(msg));
+	sb_puts(w->b, "</ToString><Props>");
+	prim(w, "S", "Message", msg);
+	prim(w, "I32", "HResult", "-2146233087");
+	sb_puts(w->b, "</Props></Obj>");
+	prim(w, "Nil", "TargetObject", NULL);
+	prim(w, "S", "FullyQualifiedErrorId", "HostException");
+	prim(w, "Nil", "InvocationInfo", NULL);
+	prim(w, "I32", "ErrorCategory_Category", "11"); /* NotImplemented */
+	prim(w, "S", "ErrorCategory_Activity", "");
+	prim(w, "S", "ErrorCategory_Reason", "HostException");
+	prim(w, "S", "ErrorCategory_TargetName", "");
+	prim(w, "S", "ErrorCategory_TargetType", "");
+	prim(w, "S", "ErrorCategory_Message", category);
+	prim(w, "B", "SerializeExtendedInfo", "false");
+	sb_puts(w->b, "</MS></Obj>");
+}
+
 void psrp_build_host_response(struct sbuf *b, const struct psrp_ids *id, int64_t call_id,
-			      int method, const char *method_name, const char *result)
+			      int method, const char *method_name, const struct wrsh_ps_answer *a)
 {
 	struct cw w = {b, 0};
 	char num[24];
@@ -239,10 +290,6 @@ void psrp_build_host_response(struct sbuf *b, const struct psrp_ids *id, int64_t
 	head(b, PSRP_PIPELINE_HOST_RESPONSE, id, true);
 	obj_begin(&w, NULL);
 	sb_puts(b, "<MS>");
-	if (result)
-		prim(&w, "S", "mr", result);
-	else
-		prim(&w, "Nil", "mr", NULL);
 	sb_init(&t, num, sizeof(num));
 	if (call_id < 0)
 		sb_putc(&t, '-');
@@ -252,6 +299,26 @@ void psrp_build_host_response(struct sbuf *b, const struct psrp_ids *id, int64_t
 	sb_put_u64(&t, (uint64_t)method);
 	enum_obj(&w, "mi", "System.Management.Automation.Remoting.RemoteHostMethodId", 0, true,
 		 method_name, sb_cstr(&t));
+	switch (a->kind) {
+	case WRSH_PS_ANSWER_TEXT:
+		prim(&w, "S", "mr", a->text ? a->text : "");
+		break;
+	case WRSH_PS_ANSWER_CHOICE:
+		sb_init(&t, num, sizeof(num));
+		if (a->choice < 0)
+			sb_putc(&t, '-');
+		sb_put_u64(&t, a->choice < 0 ? -(uint64_t)a->choice : (uint64_t)a->choice);
+		prim(&w, "I32", "mr", sb_cstr(&t));
+		break;
+	case WRSH_PS_ANSWER_FIELDS:
+		fields(&w, a);
+		break;
+	case WRSH_PS_ANSWER_REFUSE:
+		refusal(&w, a->text ? a->text : "the client refused the host call");
+		break;
+	default:
+		prim(&w, "Nil", "mr", NULL);
+	}
 	sb_puts(b, "</MS></Obj>");
 }
 

@@ -10,6 +10,7 @@
 #define WRSH_PSRP_BUILD_H
 
 #include "psrp/message.h"
+#include "wrsh.h"
 #include "util/str.h"
 
 /* MS-PSRP 2.2.3.x: the protocol this client speaks and what it announces */
@@ -29,9 +30,10 @@ void psrp_build_init_runspacepool(struct sbuf *b, const struct psrp_ids *id, uns
  * host: the client answers host calls (a UI without raw UI) */
 void psrp_build_create_pipeline(struct sbuf *b, const struct psrp_ids *id, const char *script,
 				bool format, bool input, bool host);
-/* The answer to a host call (MS-PSRP 2.2.2.28): result NULL sends Nil. */
+/* The answer to a host call (MS-PSRP 2.2.2.28): its value in mr, or a
+ * refusal as the ErrorRecord of a HostException in me. */
 void psrp_build_host_response(struct sbuf *b, const struct psrp_ids *id, int64_t call_id,
-			      int method, const char *method_name, const char *result);
+			      int method, const char *method_name, const struct wrsh_ps_answer *a);
 void psrp_build_input_string(struct sbuf *b, const struct psrp_ids *id, const char *s, size_t n);
 void psrp_build_end_of_input(struct sbuf *b, const struct psrp_ids *id);
 

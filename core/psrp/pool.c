@@ -248,7 +248,9 @@ static wrsh_err fragment_in_place(struct psrp_pool *p, size_t start, size_t len)
 	uint8_t *base = (uint8_t *)p->out.p + start;
 	if (p->out.len + (nfrag - 1) * PSRP_FRAG_HEAD > p->out.cap)
 		return err_set(p->err, WRSH_ELIMIT,
-			       "psrp: script beyond CONFIG_WRSH_PSRP_SCRIPT_MAX", NULL);
+			       "psrp: a message (script, input or host answer) beyond "
+			       "CONFIG_WRSH_PSRP_SCRIPT_MAX",
+			       NULL);
 	for (i = nfrag; i-- > 0;) {
 		size_t off = i * blob, k = len - off < blob ? len - off : blob;
 		unsigned flags =
@@ -416,7 +418,9 @@ static wrsh_err queue(struct psrp_pool *p,
 	build(&m, &p->ids, arg);
 	if (m.over)
 		return err_set(p->err, WRSH_ELIMIT,
-			       "psrp: script beyond CONFIG_WRSH_PSRP_SCRIPT_MAX", NULL);
+			       "psrp: a message (script, input or host answer) beyond "
+			       "CONFIG_WRSH_PSRP_SCRIPT_MAX",
+			       NULL);
 	p->out.len = start + PSRP_FRAG_HEAD + m.len;
 	return fragment_in_place(p, start, m.len);
 }
@@ -463,13 +467,13 @@ static void b_end_of_input(struct sbuf *b, const struct psrp_ids *id, const void
 
 struct reply_arg {
 	const struct psrp_pool *p;
-	const char *result;
+	const struct wrsh_ps_answer *a;
 };
 
 static void b_reply(struct sbuf *b, const struct psrp_ids *id, const void *arg)
 {
 	const struct reply_arg *a = arg;
-	psrp_build_host_response(b, id, a->p->hc_ci, a->p->hc_method, a->p->hc_name, a->result);
+	psrp_build_host_response(b, id, a->p->hc_ci, a->p->hc_method, a->p->hc_name, a->a);
 }
 
 /* ---- the API ----------------------------------------------------------- */
@@ -729,10 +733,33 @@ bool wrsh_ps_host_call(const struct wrsh_session *s, int *method, const char **n
 /* see wrsh.h */
 wrsh_err wrsh_ps_host_reply(struct wrsh_session *s, const char *result)
 {
+	struct wrsh_ps_answer a = {WRSH_PS_ANSWER_TEXT, result, 0, NULL, NULL, 0};
+	if (!result)
+		a.kind = WRSH_PS_ANSWER_NIL;
+	return wrsh_ps_host_answer(s, &a);
+}
+
+/* What an answer may take in CLIXML: each character escaped at worst. */
+static size_t answer_room(const struct wrsh_ps_answer *a)
+{
+	size_t n = 2048, i;
+	if (a->text)
+		n += 8 * strlen(a->text);
+	for (i = 0; a->kind == WRSH_PS_ANSWER_FIELDS && i < a->n; i++)
+		n += 64 + 8 * ((a->names[i] ? strlen(a->names[i]) : 0) +
+			       (a->values[i] ? strlen(a->values[i]) : 0));
+	return n < CONFIG_WRSH_PSRP_SCRIPT_MAX + 4096 ? n : CONFIG_WRSH_PSRP_SCRIPT_MAX + 4096;
+}
+
+/* see wrsh.h */
+wrsh_err wrsh_ps_host_answer(struct wrsh_session *s, const struct wrsh_ps_answer *answer)
+{
 	struct psrp_pool *p;
 	struct reply_arg a;
 	wrsh_err e;
-	if (!s)
+	if (!s || !answer ||
+	    (answer->kind == WRSH_PS_ANSWER_FIELDS && answer->n &&
+	     (!answer->names || !answer->values)))
 		return WRSH_EINVAL;
 	if ((e = sess_enter(s)))
 		return e;
@@ -740,8 +767,8 @@ wrsh_err wrsh_ps_host_reply(struct wrsh_session *s, const char *result)
 	if (!p || !p->hc_pending)
 		return err_set(&s->err, WRSH_ESTATE, "psrp: no host call to answer", NULL);
 	a.p = p;
-	a.result = result;
-	if ((e = out_begin(p, 1024 + (result ? 6 * strlen(result) : 0))))
+	a.a = answer;
+	if ((e = out_begin(p, answer_room(answer))))
 		return sess_leave(s, e);
 	e = queue(p, b_reply, &a);
 	if (!e) {

@@ -41,7 +41,9 @@ struct conn_opts {
 	size_t mem;
 };
 
-/* An applet's own options: getopt_long entries plus a handler. */
+/* An applet's own options: getopt_long entries plus a handler. shortopts
+ * starting with '-': options may follow operands, which reach the handler
+ * as option 1 with the operand in arg. */
 struct applet_opts {
 	const char *shortopts;
 	const struct option *longopts;
@@ -91,6 +93,30 @@ void cli_error(const char *fmt, ...);
  * 130 (stopped by Ctrl-C), PIPE_GAVE_UP (a second Ctrl-C: leave now), or
  * the CLI's error status after printing the error. capture: the output's
  * text goes there instead of stdout (cap bytes, NUL-terminated). */
+/* prompt.c: the host calls that wait for an answer, their strings kept
+ * while the call streams in (offsets into buf; 0 is "") */
+#define PROMPT_ARGS 4
+#define PROMPT_ITEMS 16
+struct prompt_item {
+	size_t name, label, type; /* a choice's label is its name */
+};
+struct prompt {
+	char buf[2048];
+	size_t n;
+	size_t arg[PROMPT_ARGS]; /* caption, message, ... */
+	unsigned nargs, nitems;
+	struct prompt_item item[PROMPT_ITEMS];
+	int def; /* PromptForChoice's default, -1 for none */
+	bool cut, in_value, in_default, def_neg;
+	size_t *target;
+};
+void prompt_reset(struct prompt *q);
+/* A value inside the call's parameters (mp), as the sink gets it. */
+void prompt_text(struct prompt *q, unsigned method, const struct wrsh_ps_node *n, const char *p,
+		 size_t len, bool last);
+/* Answer the pending call; stdin_free: stdin is not pipeline input. */
+wrsh_err prompt_answer(struct wrsh_session *s, const struct prompt *q, bool stdin_free);
+
 #define PIPE_JSON 1u
 #define PIPE_RAW 2u
 #define PIPE_INPUT 4u

@@ -2,8 +2,9 @@
  * One PowerShell pipeline in the open runspace pool, printed as a console
  * shows it: output to stdout (formatted remotely, raw, or as JSON lines),
  * error records in PowerShell's view and warning/verbose/debug lines on
- * stderr, host writes to the console; Read-Host reads stdin; --input lines
- * of stdin feed the pipeline; Ctrl-C stops it. Shared by `ps` and `shell`.
+ * stderr, host writes to the console; host calls that wait go to prompt.c;
+ * --input lines of stdin feed the pipeline; Ctrl-C stops it. Shared by
+ * `ps` and `shell`.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -47,7 +48,8 @@ struct view {
 	size_t activity_n, status_n, percent_n;
 	bool in_type, completed, bar_shown;
 	unsigned method;
-	bool root_value; /* the object is a primitive */
+	struct prompt prompt; /* a host call's parameters, for one that waits */
+	bool root_value;      /* the object is a primitive */
 	char text[CAPTURE];
 	size_t text_n; /* the object's ToString, or a record's message */
 	char fqid[256], category[512];
@@ -73,6 +75,8 @@ static wrsh_err v_open(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_n
 	struct view *v = ctx;
 	if (v->json && st == WRSH_PS_OUTPUT)
 		json_open(v->json, n);
+	if (st == WRSH_PS_HOST && n->depth == 1)
+		prompt_reset(&v->prompt);
 	if (st == WRSH_PS_HOST && n->depth == 3) {
 		v->in_mi = is(n->name, "mi");
 		v->in_mp = is(n->name, "mp");
@@ -132,8 +136,11 @@ static wrsh_err v_text(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_n
 			for (i = 0; i < len; i++)
 				if (p[i] >= '0' && p[i] <= '9')
 					v->method = v->method * 10 + (unsigned)(p[i] - '0');
-		} else if (v->in_mp && n->depth == 5) { /* the last argument wins */
-			if (v->fresh)
+		} else if (v->in_mp && n->depth >= 5) {
+			prompt_text(&v->prompt, v->method, n, p, len, last);
+			if (n->depth > 5)
+				return WRSH_OK;
+			if (v->fresh) /* the Write methods: the last argument wins */
 				v->text_n = 0, v->text[0] = 0;
 			keep(v->text, sizeof(v->text), &v->text_n, p, len);
 			v->fresh = last;
@@ -223,25 +230,6 @@ static void host_write(const struct view *v)
 		break;
 	}
 	fflush(stdout);
-}
-
-/* A host call that waits: Read-Host reads a line of stdin; what a text
- * client cannot do (secure strings, prompts, choices) is answered with Nil,
- * which the script sees as no input. */
-static wrsh_err host_answer(struct conn *c)
-{
-	char line[4096];
-	int method = 0;
-	wrsh_err e;
-	(void)wrsh_ps_host_call(c->s, &method, NULL);
-	if (method != WRSH_PS_HOST_READ_LINE)
-		return wrsh_ps_host_reply(c->s, NULL);
-	if (!fgets(line, sizeof(line), stdin))
-		return wrsh_ps_host_reply(c->s, NULL);
-	line[strcspn(line, "\r\n")] = 0;
-	e = wrsh_ps_host_reply(c->s, line);
-	wrsh_wipe(line, sizeof(line)); /* it may have been a secret */
-	return e;
 }
 
 static wrsh_err v_end(void *ctx, enum wrsh_ps_stream st)
@@ -424,7 +412,7 @@ int pipeline_run(struct conn *c, const char *script, unsigned flags, char *captu
 		if (e == WRSH_EINTR)
 			e = WRSH_OK;
 		if (!e && wrsh_ps_host_call(c->s, NULL, NULL))
-			e = host_answer(c);
+			e = prompt_answer(c->s, &v.prompt, !(flags & PIPE_INPUT));
 	}
 	if (v.bar_shown) /* a bar left by a script that did not complete it */
 		fputs("\r\033[K", stderr);

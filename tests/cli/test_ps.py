@@ -65,6 +65,46 @@ class PsTest(Base):
         r = self.ps("Read-Host 'x'; 'after'")
         self.assertEqual((r.returncode, r.stdout), (0, b"x: after\n"), r.stderr)
 
+    def test_prompt_for_choice(self):
+        script = "$Host.UI.PromptForChoice('Deploy','Go on?',@('&Yes','&No','Yes to &All'),1)"
+        # a hot key, a label, the default on an empty line; a wrong answer asks again
+        for answer, index in ((b"y\n", b"0"), (b"yes to all\n", b"2"), (b"\n", b"1"),
+                              (b"maybe\nN\n", b"1")):
+            r = self.ps(script, stdin=answer)
+            self.assertEqual((r.returncode, r.stdout), (0, index + b"\n"), r.stderr)
+        self.assertEqual(r.stderr, b"Deploy\nGo on?\n" + b"[Y] Yes  [N] No  [A] Yes to All  "
+                         b"(default is \"N\"): " * 2)
+        # no answer at all: the host method throws, the script goes on
+        r = self.ps(script + "; 'after'")
+        self.assertEqual((r.returncode, r.stdout), (1, b"after\n"))
+        self.assertIn(b'Exception calling "PromptForChoice" with "4" argument(s): '
+                      b'"wrsh: no answer to the choice (end of input)"', r.stderr)
+
+    def test_prompt_fields(self):
+        r = self.ps("$Host.UI.Prompt('Account','Details please',@('Name','City'))",
+                    stdin=b"Alice\nParis\n")
+        self.assertEqual((r.returncode, r.stdout), (0, b"Name=Alice\nCity=Paris\n"), r.stderr)
+        self.assertEqual(r.stderr, b"Account\nDetails please\nName: City: ")
+        # a field of a secret type is refused before anything is read
+        r = self.ps("$Host.UI.Prompt('c','m',@('User','Pin:SecureString')); 'after'",
+                    stdin=b"x\ny\n")
+        self.assertEqual((r.returncode, r.stdout), (1, b"after\n"))
+        self.assertIn(b"does not send secure strings", r.stderr)
+
+    def test_secure_input_is_refused_not_hung(self):
+        for script, cmdlet in (("Read-Host -AsSecureString", b"Read-Host"),
+                               ("Get-Credential", b"Get-Credential")):
+            r = self.ps(script + "; 'after'", stdin=b"secret\n")
+            self.assertEqual((r.returncode, r.stdout), (1, b"after\n"), r.stderr)
+            self.assertIn(b"wrsh: this client does not send secure strings or credentials",
+                          r.stderr)
+            self.assertIn(b"[" + cmdlet + b"], HostException", r.stderr)
+
+    def test_prompts_refused_when_stdin_is_input(self):
+        r = self.ps("--input", "Read-Host 'x'; $input", stdin=b"line\n")
+        self.assertEqual((r.returncode, r.stdout), (1, b"x: line\n"), r.stderr)
+        self.assertIn(b"stdin carries pipeline input", r.stderr)
+
     def test_host_ui_writes(self):
         r = self.ps("$Host.UI.WriteLine('to the console'); $Host.UI.WriteErrorLine('oops')")
         self.assertEqual((r.returncode, r.stdout, r.stderr), (0, b"to the console\n", b"oops\n"))

@@ -13,6 +13,9 @@ interpreter: statements separated by ';' or new lines, each one of
   Write-Verbose 'm' -Verbose  Write-Host 'm'  Write-Information 'm'  throw 'm'
   Start-Sleep N  Get-Service  BigOutput N (N strings of 100 characters)
   Read-Host ['prompt']  $Host.UI.WriteLine('m')  $Host.UI.WriteErrorLine('m')
+  $Host.UI.PromptForChoice('c','m',@('&Yes','&No'),N)  (the answer's index)
+  $Host.UI.Prompt('c','m',@('Name','Pin:SecureString'))  (name=value lines)
+  Read-Host -AsSecureString  Get-Credential  (a client can only refuse these)
   $input  process { $_ }  (the pipeline's input, each object as it comes)
   Write-Progress -Activity 'a' -Status 's' [-PercentComplete N] [-Completed]
   $name = VALUE  $name  Set-Location PATH  cd PATH  (Get-Location).Path  (the
@@ -224,6 +227,69 @@ def host_call(ci, method, mid, args):
             '<T>System.Object</T></TN><LST>%s</LST></Obj></MS></Obj>' % (ci, method, mid, items))
 
 
+class Refused:
+    """A host call answered with an exception (me): the host method throws."""
+
+    def __init__(self, message):
+        self.message = message
+
+
+def host_answer(root):
+    """The value of a PIPELINE_HOST_RESPONSE: mr as a Python value, or Refused
+    when me carries the ErrorRecord of the exception (MS-PSRP 2.2.2.28)."""
+    me, mr = prop(root, "me"), prop(root, "mr")
+    if me is not None:
+        # what PowerShell reads to rebuild the exception (ErrorRecord
+        # FromPSObjectForRemoting): these must be there
+        for name in ("Exception", "FullyQualifiedErrorId", "ErrorCategory_Category",
+                     "SerializeExtendedInfo"):
+            if prop(me, name) is None:
+                raise ProtocolError("host response me without %s" % name)
+        msg = prop(prop(me, "Exception"), "Message")
+        return Refused(unescape(msg.text) if msg is not None else "")
+    if mr is None:
+        raise ProtocolError("PIPELINE_HOST_RESPONSE without mr or me")
+    if mr.tag == "Nil":
+        return None
+    if mr.tag == "I32":
+        return int(mr.text)
+    if mr.tag == "Obj" and mr.find("DCT") is not None:
+        out = {}
+        for en in mr.find("DCT"):
+            k, v = en.find("*[@N='Key']"), en.find("*[@N='Value']")
+            out[unescape(k.text or "")] = unescape(v.text or "") if v.tag == "S" else v.tag
+        return out
+    if mr.tag == "S":
+        return unescape(mr.text or "")
+    raise ProtocolError("host response mr of type %s" % mr.tag)
+
+
+def choices_arg(labels):
+    """Collection<ChoiceDescription> as the remote host encodes it: an
+    ArrayList of objects holding the class's private fields."""
+    items = "".join('<Obj RefId="%d"><MS><S N="label">%s</S><S N="helpMessage" /></MS></Obj>'
+                    % (10 + i, clixml_string(lb)) for i, lb in enumerate(labels))
+    return ('<Obj RefId="9"><TN RefId="8"><T>System.Collections.ArrayList</T><T>System.Object'
+            '</T></TN><LST>%s</LST></Obj>' % items)
+
+
+def fields_arg(fields):
+    """Collection<FieldDescription>: name, label, the parameter type, ..."""
+    items = []
+    for i, (name, typ) in enumerate(fields):
+        items.append(
+            '<Obj RefId="%d"><MS><S N="name">%s</S><S N="label" /><S N="parameterTypeName">%s</S>'
+            '<S N="parameterTypeFullName">%s</S><S N="parameterAssemblyFullName">%s, '
+            'mscorlib</S><S N="helpMessage" /><B N="isMandatory">true</B><Obj N="metadata" '
+            'RefId="%d"><TN RefId="9"><T>System.Collections.ArrayList</T><T>System.Object</T>'
+            '</TN><LST /></Obj><Nil N="defaultValue" /><B N="modifiedByRemotingProtocol">false'
+            '</B><B N="isFromRemoteHost">false</B></MS></Obj>' % (
+                20 + 2 * i, clixml_string(name), typ.rsplit(".", 1)[-1], typ, typ,
+                21 + 2 * i))
+    return ('<Obj RefId="9"><TN RefId="8"><T>System.Collections.ArrayList</T><T>System.Object'
+            '</T></TN><LST>%s</LST></Obj>' % "".join(items))
+
+
 class Pipeline:
     def __init__(self, pool, pid, script, format_, host):
         self.pool, self.pid, self.script, self.format = pool, pid, script, format_
@@ -342,6 +408,8 @@ class Pipeline:
                         break
                     item = self.input.pop(0)
                 self.output(item)
+        elif self.host_method(st):
+            pass
         elif low == "read-host":
             return self.read_host(arg)
         elif re.fullmatch(r"\$host\.ui\.(writeline|writeerrorline)\('([^']*)'\)", st, re.I):
@@ -371,6 +439,71 @@ class Pipeline:
                 "CommandNotFoundException" % cmd))
         return None
 
+    def ask(self, method, mid, args):
+        """A host call that waits: its answer (or Refused)."""
+        ci = self.next_ci
+        self.next_ci += 1
+        self.emit(PIPELINE_HOST_CALL, host_call(ci, method, mid, args))
+        with self.lock:
+            while ci not in self.answers:
+                if self.stop.is_set():
+                    raise Stop()
+                self.lock.wait(0.05)
+            return self.answers.pop(ci)
+
+    def host_method(self, st):
+        """$Host.UI.PromptForChoice / Prompt, Read-Host -AsSecureString,
+        Get-Credential; True when st was one of them."""
+        m = re.fullmatch(r"\$host\.ui\.promptforchoice\('([^']*)',\s*'([^']*)',\s*@\(([^)]*)\),"
+                         r"\s*(-?\d+)\)", st, re.I)
+        if m:
+            labels = [literal(x) for x in m.group(3).split(",")]
+            args = ["<S>%s</S>" % clixml_string(m.group(1)), "<S>%s</S>" % clixml_string(
+                m.group(2)), choices_arg(labels), "<I32>%s</I32>" % m.group(4)]
+            self.host_result("PromptForChoice", 4, self.ask("PromptForChoice", 26, args))
+            return True
+        m = re.fullmatch(r"\$host\.ui\.prompt\('([^']*)',\s*'([^']*)',\s*@\(([^)]*)\)\)", st, re.I)
+        if m:
+            fields = []
+            for x in m.group(3).split(","):
+                name, _, typ = literal(x).partition(":")
+                fields.append((name, "System.Security." + typ if typ else "System.String"))
+            args = ["<S>%s</S>" % clixml_string(m.group(1)), "<S>%s</S>" % clixml_string(
+                m.group(2)), fields_arg(fields)]
+            self.host_result("Prompt", 3, self.ask("Prompt", 23, args))
+            return True
+        if re.fullmatch(r"read-host\s+-assecurestring", st, re.I):
+            self.host_result("ReadLineAsSecureString", 0,
+                             self.ask("ReadLineAsSecureString", 12, []), cmdlet="Read-Host")
+            return True
+        if st.lower() == "get-credential":
+            args = ["<S>PowerShell credential request</S>", "<S>Enter your credentials.</S>",
+                    "<Nil />", "<S></S>"]
+            self.host_result("PromptForCredential", 4,
+                             self.ask("PromptForCredential1", 24, args), cmdlet="Get-Credential")
+            return True
+        return False
+
+    def host_result(self, method, nargs, answer, cmdlet=None):
+        if isinstance(answer, Refused):
+            if cmdlet:  # the cmdlet fails with the host's exception
+                msg, fqid = answer.message, "HostException,Microsoft.PowerShell.Commands." + \
+                    cmdlet.replace("-", "") + "Command"
+                cat = "NotImplemented: (:) [%s], HostException" % cmdlet
+            else:  # a .NET method call wraps it
+                msg = 'Exception calling "%s" with "%d" argument(s): "%s"' % (
+                    method, nargs, answer.message)
+                fqid, cat = "HostException", "NotSpecified: (:) [], MethodInvocationException"
+            self.emit(ERROR_RECORD, error_record(
+                msg, "System.Management.Automation.MethodInvocationException", fqid, cat))
+        elif isinstance(answer, dict):
+            for k, v in answer.items():
+                self.output("%s=%s" % (k, v))
+        elif cmdlet:  # a secure string must not come back as plain text
+            raise ProtocolError("%s answered without a secure string" % method)
+        elif answer is not None:
+            self.output(answer)
+
     def read_host(self, prompt):
         if not self.host:  # what PowerShell says without a host UI
             self.emit(ERROR_RECORD, error_record(
@@ -382,16 +515,10 @@ class Pipeline:
         if prompt is not None:
             self.emit(PIPELINE_HOST_CALL, host_call(-100, "Write1", 13,
                                                     ["<S>%s: </S>" % clixml_string(prompt)]))
-        ci = self.next_ci
-        self.next_ci += 1
-        self.emit(PIPELINE_HOST_CALL, host_call(ci, "ReadLine", 11, []))
-        with self.lock:
-            while ci not in self.answers:
-                if self.stop.is_set():
-                    raise Stop()
-                self.lock.wait(0.05)
-            answer = self.answers.pop(ci)
-        if answer is not None:
+        answer = self.ask("ReadLine", 11, [])
+        if isinstance(answer, Refused):
+            self.host_result("ReadLine", 0, answer, cmdlet="Read-Host")
+        elif answer is not None:
             self.output(answer)
         return None
 
@@ -575,10 +702,10 @@ class Pool:
             if typ != PIPELINE_HOST_RESPONSE or str(pid).upper() != command_id.upper():
                 raise ProtocolError("unexpected message 0x%08x on pr" % typ)
             root = ET.fromstring(body)
-            ci, mr = prop(root, "ci"), prop(root, "mr")
-            if ci is None or ci.tag != "I64" or mr is None or prop(root, "mi") is None:
-                raise ProtocolError("PIPELINE_HOST_RESPONSE without ci, mi or mr")
-            p.answer(int(ci.text), None if mr.tag == "Nil" else unescape(mr.text or ""))
+            ci = prop(root, "ci")
+            if ci is None or ci.tag != "I64" or prop(root, "mi") is None:
+                raise ProtocolError("PIPELINE_HOST_RESPONSE without ci or mi")
+            p.answer(int(ci.text), host_answer(root))
         return True
 
     def signal(self, command_id):

@@ -1,0 +1,261 @@
+/*
+ * Host calls that wait for the user (MS-PSRP 2.2.3.17): Read-Host's
+ * ReadLine, $Host.UI.Prompt's fields and PromptForChoice, answered from
+ * stdin one line each, the prompt text on stderr so that stdout keeps
+ * only the script's output. What a text client cannot answer (secure
+ * strings, credentials, multiple choice, anything unknown) is refused: the
+ * script sees the host method throw, with our reason, instead of waiting.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void q_start(struct prompt *q, size_t *slot)
+{
+	if (q->n + 1 >= sizeof(q->buf)) {
+		q->cut = true;
+		q->target = NULL;
+		return;
+	}
+	*slot = q->n;
+	q->target = slot;
+}
+
+static size_t *q_item(struct prompt *q)
+{
+	if (q->nitems >= PROMPT_ITEMS) {
+		q->cut = true;
+		return NULL;
+	}
+	return &q->item[q->nitems++].name;
+}
+
+/* Which string of the call a value is: positional strings (caption,
+ * message, ...) sit right in mp's list; choices and fields are objects
+ * whose private fields keep their .NET names (label, name, ...). */
+static void q_route(struct prompt *q, unsigned method, const struct wrsh_ps_node *n)
+{
+	size_t *slot = NULL;
+	bool choice = method == WRSH_PS_HOST_PROMPT_CHOICE;
+	struct prompt_item *cur = q->nitems ? &q->item[q->nitems - 1] : NULL;
+	q->target = NULL;
+	q->in_default = n->depth == 5 && !strcmp(n->tag, "I32");
+	if (n->depth == 5 && !strcmp(n->tag, "S") && !n->name)
+		slot = q->nargs < PROMPT_ARGS ? &q->arg[q->nargs++] : NULL;
+	else if (n->name && !strcmp(n->name, "label"))
+		slot = choice ? q_item(q) : cur ? &cur->label : NULL;
+	else if (n->name && !strcmp(n->name, "name") && !choice)
+		slot = q_item(q);
+	else if (n->name && !strcmp(n->name, "parameterTypeFullName") && cur)
+		slot = &cur->type;
+	if (slot)
+		q_start(q, slot);
+}
+
+void prompt_reset(struct prompt *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->n = 1; /* offset 0: the empty string */
+	q->def = -1;
+}
+
+void prompt_text(struct prompt *q, unsigned method, const struct wrsh_ps_node *n, const char *p,
+		 size_t len, bool last)
+{
+	if (!q->in_value) {
+		q_route(q, method, n);
+		q->in_value = true;
+		if (q->in_default)
+			q->def = 0, q->def_neg = false;
+	}
+	if (q->in_default) {
+		size_t i;
+		for (i = 0; i < len; i++)
+			if (p[i] == '-')
+				q->def_neg = true;
+			else if (p[i] >= '0' && p[i] <= '9' && q->def < 100000)
+				q->def = q->def * 10 + (p[i] - '0');
+	} else if (q->target) {
+		size_t room = sizeof(q->buf) - 1 - q->n;
+		if (len > room) {
+			len = room;
+			q->cut = true;
+		}
+		memcpy(q->buf + q->n, p, len);
+		q->n += len;
+	}
+	if (last) {
+		if (q->target)
+			q->buf[q->n++] = 0; /* q_start kept room for it */
+		if (q->in_default && q->def_neg)
+			q->def = -1;
+		q->in_value = q->in_default = false;
+		q->target = NULL;
+	}
+}
+
+static const char *s_at(const struct prompt *q, size_t off)
+{
+	return q->buf + off;
+}
+
+/* A line of stdin without its end; false at end of input. */
+static bool read_answer(char *line, size_t cap)
+{
+	fflush(stderr);
+	if (!fgets(line, (int)cap, stdin))
+		return false;
+	line[strcspn(line, "\r\n")] = 0;
+	return true;
+}
+
+static wrsh_err refuse(struct wrsh_session *s, const char *why)
+{
+	struct wrsh_ps_answer a = {WRSH_PS_ANSWER_REFUSE, why, 0, NULL, NULL, 0};
+	return wrsh_ps_host_answer(s, &a);
+}
+
+static void print_heading(const struct prompt *q)
+{
+	if (q->nargs > 0 && *s_at(q, q->arg[0]))
+		fprintf(stderr, "%s\n", s_at(q, q->arg[0]));
+	if (q->nargs > 1 && *s_at(q, q->arg[1]))
+		fprintf(stderr, "%s\n", s_at(q, q->arg[1]));
+}
+
+/* "&Yes": the hot key follows the ampersand; shown without it. */
+static char hotkey(const char *label)
+{
+	const char *amp = strchr(label, '&');
+	return amp && amp[1] ? amp[1] : label[0];
+}
+
+static bool label_is(const char *label, const char *answer)
+{
+	for (; *label && *answer; label++) {
+		if (*label == '&')
+			continue;
+		if ((*label | 0x20) != (*answer | 0x20))
+			return false;
+		answer++;
+	}
+	while (*label == '&')
+		label++;
+	return !*label && !*answer;
+}
+
+static int find_choice(const struct prompt *q, const char *answer)
+{
+	unsigned i;
+	if (!*answer)
+		return q->def >= 0 && (unsigned)q->def < q->nitems ? q->def : -1;
+	for (i = 0; i < q->nitems; i++) {
+		const char *label = s_at(q, q->item[i].name);
+		if ((!answer[1] && (hotkey(label) | 0x20) == (answer[0] | 0x20)) ||
+		    label_is(label, answer))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* PromptForChoice: "[Y] Yes  [N] No  (default is "Y"): " until a valid
+ * answer; an empty line takes the default. */
+static wrsh_err choose(struct wrsh_session *s, const struct prompt *q)
+{
+	struct wrsh_ps_answer a = {WRSH_PS_ANSWER_CHOICE, NULL, 0, NULL, NULL, 0};
+	char line[256];
+	unsigned i;
+	int pick = -1;
+	if (!q->nitems || q->cut)
+		return refuse(s, "wrsh: a choice with no labels or more than the client shows");
+	print_heading(q);
+	while (pick < 0) {
+		for (i = 0; i < q->nitems; i++) {
+			const char *label = s_at(q, q->item[i].name), *c;
+			fprintf(stderr, "[%c] ", hotkey(label));
+			for (c = label; *c; c++)
+				if (*c != '&')
+					fputc(*c, stderr);
+			fputs("  ", stderr);
+		}
+		if (q->def >= 0 && (unsigned)q->def < q->nitems)
+			fprintf(stderr, "(default is \"%c\")", hotkey(s_at(q, q->item[q->def].name)));
+		fputs(": ", stderr);
+		if (!read_answer(line, sizeof(line)))
+			return refuse(s, "wrsh: no answer to the choice (end of input)");
+		pick = find_choice(q, line);
+	}
+	a.choice = pick;
+	return wrsh_ps_host_answer(s, &a);
+}
+
+static bool is_secret_type(const char *type)
+{
+	return strstr(type, "SecureString") || strstr(type, "PSCredential");
+}
+
+/* Prompt: one line per field, "Label: "; a Hashtable of name -> text. */
+static wrsh_err fields(struct wrsh_session *s, const struct prompt *q)
+{
+	static char answers[PROMPT_ITEMS][512];
+	const char *names[PROMPT_ITEMS], *values[PROMPT_ITEMS];
+	struct wrsh_ps_answer a = {WRSH_PS_ANSWER_FIELDS, NULL, 0, names, values, 0};
+	unsigned i;
+	wrsh_err e;
+	if (q->cut)
+		return refuse(s, "wrsh: a prompt with more fields than the client shows");
+	for (i = 0; i < q->nitems; i++)
+		if (is_secret_type(s_at(q, q->item[i].type)))
+			return refuse(s, "wrsh: this client does not send secure strings or "
+					 "credentials (field of a secret type)");
+	print_heading(q);
+	for (i = 0; i < q->nitems; i++) {
+		const char *label = s_at(q, q->item[i].label);
+		fprintf(stderr, "%s: ", *label ? label : s_at(q, q->item[i].name));
+		if (!read_answer(answers[i], sizeof(answers[i]))) {
+			e = refuse(s, "wrsh: no answer to the prompt (end of input)");
+			goto wipe;
+		}
+		names[i] = s_at(q, q->item[i].name);
+		values[i] = answers[i];
+	}
+	a.n = q->nitems;
+	e = wrsh_ps_host_answer(s, &a);
+wipe:
+	wrsh_wipe(answers, sizeof(answers)); /* answers may be secrets */
+	return e;
+}
+
+wrsh_err prompt_answer(struct wrsh_session *s, const struct prompt *q, bool stdin_free)
+{
+	char line[4096], why[160];
+	int method = 0;
+	const char *name = "";
+	wrsh_err e;
+	(void)wrsh_ps_host_call(s, &method, &name);
+	if (!stdin_free)
+		return refuse(s, "wrsh: stdin carries pipeline input (--input): no answers to "
+				 "host prompts");
+	switch (method) {
+	case WRSH_PS_HOST_READ_LINE:
+		if (!read_answer(line, sizeof(line)))
+			return wrsh_ps_host_reply(s, NULL); /* $null, as at a console's EOF */
+		e = wrsh_ps_host_reply(s, line);
+		wrsh_wipe(line, sizeof(line)); /* it may have been a secret */
+		return e;
+	case WRSH_PS_HOST_PROMPT_CHOICE:
+		return choose(s, q);
+	case WRSH_PS_HOST_PROMPT:
+		return fields(s, q);
+	case WRSH_PS_HOST_READ_LINE_SECURE:
+	case WRSH_PS_HOST_PROMPT_CREDENTIAL1:
+	case WRSH_PS_HOST_PROMPT_CREDENTIAL2:
+		return refuse(s, "wrsh: this client does not send secure strings or credentials");
+	default:
+		snprintf(why, sizeof(why), "wrsh: the host method %s is not supported by this client",
+			 *name ? name : "(unnamed)");
+		return refuse(s, why);
+	}
+}
