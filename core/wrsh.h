@@ -326,6 +326,7 @@ wrsh_err wrsh_ps_input(struct wrsh_session *s, const char *const *items, const s
 
 /* RemoteHostMethodId (MS-PSRP 2.2.3.17), the ones a text client meets */
 enum wrsh_ps_host_method {
+	WRSH_PS_HOST_SET_SHOULD_EXIT = 6, /* the script ran `exit N`: N */
 	WRSH_PS_HOST_READ_LINE = 11,
 	WRSH_PS_HOST_READ_LINE_SECURE = 12,
 	WRSH_PS_HOST_WRITE1 = 13,

@@ -48,6 +48,8 @@ struct view {
 	size_t activity_n, status_n, percent_n;
 	bool in_type, completed, bar_shown;
 	unsigned method;
+	int exit_code; /* from `exit N` (SetShouldExit), when exit_set */
+	bool exit_set;
 	struct prompt prompt; /* a host call's parameters, for one that waits */
 	bool root_value;      /* the object is a primitive */
 	char text[CAPTURE];
@@ -202,9 +204,13 @@ static void print_error(struct view *v)
 }
 
 /* The host's Write methods: the text to the console (MS-PSRP 2.2.3.17). */
-static void host_write(const struct view *v)
+static void host_write(struct view *v)
 {
 	switch (v->method) {
+	case WRSH_PS_HOST_SET_SHOULD_EXIT:
+		v->exit_code = (int)strtol(v->text, NULL, 10);
+		v->exit_set = true;
+		break;
 	case WRSH_PS_HOST_WRITE1:
 	case WRSH_PS_HOST_WRITE2:
 		fputs(v->text, stdout);
@@ -420,5 +426,7 @@ int pipeline_run(struct conn *c, const char *script, unsigned flags, char *captu
 		return conn_fail(c, e);
 	if (handled || state == WRSH_PS_STOPPED)
 		return 130;
+	if (v.exit_set) /* as a shell reports it: the low byte */
+		return v.exit_code & 0xff;
 	return state == WRSH_PS_COMPLETED && !v.errors ? 0 : 1;
 }

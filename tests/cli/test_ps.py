@@ -105,6 +105,13 @@ class PsTest(Base):
         self.assertEqual((r.returncode, r.stdout), (1, b"x: line\n"), r.stderr)
         self.assertIn(b"stdin carries pipeline input", r.stderr)
 
+    def test_exit_code_from_the_script(self):
+        r = self.ps("'before'; exit 7; 'never'")
+        self.assertEqual((r.returncode, r.stdout), (7, b"before\n"), r.stderr)
+        # an explicit exit wins over written errors
+        r = self.ps("Write-Error 'bad'; exit 0")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_host_ui_writes(self):
         r = self.ps("$Host.UI.WriteLine('to the console'); $Host.UI.WriteErrorLine('oops')")
         self.assertEqual((r.returncode, r.stdout, r.stderr), (0, b"to the console\n", b"oops\n"))

@@ -35,6 +35,13 @@ class ShellTest(Base):
         self.assertEqual((r.returncode, r.stdout.count(b"PS ")), (0, 2), r.stdout)
         self.assertIn(b"1\n2\n", r.stdout)
 
+    def test_exit_with_a_status(self):
+        r = self.wrsh("shell", *self.conn(), stdin=b"'one'\n  exit 3  \n'never'\n")
+        self.assertEqual((r.returncode, r.stdout.count(b"PS ")), (3, 2), r.stdout)
+        r = self.wrsh("shell", *self.conn(), stdin=b"exitcode\nexit\n")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn(b"The term 'exitcode' is not recognized", r.stderr)
+
     def test_progress_is_one_line_on_a_terminal(self):
         pid, fd = pty.fork()
         if pid == 0:

@@ -16,6 +16,7 @@ interpreter: statements separated by ';' or new lines, each one of
   $Host.UI.PromptForChoice('c','m',@('&Yes','&No'),N)  (the answer's index)
   $Host.UI.Prompt('c','m',@('Name','Pin:SecureString'))  (name=value lines)
   Read-Host -AsSecureString  Get-Credential  (a client can only refuse these)
+  exit [N]  (the script ends; a host hears SetShouldExit(N))
   $input  process { $_ }  (the pipeline's input, each object as it comes)
   Write-Progress -Activity 'a' -Status 's' [-PercentComplete N] [-Completed]
   $name = VALUE  $name  Set-Location PATH  cd PATH  (Get-Location).Path  (the
@@ -218,6 +219,10 @@ class Stop(Exception):
     pass
 
 
+class Exit(Exception):
+    """`exit N`: the script ends; the host hears SetShouldExit(N)."""
+
+
 def host_call(ci, method, mid, args):
     items = "".join(args)
     return ('<Obj RefId="0"><MS><I64 N="ci">%d</I64><Obj N="mi" RefId="1"><TN RefId="0"><T>'
@@ -408,6 +413,11 @@ class Pipeline:
                         break
                     item = self.input.pop(0)
                 self.output(item)
+        elif low == "exit" and (arg is None or isinstance(arg, int)):
+            if self.host:  # a top-level exit tells the host (MS-PSRP 2.2.3.17)
+                self.emit(PIPELINE_HOST_CALL, host_call(-100, "SetShouldExit", 6,
+                                                        ["<I32>%d</I32>" % (arg or 0)]))
+            raise Exit()
         elif self.host_method(st):
             pass
         elif low == "read-host":
@@ -560,6 +570,8 @@ class Pipeline:
                     if failure:
                         state, extra = FAILED, failure
                         break
+        except Exit:
+            pass
         except Stop:
             state = STOPPED
             extra = error_record("The pipeline has been stopped.",

@@ -16,6 +16,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -29,11 +30,23 @@ static void prompt(const char *host, const char *where)
 	fflush(stdout);
 }
 
-static bool is_exit(const char *line)
+/* "exit" or "exit N" leaves the session (with status N), as it leaves
+ * Enter-PSSession; anything else goes to the runspace. */
+static bool is_exit(const char *line, int *status)
 {
-	while (*line == ' ' || *line == '\t')
-		line++;
-	return !strncmp(line, "exit", 4) && strspn(line + 4, " \t\r\n") == strlen(line + 4);
+	char *end;
+	long n;
+	line += strspn(line, " \t");
+	if (strncmp(line, "exit", 4) || (line[4] && !strchr(" \t", line[4])))
+		return false;
+	line += 4 + strspn(line + 4, " \t");
+	if (!*line)
+		return true;
+	n = strtol(line, &end, 10);
+	if (end == line || end[strspn(end, " \t")])
+		return false;
+	*status = (int)(n & 0xff);
+	return true;
 }
 
 static int session(struct conn *c, const char *host)
@@ -42,7 +55,7 @@ static int session(struct conn *c, const char *host)
 	char where[1024] = "";
 	unsigned seen = 0;
 	wrsh_err e = wrsh_ps_open(c->s);
-	int status = 0;
+	int status = 0, leave = 0;
 	if (e)
 		return conn_fail(c, e);
 	for (;;) {
@@ -61,7 +74,7 @@ static int session(struct conn *c, const char *host)
 			break;
 		}
 		line[strcspn(line, "\r\n")] = 0;
-		if (is_exit(line))
+		if (is_exit(line, &leave))
 			break;
 		if (!line[strspn(line, " \t")])
 			continue;
@@ -73,7 +86,7 @@ static int session(struct conn *c, const char *host)
 	}
 	if ((e = wrsh_ps_close(c->s)))
 		return conn_fail(c, e);
-	return 0;
+	return leave;
 }
 
 int shell_main(int argc, char **argv)
