@@ -181,7 +181,8 @@ static wrsh_err choose(struct wrsh_session *s, const struct prompt *q)
 			fputs("  ", stderr);
 		}
 		if (q->def >= 0 && (unsigned)q->def < q->nitems)
-			fprintf(stderr, "(default is \"%c\")", hotkey(s_at(q, q->item[q->def].name)));
+			fprintf(stderr, "(default is \"%c\")",
+				hotkey(s_at(q, q->item[q->def].name)));
 		fputs(": ", stderr);
 		if (!read_answer(line, sizeof(line)))
 			return refuse(s, "wrsh: no answer to the choice (end of input)");
@@ -254,7 +255,8 @@ wrsh_err prompt_answer(struct wrsh_session *s, const struct prompt *q, bool stdi
 	case WRSH_PS_HOST_PROMPT_CREDENTIAL2:
 		return refuse(s, "wrsh: this client does not send secure strings or credentials");
 	default:
-		snprintf(why, sizeof(why), "wrsh: the host method %s is not supported by this client",
+		snprintf(why, sizeof(why),
+			 "wrsh: the host method %s is not supported by this client",
 			 *name ? name : "(unnamed)");
 		return refuse(s, why);
 	}
