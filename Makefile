@@ -141,7 +141,7 @@ CFLAGS_ALL := $(CSTD) $(OPT) $(WARN) $(INC) $(DEFS) $(DEP_INC) $(DEP_DEFS) $(CFL
 # ---- sources ---------------------------------------------------------------
 # PSRP's parsers are always there (a binary links them only when used);
 # the pool, which the session calls, only with CONFIG_WRSH_PSRP
-CORE_SRC := $(wildcard core/*.c core/util/*.c core/auth/*.c) \
+CORE_SRC := $(wildcard core/*.c core/util/*.c core/auth/*.c core/cim/*.c) \
 	$(filter-out $(if $(filter y,$(CONFIG_WRSH_PSRP)),,core/psrp/pool.c),$(wildcard core/psrp/*.c))
 TLS_SRC := $(if $(filter y,$(CONFIG_WRSH_TLS)),tls/mbedtls.c,tls/none.c)
 PORT_SRC := port/posix/posix.c

@@ -26,6 +26,18 @@
 #if CONFIG_WRSH_AUTH_NTLM && (CONFIG_WRSH_SEAL_MAX < 8192)
 #error "CONFIG_WRSH_SEAL_MAX below 8192 is below the smallest MaxEnvelopeSize"
 #endif
+#if CONFIG_WRSH_CIM && (CONFIG_WRSH_CIM_DEPTH < 2 || CONFIG_WRSH_CIM_DEPTH > 32)
+#error "CONFIG_WRSH_CIM_DEPTH must be within 2..32"
+#endif
+#if CONFIG_WRSH_CIM && CONFIG_WRSH_CIM_NAME_MAX < 16
+#error "CONFIG_WRSH_CIM_NAME_MAX below 16 cannot hold Win32 property names"
+#endif
+#if CONFIG_WRSH_CIM && CONFIG_WRSH_CIM_CONTEXT_MAX < 48
+#error "CONFIG_WRSH_CIM_CONTEXT_MAX below 48 cannot hold a uuid: context"
+#endif
+#if CONFIG_WRSH_CIM && CONFIG_WRSH_CIM_MAX_SELECTORS < 1
+#error "CONFIG_WRSH_CIM_MAX_SELECTORS must be at least 1"
+#endif
 #if !CONFIG_WRSH_WINRS && !CONFIG_WRSH_IDENTIFY
 #error "nothing to do: enable WinRS or Identify"
 #endif

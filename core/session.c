@@ -267,6 +267,15 @@ void wrsh_close(struct wrsh_session *s)
 {
 	if (!s)
 		return;
+	if (CONFIG_WRSH_CIM && s->cim) {
+		uint32_t keep = s->conn.timeout_ms;
+		s->sticky = WRSH_OK;
+		err_clear(&s->err);
+		if (s->conn.timeout_ms > CLEANUP_TIMEOUT_MS)
+			s->conn.timeout_ms = CLEANUP_TIMEOUT_MS;
+		cim_close(s);
+		s->conn.timeout_ms = keep;
+	}
 	if (CONFIG_WRSH_WINRS && s->shell_open) {
 		uint32_t keep = s->conn.timeout_ms;
 		s->sticky = WRSH_OK;

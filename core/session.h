@@ -68,6 +68,8 @@ struct wrsh_session {
 	bool shell_open;
 	bool cmd_active;   /* started and not yet Done */
 	bool cmd_finished; /* Done, not yet terminated */
+
+	struct cim_enum *cim; /* the open enumeration (cim/ops.c), or NULL */
 };
 
 wrsh_err sess_enter(struct wrsh_session *s);
@@ -101,6 +103,9 @@ void sess_auth_done(struct wrsh_session *s);
 
 /* Used by wrsh_close(): Delete the shell without the sticky-error gate. */
 wrsh_err winrs_delete_shell(struct wrsh_session *s);
+
+/* cim/ops.c: Release the open enumeration, best effort (wrsh_close). */
+void cim_close(struct wrsh_session *s);
 
 /* psrp/pool.c: the pool's memory goes when its shell does. */
 void psrp_pool_gone(struct wrsh_session *s);

@@ -381,6 +381,138 @@ wrsh_err wrsh_ps_stop(struct wrsh_session *s);
 /* Close the pool (Delete of its shell). wrsh_close() does it too. */
 wrsh_err wrsh_ps_close(struct wrsh_session *s);
 
+/* ---- CIM / WS-Man resources (DSP0226 7-8, MS-WSMV 3.1.4) ------------------
+ *
+ * Get, Put, Create, Delete, Invoke and Enumerate/Pull/Release of any resource
+ * URI (WMI classes, winrm/config, OMI and openwsman providers). Instances are
+ * read as they stream in and handed to a sink property by property; nothing
+ * is built in memory, so a page of a thousand instances costs what one does.
+ * Elements are matched by namespace URI, never by prefix.
+ */
+
+struct wrsh_cim_kv {
+	const char *name;
+	const char *value; /* Put/Create properties: NULL sends xsi:nil="true" */
+};
+
+/* The resource a request names: a full resource URI (no short forms here),
+ * its selectors (KEY=VALUE; "__cimnamespace" picks a WMI namespace) and
+ * options (the OptionSet). Read during the call only. */
+struct wrsh_cim_req {
+	const char *resource;
+	const struct wrsh_cim_kv *selectors;
+	size_t nselectors;
+	const struct wrsh_cim_kv *options;
+	size_t noptions;
+};
+
+/* A property of an instance. Leaves carry text; containers (embedded
+ * instances, endpoint references, winrm/config sections) carry properties
+ * one level deeper. A repeated name among siblings is an array. A CIM
+ * datetime (cim:Datetime, cim:Date, cim:Interval, cim:Time) is a leaf whose
+ * text is the datetime. Endpoint references read as a container
+ * "EndpointReference" (as the instance itself in EnumerateEPR mode and for
+ * Create's ResourceCreated) holding "ResourceURI" and one leaf per selector,
+ * named by the selector. */
+struct wrsh_cim_prop {
+	const char *name; /* the element's local name; valid until close */
+	unsigned depth;	  /* 1: a property of the instance */
+	bool nil;	  /* xsi:nil="true": no value (no text follows) */
+	bool container;
+};
+
+/* Called in document order: begin, then per property open, text pieces
+ * (a value may come in several, or none for an empty value), close, and
+ * end after the instance's last property. Any member may be NULL. A non-OK
+ * return stops the operation with that error (sticky, as every error). */
+struct wrsh_cim_sink {
+	wrsh_err (*begin)(void *ctx, const char *class_name);
+	wrsh_err (*open)(void *ctx, const struct wrsh_cim_prop *p);
+	wrsh_err (*text)(void *ctx, const struct wrsh_cim_prop *p, const char *s, size_t len);
+	wrsh_err (*close)(void *ctx, const struct wrsh_cim_prop *p);
+	wrsh_err (*end)(void *ctx);
+	void *ctx;
+};
+
+/*
+ * Get the instance r names (DSP0226 7.3); sink receives it. Errors common
+ * to every CIM call: WRSH_EINVAL (no resource, too many selectors or
+ * options for CONFIG_WRSH_CIM_MAX_SELECTORS, a name that is not an XML
+ * name), WRSH_EUNSUPPORTED (not built in), WRSH_ELIMIT (a request beyond
+ * the send buffer; a property name, nesting or context beyond its cap),
+ * WRSH_EFAULT (the server's WSManFault code and provider text are in
+ * wrsh_errmsg), WRSH_EPROTO, and the transport and HTTP errors.
+ */
+wrsh_err wrsh_cim_get(struct wrsh_session *s, const struct wrsh_cim_req *r,
+		      const struct wrsh_cim_sink *sink);
+
+/*
+ * Put (DSP0226 7.5): send <p:CLASS xmlns:p="RESOURCE"> with one child per
+ * property; a name "A/B" nests (<p:A><p:B>...</p:B></p:A>, winrm/config's
+ * sections). class_name NULL: the resource's last path segment (with a
+ * capital first letter under .../wsman/1/config, as Windows spells
+ * cfg:Config). The instance the server answers goes to sink (may be NULL).
+ */
+wrsh_err wrsh_cim_put(struct wrsh_session *s, const struct wrsh_cim_req *r, const char *class_name,
+		      const struct wrsh_cim_kv *props, size_t nprops,
+		      const struct wrsh_cim_sink *sink);
+
+/* Create (DSP0226 7.6), written as Put is; the EndpointReference of the new
+ * resource (ResourceCreated) goes to sink. */
+wrsh_err wrsh_cim_create(struct wrsh_session *s, const struct wrsh_cim_req *r,
+			 const char *class_name, const struct wrsh_cim_kv *props, size_t nprops,
+			 const struct wrsh_cim_sink *sink);
+
+/* Delete (DSP0226 7.7) the instance r names. */
+wrsh_err wrsh_cim_delete(struct wrsh_session *s, const struct wrsh_cim_req *r);
+
+/* Invoke METHOD (DSP0226 9, MS-WSMV 3.1.4.17): action RESOURCE/METHOD, body
+ * <p:METHOD_INPUT xmlns:p="RESOURCE"> with the parameters; the
+ * METHOD_OUTPUT instance (ReturnValue, out parameters) goes to sink. */
+wrsh_err wrsh_cim_invoke(struct wrsh_session *s, const struct wrsh_cim_req *r, const char *method,
+			 const struct wrsh_cim_kv *params, size_t nparams,
+			 const struct wrsh_cim_sink *sink);
+
+enum wrsh_cim_mode {
+	WRSH_CIM_OBJECTS,	   /* the instances */
+	WRSH_CIM_OBJECTS_AND_EPRS, /* each with its EndpointReference (EnumerateObjectAndEPR) */
+	WRSH_CIM_EPRS		   /* only the EndpointReferences (EnumerateEPR) */
+};
+
+struct wrsh_cim_enum_opts {
+	const char *filter;  /* NULL: every instance of the resource */
+	const char *dialect; /* NULL: WQL (http://schemas.microsoft.com/wbem/wsman/1/WQL) */
+	enum wrsh_cim_mode mode;
+	uint32_t max_elements; /* per page (w:MaxElements); 0: 100 */
+};
+
+/*
+ * Start an optimized enumeration (DSP0226 8.2.3): the first page comes with
+ * the EnumerateResponse and goes to sink. *end is true when it was the
+ * whole answer; otherwise the session keeps the EnumerationContext (one
+ * enumeration at a time, copied into the arena with the resource URI and
+ * selectors) for wrsh_cim_pull. A WQL filter names a WMI namespace's "*"
+ * resource (.../wmi/root/cimv2/ and a star). eo may be NULL.
+ * Errors: as wrsh_cim_get; WRSH_ESTATE (an enumeration is open),
+ * WRSH_ENOMEM, WRSH_EPROTO (no EnumerationContext and no EndOfSequence).
+ */
+wrsh_err wrsh_cim_enumerate(struct wrsh_session *s, const struct wrsh_cim_req *r,
+			    const struct wrsh_cim_enum_opts *eo, const struct wrsh_cim_sink *sink,
+			    bool *end);
+
+/*
+ * The next page (Pull, DSP0226 8.3) to sink; *end at EndOfSequence, when
+ * the session forgets the context. A page may be empty (the server's
+ * OperationTimeout passed): pull again. Nothing bounds the number of pages
+ * but the caller. After an error the context stays for wrsh_close, which
+ * releases it. Errors: as wrsh_cim_get; WRSH_ESTATE (no enumeration).
+ */
+wrsh_err wrsh_cim_pull(struct wrsh_session *s, const struct wrsh_cim_sink *sink, bool *end);
+
+/* Release the open enumeration (DSP0226 8.4) early; OK when none is open.
+ * wrsh_close() releases one left open, even after an error. */
+wrsh_err wrsh_cim_release(struct wrsh_session *s);
+
 #ifdef __cplusplus
 }
 #endif

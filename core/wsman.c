@@ -117,6 +117,10 @@ const struct xml_rule wsman_rules[] = {
 	{WS_WSMANFAULT, NS_WSMANFAULT, WS_FAULT_MESSAGE, "Message"},
 	/* <f:Message><f:ProviderFault ...>text</f:ProviderFault></f:Message>:
 	 * the provider's words count as the message too */
+	/* ... but not the WMI __ExtendedStatus beside it (operation, query,
+	 * provider name: winrb-wql-enumerate-pull/003), which would run into
+	 * the message as one word */
+	{WS_FAULT_MESSAGE, NS_WSMANFAULT, 0, "ExtendedError"},
 	{WS_FAULT_MESSAGE, NS_ANY, WS_FAULT_MESSAGE, NULL},
 	{WS_DETAIL, NS_WSMAN, WS_FAULT_DETAIL, "FaultDetail"},
 };
@@ -242,10 +246,20 @@ bool wsman_fault_is(const struct wsman_resp *r, const char *subcode_local)
 	return n == strlen(subcode_local) && memcmp(s, subcode_local, n) == 0;
 }
 
+/* Trimmed, with each run of whitespace as one space: a provider's message
+ * nested in a pretty-printed fault spans lines. */
 static void trimmed(const char *s, size_t n, char *out, size_t cap)
 {
+	size_t i, k = 0;
 	str_trim(&s, &n);
-	str_copy(out, cap, s, n);
+	for (i = 0; i < n && k + 1 < cap; i++) {
+		bool ws = s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n';
+		if (ws && k && out[k - 1] == ' ')
+			continue;
+		out[k++] = ws ? ' ' : s[i];
+	}
+	if (cap)
+		out[k] = 0;
 }
 
 wrsh_err wsman_fault_error(const struct wsman_resp *r, struct errbuf *e)

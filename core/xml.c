@@ -48,6 +48,7 @@ static const struct {
 	{NS_ENUM, "http://schemas.xmlsoap.org/ws/2004/09/enumeration"},
 	{NS_WSMID, "http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"},
 	{NS_WSMANFAULT, "http://schemas.microsoft.com/wbem/wsman/1/wsmanfault"},
+	{NS_CIM, "http://schemas.dmtf.org/wbem/wscim/1/common"},
 };
 
 static uint8_t ns_of(const char *uri, size_t n)

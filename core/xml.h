@@ -29,6 +29,7 @@ enum xml_ns {
 	NS_ENUM,       /* http://schemas.xmlsoap.org/ws/2004/09/enumeration */
 	NS_WSMID,      /* http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd */
 	NS_WSMANFAULT, /* http://schemas.microsoft.com/wbem/wsman/1/wsmanfault */
+	NS_CIM,	       /* http://schemas.dmtf.org/wbem/wscim/1/common (cim:Datetime) */
 	NS_OTHER,      /* any other namespace */
 	NS_ANY	       /* in rules: matches every namespace */
 };

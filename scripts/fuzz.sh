@@ -22,7 +22,7 @@ CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover
  -DWRSH_HAVE_AUTOCONF -Icore -Iport -Iport/mock -I$B -I.deps/expat-2.5.0/expat/lib
  -Itls -I$MBEDTLS/include -DMBEDTLS_CONFIG_FILE=\"wrsh_mbedtls_config.h\""
 objs=()
-for f in core/*.c core/util/*.c core/auth/*.c core/psrp/*.c port/mock/mock.c; do
+for f in core/*.c core/util/*.c core/auth/*.c core/psrp/*.c core/cim/*.c port/mock/mock.c; do
 	o=$B/obj/$(echo "$f" | tr / _).o
 	[ "$o" -nt "$f" ] || clang $CFLAGS -std=c99 -c "$f" -o "$o"
 	objs+=("$o")
@@ -41,7 +41,7 @@ for f in md5 platform platform_util; do
 	objs+=("$o")
 done
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session ntlm crypt psrp clixml)
+[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session ntlm crypt psrp clixml cim)
 status=0
 for t in "${targets[@]}"; do
 	clang $CFLAGS -fsanitize=fuzzer tests/fuzz/${t}_fuzz.c "${objs[@]}" -o $B/$t
@@ -82,6 +82,13 @@ for path in sys.argv[2:]:
             n += 1
 PY
 		;;
+	cim) # the recorded enumeration pages and OMI answers, as both body kinds
+		for x in tests/replay/windows/winrb-wql-enumerate-pull/*-response.xml \
+			tests/replay/windows/winrb-omi-linux-responses/*-response.xml; do
+			n=$(basename "$(dirname "$x")")-$(basename "$x")
+			{ printf '\x20\x01'; cat "$x"; } >"$corpus/enum-$n"
+			{ printf '\x03\x00'; cat "$x"; } >"$corpus/transfer-$n"
+		done ;;
 	crypt) printf '\x00<s:Envelope/>' >"$corpus/seed1"; printf '\x0f<s:Envelope/>X' >"$corpus/seed2" ;;
 	esac
 	if [ -n "$(ls tests/fuzz/regress/$t)" ]; then

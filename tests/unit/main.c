@@ -13,6 +13,7 @@ void psrp_tests(void);
 void clixml_tests(void);
 void psrp_build_tests(void);
 void ps_session_tests(void);
+void cim_tests(void);
 
 static void all(void)
 {
@@ -28,6 +29,7 @@ static void all(void)
 	clixml_tests();
 	psrp_build_tests();
 	ps_session_tests();
+	cim_tests();
 }
 
 int main(int argc, char **argv)
