@@ -36,4 +36,11 @@ $VG "$B/wrsh" ps -H 127.0.0.1 -p "$(json http_port)" -u alice \
 out=$(wc -l <"$dir/ps.out")
 [ "$rc" = 1 ] && [ "$out" = 2013 ] || { echo "valgrind-cli: ps exit $rc, $out lines"; exit 1; }
 $VG "$B/wrsh" identify -H 127.0.0.1 -p "$(json http_port)" >/dev/null
-echo "valgrind-cli: HTTP, HTTPS, NTLM-sealed, NTLM+CBT, certificate and PSRP sessions clean"
+# WQL enumeration over sealed NTLM, three per page, and a nested Get
+$VG "$B/wrsh" cim enumerate -H 127.0.0.1 -p "$(json http_port)" -u alice --json --max-elements 3 \
+	--filter "SELECT * FROM Win32_Service WHERE State='Running'" >"$dir/cim.out"
+out=$(grep -c '"State":"Running"' "$dir/cim.out")
+[ "$out" = 19 ] || { echo "valgrind-cli: cim enumerate gave $out running services"; exit 1; }
+$VG "$B/wrsh" cim get -H 127.0.0.1 -p "$(json http_port)" -u alice winrm/config | grep -q MaxShellsPerUser ||
+	{ echo "valgrind-cli: cim get winrm/config"; exit 1; }
+echo "valgrind-cli: HTTP, HTTPS, NTLM-sealed, NTLM+CBT, certificate, PSRP and CIM sessions clean"

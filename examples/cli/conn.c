@@ -204,8 +204,14 @@ int conn_parse(int argc, char **argv, struct conn_opts *o, const struct applet_o
 		all[n++] = ao->longopts[i];
 	memset(&all[n], 0, sizeof(all[n]));
 	/* '+': stop at the first operand, so a remote command's own options
-	 * (dir /s, ping -t) are left alone even without "--" */
-	snprintf(shorts, sizeof(shorts), "+H:p:u:a:kv%s", ao && ao->shortopts ? ao->shortopts : "");
+	 * (dir /s, ping -t) are left alone even without "--". An applet whose
+	 * shortopts start with '-' takes options anywhere and gets each
+	 * operand in order as option 1 (getopt's "-" mode). */
+	if (ao && ao->shortopts && ao->shortopts[0] == '-')
+		snprintf(shorts, sizeof(shorts), "-H:p:u:a:kv%s", ao->shortopts + 1);
+	else
+		snprintf(shorts, sizeof(shorts), "+H:p:u:a:kv%s",
+			 ao && ao->shortopts ? ao->shortopts : "");
 	optind = 1;
 	while ((c = getopt_long(argc, argv, shorts, all, NULL)) != -1) {
 		int r;
@@ -316,7 +322,7 @@ static int get_nt_hash(const struct conn_opts *o, uint8_t out[16])
 		return 0;
 	}
 	for (i = 0; i < 16 && ok; i++) {
-		unsigned v;
+		unsigned v = 0;
 		ok = isxdigit((unsigned char)buf[2 * i]) &&
 		     isxdigit((unsigned char)buf[2 * i + 1]) && sscanf(buf + 2 * i, "%2x", &v) == 1;
 		out[i] = (uint8_t)v;
