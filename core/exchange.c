@@ -263,8 +263,11 @@ static wrsh_err parse_sealed(struct wrsh_session *s)
 		return e;
 	if (s->trace) {
 		char num[21];
+		/* the number first: the order arguments are evaluated in is
+		 * unspecified, and strlen(num) may run before err_num wrote it */
+		const char *st = err_num(num, (uint64_t)s->status);
 		s->trace(s->trace_ctx, "<", "HTTP status ", 12);
-		s->trace(s->trace_ctx, "<", err_num(num, (uint64_t)s->status), strlen(num));
+		s->trace(s->trace_ctx, "<", st, strlen(st));
 		s->trace(s->trace_ctx, "<", ", sealed body:\n", 15);
 		s->trace(s->trace_ctx, "<", s->tx + off, len);
 	}

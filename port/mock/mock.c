@@ -43,6 +43,14 @@ static wrsh_err m_send(void *ctx, const void *buf, size_t len, size_t *sent, uin
 		say(m, "mock: send on a closed connection");
 		return WRSH_EIO;
 	}
+	if (m->accepted == m->send_cut_at) {
+		m->send_cut_at = MOCK_NEVER;
+		m->connected = false;
+		say(m, "mock: connection reset while sending");
+		return WRSH_EIO;
+	}
+	if (m->send_cut_at > m->accepted && len > m->send_cut_at - m->accepted)
+		len = (size_t)(m->send_cut_at - m->accepted); /* a short write, then the reset */
 	if (!m->awaiting) {
 		if (m->requests < sizeof(m->req_off) / sizeof(m->req_off[0]))
 			m->req_off[m->requests] = m->sent_len;
@@ -55,16 +63,20 @@ static wrsh_err m_send(void *ctx, const void *buf, size_t len, size_t *sent, uin
 	}
 	memcpy(m->sent + m->sent_len, buf, len);
 	m->sent_len += len;
+	m->accepted += len;
 	*sent = len;
 	return WRSH_OK;
 }
 
 static const uint8_t *find(const uint8_t *p, size_t n, const char *pat)
 {
-	size_t k = strlen(pat), i;
-	for (i = 0; i + k <= n; i++)
-		if (memcmp(p + i, pat, k) == 0)
-			return p + i;
+	size_t k = strlen(pat);
+	const uint8_t *end = p + n, *q = p;
+	while (k && (size_t)(end - q) >= k && (q = memchr(q, pat[0], (size_t)(end - q) - k + 1))) {
+		if (memcmp(q, pat, k) == 0)
+			return q;
+		q++;
+	}
 	return NULL;
 }
 
@@ -88,7 +100,11 @@ static void arm(struct mock_port *m)
 	if (!m->awaiting)
 		return;
 	m->awaiting = false;
-	if (m->cur == (unsigned)-1 || m->cur_pos)
+	if (m->on_request)
+		m->on_request(m->on_request_ctx, m);
+	if (m->live)
+		m->cur = m->nresp ? m->nresp - 1 : 0;
+	else if (m->cur == (unsigned)-1 || m->cur_pos)
 		m->cur = m->cur == (unsigned)-1 ? 0 : m->cur + 1;
 	m->cur_pos = 0;
 	if (m->cur < m->nresp && m->fix_relates_to)
@@ -116,7 +132,9 @@ static wrsh_err m_recv(void *ctx, void *buf, size_t cap, size_t *got, uint32_t t
 	if (m->delivered == m->cut_at) {
 		m->cut_at = MOCK_NEVER;
 		m->connected = false;
-		return WRSH_OK;
+		if (m->cut_code)
+			say(m, "mock: connection reset");
+		return m->cut_code;
 	}
 	if (m->delivered == m->stall_at) {
 		m->stall_at = MOCK_NEVER;
@@ -189,7 +207,7 @@ void mock_init(struct mock_port *m, struct wrsh_port *port, uint8_t *store, size
 	m->sent = sent;
 	m->sent_cap = sent_cap;
 	m->cur = (unsigned)-1;
-	m->cut_at = m->stall_at = m->corrupt_at = m->wake_at = MOCK_NEVER;
+	m->cut_at = m->send_cut_at = m->stall_at = m->corrupt_at = m->wake_at = MOCK_NEVER;
 	m->fix_relates_to = true;
 	m->rnd = 0x2545F491u;
 	memset(port, 0, sizeof(*port));

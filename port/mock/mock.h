@@ -37,14 +37,22 @@ struct mock_port {
 	/* behaviour */
 	size_t chunk;		  /* most bytes per recv; 0 = unlimited */
 	uint64_t cut_at;	  /* close after delivering this many bytes in all */
+	wrsh_err cut_code;	  /* what recv says at cut_at: WRSH_OK (EOF) or a reset */
+	uint64_t send_cut_at;	  /* reset once the client sent this many bytes in all */
 	uint64_t stall_at;	  /* ETIMEDOUT once this many bytes were delivered */
 	uint64_t corrupt_at;	  /* flip this byte (0-based over all delivered) */
 	uint64_t wake_at;	  /* EINTR (when WAKEABLE) at this request number */
 	unsigned refuse_connects; /* this many connects fail first */
 	bool fix_relates_to;	  /* copy the request's MessageID into RelatesTo */
+	/* a server that reads: called with each whole request (mock_request
+	 * of m->requests - 1) before its response starts; with live set, the
+	 * response is the last one queued, which the hook may have just added */
+	void (*on_request)(void *ctx, struct mock_port *m);
+	void *on_request_ctx;
+	bool live;
 	bool secure;
 	/* counters */
-	uint64_t delivered;
+	uint64_t delivered, accepted; /* response bytes given, request bytes taken */
 	unsigned connects, closes, requests;
 	bool connected;
 	uint32_t rnd;

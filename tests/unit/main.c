@@ -14,6 +14,7 @@ void clixml_tests(void);
 void psrp_build_tests(void);
 void ps_session_tests(void);
 void cim_tests(void);
+void fault_tests(void);
 
 static void all(void)
 {
@@ -30,6 +31,7 @@ static void all(void)
 	psrp_build_tests();
 	ps_session_tests();
 	cim_tests();
+	fault_tests();
 }
 
 int main(int argc, char **argv)

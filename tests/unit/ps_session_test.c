@@ -15,16 +15,13 @@
 #include "harness.h"
 #include "mem.h"
 #include "mock.h"
+#include "mock_server.h"
 #include "psrp/message.h"
 #include "psrp/pool.h"
 #include "session.h"
-#include "util/base64.h"
 #include "wrsh.h"
 
 #if CONFIG_WRSH_PSRP
-
-#define SOAP_CT "application/soap+xml;charset=UTF-8"
-#define SHELL_ID "7E2F4A0C-0D4B-4F43-9D86-1F5B2A9C3E11"
 
 static uint8_t store[1u << 20], sent[1u << 20];
 static unsigned char arena_buf[256 * 1024] __attribute__((aligned(16)));
@@ -59,26 +56,9 @@ static struct t *setup(void)
 	return t;
 }
 
-static void add(struct t *t, const char *body)
-{
-	CHECK(mock_add_http(&t->m, 200, SOAP_CT, body, strlen(body), 0));
-}
-
-static const char env_head[] =
-	"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
-	"xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
-	"xmlns:rsp=\"http://schemas.microsoft.com/wbem/wsman/1/windows/shell\">"
-	"<s:Header><a:RelatesTo>uuid:00000000-0000-0000-0000-000000000000</a:RelatesTo>"
-	"</s:Header><s:Body>";
-
 static void add_created(struct t *t)
 {
-	static char b[1024];
-	snprintf(b, sizeof(b),
-		 "%s<rsp:Shell><rsp:ShellId>" SHELL_ID
-		 "</rsp:ShellId></rsp:Shell></s:Body></s:Envelope>",
-		 env_head);
-	add(t, b);
+	msrv_created(&t->m);
 }
 
 /* A Receive answer carrying messages (type, clixml) for pool `pool`; done:
@@ -86,32 +66,7 @@ static void add_created(struct t *t)
 static void add_messages(struct t *t, const uint8_t *pool, bool done, int n, const uint32_t *types,
 			 const char *const *clixml, size_t cut)
 {
-	static uint8_t raw[8192];
-	static char b64[12000], body[16384];
-	static const uint8_t zero[16];
-	size_t len = 0, k;
-	int i;
-	for (i = 0; i < n; i++) {
-		size_t cl = strlen(clixml[i]);
-		psrp_frag_head(raw + len, (uint64_t)i + 1, 0, PSRP_FRAG_START | PSRP_FRAG_END,
-			       (uint32_t)(PSRP_MSG_HEAD + cl));
-		psrp_msg_head_write(raw + len + PSRP_FRAG_HEAD, PSRP_TO_CLIENT, types[i], pool,
-				    zero);
-		memcpy(raw + len + PSRP_FRAG_HEAD + PSRP_MSG_HEAD, clixml[i], cl);
-		len += PSRP_FRAG_HEAD + PSRP_MSG_HEAD + cl;
-	}
-	len -= cut;
-	k = b64_encode(raw, len, b64);
-	b64[k] = 0;
-	snprintf(body, sizeof(body),
-		 "%s<rsp:ReceiveResponse><rsp:Stream Name=\"stdout\">%s</rsp:Stream>%s"
-		 "</rsp:ReceiveResponse></s:Body></s:Envelope>",
-		 env_head, b64,
-		 done ? "<rsp:CommandState State=\"http://schemas.microsoft.com/wbem/wsman/1/"
-			"windows/shell/CommandState/Done\"><rsp:ExitCode>0</rsp:ExitCode>"
-			"</rsp:CommandState>"
-		      : "");
-	add(t, body);
+	msrv_messages(&t->m, pool, done, n, types, clixml, cut);
 }
 
 static const uint32_t opened_t[] = {PSRP_SESSION_CAPABILITY, PSRP_RUNSPACEPOOL_STATE};
@@ -121,19 +76,12 @@ static const char *const opened_x[] = {
 
 static void add_empty(struct t *t) /* Delete, Signal and Send answers */
 {
-	static char b[512];
-	snprintf(b, sizeof(b), "%s</s:Body></s:Envelope>", env_head);
-	add(t, b);
+	msrv_empty(&t->m);
 }
 
 static void add_command_response(struct t *t)
 {
-	static char b[1024];
-	snprintf(b, sizeof(b),
-		 "%s<rsp:CommandResponse><rsp:CommandId>0F0E0D0C-0B0A-4908-8706-050403020100"
-		 "</rsp:CommandId></rsp:CommandResponse></s:Body></s:Envelope>",
-		 env_head);
-	add(t, b);
+	msrv_command_response(&t->m);
 }
 
 static void learn_rpid(void)

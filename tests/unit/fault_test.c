@@ -1,0 +1,724 @@
+#define _GNU_SOURCE /* memmem */
+/*
+ * Fault injection at every byte (issue 6): each operation (Identify, a WinRS
+ * command, a PowerShell pipeline, and the WinRS command again over a sealed
+ * NTLM session) runs once against a scripted server to learn how many bytes
+ * it reads and writes; then it runs again for every byte offset k with the
+ * connection broken there: the response read ends in EOF, in a reset, or
+ * stalls into a time-out once k response bytes were delivered, or the
+ * request write is reset once k request bytes were taken (STYLE.md "Cut
+ * sweep", coreHTTP's firstPartBytes).
+ *
+ * Each run must end either in success (a cut at the very start of a
+ * response on a kept-alive connection is the idle close the session
+ * retries) or in the error code of that fault with a message that says so;
+ * wrsh_close must then delete the shell, on a new connection, exactly when
+ * its Create was answered and its Delete was not received yet; and the
+ * arena must be empty afterwards.
+ *
+ * Slow builds (Valgrind, qemu, sanitizers) take every stride-th offset plus
+ * the offsets around each response and request boundary: the stride is
+ * chosen from the time of one clean run so that the file stays within
+ * about BUDGET_S seconds; WRSH_FAULT_STRIDE=n forces it (1: every byte).
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "crypt.h"
+#include "harness.h"
+#include "mock.h"
+#include "mock_server.h"
+#include "psrp/message.h"
+#include "psrp/pool.h"
+#include "session.h"
+#include "util/base64.h"
+#include "vectors.h"
+#include "wrsh.h"
+
+#define STD "tests/replay/windows/pypsrp-winrs-standard/"
+#define STD_SHELL_ID "4283CBDC-3706-415B-88BD-B385F3E51A53"
+#define DELETE_ACTION "/transfer/Delete</a:Action>"
+#define CMD_URI "windows/shell/cmd</w:ResourceURI>"
+#define BUDGET_S 1.6 /* the whole file, roughly, on any build */
+
+static uint8_t store[256 * 1024], sent[256 * 1024];
+static unsigned char arena_buf[256 * 1024] __attribute__((aligned(16)));
+
+enum fault { F_EOF, F_RESET, F_STALL, F_SEND, F_COUNT };
+static const char *const fault_name[] = {"eof", "reset", "stall", "send"};
+/* what a caller must see for each fault when it is not retried */
+static const wrsh_err fault_code[] = {WRSH_ECLOSED, WRSH_EIO, WRSH_ETIMEDOUT, WRSH_EIO};
+static const char *const fault_says[] = {"closed", "reset", "stalled", "reset"};
+
+struct op {
+	const char *name;
+	void (*queue)(struct mock_port *m);
+	wrsh_err (*run)(struct wrsh_session *s);
+	const char *shell_id; /* NULL: the operation opens no shell */
+	const char *resource; /* the resource URI its Delete names */
+	bool ntlm;	      /* Negotiate, sealed, against the live server below */
+};
+
+/* One run's world, rebuilt from nothing each time. */
+static struct mock_port M;
+static struct wrsh_port P;
+static struct wrsh_arena *A;
+static struct wrsh_session *S;
+
+/* What the server saw: which response answered the Create, and the
+ * Deletes of the operation's shell it received whole. */
+struct server {
+	const struct op *op;
+	unsigned create_resp;
+	unsigned deletes, delete_connect; /* how many, on which connection */
+	unsigned receives;		  /* Receive answers read whole */
+	bool pending_receive;		  /* the last answer was a Receive's */
+	struct ntlm_ctx ntlm;		  /* the NTLM server's side of the connection */
+	size_t plain_n;
+	char plain[32768]; /* the last sealed request in clear (the trace) */
+};
+static struct server SRV;
+
+static bool has(const void *p, size_t n, const char *s)
+{
+	return memmem(p, n, s, strlen(s)) != NULL;
+}
+
+/* A whole request reached the server. */
+static void saw(const void *p, size_t n)
+{
+	const struct op *op = SRV.op;
+	if (op->shell_id && has(p, n, DELETE_ACTION) && has(p, n, op->shell_id) &&
+	    has(p, n, op->resource)) {
+		SRV.deletes++;
+		SRV.delete_connect = M.connects;
+	}
+}
+
+/* Basic: the answers are queued in order; the server only watches. */
+static void basic_server(void *ctx, struct mock_port *m)
+{
+	const uint8_t *p;
+	size_t n;
+	(void)ctx;
+	if (mock_request(m, m->requests - 1, &p, &n))
+		saw(p, n);
+}
+
+#if CONFIG_WRSH_AUTH_NTLM && CONFIG_WRSH_TRACE
+static void ntlm_server(void *ctx, struct mock_port *m);
+
+static void trace_fn(void *ctx, const char *dir, const char *text, size_t n)
+{
+	static bool status_next;
+	(void)ctx;
+	/* a sealed session traces each request's envelope whole, in clear */
+	if (dir[0] == '>' && n <= sizeof(SRV.plain)) {
+		memcpy(SRV.plain, text, n);
+		SRV.plain_n = n;
+	}
+	/* and the status of each sealed answer ("HTTP status ", "200", ...) */
+	if (dir[0] == '<' && status_next)
+		CHECK_MEM(text, n, "200", 3);
+	status_next = dir[0] == '<' && n == 12 && !memcmp(text, "HTTP status ", 12);
+}
+#endif
+
+/* The answers of the last operation queued, kept to refill the mock
+ * without reading the recorded files again for every run. */
+static const struct op *queued_op;
+static struct mock_port queued;
+static uint8_t queued_store[64 * 1024];
+
+static void queue(const struct op *op)
+{
+	unsigned i;
+	if (queued_op != op) {
+		op->queue(&M);
+		CHECK(M.store_len <= sizeof(queued_store));
+		queued = M;
+		memcpy(queued_store, store, M.store_len);
+		queued_op = op;
+		return;
+	}
+	memcpy(store, queued_store, queued.store_len);
+	M.store_len = queued.store_len;
+	M.nresp = queued.nresp;
+	for (i = 0; i < M.nresp; i++) {
+		M.resp_off[i] = queued.resp_off[i];
+		M.resp_len[i] = queued.resp_len[i];
+		M.resp_close[i] = queued.resp_close[i];
+	}
+}
+
+static struct wrsh_session *start(const struct op *op)
+{
+	struct wrsh_opts o;
+	mock_init(&M, &P, store, sizeof(store), sent, sizeof(sent));
+	A = wrsh_arena_init(arena_buf, sizeof(arena_buf));
+	memset(&SRV, 0, offsetof(struct server, plain));
+	SRV.op = op;
+	queue(op);
+	memset(&o, 0, sizeof(o));
+	o.host = "win.example";
+	o.auth = WRSH_AUTH_BASIC;
+	o.user = "alice";
+	o.password = "Passw0rd!";
+	o.allow_unencrypted = true;
+	M.on_request = basic_server;
+#if CONFIG_WRSH_AUTH_NTLM && CONFIG_WRSH_TRACE
+	if (op->ntlm) {
+		o.auth = WRSH_AUTH_NEGOTIATE;
+		o.user = "Domain\\User";
+		o.password = "Password";
+		o.allow_unencrypted = false;
+		o.trace = trace_fn;
+		M.on_request = ntlm_server;
+		M.live = true;
+		M.fix_relates_to = false;
+		SRV.create_resp = (unsigned)-1;
+	}
+#endif
+	S = NULL;
+	CHECK_EQ(wrsh_open(&S, A, &P, &o), WRSH_OK);
+	return S;
+}
+
+/* Did the server answer the Create in full (so that the shell exists)? */
+static bool create_answered(void)
+{
+	unsigned i = SRV.create_resp;
+	return i < M.nresp && M.cur != (unsigned)-1 &&
+	       (M.cur > i || (M.cur == i && M.cur_pos == M.resp_len[i]));
+}
+
+/* ---- Identify ------------------------------------------------------------- */
+
+static const char identify_resp[] =
+	"<s:Envelope xml:lang=\"en-US\" xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\">"
+	"<s:Header/><s:Body><wsmid:IdentifyResponse "
+	"xmlns:wsmid=\"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd\">"
+	"<wsmid:ProtocolVersion>http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
+	"</wsmid:ProtocolVersion><wsmid:ProductVendor>Microsoft Corporation</wsmid:ProductVendor>"
+	"<wsmid:ProductVersion>OS: 10.0.20348 SP: 0.0 Stack: 3.0</wsmid:ProductVersion>"
+	"</wsmid:IdentifyResponse></s:Body></s:Envelope>";
+
+static unsigned props;
+
+static wrsh_err prop(void *ctx, const char *name, const char *value, size_t len)
+{
+	(void)ctx, (void)name, (void)value, (void)len;
+	props++;
+	return WRSH_OK;
+}
+
+static void identify_queue(struct mock_port *m)
+{
+	msrv_add(m, identify_resp);
+	msrv_add(m, identify_resp);
+}
+
+/* anonymous, then authenticated on the kept-alive connection */
+static wrsh_err identify_run(struct wrsh_session *s)
+{
+	wrsh_err e;
+	props = 0;
+	if ((e = wrsh_identify(s, false, prop, NULL)) || (e = wrsh_identify(s, true, prop, NULL)))
+		return e;
+	CHECK_EQ(props, 6);
+	return WRSH_OK;
+}
+
+/* ---- WinRS ------------------------------------------------------------------ */
+
+static char out[64];
+static size_t out_n;
+
+static wrsh_err collect(void *ctx, int stream, const void *p, size_t n)
+{
+	(void)ctx, (void)stream;
+	if (n > sizeof(out) - out_n)
+		n = sizeof(out) - out_n;
+	memcpy(out + out_n, p, n);
+	out_n += n;
+	return WRSH_OK;
+}
+
+/* A Receive answer before the end: stderr "ok", still Running */
+static const char running_resp[] =
+	"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+	"xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
+	"xmlns:rsp=\"http://schemas.microsoft.com/wbem/wsman/1/windows/shell\"><s:Header>"
+	"<a:RelatesTo>uuid:00000000-0000-0000-0000-000000000000</a:RelatesTo></s:Header>"
+	"<s:Body><rsp:ReceiveResponse><rsp:Stream Name=\"stderr\" CommandId=\""
+	"CF84C20A-0A35-43FA-AF78-0B4711DA5F30\">b2s=</rsp:Stream><rsp:CommandState "
+	"CommandId=\"CF84C20A-0A35-43FA-AF78-0B4711DA5F30\" State=\"http://schemas."
+	"microsoft.com/wbem/wsman/1/windows/shell/CommandState/Running\"/>"
+	"</rsp:ReceiveResponse></s:Body></s:Envelope>";
+
+static void cmd_queue(struct mock_port *m)
+{
+	msrv_add_file(m, STD "001-response.xml", 200); /* Create */
+	msrv_add_file(m, STD "002-response.xml", 200); /* Command */
+	msrv_empty(m);				       /* Send */
+	msrv_add(m, running_resp);		       /* Receive */
+	msrv_add_file(m, STD "003-response.xml", 200); /* Receive: Done */
+	msrv_add_file(m, STD "005-response.xml", 200); /* Delete */
+}
+
+static wrsh_err cmd_run(struct wrsh_session *s)
+{
+	const char *args[] = {"/c", "echo", "hi"};
+	bool done = false;
+	uint32_t code = 99;
+	int rounds = 0;
+	wrsh_err e;
+	out_n = 0;
+	if ((e = wrsh_shell_open(s, NULL)) || (e = wrsh_cmd_start(s, "cmd.exe", args, 3)) ||
+	    (e = wrsh_cmd_send(s, "x\r\n", 3, true)))
+		return e;
+	while (!done && rounds++ < 4)
+		if ((e = wrsh_cmd_receive(s, collect, NULL, 0, &done, &code)))
+			return e;
+	CHECK(done);
+	CHECK_EQ(code, 0);
+	CHECK_MEM(out, out_n, "okhi\r\n", 6);
+	return wrsh_shell_close(s);
+}
+
+/* ---- PowerShell ------------------------------------------------------------ */
+
+#if CONFIG_WRSH_PSRP
+static uint8_t rpid[16];
+
+static void ps_queue(struct mock_port *m)
+{
+	static const uint32_t opened_t[] = {PSRP_SESSION_CAPABILITY, PSRP_RUNSPACEPOOL_STATE};
+	static const char *const opened_x[] = {
+		"<Obj RefId=\"0\"><MS><Version N=\"protocolversion\">2.3</Version></MS></Obj>",
+		"<Obj RefId=\"0\"><MS><I32 N=\"RunspaceState\">2</I32></MS></Obj>"};
+	static const uint32_t out1_t[] = {PSRP_PIPELINE_OUTPUT};
+	static const char *const out1_x[] = {"<I32>1</I32>"};
+	static const uint32_t out2_t[] = {PSRP_PIPELINE_OUTPUT, PSRP_PIPELINE_STATE};
+	static const char *const out2_x[] = {
+		"<S>two</S>", "<Obj RefId=\"0\"><MS><I32 N=\"PipelineState\">4</I32></MS></Obj>"};
+	msrv_created(m);
+	msrv_messages(m, rpid, false, 2, opened_t, opened_x, 0);
+	msrv_command_response(m);
+	msrv_messages(m, rpid, false, 1, out1_t, out1_x, 0);
+	msrv_messages(m, rpid, true, 2, out2_t, out2_x, 0);
+	msrv_empty(m); /* Delete */
+}
+
+static wrsh_err ps_text(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_node *n,
+			const char *p, size_t len, bool last)
+{
+	(void)ctx, (void)last;
+	if (st == WRSH_PS_OUTPUT && n->depth == 1)
+		collect(NULL, 1, p, len);
+	return WRSH_OK;
+}
+
+static wrsh_err ps_run(struct wrsh_session *s)
+{
+	static const struct wrsh_ps_sink sink = {NULL, ps_text, NULL, NULL, NULL};
+	enum wrsh_ps_state state = WRSH_PS_RUNNING;
+	bool done = false;
+	int rounds = 0;
+	wrsh_err e;
+	out_n = 0;
+	if ((e = wrsh_ps_open(s)) || (e = wrsh_ps_start(s, "1; 'two'", 0)))
+		return e;
+	while (!done && rounds++ < 4)
+		if ((e = wrsh_ps_receive(s, &sink, 0, &done, &state)))
+			return e;
+	CHECK(done);
+	CHECK_EQ(state, WRSH_PS_COMPLETED);
+	CHECK_MEM(out, out_n, "1two", 4);
+	return wrsh_ps_close(s);
+}
+
+/* The pool's id comes from the mock's repeatable randomness: a rehearsal
+ * that stops after the Create learns it for the server's messages. */
+static void learn_rpid(void)
+{
+	static bool have;
+	struct wrsh_session *s;
+	struct op rehearse = {"rehearse", msrv_created, NULL, NULL, NULL, false};
+	if (have)
+		return;
+	s = start(&rehearse);
+	CHECK(mock_add_http(&M, 503, "text/plain", "x", 1, 0));
+	msrv_empty(&M);
+	CHECK_EQ(wrsh_ps_open(s), WRSH_EHTTP);
+	CHECK(s->ps != NULL);
+	if (s->ps)
+		memcpy(rpid, s->ps->ids.rpid, 16);
+	wrsh_close(s);
+	have = true;
+}
+#endif
+
+/* ---- WinRS over a sealed NTLM session ------------------------------------- */
+
+#if CONFIG_WRSH_AUTH_NTLM && CONFIG_WRSH_TRACE
+/*
+ * A live server: it answers each NEGOTIATE_MESSAGE with the MS-NLMP 4.2.4
+ * challenge, and each sealed request, by its Action (read from the client's
+ * trace, which shows the envelope before sealing), with the recorded
+ * Windows answer, sealed. It takes any AUTHENTICATE_MESSAGE; its keys are
+ * the client's own with the directions swapped, copied from the session
+ * when the AUTHENTICATE arrives: what a server that verified it would hold.
+ * A reconnect therefore gets a new handshake and new keys, as on Windows.
+ */
+static char challenge_resp[1200];
+static char answer[5][4096]; /* Create, Command, Receive (Done), Delete, empty */
+static size_t answer_n[5];
+static uint8_t frame[CRYPT_PREFIX_MAX + sizeof(answer[0]) + 256];
+
+static void load_challenge(const char *desc, char **f, int nf)
+{
+	static uint8_t chal[512];
+	char b64[1024];
+	size_t n;
+	(void)desc, (void)nf;
+	if (strcmp(f[0], "challenge"))
+		return;
+	n = vec_hex(f[1], chal, sizeof(chal));
+	n = b64_encode(chal, n, b64);
+	b64[n] = 0;
+	snprintf(challenge_resp, sizeof(challenge_resp),
+		 "HTTP/1.1 401 \r\nWWW-Authenticate: Negotiate %s\r\nContent-Length: 0\r\n\r\n",
+		 b64);
+}
+
+static void load_answer(int i, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	answer_n[i] = f ? fread(answer[i], 1, sizeof(answer[i]), f) : 0;
+	if (f)
+		fclose(f);
+	CHECK(answer_n[i] > 0 && answer_n[i] < sizeof(answer[i]));
+}
+
+static void ntlm_queue(struct mock_port *m)
+{
+	(void)m; /* nothing in advance: ntlm_server answers as requests come */
+	if (challenge_resp[0])
+		return;
+	CHECK(vec_each("tests/vectors/ntlm.txt", load_challenge) > 0);
+	load_answer(0, STD "001-response.xml");
+	load_answer(1, STD "002-response.xml");
+	load_answer(2, STD "003-response.xml");
+	load_answer(3, STD "005-response.xml");
+	answer_n[4] = (size_t)snprintf(answer[4], sizeof(answer[4]), "%.*s</s:Body></s:Envelope>",
+				       (int)(strstr(running_resp, "<s:Body>") + 8 - running_resp),
+				       running_resp);
+}
+
+/* Seal body as the server, RelatesTo naming the request's MessageID. */
+static void add_sealed(struct mock_port *m, const char *body, size_t n)
+{
+	uint8_t *b = frame + CRYPT_PREFIX_MAX, *rel;
+	const uint8_t *id = memmem(SRV.plain, SRV.plain_n, "MessageID>uuid:", 15);
+	size_t off, len;
+	memcpy(b, body, n);
+	rel = memmem(b, n, "RelatesTo>uuid:", 15);
+	if (id && rel && rel + 15 + 36 <= b + n &&
+	    id + 15 + 36 <= (uint8_t *)SRV.plain + SRV.plain_n)
+		memcpy(rel + 15, id + 15, 36);
+	crypt_wrap(&SRV.ntlm, frame, CRYPT_PREFIX_MAX, n, &off, &len);
+	CHECK(mock_add_http(m, 200, CRYPT_CONTENT_TYPE, frame + off, len, 0));
+}
+
+static void as_server(struct ntlm_ctx *srv, const struct ntlm_ctx *cli)
+{
+	*srv = *cli;
+	memcpy(srv->client_sign, cli->server_sign, 16);
+	memcpy(srv->server_sign, cli->client_sign, 16);
+	srv->client_seal = cli->server_seal;
+	srv->server_seal = cli->client_seal;
+	srv->client_seq = cli->server_seq;
+}
+
+static void ntlm_server(void *ctx, struct mock_port *m)
+{
+	static const char *const action[] = {"transfer/Create</a:Action>", "/Command</a:Action>",
+					     "/Receive</a:Action>", DELETE_ACTION};
+	const char *a = SRV.plain;
+	const uint8_t *p;
+	size_t n, an = SRV.plain_n;
+	int i;
+	(void)ctx;
+	/* a Receive counts once its answer was read whole (not on a retry) */
+	if (SRV.pending_receive && M.cur < M.nresp && M.cur_pos == M.resp_len[M.cur])
+		SRV.receives++;
+	SRV.pending_receive = false;
+	CHECK(mock_request(m, m->requests - 1, &p, &n));
+	if (has(p, n, "Authorization: Negotiate TlRMTVNTUAAB")) {
+		CHECK(mock_add_raw(m, challenge_resp, strlen(challenge_resp), false));
+		return;
+	}
+	if (has(p, n, "Authorization: Negotiate TlRMTVNTUAAD"))
+		as_server(&SRV.ntlm, &S->ntlm);
+	saw(a, an);
+	for (i = 0; i < 4 && !has(a, an, action[i]); i++)
+		;
+	if (i == 0)
+		SRV.create_resp = m->nresp;
+	if (i == 2) {
+		SRV.pending_receive = true;
+		if (SRV.receives == 0) {
+			add_sealed(m, running_resp, strlen(running_resp));
+			return;
+		}
+	}
+	add_sealed(m, answer[i], answer_n[i]); /* i == 4: Send and the rest */
+}
+#endif
+
+/* ---- the sweep ---------------------------------------------------------------- */
+
+struct sweep {
+	const struct op *op;
+	uint64_t resp_total, req_total; /* bytes of a clean run */
+	uint64_t resp_mark[MOCK_MAX_RESPONSES * 2], req_mark[64];
+	unsigned nresp_mark, nreq_mark;
+	unsigned stride;
+	unsigned runs, ok, failed;
+};
+
+/* Offsets worth a run at any stride: each response and request boundary
+ * (where a kept-alive connection is retried), for EOF and the write reset.
+ * Requests, whose cuts are mostly such retries, take a stride four times
+ * longer. */
+static bool wanted(const struct sweep *w, enum fault f, uint64_t k)
+{
+	const uint64_t *mark = f == F_SEND ? w->req_mark : w->resp_mark;
+	unsigned n = f == F_SEND ? w->nreq_mark : w->nresp_mark, i;
+	if (k % (f == F_SEND ? 4 * w->stride : w->stride) == 0)
+		return true;
+	for (i = 0; (f == F_EOF || f == F_SEND) && i < n; i++)
+		if (k == mark[i])
+			return true;
+	return false;
+}
+
+static void arm(enum fault f, uint64_t k)
+{
+	switch (f) {
+	case F_EOF:
+		M.cut_at = k;
+		break;
+	case F_RESET:
+		M.cut_at = k;
+		M.cut_code = WRSH_EIO;
+		break;
+	case F_STALL:
+		M.stall_at = k;
+		break;
+	default:
+		M.send_cut_at = k;
+		break;
+	}
+}
+
+static void report(const struct sweep *w, enum fault f, uint64_t k, const char *what,
+		   const char *msg)
+{
+	fprintf(stderr, "fault: %s, %s at byte %llu: %s (\"%s\")\n", w->op->name, fault_name[f],
+		(unsigned long long)k, what, msg);
+}
+
+/* After a failed run: the error, then wrsh_close's cleanup on a server that
+ * answers again. */
+static void check_failure(struct sweep *w, struct wrsh_session *s, enum fault f, uint64_t k,
+			  wrsh_err e)
+{
+	const char *msg = wrsh_errmsg(s);
+	bool created = w->op->shell_id && create_answered(), deleted = SRV.deletes > 0;
+	unsigned connects, requests;
+	w->failed++;
+	if (e != fault_code[f] || !strstr(msg, fault_says[f])) {
+		harness_failed_checks++;
+		report(w, f, k, wrsh_strerror(e), msg);
+	}
+	if (!w->op->ntlm) { /* the server answers again: the Delete's answer */
+		mock_clear_responses(&M);
+		msrv_empty(&M);
+	}
+	M.cut_at = M.send_cut_at = M.stall_at = MOCK_NEVER;
+	connects = M.connects;
+	requests = M.requests;
+	wrsh_close(s);
+	if (created && !deleted) {
+		if (SRV.deletes != 1 || SRV.delete_connect != connects + 1) {
+			harness_failed_checks++;
+			report(w, f, k, "the shell was not deleted on a new connection", msg);
+		}
+	} else if (M.requests != requests) {
+		harness_failed_checks++;
+		report(w, f, k, "wrsh_close sent a request with no shell to delete", msg);
+	}
+}
+
+static void one(struct sweep *w, enum fault f, uint64_t k)
+{
+	struct wrsh_session *s = start(w->op);
+	wrsh_err e;
+	arm(f, k);
+	e = w->op->run(s);
+	w->runs++;
+	if (e) {
+		check_failure(w, s, f, k, e);
+	} else {
+		w->ok++;
+		if (w->op->shell_id && SRV.deletes < 1) {
+			harness_failed_checks++;
+			report(w, f, k, "a run that succeeded did not delete its shell", "");
+		}
+		M.cut_at = M.send_cut_at = M.stall_at = MOCK_NEVER;
+		wrsh_close(s);
+	}
+	if (wrsh_arena_in_use(A) != 0) {
+		harness_failed_checks++;
+		report(w, f, k, "arena memory left after wrsh_close", "");
+	}
+}
+
+/* The clean run: totals and boundaries. */
+static void reference(struct sweep *w)
+{
+	struct wrsh_session *s;
+	unsigned i;
+	s = start(w->op);
+	CHECK_EQ(w->op->run(s), WRSH_OK);
+	wrsh_close(s);
+	CHECK_EQ(wrsh_arena_in_use(A), 0);
+	w->resp_total = M.delivered;
+	w->req_total = M.accepted;
+	CHECK_EQ(M.delivered, M.store_len); /* every answer was read whole */
+	for (i = 0; i < M.nresp; i++) {
+		w->resp_mark[w->nresp_mark++] = M.resp_off[i];
+		w->resp_mark[w->nresp_mark++] = M.resp_off[i] + M.resp_len[i];
+	}
+	for (i = 0; i < M.requests && i < 64; i++)
+		w->req_mark[w->nreq_mark++] = M.req_off[i];
+}
+
+/* Seconds per run on this build: a few whole runs, each checked too. A
+ * cut run stops early and costs about 60% of one on average. */
+static double cost(struct sweep *w)
+{
+	double best = 1e9;
+	int i, j;
+	for (j = 0; j < 2; j++) { /* the better of two: the first warms caches */
+		clock_t t0 = clock();
+		for (i = 0; i < 4; i++)
+			one(w, F_EOF, w->resp_total);
+		if ((double)(clock() - t0) < best)
+			best = (double)(clock() - t0);
+	}
+	return 0.6 * best / CLOCKS_PER_SEC / 4;
+}
+
+static unsigned choose_stride(double one_run, uint64_t points, double budget)
+{
+	const char *env = getenv("WRSH_FAULT_STRIDE");
+	double need = one_run * (double)points;
+	if (env && atoi(env) > 0)
+		return (unsigned)atoi(env);
+	if (need <= budget)
+		return 1;
+	return (unsigned)(need / budget) + 1;
+}
+
+static void sweep(const struct op *op, double budget)
+{
+	struct sweep w;
+	enum fault f;
+	uint64_t k;
+	double t;
+	memset(&w, 0, sizeof(w));
+	w.op = op;
+	w.stride = 1;
+	reference(&w);
+	t = cost(&w);
+	w.stride = choose_stride(t, 3 * (w.resp_total + 1) + w.req_total / 4 + 1, budget);
+	for (f = F_EOF; f < F_COUNT; f++) {
+		uint64_t total = f == F_SEND ? w.req_total : w.resp_total;
+		for (k = 0; k <= total; k++)
+			if (wanted(&w, f, k))
+				one(&w, f, k);
+	}
+	/* some cuts are retried idle closes, most are errors */
+	CHECK(w.ok > 0);
+	CHECK(w.failed > w.ok);
+	if (w.stride > 1 || getenv("WRSH_FAULT_VERBOSE"))
+		fprintf(stderr,
+			"fault: %s: %u runs (stride %u; %llu response and %llu request bytes), "
+			"%u ended in an error, %u succeeded, %.0f us per run\n",
+			op->name, w.runs, w.stride, (unsigned long long)w.resp_total,
+			(unsigned long long)w.req_total, w.failed, w.ok, t * 1e6);
+}
+
+static const struct op identify_op = {"identify", identify_queue, identify_run, NULL, NULL, false};
+static const struct op cmd_op = {"cmd", cmd_queue, cmd_run, STD_SHELL_ID, CMD_URI, false};
+
+/* Identify, anonymous and authenticated, cut at every byte. */
+static void test_fault_identify_every_byte(void)
+{
+	if (!CONFIG_WRSH_IDENTIFY)
+		return;
+	sweep(&identify_op, BUDGET_S * 0.05);
+}
+
+/* A WinRS command (Create, Command, Send, two Receives, Delete) cut at
+ * every byte: the shell is deleted whenever it exists. */
+static void test_fault_cmd_every_byte(void)
+{
+	sweep(&cmd_op, BUDGET_S * 0.45);
+}
+
+#if CONFIG_WRSH_PSRP
+static const struct op ps_op = {
+	"ps", ps_queue, ps_run, MSRV_SHELL_ID, "powershell/Microsoft.PowerShell</w:ResourceURI>",
+	false};
+
+/* A PowerShell pipeline (pool Create and open, Command, two Receives,
+ * Delete) cut at every byte: the pool's shell is deleted whenever it
+ * exists, and the pool's memory is returned. */
+static void test_fault_ps_every_byte(void)
+{
+	learn_rpid();
+	sweep(&ps_op, BUDGET_S * 0.35);
+}
+#endif
+
+#if CONFIG_WRSH_AUTH_NTLM && CONFIG_WRSH_TRACE
+static const struct op ntlm_op = {"cmd-ntlm", ntlm_queue, cmd_run, STD_SHELL_ID, CMD_URI, true};
+
+/* The WinRS command over NTLM with sealing, cut at every byte, in the
+ * handshake too: every reconnect authenticates again, and the shell's
+ * Delete still goes out, sealed, on a new connection. */
+static void test_fault_ntlm_cmd_every_byte(void)
+{
+	sweep(&ntlm_op, BUDGET_S * 0.1);
+}
+#endif
+
+void fault_tests(void)
+{
+	RUN(test_fault_identify_every_byte);
+	RUN(test_fault_cmd_every_byte);
+#if CONFIG_WRSH_PSRP
+	RUN(test_fault_ps_every_byte);
+#endif
+#if CONFIG_WRSH_AUTH_NTLM && CONFIG_WRSH_TRACE
+	RUN(test_fault_ntlm_cmd_every_byte);
+#endif
+}
