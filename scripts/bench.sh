@@ -1,18 +1,42 @@
 #!/bin/bash
-# wrsh beside python3-winrm against the same test endpoint in the same run:
-# client CPU (user+sys) and peak RSS for a one-shot `echo` and for
-# streaming N MiB of stdout: over plain HTTP with NTLM sealing (Windows'
-# default; pywinrm's "ntlm" transport), over HTTPS (Basic) and plain HTTP
-# (Basic, allowed explicitly). Medians of RUNS runs; ratios side by side.
+# wrsh beside two peers, python3-winrm and the Go client masterzen/winrm
+# (tests/bench/gowinrm), against the same test endpoint in the same run:
+# client CPU (user+sys), peak RSS and HTTP requests for a one-shot `echo`
+# and for streaming N MiB of stdout: over plain HTTP with NTLM sealing
+# (Windows' default; pywinrm's "ntlm" transport; the Go client cannot seal,
+# so n/a), over HTTPS (Basic), plain HTTP (Basic, allowed explicitly) and,
+# one-shot only, NTLM over HTTPS. Medians of RUNS runs; ratios peer/wrsh.
+# Then, for wrsh alone: instructions (callgrind Ir) per operation, which
+# repeat where CPU times do not, and a PSRP row (`wrsh ps`, no peer).
 #
-#   RUNS=3 MIB=100 scripts/bench.sh [WRSH]
+#   RUNS=3 MIB=100 scripts/bench.sh [WRSH]      (make bench)
+#   BENCH_QUICK=1 scripts/bench.sh [WRSH]       a short pass: 1 run, 5 MiB
+#
+# Installs what is missing (scripts/bootstrap.sh bench: python3-winrm, Go,
+# masterzen/winrm's Debian sources, valgrind); builds the Go peer once into
+# build/bench/gowinrm, offline, in GOPATH mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -n "${BENCH_QUICK:-}" ]; then
+	RUNS=${RUNS:-1} MIB=${MIB:-5} ECHO_REPEAT=${ECHO_REPEAT:-3} PS_N=${PS_N:-10000} CG_MIB=${CG_MIB:-1}
+fi
 RUNS=${RUNS:-3}
 MIB=${MIB:-100}
 ECHO_REPEAT=${ECHO_REPEAT:-20}
-WRSH=${1:-$(make -s print-B)/wrsh}
+PS_N=${PS_N:-100000}
+CG_MIB=${CG_MIB:-4}
+sh scripts/bootstrap.sh bench
+WRSH=${1:-$(make -s print-B | tail -n 1)/wrsh}
 [ -x "$WRSH" ] || make --no-print-directory all >/dev/null
+
+GO=build/bench/gowinrm
+if [ ! -x "$GO" ] || [ tests/bench/gowinrm/main.go -nt "$GO" ]; then
+	echo "bench: building $GO (masterzen/winrm from /usr/share/gocode, GOPATH mode)" >&2
+	mkdir -p build/bench
+	GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$PWD/build/bench/gocache \
+		GOPROXY=off go build -o "$GO" ./tests/bench/gowinrm
+fi
+
 dir=$(mktemp -d)
 trap 'kill $ep 2>/dev/null; wait $ep 2>/dev/null; rm -rf "$dir"' EXIT
 /usr/bin/python3 tests/endpoint/winrm_endpoint.py --ready-file "$dir/ready" --state-dir "$dir" \
@@ -22,84 +46,161 @@ for _ in $(seq 100); do [ -s "$dir/ready" ] && break; sleep 0.1; done
 json() { /usr/bin/python3 -c "import json; print(json.load(open('$dir/ready'))['$1'])"; }
 HTTP=$(json http_port) HTTPS=$(json https_port) CERT=$(json cert)
 export WRSH_PASSWORD='Passw0rd!'
+# the endpoint's count of POSTs so far (its GET /wrsh-test/state is not one)
+requests() {
+	/usr/bin/python3 -c "import json, urllib.request as u
+print(json.load(u.urlopen('http://127.0.0.1:$HTTP/wrsh-test/state'))['requests'])"
+}
 
 # Each client is measured from outside as a whole process (start-up and
 # imports included: what a user pays per call) with GNU time.
 TIMEF="%U %S %M"
 
-# one wrsh run: "cpu_s maxrss_kb bytes arena_peak"
-wrsh_run() {
-	local transport=$1; shift
-	local conn
-	case $transport in
-	https) conn=(-H localhost -p "$HTTPS" --https --cacert "$CERT" -a basic -u alice) ;;
-	ntlm) conn=(-H 127.0.0.1 -p "$HTTP" -u alice) ;;
-	*) conn=(-H 127.0.0.1 -p "$HTTP" -a basic -u alice --allow-unencrypted) ;;
+# argv of CLIENT over TRANSPORT, the command's words to follow; empty when
+# the client cannot use that transport
+client_argv() {
+	local client=$1 transport=$2
+	argv=()
+	case $client/$transport in
+	wrsh/ntlm) argv=("$WRSH" cmd -n -H 127.0.0.1 -p "$HTTP" -u alice --) ;;
+	wrsh/http) argv=("$WRSH" cmd -n -H 127.0.0.1 -p "$HTTP" -a basic -u alice --allow-unencrypted --) ;;
+	wrsh/https) argv=("$WRSH" cmd -n -H localhost -p "$HTTPS" --https --cacert "$CERT" -a basic -u alice --) ;;
+	wrsh/ntlm-tls) argv=("$WRSH" cmd -n -H localhost -p "$HTTPS" --https --cacert "$CERT" -u alice --) ;;
+	# python3-ntlm-auth takes MD4 from OpenSSL 3's legacy provider
+	py/*)
+		local url=http://127.0.0.1:$HTTP/wsman pt=plaintext
+		case $transport in
+		ntlm) pt=ntlm ;;
+		https) url=https://localhost:$HTTPS/wsman pt=ssl ;;
+		ntlm-tls) url=https://localhost:$HTTPS/wsman pt=ntlm ;;
+		esac
+		argv=(env OPENSSL_CONF="$PWD/tests/endpoint/openssl-legacy.cnf" WRSH_BENCH_CA="$CERT"
+			/usr/bin/python3 tests/bench/pywinrm_run.py "$url" "$pt" alice)
+		;;
+	# masterzen/winrm's NTLM authenticates only: plain bodies, which
+	# AllowUnencrypted=false (Windows' default) refuses over HTTP
+	go/ntlm) ;;
+	go/http) argv=("$GO" -host 127.0.0.1 -port "$HTTP" -user alice) ;;
+	go/https) argv=("$GO" -host localhost -port "$HTTPS" -https -cacert "$CERT" -user alice) ;;
+	go/ntlm-tls) argv=("$GO" -host localhost -port "$HTTPS" -https -cacert "$CERT" -auth ntlm -user alice) ;;
 	esac
-	local n
-	# The peak RSS comes from a direct run; for short calls the CPU comes
-	# from REPEAT runs in one timed shell, as GNU time counts in 10 ms steps.
-	n=$(/usr/bin/time -o "$dir/t" -f "$TIMEF" "$WRSH" cmd --stats -n "${conn[@]}" -- "$@" \
-		2>"$dir/err" | wc -c)
-	read -r u s m <"$dir/t"
-	if [ "$REPEAT" -gt 1 ]; then
-		/usr/bin/time -o "$dir/t" -f "$TIMEF" sh -c 'i=0; while [ $i -lt "$0" ]; do
-			"$@" >/dev/null 2>&1 || exit 1; i=$((i + 1)); done' "$REPEAT" "$WRSH" cmd -n \
-			"${conn[@]}" -- "$@"
-		read -r u s _ <"$dir/t"
-		n=$((n * REPEAT))
-	fi
-	printf '%s %s %s %s\n' "$(awk -v u="$u" -v s="$s" -v r="$REPEAT" 'BEGIN{print (u+s)/r}')" "$m" \
-		"$((n / REPEAT))" "$(sed -n 's/.*arena_peak=\([0-9]*\).*/\1/p' "$dir/err" | tail -n 1)"
 }
 
-py_run() {
-	local transport=$1; shift
-	local url out
-	local pt=plaintext
-	case $transport in
-	https) url=https://localhost:$HTTPS/wsman pt=ssl ;;
-	ntlm) url=http://127.0.0.1:$HTTP/wsman pt=ntlm ;;
-	*) url=http://127.0.0.1:$HTTP/wsman ;;
-	esac
-	# python3-ntlm-auth takes MD4 from OpenSSL 3's legacy provider
-	out=$(OPENSSL_CONF=$PWD/tests/endpoint/openssl-legacy.cnf WRSH_BENCH_CA=$CERT /usr/bin/time -o "$dir/t" -f "$TIMEF" sh -c 'i=0; while [ $i -lt "$0" ]; do
-		"$@" || exit 1; i=$((i + 1)); done' "$REPEAT" /usr/bin/python3 tests/bench/pywinrm_run.py \
-		"$url" "$pt" alice "$@")
+# one run of CLIENT: "cpu_s maxrss_kb bytes requests arena_peak", or "n/a"
+client_run() {
+	local client=$1 transport=$2; shift 2
+	local argv n r0 r1 u s m a=-
+	client_argv "$client" "$transport"
+	if [ ${#argv[@]} = 0 ]; then
+		echo n/a
+		return
+	fi
+	# The peak RSS, output size and request count come from a direct run;
+	# for short calls the CPU comes from REPEAT runs in one timed shell, as
+	# GNU time counts in 10 ms steps.
+	[ "$client" = wrsh ] && argv=("${argv[0]}" cmd --stats "${argv[@]:2}")
+	r0=$(requests)
+	if ! n=$(/usr/bin/time -o "$dir/t" -f "$TIMEF" "${argv[@]}" "$@" 2>"$dir/err" | case $client in
+		py) sed -n 's/.*bytes=\([0-9]*\).*/\1/p' ;;
+		*) wc -c ;;
+		esac); then
+		echo "bench: $client over $transport failed: $(tail -c 300 "$dir/err")" >&2
+		exit 1
+	fi
+	r1=$(requests)
 	read -r u s m <"$dir/t"
-	printf '%s %s %s -\n' "$(awk -v u="$u" -v s="$s" -v r="$REPEAT" 'BEGIN{print (u+s)/r}')" "$m" \
-		"$(echo "$out" | sed -n 's/.*bytes=\([0-9]*\).*/\1/p' | tail -n 1)"
+	[ "$client" = wrsh ] && a=$(sed -n 's/.*arena_peak=\([0-9]*\).*/\1/p' "$dir/err" | tail -n 1)
+	if [ "$REPEAT" -gt 1 ]; then
+		client_argv "$client" "$transport"
+		# shellcheck disable=SC2016 # $i and $0 are the inner shell's
+		/usr/bin/time -o "$dir/t" -f "$TIMEF" sh -c 'i=0; while [ $i -lt "$0" ]; do
+			"$@" >/dev/null 2>&1 || exit 1; i=$((i + 1)); done' "$REPEAT" "${argv[@]}" "$@"
+		read -r u s _ <"$dir/t"
+	fi
+	printf '%s %s %s %s %s\n' "$(awk -v u="$u" -v s="$s" -v r="$REPEAT" 'BEGIN{print (u+s)/r}')" \
+		"$m" "$n" "$((r1 - r0))" "$a"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# column F of a client's runs, median ("n/a" for a transport it lacks)
+col() {
+	case $1 in
+	n/a*) echo n/a ;;
+	*) printf '%s\n' "$1" | cut -d' ' -f"$2" | median ;;
+	esac
+}
+ratio() { case "$1$2" in *n/a*) echo n/a ;; *) awk -v a="$1" -v b="$2" \
+	'BEGIN{ if (b > 0) printf "%.1fx", a/b; else print "-" }' ;; esac; }
+cpu() { case $1 in n/a) echo n/a ;; *) awk -v c="$1" 'BEGIN{ printf "%.4f", c }' ;; esac; }
 
+ROWF='%-22s %-8s %8s %8s %8s %7s %7s %8s %8s %8s %7s %7s %7s %7s\n'
 measure() { # name transport command...
 	local name=$1 transport=$2; shift 2
-	local w=() p=() i
-	for i in $(seq "$RUNS"); do
-		w+=("$(wrsh_run "$transport" "$@")")
-		p+=("$(py_run "$transport" "$@")")
+	local w='' p='' g=''
+	for _ in $(seq "$RUNS"); do
+		w+="$(client_run wrsh "$transport" "$@")"$'\n'
+		p+="$(client_run py "$transport" "$@")"$'\n'
+		g+="$(client_run go "$transport" "$@")"$'\n'
 	done
-	local wc wr wb wa pc pr pb
-	wc=$(printf '%s\n' "${w[@]}" | cut -d' ' -f1 | median)
-	wr=$(printf '%s\n' "${w[@]}" | cut -d' ' -f2 | median)
-	wb=$(printf '%s\n' "${w[@]}" | cut -d' ' -f3 | median)
-	wa=$(printf '%s\n' "${w[@]}" | cut -d' ' -f4 | median)
-	pc=$(printf '%s\n' "${p[@]}" | cut -d' ' -f1 | median)
-	pr=$(printf '%s\n' "${p[@]}" | cut -d' ' -f2 | median)
-	pb=$(printf '%s\n' "${p[@]}" | cut -d' ' -f3 | median)
+	w=${w%$'\n'} p=${p%$'\n'} g=${g%$'\n'}
+	local wc wr wb wq wa pc pr pb pq gc gr gb gq
+	wc=$(col "$w" 1) wr=$(col "$w" 2) wb=$(col "$w" 3) wq=$(col "$w" 4) wa=$(col "$w" 5)
+	pc=$(col "$p" 1) pr=$(col "$p" 2) pb=$(col "$p" 3) pq=$(col "$p" 4)
+	gc=$(col "$g" 1) gr=$(col "$g" 2) gb=$(col "$g" 3) gq=$(col "$g" 4)
 	[ "$wb" = "$pb" ] || echo "bench: output sizes differ: wrsh $wb, pywinrm $pb" >&2
-	printf '%-22s %-5s %9.4f %9.4f %8s %9d %9d %8s %10s\n' "$name" "$transport" "$wc" "$pc" \
-		"$(awk -v a="$pc" -v b="$wc" 'BEGIN{ if (b > 0) printf "%.1fx", a/b; else print "-" }')" \
-		"$wr" "$pr" "$(awk -v a="$pr" -v b="$wr" 'BEGIN{ printf "%.1fx", a/b }')" "$wa"
+	[ "$gb" = n/a ] || [ "$wb" = "$gb" ] || echo "bench: output sizes differ: wrsh $wb, go $gb" >&2
+	# shellcheck disable=SC2059
+	printf "$ROWF" "$name" "$transport" "$(cpu "$wc")" "$(cpu "$pc")" "$(cpu "$gc")" \
+		"$(ratio "$pc" "$wc")" "$(ratio "$gc" "$wc")" "$wr" "$pr" "$gr" \
+		"$(ratio "$pr" "$wr")" "$(ratio "$gr" "$wr")" "$wq/$pq/$gq" "$wa"
 }
 
-echo "bench: $(date -u +%F) $(uname -m), $(nproc) cores, median of $RUNS runs (one-shot: of $ECHO_REPEAT calls each);"
-echo "       client CPU user+sys in s per call, peak RSS in KiB, whole processes as a user runs them"
-printf '%-22s %-5s %9s %9s %8s %9s %9s %8s %10s\n' scenario via wrsh_cpu py_cpu py/wrsh wrsh_rss py_rss py/wrsh arena_peak
+echo "bench: $(date -u +%F) $(uname -m), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), median of $RUNS runs (one-shot: of $ECHO_REPEAT calls each);"
+echo "       client CPU user+sys in s per call, peak RSS in KiB, whole processes as a user runs them;"
+echo "       req: HTTP requests wrsh/py/go; via: ntlm = Negotiate sealed over HTTP, http|https = Basic, ntlm-tls = Negotiate over HTTPS"
+echo "       wrsh: $WRSH; py: python3-winrm $(dpkg-query -W -f='${Version}' python3-winrm);" \
+	"go: masterzen/winrm $(dpkg-query -W -f='${Version}' golang-github-masterzen-winrm-dev), $(go version | cut -d' ' -f3)"
+# shellcheck disable=SC2059
+printf "$ROWF" scenario via wrsh_cpu py_cpu go_cpu py/wrsh go/wrsh wrsh_rss py_rss go_rss py/wrsh go/wrsh req arena
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" ntlm echo hi
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" http echo hi
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" https echo hi
+REPEAT=$ECHO_REPEAT measure "cmd echo hi" ntlm-tls echo hi
 REPEAT=1 measure "stream ${MIB} MiB stdout" ntlm bigout "$MIB"
 REPEAT=1 measure "stream ${MIB} MiB stdout" http bigout "$MIB"
 REPEAT=1 measure "stream ${MIB} MiB stdout" https bigout "$MIB"
+
+# ---- wrsh alone: instructions (callgrind Ir, the client process only) ----
+ir() { # transport command...: Ir of one wrsh run
+	local transport=$1 argv; shift
+	client_argv wrsh "$transport"
+	valgrind --tool=callgrind --callgrind-out-file="$dir/cg" "${argv[@]}" "$@" >/dev/null 2>"$dir/err" ||
+		{ echo "bench: callgrind run failed: $(tail -c 300 "$dir/err")" >&2; exit 1; }
+	sed -n 's/^summary: //p' "$dir/cg"
+}
+echo
+echo "wrsh instructions (valgrind --tool=callgrind, Ir; per MiB = (Ir of $((2 * CG_MIB)) MiB - Ir of $CG_MIB MiB) / $CG_MIB)"
+printf '%-8s %14s %14s\n' via "cmd echo hi" "per MiB"
+for t in ntlm http https; do
+	e=$(ir "$t" echo hi)
+	m1=$(ir "$t" bigout "$CG_MIB")
+	m2=$(ir "$t" bigout "$((2 * CG_MIB))")
+	printf '%-8s %14s %14s\n' "$t" "$(printf "%'d" "$e")" "$(printf "%'d" "$(((m2 - m1) / CG_MIB))")"
+done
+
+# ---- wrsh alone: PSRP (no Debian peer speaks it) ----
+echo
+echo "wrsh ps --no-format 'BigOutput $PS_N' (N strings of 100 characters), Negotiate sealed over HTTP, median of $RUNS runs"
+printf '%-8s %10s %10s %10s %10s %11s\n' via cpu_s rss_kib bytes requests arena_peak
+rows=''
+for _ in $(seq "$RUNS"); do
+	n=$(/usr/bin/time -o "$dir/t" -f "$TIMEF" "$WRSH" ps --stats --no-format -H 127.0.0.1 -p "$HTTP" -u alice \
+		"BigOutput $PS_N" 2>"$dir/err" | wc -c) ||
+		{ echo "bench: wrsh ps failed: $(tail -c 300 "$dir/err")" >&2; exit 1; }
+	read -r u s m <"$dir/t"
+	rows+="$(awk -v u="$u" -v s="$s" 'BEGIN{print u+s}') $m $n $(sed -n \
+		's/.*arena_peak=\([0-9]*\).*requests=\([0-9]*\).*/\2 \1/p' "$dir/err" | tail -n 1)"$'\n'
+done
+rows=${rows%$'\n'}
+printf '%-8s %10s %10s %10s %10s %11s\n' ntlm "$(cpu "$(col "$rows" 1)")" "$(col "$rows" 2)" "$(col "$rows" 3)" \
+	"$(col "$rows" 4)" "$(col "$rows" 5)"

@@ -3,6 +3,7 @@
 #
 #   scripts/bootstrap.sh demo    build + the test endpoint
 #   scripts/bootstrap.sh check   everything `make check` uses (cross, sanitizers, ...)
+#   scripts/bootstrap.sh bench   build, the endpoint and the peers of `make bench`
 #
 # Runs as root (CI) or through sudo. Debian 12 (bookworm) package names.
 set -eu
@@ -12,11 +13,14 @@ CHECK="$DEMO python3-winrm python3-impacket musl-tools valgrind clang libclang-r
  libmbedtls-dev libexpat1-dev qemu-user-static
  gcc-arm-linux-gnueabihf libc6-dev-armhf-cross gcc-aarch64-linux-gnu libc6-dev-arm64-cross
  gcc-mipsel-linux-gnu libc6-dev-mipsel-cross gcc-mips-linux-gnu libc6-dev-mips-cross"
+# the peers: python3-winrm, and masterzen/winrm's Go sources built in GOPATH mode
+BENCH="$DEMO python3-winrm time valgrind golang-go golang-github-masterzen-winrm-dev"
 
 case "${1:-check}" in
 demo) want=$DEMO ;;
 check) want=$CHECK ;;
-*) echo "usage: $0 demo|check" >&2; exit 2 ;;
+bench) want=$BENCH ;;
+*) echo "usage: $0 demo|check|bench" >&2; exit 2 ;;
 esac
 
 missing=
