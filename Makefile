@@ -8,7 +8,7 @@
 #   make cross ARCH=a    static cross build + unit tests under qemu (armhf aarch64 mipsel mips)
 #   make size            stripped static sizes per profile and architecture
 #   make fuzz            every fuzz target for FUZZ_TIME seconds each
-#   make bench           CPU and memory of wrsh beside python3-winrm
+#   make bench           CPU and memory of wrsh beside python3-winrm and Go winrm
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make menuconfig | defconfig | olddefconfig | savedefconfig
 #
