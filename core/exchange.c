@@ -133,11 +133,26 @@ static wrsh_err on_head_done(void *ctx)
 	return s->body_xml ? begin_xml(s) : WRSH_OK;
 }
 
+/* A server that honours the MaxEnvelopeSize every request announces never
+ * sends a larger envelope; twice that leaves room for one that counts it
+ * loosely, and still ends an endless or absurd body (a 1 GiB stdout element,
+ * a chunked body that never ends) early instead of streaming it forever. */
+#define ENVELOPE_SLACK 2
+
 static wrsh_err on_body(void *ctx, const uint8_t *p, size_t n)
 {
 	struct wrsh_session *s = ctx;
-	if (s->xml_on)
+	if (s->xml_on) {
+		s->body_len += n;
+		if (s->body_len > (uint64_t)s->ws.max_envelope * ENVELOPE_SLACK) {
+			char num[21];
+			return err_set(
+				&s->err, WRSH_ELIMIT,
+				"wsman: a response larger than the MaxEnvelopeSize announced (",
+				err_num(num, s->ws.max_envelope), " bytes)", NULL);
+		}
 		return xml_push(&s->xml, p, n, false);
+	}
 	if (s->body_sealed && soap_status(s->status)) {
 		/* held whole: its signature covers all of it (the request's
 		 * MaxEnvelopeSize bounds it) */
@@ -150,8 +165,8 @@ static wrsh_err on_body(void *ctx, const uint8_t *p, size_t n)
 		return WRSH_OK;
 	}
 	/* a body nobody reads (401, 404, ...): drained, within a cap */
-	s->drained += n;
-	if (s->drained > CONFIG_WRSH_HTTP_MAX_DRAIN)
+	s->body_len += n;
+	if (s->body_len > CONFIG_WRSH_HTTP_MAX_DRAIN)
 		return err_set(&s->err, WRSH_ELIMIT,
 			       "http: error body longer than CONFIG_WRSH_HTTP_MAX_DRAIN", NULL);
 	return WRSH_OK;
@@ -284,7 +299,7 @@ static void reset_response(struct wrsh_session *s, const struct xml_consumer *op
 	s->offers[0] = 0;
 	s->body_xml = s->body_sealed = false;
 	s->xml_on = false;
-	s->drained = 0;
+	s->body_len = 0;
 	s->sealed_len = 0;
 	wsman_resp_init(&s->resp);
 }

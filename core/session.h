@@ -58,7 +58,7 @@ struct wrsh_session {
 	int status;
 	char reason[48];
 	char offers[64];
-	uint64_t drained;
+	uint64_t body_len; /* of this response: bounds streamed and drained bodies */
 
 	struct winrs_parse wp;
 	const char *shell_uri; /* WinRS cmd or the PowerShell pool */

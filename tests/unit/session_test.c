@@ -589,6 +589,40 @@ static void test_session_memory_flat_over_long_stream(void)
 	wrsh_close(t->s);
 }
 
+/* A response beyond twice the MaxEnvelopeSize the session announced (a
+ * hostile server's endless body, chunked or not) ends in a clear error once
+ * that much has arrived, and the shell is still deleted; one within it is
+ * data as usual. */
+static void test_session_response_beyond_max_envelope(void)
+{
+	static char body[40000];
+	struct t *t = setup();
+	bool done = false;
+	uint32_t code = 0;
+	size_t n;
+	const char *args[] = {"x"};
+	t->o.max_envelope = 8192;
+	queue_standard(t);
+	CHECK_EQ(open_session(t), WRSH_OK);
+	CHECK_EQ(wrsh_shell_open(t->s, NULL), WRSH_OK);
+	CHECK_EQ(wrsh_cmd_start(t->s, "cmd.exe", args, 1), WRSH_OK);
+	mock_clear_responses(&t->m);
+	n = receive_body(body, sizeof(body), 11000, false); /* 15 KB: within 2 x 8 KB */
+	CHECK(n < 2 * 8192);
+	CHECK(mock_add_http(&t->m, 200, SOAP_CT, body, n, 0));
+	n = receive_body(body, sizeof(body), 20000, true); /* 27 KB, chunked */
+	CHECK(mock_add_http(&t->m, 200, SOAP_CT, body, n, 1000));
+	add_file(t, STD "005-response.xml", 200);
+	CHECK_EQ(wrsh_cmd_receive(t->s, collect, t, 0, &done, &code), WRSH_OK);
+	CHECK_EQ(t->out_n[0], 8192); /* collect keeps 8 KB */
+	CHECK_EQ(wrsh_cmd_receive(t->s, collect, t, 0, &done, &code), WRSH_ELIMIT);
+	CHECK(!done);
+	CHECK(strstr(wrsh_errmsg(t->s), "larger than the MaxEnvelopeSize announced (8192 bytes)") !=
+	      NULL);
+	wrsh_close(t->s);
+	CHECK(req_has(t, 2, "/transfer/Delete</a:Action>"));
+}
+
 /* Output for a different command is refused, not mixed in. */
 static void test_session_foreign_command_output_refused(void)
 {
@@ -652,6 +686,7 @@ void session_tests(void)
 	RUN(test_session_cut_at_every_byte_of_receive);
 	RUN(test_session_allocation_failure_sweep);
 	RUN(test_session_memory_flat_over_long_stream);
+	RUN(test_session_response_beyond_max_envelope);
 	RUN(test_session_foreign_command_output_refused);
 	RUN(test_session_api_state_checks);
 }
