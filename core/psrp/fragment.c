@@ -57,6 +57,9 @@ static wrsh_err on_head(struct psrp_defrag *d)
 	d->last = flags & PSRP_FRAG_END;
 	if (flags & ~(unsigned)(PSRP_FRAG_START | PSRP_FRAG_END))
 		return bad(d, "fragment with unknown flags");
+	if (d->blob_left > PSRP_FRAG_BLOB_MAX)
+		return err_set(d->err, WRSH_ELIMIT, "psrp: a fragment claims a blob beyond 16 MiB",
+			       NULL);
 	if (flags & PSRP_FRAG_START) {
 		if (d->in_msg)
 			return bad(d, "a message began before the last one ended");

@@ -22,6 +22,11 @@
 #define PSRP_FRAG_HEAD 21
 #define PSRP_FRAG_START 0x1
 #define PSRP_FRAG_END 0x2
+/* The largest blob one fragment may claim. Windows cuts messages into
+ * fragments of 32 KB, sized to fit an envelope; no envelope a client may
+ * announce (CONFIG_WRSH_MAX_ENVELOPE's range) holds more than this, so a
+ * larger claim (a hostile 4 GiB) is refused at its header. */
+#define PSRP_FRAG_BLOB_MAX ((uint32_t)1 << 24)
 
 /* Where a reader's messages go: begin, the bytes in pieces, end. */
 struct psrp_obj_sink {
@@ -47,7 +52,8 @@ struct psrp_defrag {
 void psrp_defrag_init(struct psrp_defrag *d, const struct psrp_obj_sink *sink, struct errbuf *e);
 /* Feed decoded stream bytes. Errors: WRSH_EPSRP (a fragment out of order,
  * of another message, or inconsistent flags), WRSH_ELIMIT (a message beyond
- * max_message), or what the sink returned. */
+ * max_message, a fragment claiming more than PSRP_FRAG_BLOB_MAX), or what the
+ * sink returned. */
 wrsh_err psrp_defrag_push(struct psrp_defrag *d, const uint8_t *p, size_t n);
 /* True between messages: nothing half read. */
 bool psrp_defrag_idle(const struct psrp_defrag *d);

@@ -187,6 +187,17 @@ static void test_psrp_fragment_errors(void)
 	memcpy(t, s, n);
 	t[16] |= 0x80;
 	CHECK_EQ(feed(&g, t, n, 64, &e), WRSH_EPSRP);
+	/* a fragment claiming a 4 GiB blob (a hostile server): refused at its
+	 * header, before a byte of it is handed on; the largest allowed passes
+	 * the header */
+	psrp_frag_head(t, 1, 0, PSRP_FRAG_START | PSRP_FRAG_END, 0xFFFFFFFFu);
+	CHECK_EQ(feed(&g, t, PSRP_FRAG_HEAD + 64, 7, &e), WRSH_ELIMIT);
+	CHECK(strstr(e.msg, "beyond 16 MiB") != NULL);
+	CHECK_EQ(g.begins, 0);
+	psrp_frag_head(t, 1, 0, PSRP_FRAG_START | PSRP_FRAG_END, PSRP_FRAG_BLOB_MAX + 1);
+	CHECK_EQ(feed(&g, t, PSRP_FRAG_HEAD, 64, &e), WRSH_ELIMIT);
+	psrp_frag_head(t, 1, 0, PSRP_FRAG_START | PSRP_FRAG_END, PSRP_FRAG_BLOB_MAX);
+	CHECK_EQ(feed(&g, t, PSRP_FRAG_HEAD, 64, &e), WRSH_ECLOSED); /* half read, no error */
 	/* a message shorter than its own header */
 	psrp_frag_head(t, 1, 0, PSRP_FRAG_START | PSRP_FRAG_END, 30);
 	memset(t + PSRP_FRAG_HEAD, 1, 30);
