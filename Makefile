@@ -234,6 +234,10 @@ test-endpoint:
 test-cli: $(B)/wrsh
 	WRSH=$(B)/wrsh WRSH_VARIANT=$(VARIANT) $(PY) -m unittest discover -s tests/cli -p 'test_*.py'
 
+# a hostile server: every attack ends in one clear error, bounded in time and memory
+test-hostile: $(B)/wrsh
+	WRSH=$(B)/wrsh WRSH_VARIANT=$(VARIANT) $(PY) -m unittest discover -s tests/hostile -p 'test_*.py'
+
 test-firmware: $(B)/firmware-example
 	tests/cli/firmware.sh $(B)/firmware-example
 
@@ -244,7 +248,7 @@ $(B)/tests/ntlm_tool: $(call obj,tests/interop/ntlm_tool.c) $(B)/libwrsh.a $(fil
 test-interop: $(B)/tests/ntlm_tool
 	$(PY) tests/interop/ntlm_gss.py $(QEMU) $(B)/tests/ntlm_tool
 
-test: test-unit test-interop test-endpoint test-cli test-firmware
+test: test-unit test-interop test-endpoint test-cli test-hostile test-firmware
 
 # ---- the two README commands -------------------------------------------------
 demo:
@@ -305,5 +309,6 @@ clean:
 print-%:
 	@echo $($*)
 
-.PHONY: all test test-unit test-interop test-valgrind test-endpoint test-cli test-firmware demo \
+.PHONY: all test test-unit test-interop test-valgrind test-endpoint test-cli test-hostile \
+	test-firmware demo \
 	check static cross size fuzz bench install format menuconfig defconfig olddefconfig savedefconfig clean

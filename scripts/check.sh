@@ -19,11 +19,11 @@ step() {
 
 step "deps" scripts/deps.sh
 step "lint: allocation, layering, format" scripts/lint.sh
-step "full profile, gcc: unit, replay, NTLM interop, endpoint, CLI, firmware" make test
+step "full profile, gcc: unit, replay, NTLM interop, endpoint, CLI, hostile server, firmware" make test
 step "install + pkg-config" scripts/install-check.sh
 step "tiny profile: unit, replay, CLI" make PROFILE=tiny test-unit test-cli
 step "clang -Werror: unit, replay" make CC=clang test-unit
-step "ASan+UBSan: unit, replay, NTLM interop, CLI" make SAN=asan test-unit test-interop test-cli
+step "ASan+UBSan: unit, replay, NTLM interop, CLI, hostile server" make SAN=asan test-unit test-interop test-cli test-hostile
 step "valgrind: unit, replay, a CLI session" scripts/valgrind-cli.sh
 step "static glibc + musl" make static
 step "musl static: unit, replay" make LIBC=musl test-unit
