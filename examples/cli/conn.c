@@ -274,15 +274,18 @@ static int prompt_password(const char *user, const char *host, char *buf, size_t
 	tty = fdopen(fd, "r+");
 	if (!tty)
 		return close(fd), -1;
-	fprintf(tty, "Password for %s@%s: ", user, host);
-	fflush(tty);
+	/* unbuffered: no copy of the password stays in stdio's buffer */
+	setvbuf(tty, NULL, _IONBF, 0);
+	/* echo off before the prompt shows (and without TCSAFLUSH), so that
+	 * what is typed as soon as it appears is neither echoed nor lost */
 	tcgetattr(fd, &old);
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	tcsetattr(fd, TCSAFLUSH, &quiet);
+	tcsetattr(fd, TCSANOW, &quiet);
+	fprintf(tty, "Password for %s@%s: ", user, host);
 	if (!fgets(buf, (int)cap, tty))
 		buf[0] = 0;
-	tcsetattr(fd, TCSAFLUSH, &old);
+	tcsetattr(fd, TCSANOW, &old);
 	fputc('\n', tty);
 	fclose(tty);
 	chomp(buf);
