@@ -319,11 +319,35 @@ static wrsh_err conn_open(struct http_conn *c)
 	return WRSH_OK;
 }
 
+/* What is left until end, in ms (0: none). A step as a whole, not only
+ * each read, must end in time: a server that trickles a byte per read
+ * timeout would otherwise hold the client for days. */
+static uint32_t time_left(const struct http_conn *c, uint64_t end)
+{
+	uint64_t now = c->port->now_ms(c->port->ctx);
+	if (now >= end)
+		return 0;
+	return end - now < c->timeout_ms ? (uint32_t)(end - now) : c->timeout_ms;
+}
+
+static wrsh_err too_slow(struct http_conn *c, const char *what)
+{
+	char num[21];
+	return err_set(c->err, WRSH_ETIMEDOUT, "http: ", what, " did not complete within ",
+		       err_num(num, c->timeout_ms / 1000), " s (--timeout): the server is too slow",
+		       NULL);
+}
+
 static wrsh_err send_all(struct http_conn *c, const uint8_t *p, size_t n)
 {
+	uint64_t end = c->port->now_ms(c->port->ctx) + c->timeout_ms;
 	while (n) {
 		size_t k = 0;
-		wrsh_err e = c->port->send(c->port->ctx, p, n, &k, c->timeout_ms);
+		uint32_t ms = time_left(c, end);
+		wrsh_err e =
+			ms ? c->port->send(c->port->ctx, p, n, &k, ms) : too_slow(c, "sending");
+		if (e == WRSH_ETIMEDOUT && !time_left(c, end))
+			return too_slow(c, "sending");
 		if (e)
 			return e;
 		if (!k || k > n)
@@ -339,12 +363,19 @@ static wrsh_err send_all(struct http_conn *c, const uint8_t *p, size_t n)
 static wrsh_err read_resp(struct http_conn *c, struct http_resp *r, uint32_t first_wait_ms,
 			  unsigned flags)
 {
+	uint64_t end = 0; /* the rest of the answer, once it has begun */
 	while (r->st != HTTP_DONE) {
 		size_t got = 0, used;
 		bool first = !r->any_byte;
-		wrsh_err e =
-			c->port->recv(c->port->ctx, c->rx, c->rx_cap, &got,
-				      first ? first_wait_ms : c->timeout_ms, first ? flags : 0);
+		uint32_t ms = first ? first_wait_ms : time_left(c, end);
+		wrsh_err e;
+		if (!first && !ms)
+			return too_slow(c, "the answer");
+		e = c->port->recv(c->port->ctx, c->rx, c->rx_cap, &got, ms, first ? flags : 0);
+		if (e == WRSH_ETIMEDOUT && !first && !time_left(c, end))
+			return too_slow(c, "the answer");
+		if (first && got)
+			end = c->port->now_ms(c->port->ctx) + c->timeout_ms;
 		if (e == WRSH_OK && got == 0)
 			e = http_resp_eof(r);
 		if (e)

@@ -79,7 +79,7 @@ struct http_conn {
 	const struct wrsh_port *port;
 	const char *host;
 	uint16_t port_no;
-	uint32_t timeout_ms; /* connect and every read/write */
+	uint32_t timeout_ms; /* connect, sending a request, an answer after its first byte */
 	uint8_t *rx;	     /* receive chunk, rx_cap bytes */
 	size_t rx_cap;
 	bool connected;
@@ -97,7 +97,8 @@ struct http_conn {
  * Send req[0..len) and push the response through r until it is complete,
  * connecting first if needed. first_wait_ms bounds the wait for the first
  * response byte (a WS-Man Receive may legitimately wait for its
- * OperationTimeout); later reads use timeout_ms. flags may hold
+ * OperationTimeout); the rest of the answer must arrive within timeout_ms
+ * of it, and the request be sent within timeout_ms. flags may hold
  * WRSH_PORT_WAKEABLE: a wake before the first response byte abandons the
  * connection and returns WRSH_EINTR.
  * When a reused connection fails before any response byte (the server

@@ -120,7 +120,7 @@ struct wrsh_opts {
 	const uint8_t *nt_hash;	       /* NTLM: the 16-byte NT hash instead of a password */
 	bool seal_https;	       /* NTLM: seal bodies over HTTPS too */
 	bool allow_unencrypted;	       /* permit credentials and bodies in clear over HTTP */
-	uint32_t timeout_ms;	       /* connect and each read/write; 0: 30 s */
+	uint32_t timeout_ms;	       /* connect, TLS handshake, a request, an answer: 0: 30 s */
 	uint32_t operation_timeout_ms; /* WS-Man OperationTimeout; 0: 20 s */
 	uint32_t max_envelope;	       /* MaxEnvelopeSize to announce; 0: Kconfig default */
 	const char *locale;	       /* NULL: "en-US" */

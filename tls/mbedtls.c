@@ -53,6 +53,7 @@ struct tls {
 	size_t ca_len;
 	char host[256];
 	uint32_t timeout_ms;
+	uint64_t handshake_end; /* while connecting: the handshake as a whole */
 	unsigned recv_flags;
 	wrsh_err io_err; /* what the lower port said, to pass through */
 	char err[200];
@@ -129,11 +130,26 @@ static wrsh_err fail_code(struct tls *t, wrsh_err e, const char *what, int ret)
 
 /* Every lower failure becomes WANT_READ/WANT_WRITE for mbedTLS (so its state
  * stays sane) and is reported from io_err by the port functions. */
+/* Each read and write within the timeout, and during the handshake no
+ * later than its end: a peer trickling bytes cannot stretch it. */
+static uint32_t io_ms(struct tls *t)
+{
+	uint64_t now;
+	if (!t->handshake_end)
+		return t->timeout_ms;
+	now = t->lower.now_ms(t->lower.ctx);
+	if (now >= t->handshake_end)
+		return 0;
+	return t->handshake_end - now < t->timeout_ms ? (uint32_t)(t->handshake_end - now)
+						      : t->timeout_ms;
+}
+
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
 	struct tls *t = ctx;
 	size_t sent = 0;
-	t->io_err = t->lower.send(t->lower.ctx, buf, len, &sent, t->timeout_ms);
+	uint32_t ms = io_ms(t);
+	t->io_err = ms ? t->lower.send(t->lower.ctx, buf, len, &sent, ms) : WRSH_ETIMEDOUT;
 	if (t->io_err)
 		return MBEDTLS_ERR_SSL_WANT_WRITE;
 	return (int)sent;
@@ -143,7 +159,9 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 {
 	struct tls *t = ctx;
 	size_t got = 0;
-	t->io_err = t->lower.recv(t->lower.ctx, buf, len, &got, t->timeout_ms, t->recv_flags);
+	uint32_t ms = io_ms(t);
+	t->io_err = ms ? t->lower.recv(t->lower.ctx, buf, len, &got, ms, t->recv_flags)
+		       : WRSH_ETIMEDOUT;
 	if (t->io_err)
 		return MBEDTLS_ERR_SSL_WANT_READ;
 	return (int)got; /* 0: the peer closed the TCP stream */
@@ -377,15 +395,22 @@ static wrsh_err t_connect(void *ctx, const char *host, uint16_t port, uint32_t t
 	t->timeout_ms = timeout_ms;
 	t->recv_flags = 0;
 	t->io_err = WRSH_OK;
+	t->handshake_end = t->lower.now_ms(t->lower.ctx) + timeout_ms;
 	while ((ret = mbedtls_ssl_handshake(&t->ssl)) != 0) {
 		if ((ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) &&
 		    !t->io_err)
 			continue;
+		t->handshake_end = 0;
 		t->lower.close(t->lower.ctx);
+		if (t->io_err == WRSH_ETIMEDOUT) /* a read, or the whole handshake */
+			return fail(t, WRSH_ETIMEDOUT,
+				    "tls: handshake: timed out (--timeout): the server is too slow",
+				    NULL);
 		if (t->io_err)
 			return io_fail(t, "tls: handshake: ");
 		return handshake_error(t, ret);
 	}
+	t->handshake_end = 0;
 	if (t->pin_on && (e = check_pin(t))) {
 		t->lower.close(t->lower.ctx);
 		return e;

@@ -153,6 +153,24 @@ def slowloris(conn, req, ctx):
     return False
 
 
+def trickle(conn, req, ctx):
+    """A valid answer, one byte per half second: each read is quick enough,
+    the answer as a whole never is."""
+    pre, post = receive_prefix(req)
+    body = pre + b"aGk=" * 100000 + post
+    data = head(length=len(body)) + body
+    deadline = time.monotonic() + ctx.args.stop_after
+    for i in range(len(data)):
+        if time.monotonic() > deadline:
+            break
+        try:
+            conn.sock.sendall(data[i:i + 1])
+        except OSError:
+            break
+        time.sleep(0.5)
+    return False
+
+
 def garbage_status(conn, req, ctx):
     conn.sock.sendall(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n\x00\xff\xfe garbage \x01\x02\r\n\r\n")
     return False
@@ -180,6 +198,7 @@ ATTACKS = {
     "header_flood": ("Receive", header_flood),
     "long_header": ("Receive", long_header),
     "slowloris": ("Receive", slowloris),
+    "trickle": ("Receive", trickle),
     "garbage_status": ("Receive", garbage_status),
     "lying_length": ("Receive", lying_length),
     # the very first request: no shell to delete
@@ -192,6 +211,7 @@ ATTACKS = {
     "ps_self_ref": ("PsPipelineReceive", None),
     # TLS: the handshake is the attack (the certificate names another host)
     "tls_wrong_host": (None, None),
+    "tls_trickle": (None, None),  # a valid handshake, one byte per half second
 }
 
 CMD_ID = "6A4C7F5E-0000-4B2C-9C1E-7D0A2C1B3E4F"
@@ -453,6 +473,40 @@ def listen():
     return s
 
 
+def trickled_handshake(sock, tls, ctx):
+    """Run the server's side of a TLS handshake through memory BIOs and
+    send what it writes one byte per half second."""
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = tls.wrap_bio(inc, out, server_side=True)
+    deadline = time.monotonic() + ctx.args.stop_after
+    sock.settimeout(0.5)
+    while time.monotonic() < deadline:
+        try:
+            obj.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        except (ssl.SSLError, OSError):
+            return
+        pending = out.read()
+        for i in range(len(pending)):
+            if time.monotonic() > deadline:
+                return
+            try:
+                sock.sendall(pending[i:i + 1])
+            except OSError:
+                return
+            time.sleep(0.5)
+        try:
+            data = sock.recv(65536)
+        except socket.timeout:
+            continue
+        except OSError:
+            return
+        if not data:
+            return
+        inc.write(data)
+
+
 def accept_loop(lsock, ctx, tls):
     while True:
         sock, _ = lsock.accept()
@@ -460,7 +514,10 @@ def accept_loop(lsock, ctx, tls):
         with ctx.lock:
             ctx.conns += 1
             n = ctx.conns
-        if tls:
+        if tls and ctx.args.case == "tls_trickle":
+            threading.Thread(target=trickled_handshake, args=(sock, tls, ctx),
+                             daemon=True).start()
+        elif tls:
             def wrapped(sock=sock, n=n):
                 try:
                     sock.settimeout(10)

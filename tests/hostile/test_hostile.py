@@ -213,13 +213,20 @@ class HostileTest(unittest.TestCase):
         self.cmd("long_header", "http: header line longer than CONFIG_WRSH_HTTP_MAX_LINE")
 
     def test_stall_mid_response(self):
-        r = self.cmd("slowloris", "timed out waiting for the server")
+        r = self.cmd("slowloris", "the answer did not complete within 2 s (--timeout)")
         self.assertGreaterEqual(r.elapsed, TIMEOUT - 0.5)
         self.assertLess(r.elapsed, 3 * TIMEOUT + 3)  # the read timeout, then the Delete
 
     def test_stall_on_the_first_request(self):
-        r = self.cmd("slowloris_create", "timed out waiting for the server", deletes=False)
+        r = self.cmd("slowloris_create", "the answer did not complete within 2 s (--timeout)",
+                     deletes=False)
         self.assertLess(r.elapsed, 2 * TIMEOUT + 2)
+
+    def test_trickled_answer(self):
+        # each byte comes well within the read timeout; the answer as a whole
+        # must still end within it
+        r = self.cmd("trickle", "the answer did not complete within 2 s (--timeout)")
+        self.assertLess(r.elapsed, 3 * TIMEOUT + 3)
 
     def test_garbage_instead_of_http(self):
         self.cmd("garbage_status", "http: malformed response: status line")
@@ -259,6 +266,12 @@ class HostileTest(unittest.TestCase):
         if not HAVE_TLS:
             self.skipTest("no TLS in this build")
         self.cmd("tls_wrong_host", "certificate name mismatch", https=True, deletes=False)
+
+    def test_tls_trickled_handshake(self):
+        if not HAVE_TLS:
+            self.skipTest("no TLS in this build")
+        r = self.cmd("tls_trickle", "tls: handshake: timed out", https=True, deletes=False)
+        self.assertLess(r.elapsed, TIMEOUT + 2)
 
     def test_tls_wrong_host_accepted_only_with_insecure(self):
         if not HAVE_TLS:
