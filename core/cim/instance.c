@@ -320,6 +320,9 @@ static wrsh_err on_end(void *ctx, unsigned id)
 {
 	struct cim_reader *r = ctx;
 	switch (id) {
+	case C_CONTEXT: /* a context cut with its answer is no context */
+		r->context_done = true;
+		return WRSH_OK;
 	case C_ITEM:
 		r->in_item = false;
 		return instance_end(r);

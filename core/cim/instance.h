@@ -34,6 +34,7 @@ struct cim_reader {
 	unsigned long instances; /* ended in this response */
 	/* Enumerate / Pull */
 	bool response_seen, end_of_sequence, context_cut;
+	bool context_done; /* its element closed: the context is whole */
 	char context[CONFIG_WRSH_CIM_CONTEXT_MAX];
 	size_t context_n;
 };

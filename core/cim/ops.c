@@ -504,7 +504,7 @@ wrsh_err wrsh_cim_enumerate(struct wrsh_session *s, const struct wrsh_cim_req *r
 	e = call(s, &q, CIM_BODY_ENUM);
 	if (!e)
 		e = page_done(s, &rd, end);
-	else if (rd.response_seen && rd.context_n && !rd.context_cut)
+	else if (rd.response_seen && rd.context_done && !rd.context_cut)
 		/* the sink stopped mid-page: the context is the server's, and
 		 * wrsh_close releases it */
 		memcpy(s->cim->context, rd.context, rd.context_n + 1);
@@ -553,7 +553,7 @@ wrsh_err wrsh_cim_pull(struct wrsh_session *s, const struct wrsh_cim_sink *sink,
 		forget_enum(s); /* expired or unknown: nothing left to release */
 	if (!e)
 		e = page_done(s, &rd, end);
-	else if (s->cim && rd.response_seen && rd.context_n && !rd.context_cut)
+	else if (s->cim && rd.response_seen && rd.context_done && !rd.context_cut)
 		memcpy(s->cim->context, rd.context, rd.context_n + 1);
 	return sess_leave(s, e);
 }
