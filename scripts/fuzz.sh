@@ -5,6 +5,8 @@
 # are replayed first, every run).
 #
 #   FUZZ_TIME=10 scripts/fuzz.sh [TARGET...]
+#   FUZZ_RUNS=10000000 FUZZ_TIME=3600 scripts/fuzz.sh   (make fuzz-long: each
+#   target until 10 million executions or an hour, whichever comes first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FUZZ_TIME=${FUZZ_TIME:-60}
@@ -94,9 +96,9 @@ PY
 	if [ -n "$(ls tests/fuzz/regress/$t)" ]; then
 		$B/$t tests/fuzz/regress/$t/* >/dev/null 2>&1 || { echo "fuzz: $t regression input fails"; status=1; }
 	fi
-	echo "fuzz: $t for ${FUZZ_TIME}s"
-	if ! $B/$t -max_total_time="$FUZZ_TIME" -print_final_stats=1 -artifact_prefix=$B/$t- \
-		"$corpus" 2>$B/$t.log; then
+	echo "fuzz: $t for ${FUZZ_TIME}s${FUZZ_RUNS:+ or $FUZZ_RUNS runs}"
+	if ! $B/$t -max_total_time="$FUZZ_TIME" ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} -print_final_stats=1 \
+		-artifact_prefix=$B/$t- "$corpus" 2>$B/$t.log; then
 		echo "fuzz: $t found a crash:"; grep -E "ERROR|SUMMARY|Test unit written" $B/$t.log | head -5
 		status=1
 	fi
