@@ -4,7 +4,6 @@
  * arena buffer.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -308,14 +307,35 @@ static int get_password(const struct conn_opts *o, char *buf, size_t cap)
 	return prompt_password(o->user, o->host, buf, cap);
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* n bytes from exactly 2n hex digits (no sign, no spaces: what sscanf's
+ * %x would let through, and scanf would cost 10 KB of a static binary) */
+static bool hex_bytes(const char *s, uint8_t *out, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		int hi = hex_digit(s[2 * i]), lo = hi < 0 ? -1 : hex_digit(s[2 * i + 1]);
+		if (lo < 0)
+			return false;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
+
 /* An NT hash instead of a password, as workgroup admins keep them:
  * --nt-hash-file FILE or WRSH_NT_HASH, 32 hex digits. 1 found, 0 none,
  * -1 malformed. */
 static int get_nt_hash(const struct conn_opts *o, uint8_t out[16])
 {
 	char buf[80] = "", *env = getenv("WRSH_NT_HASH");
-	size_t i;
-	int ok = 1;
+	int ok;
 	if (o->nt_hash_file) {
 		if (read_password_file(o->nt_hash_file, buf, sizeof(buf)))
 			return -1;
@@ -325,13 +345,7 @@ static int get_nt_hash(const struct conn_opts *o, uint8_t out[16])
 	} else {
 		return 0;
 	}
-	for (i = 0; i < 16 && ok; i++) {
-		unsigned v = 0;
-		ok = isxdigit((unsigned char)buf[2 * i]) &&
-		     isxdigit((unsigned char)buf[2 * i + 1]) && sscanf(buf + 2 * i, "%2x", &v) == 1;
-		out[i] = (uint8_t)v;
-	}
-	ok = ok && buf[32] == 0;
+	ok = strlen(buf) == 32 && hex_bytes(buf, out, 16);
 	wrsh_wipe(buf, sizeof(buf));
 	if (!ok)
 		cli_error("an NT hash is 32 hex digits");
@@ -390,17 +404,8 @@ static void trace(void *ctx, const char *dir, const char *text, size_t len)
 
 static int parse_pin(const char *s, uint8_t out[32])
 {
-	size_t i;
-	if (strlen(s) != 64)
-		goto bad;
-	for (i = 0; i < 32; i++) {
-		unsigned v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			goto bad;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
-bad:
+	if (strlen(s) == 64 && hex_bytes(s, out, 32))
+		return 0;
 	cli_error("--pin needs the 64 hex digits of a SHA-256");
 	return -1;
 }
