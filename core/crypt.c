@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "crypt.h"
+#include "util/bytes.h"
 #include "util/str.h"
 
 #define BOUNDARY "--Encrypted Boundary"
@@ -77,7 +78,7 @@ wrsh_err crypt_unwrap(struct ntlm_ctx *n, uint8_t *buf, size_t n_bytes, size_t *
 	p += strlen("Content-Type: application/octet-stream\r\n");
 	if (end - p < 4 + NTLM_SIG_LEN)
 		return bad(e, "truncated signature");
-	siglen = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	siglen = get_le32(p);
 	if (siglen != NTLM_SIG_LEN)
 		return bad(e, "signature length");
 	data = p + 4 + NTLM_SIG_LEN;

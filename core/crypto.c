@@ -6,6 +6,7 @@
 #include "mbedtls/version.h"
 
 #include "crypto.h"
+#include "util/bytes.h"
 #include "wrsh.h"
 
 /* mbedTLS 2.x named the returning variants *_ret */
@@ -20,11 +21,6 @@
 #define G(x, y, z) (((x) & (y)) | ((x) & (z)) | ((y) & (z)))
 #define H(x, y, z) ((x) ^ (y) ^ (z))
 
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* The three rounds of RFC 1320 3.4, each over its order of the words. */
 static void md4_block(uint32_t h[4], const uint8_t *p)
 {
@@ -34,7 +30,7 @@ static void md4_block(uint32_t h[4], const uint8_t *p)
 	uint32_t x[16], a = h[0], b = h[1], c = h[2], d = h[3], t;
 	int i;
 	for (i = 0; i < 16; i++)
-		x[i] = le32(p + 4 * i);
+		x[i] = get_le32(p + 4 * i);
 	for (i = 0; i < 16; i++) {
 		t = a + F(b, c, d) + x[i];
 		a = d, d = c, c = b, b = ROTL(t, s1[i & 3]);

@@ -21,7 +21,7 @@ hits=$(grep -nE '#include <(sys/|unistd\.h|time\.h|stdio\.h|netdb\.h|poll\.h|fcn
 layer_of() { # module -> rank; a module may include its rank or lower
 	case $1 in
 	mem|err|config|check_config|wrsh_config_defaults|wrsh_autoconf|wrsh|port|util/*) echo 0 ;;
-	base64|guid|hex|str|utf|crypto) echo 0 ;;
+	base64|bytes|guid|hex|str|utf|crypto) echo 0 ;;
 	http|xml|auth/ntlm|crypt|psrp/fragment|psrp/message|psrp/clixml|psrp/build) echo 1 ;;
 	wsman) echo 2 ;;
 	winrs|cim/instance) echo 3 ;;

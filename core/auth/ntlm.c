@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ntlm.h"
+#include "util/bytes.h"
 #include "util/utf.h"
 
 enum {
@@ -20,42 +21,20 @@ enum {
 
 static const uint8_t signature[8] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};
 
-static void put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v);
-	put16(p + 2, v >> 16);
-}
-
-static uint32_t get16(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return get16(p) | get16(p + 2) << 16;
-}
-
 /* A (len, maxlen, offset) field pointing into the message. */
 static void put_field(uint8_t *p, size_t len, size_t off)
 {
-	put16(p, (uint32_t)len);
-	put16(p + 2, (uint32_t)len);
-	put32(p + 4, (uint32_t)off);
+	put_le16(p, (uint32_t)len);
+	put_le16(p + 2, (uint32_t)len);
+	put_le32(p + 4, (uint32_t)off);
 }
 
 void ntlm_negotiate(struct ntlm_ctx *n, const uint8_t version[8], uint8_t *out)
 {
 	memset(n, 0, sizeof(*n));
 	memcpy(out, signature, 8);
-	put32(out + 8, 1);
-	put32(out + 12, NTLM_CLIENT_FLAGS);
+	put_le32(out + 8, 1);
+	put_le32(out + 12, NTLM_CLIENT_FLAGS);
 	put_field(out + 16, 0, NTLM_NEGOTIATE_LEN); /* no domain */
 	put_field(out + 24, 0, NTLM_NEGOTIATE_LEN); /* no workstation */
 	memcpy(out + 32, version, 8);
@@ -75,7 +54,7 @@ static bool av_valid(const uint8_t *p, size_t n)
 {
 	size_t off = 0;
 	while (off + 4 <= n) {
-		uint32_t id = get16(p + off), len = get16(p + off + 2);
+		uint32_t id = get_le16(p + off), len = get_le16(p + off + 2);
 		if (len > n - off - 4)
 			return false;
 		if (id == AV_EOL)
@@ -89,7 +68,7 @@ static const uint8_t *av_find(const uint8_t *p, size_t n, uint32_t want, size_t 
 {
 	size_t off = 0;
 	while (off + 4 <= n) {
-		uint32_t id = get16(p + off), l = get16(p + off + 2);
+		uint32_t id = get_le16(p + off), l = get_le16(p + off + 2);
 		if (id == AV_EOL || l > n - off - 4)
 			return NULL;
 		if (id == want) {
@@ -104,12 +83,12 @@ static const uint8_t *av_find(const uint8_t *p, size_t n, uint32_t want, size_t 
 static wrsh_err parse_challenge(const uint8_t *m, size_t n, struct challenge *c, struct errbuf *e)
 {
 	uint32_t ti_len, ti_off;
-	if (n < 48 || memcmp(m, signature, 8) != 0 || get32(m + 8) != 2)
+	if (n < 48 || memcmp(m, signature, 8) != 0 || get_le32(m + 8) != 2)
 		return err_set(e, WRSH_EPROTO, "ntlm: not a CHALLENGE_MESSAGE", NULL);
-	c->flags = get32(m + 20);
+	c->flags = get_le32(m + 20);
 	c->server_challenge = m + 24;
-	ti_len = get16(m + 40);
-	ti_off = get32(m + 44);
+	ti_len = get_le16(m + 40);
+	ti_off = get_le32(m + 44);
 	if (!(c->flags & NTLM_F_TARGET_INFO) || ti_len == 0)
 		return err_set(e, WRSH_EAUTH, "ntlm: the server sent no target info (no NTLMv2)",
 			       NULL);
@@ -168,12 +147,13 @@ static size_t client_av(const struct challenge *c, const struct ntlm_input *in, 
 	size_t off = 0, o = 0;
 	bool have_flags = false;
 	while (off + 4 <= c->target_info_len) {
-		uint32_t id = get16(c->target_info + off), len = get16(c->target_info + off + 2);
+		uint32_t id = get_le16(c->target_info + off),
+			 len = get_le16(c->target_info + off + 2);
 		if (id == AV_EOL)
 			break;
 		memcpy(out + o, c->target_info + off, 4 + len);
 		if (id == AV_FLAGS && len == 4 && mic) {
-			put32(out + o + 4, get32(out + o + 4) | AV_FLAG_MIC);
+			put_le32(out + o + 4, get_le32(out + o + 4) | AV_FLAG_MIC);
 			have_flags = true;
 		}
 		o += 4 + len;
@@ -181,20 +161,20 @@ static size_t client_av(const struct challenge *c, const struct ntlm_input *in, 
 	}
 	if (in->extend_av) {
 		if (mic && !have_flags) {
-			put16(out + o, AV_FLAGS), put16(out + o + 2, 4),
-				put32(out + o + 4, AV_FLAG_MIC);
+			put_le16(out + o, AV_FLAGS), put_le16(out + o + 2, 4),
+				put_le32(out + o + 4, AV_FLAG_MIC);
 			o += 8;
 		}
-		put16(out + o, AV_CHANNEL_BINDINGS), put16(out + o + 2, 16);
+		put_le16(out + o, AV_CHANNEL_BINDINGS), put_le16(out + o + 2, 16);
 		memcpy(out + o + 4, in->cbt ? in->cbt : zero_cbt, 16);
 		o += 20;
 		if (spn_len) {
-			put16(out + o, AV_TARGET_NAME), put16(out + o + 2, (uint32_t)spn_len);
+			put_le16(out + o, AV_TARGET_NAME), put_le16(out + o + 2, (uint32_t)spn_len);
 			memcpy(out + o + 4, spn, spn_len);
 			o += 4 + spn_len;
 		}
 	}
-	put32(out + o, 0); /* MsvAvEOL */
+	put_le32(out + o, 0); /* MsvAvEOL */
 	return o + 4;
 }
 
@@ -326,7 +306,7 @@ wrsh_err ntlm_authenticate(struct ntlm_ctx *n, const struct ntlm_input *in, cons
 	hdr = mic_on ? 88 : 72;
 	memset(out, 0, hdr);
 	memcpy(out, signature, 8);
-	put32(out + 8, 3);
+	put_le32(out + 8, 3);
 	off = put_payload(out, hdr, out + 28, nm.domain, nm.domain_n);
 	off = put_payload(out, off, out + 36, nm.user, nm.user_n);
 	off = put_payload(out, off, out + 44, nm.ws, nm.ws_n);
@@ -345,7 +325,7 @@ wrsh_err ntlm_authenticate(struct ntlm_ctx *n, const struct ntlm_input *in, cons
 		wrsh_wipe(&r, sizeof(r));
 		off += 16;
 	}
-	put32(out + 60, n->flags);
+	put_le32(out + 60, n->flags);
 	memcpy(out + 64, in->version, 8);
 	if (mic_on) { /* MIC over all three messages, its own field zero (3.1.5.1.2) */
 		v[0].p = n->negotiate, v[0].n = NTLM_NEGOTIATE_LEN;
@@ -370,11 +350,11 @@ static void mac(const uint8_t key[16], struct rc4_ctx *seal, uint32_t seq, const
 {
 	uint8_t s[4], h[16];
 	struct cbuf v[2] = {{s, 4}, {msg, len}};
-	put32(s, seq);
+	put_le32(s, seq);
 	hmac_md5(key, 16, v, 2, h);
-	put32(sig, 1);
+	put_le32(sig, 1);
 	rc4_crypt(seal, h, sig + 4, 8);
-	put32(sig + 12, seq);
+	put_le32(sig + 12, seq);
 }
 
 void ntlm_seal(struct ntlm_ctx *n, uint8_t *msg, size_t len, uint8_t sig[NTLM_SIG_LEN])
@@ -383,12 +363,12 @@ void ntlm_seal(struct ntlm_ctx *n, uint8_t *msg, size_t len, uint8_t sig[NTLM_SI
 	struct cbuf v[2] = {{s, 4}, {msg, len}};
 	/* the checksum covers the plaintext; RC4 runs over the message first,
 	 * then over the checksum (3.4.3) */
-	put32(s, n->client_seq);
+	put_le32(s, n->client_seq);
 	hmac_md5(n->client_sign, 16, v, 2, h);
 	rc4_crypt(&n->client_seal, msg, msg, len);
-	put32(sig, 1);
+	put_le32(sig, 1);
 	rc4_crypt(&n->client_seal, h, sig + 4, 8);
-	put32(sig + 12, n->client_seq);
+	put_le32(sig + 12, n->client_seq);
 	n->client_seq++;
 	wrsh_wipe(h, sizeof(h));
 }

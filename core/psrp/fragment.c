@@ -1,23 +1,7 @@
 #include <string.h>
 
 #include "psrp/fragment.h"
-
-static uint64_t be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void put_be(uint8_t *p, uint64_t v, int n)
-{
-	while (n--) {
-		p[n] = (uint8_t)v;
-		v >>= 8;
-	}
-}
+#include "util/bytes.h"
 
 void psrp_frag_head(uint8_t out[PSRP_FRAG_HEAD], uint64_t object_id, uint64_t fragment_id,
 		    unsigned flags, uint32_t blob_len)
@@ -48,12 +32,11 @@ static wrsh_err bad(struct psrp_defrag *d, const char *what)
 /* A whole header: check it continues what came before. */
 static wrsh_err on_head(struct psrp_defrag *d)
 {
-	uint64_t obj = be64(d->head), frag = be64(d->head + 8);
+	uint64_t obj = get_be(d->head, 8), frag = get_be(d->head + 8, 8);
 	unsigned flags = d->head[16];
-	const uint8_t *l = d->head + 17;
 	wrsh_err e;
 	d->head_n = 0;
-	d->blob_left = (uint32_t)l[0] << 24 | (uint32_t)l[1] << 16 | (uint32_t)l[2] << 8 | l[3];
+	d->blob_left = (uint32_t)get_be(d->head + 17, 4);
 	d->last = flags & PSRP_FRAG_END;
 	if (flags & ~(unsigned)(PSRP_FRAG_START | PSRP_FRAG_END))
 		return bad(d, "fragment with unknown flags");

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "psrp/message.h"
+#include "util/bytes.h"
 
 static const struct {
 	uint32_t type;
@@ -46,17 +47,6 @@ const char *psrp_type_name(uint32_t type)
 		if (names[i].type == type)
 			return names[i].name;
 	return NULL;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16),
-	p[3] = (uint8_t)(v >> 24);
 }
 
 /* .NET order <-> text order: the same swap both ways */
@@ -107,8 +97,8 @@ static wrsh_err start(struct psrp_msg_reader *r, bool final)
 	/* a data part shorter than a BOM may still be the start of one */
 	if (!final && data < 3 && memcmp(r->buf + PSRP_MSG_HEAD, bom, data) == 0)
 		return WRSH_OK;
-	r->head.destination = le32(r->buf);
-	r->head.type = le32(r->buf + 4);
+	r->head.destination = get_le32(r->buf);
+	r->head.type = get_le32(r->buf + 4);
 	memcpy(r->head.rpid, r->buf + 8, 16);
 	memcpy(r->head.pid, r->buf + 24, 16);
 	if (r->head.destination != PSRP_TO_CLIENT && r->head.destination != PSRP_TO_SERVER)

@@ -11,6 +11,7 @@
 
 #include "psrp/pool.h"
 #include "session.h"
+#include "util/bytes.h"
 
 #define PSRP_URI "http://schemas.microsoft.com/powershell/Microsoft.PowerShell"
 #define PSRP_NS "http://schemas.microsoft.com/powershell"
@@ -270,8 +271,7 @@ static void next_batch(struct psrp_pool *p)
 	const uint8_t *o = (const uint8_t *)p->out.p;
 	size_t end = p->send_off;
 	while (end + PSRP_FRAG_HEAD <= p->out.len) {
-		size_t n = PSRP_FRAG_HEAD + ((size_t)o[end + 17] << 24 | (size_t)o[end + 18] << 16 |
-					     (size_t)o[end + 19] << 8 | o[end + 20]);
+		size_t n = PSRP_FRAG_HEAD + (size_t)get_be(o + end + 17, 4);
 		if (end > p->send_off && end + n - p->send_off > p->frag_room)
 			break;
 		end += n;
