@@ -262,26 +262,32 @@ wrsh_err wrsh_open(struct wrsh_session **out, struct wrsh_arena *a, const struct
 	return fail(s, open_steps(s, o));
 }
 
+/* Before a clean-up request, whatever went wrong: the sticky error set
+ * aside and a short timeout (the server may be gone). Returns the timeout
+ * to restore. */
+static uint32_t for_cleanup(struct wrsh_session *s)
+{
+	uint32_t keep = s->conn.timeout_ms;
+	s->sticky = WRSH_OK;
+	err_clear(&s->err);
+	if (s->conn.timeout_ms > CLEANUP_TIMEOUT_MS)
+		s->conn.timeout_ms = CLEANUP_TIMEOUT_MS;
+	return keep;
+}
+
 /* see wrsh.h */
 void wrsh_close(struct wrsh_session *s)
 {
+	uint32_t keep;
 	if (!s)
 		return;
 	if (CONFIG_WRSH_CIM && s->cim) {
-		uint32_t keep = s->conn.timeout_ms;
-		s->sticky = WRSH_OK;
-		err_clear(&s->err);
-		if (s->conn.timeout_ms > CLEANUP_TIMEOUT_MS)
-			s->conn.timeout_ms = CLEANUP_TIMEOUT_MS;
+		keep = for_cleanup(s);
 		cim_close(s);
 		s->conn.timeout_ms = keep;
 	}
 	if (CONFIG_WRSH_WINRS && s->shell_open) {
-		uint32_t keep = s->conn.timeout_ms;
-		s->sticky = WRSH_OK;
-		err_clear(&s->err);
-		if (s->conn.timeout_ms > CLEANUP_TIMEOUT_MS)
-			s->conn.timeout_ms = CLEANUP_TIMEOUT_MS;
+		keep = for_cleanup(s);
 		(void)winrs_delete_shell(s);
 		s->conn.timeout_ms = keep;
 	}
