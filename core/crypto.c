@@ -1,5 +1,4 @@
-/* MD4 after RFC 1320 section 3, RC4 after the description in RFC 6229's
- * introduction (the cipher itself is unpatented and widely documented). */
+/* MD4 after RFC 1320 section 3; MD5 from mbedTLS. RC4 is in rc4.c. */
 #include <string.h>
 
 #include "mbedtls/md5.h"
@@ -94,32 +93,6 @@ void md4(const void *p, size_t n, uint8_t out[16])
 	md4_init(&c);
 	md4_update(&c, p, n);
 	md4_final(&c, out);
-}
-
-void rc4_init(struct rc4_ctx *c, const uint8_t *key, size_t n)
-{
-	unsigned i;
-	uint8_t j = 0, t;
-	for (i = 0; i < 256; i++)
-		c->s[i] = (uint8_t)i;
-	for (i = 0; i < 256; i++) {
-		j = (uint8_t)(j + c->s[i] + key[i % n]);
-		t = c->s[i], c->s[i] = c->s[j], c->s[j] = t;
-	}
-	c->i = c->j = 0;
-}
-
-void rc4_crypt(struct rc4_ctx *c, const uint8_t *in, uint8_t *out, size_t n)
-{
-	uint8_t i = c->i, j = c->j, t;
-	size_t k;
-	for (k = 0; k < n; k++) {
-		i++;
-		j = (uint8_t)(j + c->s[i]);
-		t = c->s[i], c->s[i] = c->s[j], c->s[j] = t;
-		out[k] = in[k] ^ c->s[(uint8_t)(c->s[i] + c->s[j])];
-	}
-	c->i = i, c->j = j;
 }
 
 void md5_v(const struct cbuf *parts, size_t n, uint8_t out[16])
