@@ -111,7 +111,7 @@ $(B)/wrsh_autoconf.h: $(B)/.config
 
 # ---- flags ---------------------------------------------------------------
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith
-OPT := -Os -g -ffunction-sections -fdata-sections
+OPT := -Os -g -ffunction-sections -fdata-sections -fno-unwind-tables -fno-asynchronous-unwind-tables
 ifeq ($(SAN),asan)
   OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
   LDSAN := -fsanitize=address,undefined
