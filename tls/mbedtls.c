@@ -47,7 +47,7 @@ struct tls {
 	mbedtls_x509_crt ca_chain; /* whole-bundle fallback (no CA callback) */
 	mbedtls_x509_crt own_cert;
 	mbedtls_pk_context own_key;
-	bool ssl_ready, connected, pin_on, insecure;
+	bool ssl_ready, connected, pin_on, insecure, tls12_only;
 	uint8_t pin[32];
 	const uint8_t *ca;
 	size_t ca_len;
@@ -378,16 +378,39 @@ static wrsh_err io_fail(struct tls *t, const char *what)
 	return fail(t, t->io_err, what, wrsh_strerror(t->io_err));
 }
 
+/* A TLS 1.2 server that insists on signing with rsa_pss_rsae_* (which
+ * mbedTLS 3.6.6 offers but refuses in TLS 1.2, see sig_algs) fails the
+ * first handshake after choosing TLS 1.2 itself. The retry offers TLS 1.2
+ * alone, without PSS; no downgrade beyond the server's own choice, which
+ * TLS 1.3's downgrade sentinel already checked. Sticky for the session. */
+static bool retry_tls12(struct tls *t, int ret)
+{
+#if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+	if (ret != MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER || t->tls12_only ||
+	    mbedtls_ssl_get_version_number(&t->ssl) != MBEDTLS_SSL_VERSION_TLS1_2)
+		return false;
+	t->tls12_only = true;
+	mbedtls_ssl_conf_max_tls_version(&t->conf, MBEDTLS_SSL_VERSION_TLS1_2);
+	return true;
+#else
+	(void)t, (void)ret;
+	return false;
+#endif
+}
+
 static wrsh_err t_connect(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms)
 {
 	struct tls *t = ctx;
 	wrsh_err e;
 	int ret;
+	uint64_t end;
 	enter(t);
 	t->err[0] = 0;
 	if (t->connected)
 		t->lower.close(t->lower.ctx);
 	t->connected = false;
+	end = t->lower.now_ms(t->lower.ctx) + timeout_ms; /* a retry shares it */
+again:
 	if ((e = t->lower.connect(t->lower.ctx, host, port, timeout_ms)))
 		return fail(t, e, t->lower.errmsg ? t->lower.errmsg(t->lower.ctx) : "tls: connect",
 			    NULL);
@@ -395,7 +418,7 @@ static wrsh_err t_connect(void *ctx, const char *host, uint16_t port, uint32_t t
 	t->timeout_ms = timeout_ms;
 	t->recv_flags = 0;
 	t->io_err = WRSH_OK;
-	t->handshake_end = t->lower.now_ms(t->lower.ctx) + timeout_ms;
+	t->handshake_end = end;
 	while ((ret = mbedtls_ssl_handshake(&t->ssl)) != 0) {
 		if ((ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) &&
 		    !t->io_err)
@@ -408,6 +431,8 @@ static wrsh_err t_connect(void *ctx, const char *host, uint16_t port, uint32_t t
 				    NULL);
 		if (t->io_err)
 			return io_fail(t, "tls: handshake: ");
+		if (retry_tls12(t, ret))
+			goto again;
 		return handshake_error(t, ret);
 	}
 	t->handshake_end = 0;
@@ -599,6 +624,23 @@ static wrsh_err setup_client_cert(struct tls *t, const struct wrsh_tls_opts *o)
 		   : WRSH_OK;
 }
 
+#if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+/* PKCS#1 v1.5 before PSS. mbedTLS 3.6.6 offers rsa_pss_rsae_* (TLS 1.3
+ * needs them) but refuses them in a TLS 1.2 ServerKeyExchange (upstream
+ * issue 10668, fixed after 3.6.6). A TLS 1.2 server that follows the
+ * client's order (OpenSSL's and GnuTLS's default) then signs with PKCS#1;
+ * TLS 1.3 never signs a handshake with PKCS#1, so it still takes PSS. */
+static const uint16_t sig_algs[] = {MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256,
+				    MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
+				    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,
+				    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
+				    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,
+				    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,
+				    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,
+				    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,
+				    MBEDTLS_TLS1_3_SIG_NONE};
+#endif
+
 static wrsh_err setup(struct tls *t, const struct wrsh_tls_opts *o)
 {
 	wrsh_err e;
@@ -617,6 +659,9 @@ static wrsh_err setup(struct tls *t, const struct wrsh_tls_opts *o)
 				     MBEDTLS_SSL_MINOR_VERSION_3);
 #endif
 	mbedtls_ssl_conf_rng(&t->conf, rng, t);
+#if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+	mbedtls_ssl_conf_sig_algs(&t->conf, sig_algs);
+#endif
 	if ((e = setup_auth(t, o)) || (e = setup_client_cert(t, o)))
 		return e;
 	if ((ret = mbedtls_ssl_setup(&t->ssl, &t->conf)))

@@ -372,6 +372,41 @@ class HttpsTest(Base):
         self.assertEqual(r.returncode, 0, r.stderr)
 
 
+@unittest.skipUnless(os.path.exists(WRSH) and tls_built(), "wrsh built without TLS")
+class Tls12Test(Base):
+    """Windows Server 2019 and older: TLS 1.2 only (ECDHE-RSA with AES-GCM).
+    This server signs with rsa_pss_rsae_sha256, which mbedTLS 3.6.6 offers
+    but refuses in TLS 1.2: wrsh's first handshake fails, the second offers
+    TLS 1.2 alone and succeeds."""
+    extra_endpoint_args = ("--tls-max", "1.2", "--cbt", "strict")
+    retries = 1
+
+    def handshakes(self):
+        return self.ep.state()["tls_handshakes"]
+
+    def check(self, *args, expect):
+        before = self.handshakes()
+        r = self.wrsh("cmd", *args)
+        self.assertEqual((r.returncode, r.stdout), (0, expect), r.stderr)
+        after = self.handshakes()
+        self.assertEqual(after["failed"] - before["failed"], self.retries)
+        self.assertEqual(after["ok"] - before["ok"], 1)
+
+    def test_basic(self):
+        self.check(*self.https("echo", "tls12"), expect=b"tls12\r\n")
+
+    def test_ntlm_with_channel_binding(self):
+        self.check("-H", "localhost", "-p", str(self.ep.https), "--https", "--cacert",
+                   self.ep.info["cert"], "-u", "alice", "echo", "cbt", expect=b"cbt\r\n")
+
+
+class Tls12ClientOrderTest(Tls12Test):
+    """A TLS 1.2 server that follows the client's order (OpenSSL's default)
+    gets PKCS#1 first and signs with it: one handshake."""
+    extra_endpoint_args = ("--tls-max", "1.2", "--cbt", "strict", "--tls-client-order")
+    retries = 0
+
+
 class QuotaTest(unittest.TestCase):
     """MaxShellsPerUser: the quota fault is reported, and a shell held by
     another client does not leak ours."""

@@ -59,6 +59,7 @@ class Service:
         self.requests = 0
         self.sealed_requests = 0
         self.connections = 0
+        self.tls_handshakes = {"ok": 0, "failed": 0}
         self.log = open(args.log, "a") if args.log else None
         self.cim = cim.Repository(args)  # WMI classes, winrm/config, enumerations
 
@@ -91,6 +92,7 @@ class Service:
             return {"shells": [{"id": s.id, "user": s.user, "commands": len(s.commands)}
                                for s in self.shells.values()],
                     "requests": self.requests, "connections": self.connections,
+                    "tls_handshakes": dict(self.tls_handshakes),
                     "sealed_requests": self.sealed_requests, "cim": self.cim.stats()}
 
 
@@ -635,7 +637,11 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
             try:
                 request = self.tls_ctx.wrap_socket(request, server_side=True)
             except (ssl.SSLError, OSError):
+                with self.service.lock:
+                    self.service.tls_handshakes["failed"] += 1
                 return
+            with self.service.lock:
+                self.service.tls_handshakes["ok"] += 1
         self.RequestHandlerClass(request, client_address, self)
 
 
@@ -758,6 +764,11 @@ def main():
                     help="Win32_Service instances (real-looking ones, then svcNNNNN)")
     ap.add_argument("--enumeration-timeout-ms", type=int, default=240000,
                     help="Service/EnumerationTimeoutms: an unused enumeration context expires")
+    ap.add_argument("--tls-max", choices=["1.2", "1.3"], default="1.3",
+                    help="Windows Server 2019 and older speak TLS 1.2 at most")
+    ap.add_argument("--tls-client-order", action="store_true",
+                    help="follow the client's order of signature algorithms (OpenSSL's "
+                         "default; Python's is the server's order, which picks RSA-PSS)")
     ap.add_argument("--log")
     args = ap.parse_args()
     state = args.state_dir or tempfile.mkdtemp(prefix="winrm-endpoint-")
@@ -769,6 +780,10 @@ def main():
     cert, key, sha = make_cert(state)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
+    if args.tls_max == "1.2":
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    if args.tls_client_order:
+        ctx.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE
     clients = make_client_certs(state)
     if args.certificate:  # asked for in the handshake, required only by that scheme
         ctx.verify_mode = ssl.CERT_OPTIONAL
