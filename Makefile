@@ -157,7 +157,7 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 $(B)/obj/%.o: %.c $(B)/wrsh_autoconf.h build/applets.h | $(DEP_STAMP) $(MUSL_STAMP)
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) $(HOT_OPT) -MMD -MP -c $< -o $@
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) $(OBJ_FLAGS) -MMD -MP -c $< -o $@
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 
@@ -179,9 +179,13 @@ DEPS_CFLAGS = $(CSTD) $(OPT) -w -Icore/expat -Itls -I$(MBEDTLS_DIR)/include -I$(
 
 $(B)/deps/%.o: .deps/%.c tls/wrsh_mbedtls_config.h core/expat/expat_config.h | $(DEP_STAMP) $(MUSL_STAMP)
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(DEPS_CFLAGS) -c $< -o $@
+	$(call say,CC,$<)$(CC) $(DEPS_CFLAGS) $(OBJ_FLAGS) -c $< -o $@
 
-$(B)/deps/libexpat.a: $(patsubst .deps/%.c,$(B)/deps/%.o,$(EXPAT_SRC)) core/expat/expat_config.h
+EXPAT_OBJ := $(patsubst .deps/%.c,$(B)/deps/%.o,$(EXPAT_SRC))
+$(EXPAT_OBJ): $(B)/.config
+$(EXPAT_OBJ): OBJ_FLAGS := $(if $(filter y,$(CONFIG_WRSH_XML_MIN_SIZE)),-DXML_MIN_SIZE)
+
+$(B)/deps/libexpat.a: $(EXPAT_OBJ) core/expat/expat_config.h
 	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $(filter %.o,$^)
 
 $(B)/deps/libmbedtls.a: $(DEP_STAMP) $(MUSL_STAMP) tls/wrsh_mbedtls_config.h
@@ -192,7 +196,7 @@ $(B)/deps/libmbedtls.a: $(DEP_STAMP) $(MUSL_STAMP) tls/wrsh_mbedtls_config.h
 # NTLM sealing's RC4 is the one loop where -O2 pays for its bytes (core/rc4.c
 # says why); expat, base64, MD5 and AES-GCM measured no faster at -O2.
 ifneq ($(SAN),asan)
-$(call obj,core/rc4.c): HOT_OPT := -O2
+$(call obj,core/rc4.c): OBJ_FLAGS := -O2
 endif
 
 # ---- products --------------------------------------------------------------
