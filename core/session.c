@@ -146,9 +146,6 @@ static wrsh_err set_auth(struct wrsh_session *s, const struct wrsh_opts *o)
 		/* MS-WSMV 2.2.9.1: over HTTP the body is sealed by the NTLM context,
 		 * always; over HTTPS when asked (some hosts require it) */
 		s->seal = !s->port->secure || o->seal_https;
-		s->token = wrsh_arena_alloc(s->arena, CONFIG_WRSH_HTTP_MAX_LINE);
-		if (!s->token)
-			return err_set(&s->err, WRSH_ENOMEM, "open: arena exhausted", NULL);
 		return sess_ntlm_setup(s, o);
 	}
 	return err_set(&s->err, WRSH_EINVAL, "auth: unknown method", NULL);
@@ -203,7 +200,6 @@ static void release(struct wrsh_session *s)
 	ntlm_wipe(&s->ntlm);
 	wrsh_wipe(s->nt_hash, sizeof(s->nt_hash));
 	wrsh_arena_free(s->arena, s->names_mem);
-	wrsh_arena_free(s->arena, s->token);
 	if (s->auth_hdr && s->auth_hdr_cap) {
 		wrsh_wipe(s->auth_hdr, s->auth_hdr_cap);
 		wrsh_arena_free(s->arena, s->auth_hdr);

@@ -32,7 +32,7 @@ struct wrsh_session {
 	unsigned ntlm_epoch; /* the connection the context belongs to */
 	char *pending_auth;  /* the last handshake leg, for the next request */
 	size_t pending_cap;
-	char *token; /* the server's Negotiate token (HTTP_MAX_LINE bytes) */
+	char *token; /* the server's Negotiate token, while a handshake runs */
 	size_t token_len;
 
 	uint32_t op_ms;

@@ -138,23 +138,32 @@ static wrsh_err second_leg(struct wrsh_session *s, uint8_t *chal, uint8_t *out)
 	return e ? e : pending_header(s, out, n);
 }
 
+/* The server's token, its challenge and our answer live only here: freed,
+ * their 9 KB take the XML parser that comes next (sealed sessions stay
+ * under 64 KB of arena). */
 static wrsh_err handshake(struct wrsh_session *s)
 {
-	uint8_t *chal, *out;
+	uint8_t *chal = NULL, *out = NULL;
 	wrsh_err e;
 	sess_note(s, "negotiating NTLM on a new connection");
-	if ((e = first_leg(s)))
-		return e;
-	chal = wrsh_arena_alloc(s->arena, NTLM_MAX_CHALLENGE);
-	out = wrsh_arena_alloc(s->arena, NTLM_MAX_AUTHENTICATE);
-	if (!chal || !out)
-		e = err_set(&s->err, WRSH_ENOMEM, "auth: arena exhausted", NULL);
-	else
-		e = second_leg(s, chal, out);
+	s->token_len = 0;
+	if (!(s->token = wrsh_arena_alloc(s->arena, CONFIG_WRSH_HTTP_MAX_LINE)))
+		return err_set(&s->err, WRSH_ENOMEM, "auth: arena exhausted", NULL);
+	if (!(e = first_leg(s))) {
+		chal = wrsh_arena_alloc(s->arena, NTLM_MAX_CHALLENGE);
+		out = wrsh_arena_alloc(s->arena, NTLM_MAX_AUTHENTICATE);
+		if (!chal || !out)
+			e = err_set(&s->err, WRSH_ENOMEM, "auth: arena exhausted", NULL);
+		else
+			e = second_leg(s, chal, out);
+	}
 	if (out)
 		wrsh_wipe(out, NTLM_MAX_AUTHENTICATE);
 	wrsh_arena_free(s->arena, out);
 	wrsh_arena_free(s->arena, chal);
+	wrsh_arena_free(s->arena, s->token);
+	s->token = NULL;
+	s->token_len = 0;
 	if (!e)
 		s->ntlm_epoch = s->conn.epoch;
 	return e;
