@@ -641,6 +641,15 @@ static const uint16_t sig_algs[] = {MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256,
 				    MBEDTLS_TLS1_3_SIG_NONE};
 #endif
 
+#if MBEDTLS_VERSION_MAJOR >= 3
+/* P-256 first: TLS 1.3 sends a key share for the first group only, and
+ * mbedTLS makes a P-256 key from a precomputed table, where X25519 costs a
+ * full ladder. Schannel and OpenSSL accept either share. */
+static const uint16_t groups[] = {
+	MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1, MBEDTLS_SSL_IANA_TLS_GROUP_X25519,
+	MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1, MBEDTLS_SSL_IANA_TLS_GROUP_NONE};
+#endif
+
 static wrsh_err setup(struct tls *t, const struct wrsh_tls_opts *o)
 {
 	wrsh_err e;
@@ -661,6 +670,9 @@ static wrsh_err setup(struct tls *t, const struct wrsh_tls_opts *o)
 	mbedtls_ssl_conf_rng(&t->conf, rng, t);
 #if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
 	mbedtls_ssl_conf_sig_algs(&t->conf, sig_algs);
+#endif
+#if MBEDTLS_VERSION_MAJOR >= 3
+	mbedtls_ssl_conf_groups(&t->conf, groups);
 #endif
 	if ((e = setup_auth(t, o)) || (e = setup_client_cert(t, o)))
 		return e;
