@@ -157,9 +157,10 @@ static wrsh_err on_body(void *ctx, const uint8_t *p, size_t n)
 		/* held whole: its signature covers all of it (the request's
 		 * MaxEnvelopeSize bounds it) */
 		if (n > s->tx_cap - s->sealed_len)
-			return err_set(&s->err, WRSH_ELIMIT,
-				       "crypt: sealed response larger than CONFIG_WRSH_SEAL_MAX",
-				       NULL);
+			return err_set(
+				&s->err, WRSH_ELIMIT,
+				"crypt: sealed response larger than the MaxEnvelopeSize announced",
+				NULL);
 		memcpy(s->tx + s->sealed_len, p, n);
 		s->sealed_len += n;
 		return WRSH_OK;

@@ -151,9 +151,25 @@ static wrsh_err set_auth(struct wrsh_session *s, const struct wrsh_opts *o)
 	return err_set(&s->err, WRSH_EINVAL, "auth: unknown method", NULL);
 }
 
+/* The MaxEnvelopeSize to announce. A sealed answer is held whole until its
+ * signature verifies, in a buffer as large as the envelope: by default
+ * CONFIG_WRSH_SEAL_MAX (an embedded arena's worth), larger when the caller
+ * asks (fewer Receives per MiB on a slow link), never beyond the build's
+ * largest envelope. Unsealed answers stream whatever their size. */
+static uint32_t envelope(const struct wrsh_session *s, const struct wrsh_opts *o)
+{
+	uint32_t cap = CONFIG_WRSH_MAX_ENVELOPE > CONFIG_WRSH_SEAL_MAX ? CONFIG_WRSH_MAX_ENVELOPE
+								       : CONFIG_WRSH_SEAL_MAX;
+	if (!s->seal)
+		return o->max_envelope ? o->max_envelope : CONFIG_WRSH_MAX_ENVELOPE;
+	if (!o->max_envelope)
+		return CONFIG_WRSH_SEAL_MAX;
+	return o->max_envelope < cap ? o->max_envelope : cap;
+}
+
 static wrsh_err alloc_buffers(struct wrsh_session *s)
 {
-	size_t seal_in = CONFIG_WRSH_SEAL_MAX + 1024; /* a sealed answer and its framing */
+	size_t seal_in = s->ws.max_envelope + 1024; /* a sealed answer and its framing */
 	s->head_max = CONFIG_WRSH_HTTP_HEAD_MAX;
 	s->body_off = s->head_max + (s->seal ? CRYPT_PREFIX_MAX : 0);
 	s->body_cap = CONFIG_WRSH_TX_BUF;
@@ -220,16 +236,13 @@ static wrsh_err open_steps(struct wrsh_session *s, const struct wrsh_opts *o)
 			       o->https ? "open: https needs a TLS port"
 					: "open: a TLS port needs https",
 			       NULL);
-	if ((e = set_host(s, o)) || (e = set_url(s, o)) || (e = set_auth(s, o)) ||
-	    (e = alloc_buffers(s)) || (e = init_ids(s)))
+	if ((e = set_host(s, o)) || (e = set_url(s, o)) || (e = set_auth(s, o)))
+		return e;
+	s->ws.max_envelope = envelope(s, o);
+	if ((e = alloc_buffers(s)) || (e = init_ids(s)))
 		return e;
 	s->ws.to = s->to;
 	s->ws.locale = o->locale ? o->locale : "en-US";
-	s->ws.max_envelope = o->max_envelope ? o->max_envelope : CONFIG_WRSH_MAX_ENVELOPE;
-	/* a sealed answer is held whole until verified: never let one be
-	 * larger than the buffer that holds it (issue: bounded memory) */
-	if (s->seal && s->ws.max_envelope > CONFIG_WRSH_SEAL_MAX)
-		s->ws.max_envelope = CONFIG_WRSH_SEAL_MAX;
 	s->op_ms = o->operation_timeout_ms ? o->operation_timeout_ms : DEFAULT_OP_TIMEOUT_MS;
 	s->trace = CONFIG_WRSH_TRACE ? o->trace : NULL;
 	s->trace_ctx = o->trace_ctx;

@@ -122,7 +122,9 @@ struct wrsh_opts {
 	bool allow_unencrypted;	       /* permit credentials and bodies in clear over HTTP */
 	uint32_t timeout_ms;	       /* connect, TLS handshake, a request, an answer: 0: 30 s */
 	uint32_t operation_timeout_ms; /* WS-Man OperationTimeout; 0: 20 s */
-	uint32_t max_envelope;	       /* MaxEnvelopeSize to announce; 0: Kconfig default */
+	uint32_t max_envelope;	       /* MaxEnvelopeSize to announce; 0: Kconfig default.
+					* Sealed: held whole, so this much arena, at most
+					* CONFIG_WRSH_MAX_ENVELOPE; 0: CONFIG_WRSH_SEAL_MAX */
 	const char *locale;	       /* NULL: "en-US" */
 	wrsh_trace_fn trace;	       /* NULL: no tracing */
 	void *trace_ctx;

@@ -39,6 +39,7 @@ struct conn_opts {
 	bool https, insecure, allow_unencrypted, stats, verbose, seal_https;
 	unsigned timeout_s;
 	size_t mem;
+	uint32_t envelope; /* 0: the library's default */
 };
 
 /* An applet's own options: getopt_long entries plus a handler. shortopts

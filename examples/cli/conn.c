@@ -31,6 +31,7 @@ enum {
 	OPT_ALLOW_UNENCRYPTED,
 	OPT_TIMEOUT,
 	OPT_MEM,
+	OPT_ENVELOPE,
 	OPT_STATS,
 	OPT_PASSWORD_FILE,
 	OPT_NT_HASH_FILE,
@@ -52,6 +53,7 @@ static const struct option conn_longopts[] = {
 	{"allow-unencrypted", no_argument, NULL, OPT_ALLOW_UNENCRYPTED},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"mem", required_argument, NULL, OPT_MEM},
+	{"envelope", required_argument, NULL, OPT_ENVELOPE},
 	{"stats", no_argument, NULL, OPT_STATS},
 	{"verbose", no_argument, NULL, 'v'},
 	{"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
@@ -79,6 +81,13 @@ static const char conn_usage[] =
 	"      --mem BYTES          arena size (default "
 	"%u"
 	")\n"
+	"      --envelope BYTES     largest answer to ask for (MaxEnvelopeSize; default "
+	"%u"
+	",\n"
+	"                           sealed "
+	"%u"
+	": held whole until verified, so larger costs arena;\n"
+	"                           fewer requests per MiB on a slow link)\n"
 	"      --stats              print memory and traffic figures at exit\n"
 	"  -v, --verbose            trace the protocol on stderr (no secrets)\n"
 	"      --password-file FILE read the password from FILE\n"
@@ -103,7 +112,8 @@ void cli_error(const char *fmt, ...)
 static int show_usage(FILE *f, int status)
 {
 	fprintf(f, "usage: %s", cli_applet->usage);
-	fprintf(f, conn_usage, (unsigned)CONFIG_WRSH_CLI_ARENA);
+	fprintf(f, conn_usage, (unsigned)CONFIG_WRSH_CLI_ARENA, (unsigned)CONFIG_WRSH_MAX_ENVELOPE,
+		(unsigned)CONFIG_WRSH_SEAL_MAX);
 	return status;
 }
 
@@ -182,6 +192,13 @@ static int conn_option(struct conn_opts *o, int c, const char *arg)
 		if (!parse_uint(arg, 1ul << 30, &v) || v < 4096)
 			return cli_error("bad arena size '%s' (4096 .. 1 GiB)", arg), 2;
 		o->mem = v;
+		break;
+	case OPT_ENVELOPE: /* Windows refuses less than 8 KB */
+		if (!parse_uint(arg, CONFIG_WRSH_MAX_ENVELOPE, &v) || v < 8192)
+			return cli_error("bad envelope size '%s' (8192 .. %u)", arg,
+					 (unsigned)CONFIG_WRSH_MAX_ENVELOPE),
+			       2;
+		o->envelope = (uint32_t)v;
 		break;
 	default:
 		return -1;
@@ -499,6 +516,7 @@ static int start_session(struct conn *c, const char *host, enum wrsh_auth auth, 
 	wo.allow_unencrypted = c->o.allow_unencrypted;
 	wo.seal_https = c->o.seal_https;
 	wo.timeout_ms = c->o.timeout_s * 1000u;
+	wo.max_envelope = c->o.envelope;
 	if (c->o.verbose && !CONFIG_WRSH_TRACE)
 		cli_error("warning: -v: tracing is not built into this wrsh");
 	if (c->o.verbose) {

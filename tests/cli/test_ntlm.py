@@ -103,6 +103,20 @@ class NtlmTest(Base):
         # a sealed answer is held whole to verify it, within MaxEnvelopeSize
         self.assertLessEqual(stat(r20.stderr, "arena_peak"), stat(r1.stderr, "arena_peak") * 1.10)
 
+    def test_envelope_trades_arena_for_requests(self):
+        small = self.wrsh("cmd", "--stats", *self.neg("bigout", "2"), timeout=120)
+        big = self.wrsh("cmd", "--stats", "--envelope", "153600", *self.neg("bigout", "2"),
+                        timeout=120)
+        for r in (small, big):
+            self.assertEqual((r.returncode, len(r.stdout)), (0, 2 * 1024 * 1024), r.stderr[-300:])
+        # each answer is held whole: 32 KB envelopes need over 4x the Receives
+        # of 150 KB ones, which cost their size in arena
+        self.assertLess(stat(big.stderr, "requests") * 4, stat(small.stderr, "requests"))
+        self.assertGreater(stat(big.stderr, "arena_peak"), stat(small.stderr, "arena_peak") + 120000)
+        r = self.wrsh("cmd", "--envelope", "4096", *self.neg("echo", "x"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"envelope", r.stderr)
+
     def test_operation_timeouts_keep_the_session(self):
         # Receives time out (cap 2 s) and poll again on the same NTLM session
         r = self.wrsh("cmd", *self.neg("timeout", "/t", "5", "&&", "echo", "after"))
