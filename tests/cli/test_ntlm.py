@@ -105,14 +105,18 @@ class NtlmTest(Base):
 
     def test_envelope_trades_arena_for_requests(self):
         small = self.wrsh("cmd", "--stats", *self.neg("bigout", "2"), timeout=120)
-        big = self.wrsh("cmd", "--stats", "--envelope", "153600", *self.neg("bigout", "2"),
-                        timeout=120)
+        big = self.wrsh("cmd", "--stats", "--envelope", "153600", "--mem", "262144",
+                        *self.neg("bigout", "2"), timeout=120)
         for r in (small, big):
             self.assertEqual((r.returncode, len(r.stdout)), (0, 2 * 1024 * 1024), r.stderr[-300:])
         # each answer is held whole: 32 KB envelopes need over 4x the Receives
         # of 150 KB ones, which cost their size in arena
         self.assertLess(stat(big.stderr, "requests") * 4, stat(small.stderr, "requests"))
         self.assertGreater(stat(big.stderr, "arena_peak"), stat(small.stderr, "arena_peak") + 120000)
+        # the arena must hold it: said before a byte is sent
+        r = self.wrsh("cmd", "--envelope", "153600", "--mem", "65536", *self.neg("echo", "x"))
+        self.assertEqual(r.returncode, 255)
+        self.assertIn(b"arena too small", r.stderr)
         r = self.wrsh("cmd", "--envelope", "4096", *self.neg("echo", "x"))
         self.assertEqual(r.returncode, 2)
         self.assertIn(b"envelope", r.stderr)
