@@ -24,7 +24,9 @@ PY := /usr/bin/python3
 SHELL := /bin/bash
 # V=1 shows whole command lines
 Q := $(if $(filter 1,$(V)),,@)
-say = $(if $(filter 1,$(V)),,@printf '  %-7s %s\n' $(1) $(2);)
+# quiet under `make -s` too, so `make -s print-B` prints the value alone even
+# when it first regenerates a variant's .config
+say = $(if $(or $(filter 1,$(V)),$(findstring s,$(firstword -$(MAKEFLAGS)))),,@printf '  %-7s %s\n' $(1) $(2);)
 
 ARCH ?= host
 LIBC ?= glibc

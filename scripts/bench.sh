@@ -26,7 +26,7 @@ ECHO_REPEAT=${ECHO_REPEAT:-20}
 PS_N=${PS_N:-100000}
 CG_MIB=${CG_MIB:-4}
 sh scripts/bootstrap.sh bench
-WRSH=${1:-$(make -s print-B | tail -n 1)/wrsh}
+WRSH=${1:-$(make -s print-B)/wrsh}
 [ -x "$WRSH" ] || make --no-print-directory all >/dev/null
 
 GO=build/bench/gowinrm

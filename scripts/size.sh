@@ -15,9 +15,8 @@ for p in "${profiles[@]}"; do
 		arch=$1 libc=$2
 		[ "$arch" = host ] && name="x86-64 $libc" || name="$arch $libc"
 		make --no-print-directory -s ARCH="$arch" LIBC="$libc" STATIC=1 PROFILE="$p" all >/dev/null 2>&1
-		# print-* may follow a line of the .config it regenerates: the last line
-		B=$(make -s ARCH="$arch" LIBC="$libc" STATIC=1 PROFILE="$p" print-B | tail -n 1)
-		strip_=$( [ "$arch" = host ] && echo strip || echo "$(make -s ARCH="$arch" LIBC="$libc" STATIC=1 PROFILE="$p" print-CROSS | tail -n 1)strip" )
+		B=$(make -s ARCH="$arch" LIBC="$libc" STATIC=1 PROFILE="$p" print-B)
+		strip_=$( [ "$arch" = host ] && echo strip || echo "$(make -s ARCH="$arch" print-CROSS)strip" )
 		$strip_ -o "$B/wrsh.stripped" "$B/wrsh"
 		share=$(scripts/mapshare.py "$B/wrsh.map")
 		get() { echo "$share" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
