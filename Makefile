@@ -184,6 +184,9 @@ $(B)/deps/%.o: .deps/%.c tls/wrsh_mbedtls_config.h core/expat/expat_config.h | $
 	$(call say,CC,$<)$(CC) $(DEPS_CFLAGS) $(OBJ_FLAGS) -c $< -o $@
 
 EXPAT_OBJ := $(patsubst .deps/%.c,$(B)/deps/%.o,$(EXPAT_SRC))
+# the sources come with the fetch: named as its products, a parallel make
+# from a fresh clone waits for it instead of archiving objects never built
+$(EXPAT_SRC): | $(DEP_STAMP) ;
 $(EXPAT_OBJ): $(B)/.config
 $(EXPAT_OBJ): OBJ_FLAGS := $(if $(filter y,$(CONFIG_WRSH_XML_MIN_SIZE)),-DXML_MIN_SIZE)
 
