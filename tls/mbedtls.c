@@ -21,6 +21,7 @@
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
 #include "mbedtls/md.h"
+#include "mbedtls/oid.h"
 #include "mbedtls/platform.h"
 #include "mbedtls/platform_util.h"
 #include "mbedtls/version.h"
@@ -47,8 +48,12 @@ struct tls {
 	mbedtls_x509_crt ca_chain; /* whole-bundle fallback (no CA callback) */
 	mbedtls_x509_crt own_cert;
 	mbedtls_pk_context own_key;
-	bool ssl_ready, connected, pin_on, insecure, tls12_only;
+	bool ssl_ready, connected, pin_on, insecure, tls12_only, warned;
 	uint8_t pin[32];
+	void (*warn)(void *ctx, const char *msg);
+	void *warn_ctx;
+	unsigned why_rank; /* the verify callback's reason, most important first */
+	char why[200];
 	const uint8_t *ca;
 	size_t ca_len;
 	char host[256];
@@ -321,24 +326,382 @@ static wrsh_err check_pin(struct tls *t)
 		    "tls: pinned SHA-256 does not match the server certificate, got ", hex);
 }
 
+/* ---- the server's chain, judged as OpenSSL 3 does at security level 2 ---- */
+
+/* Explicit, so that a distribution's mbedTLS (whose default differs by
+ * version) judges as ours does: SHA-2 signatures (OpenSSL's level 2 takes
+ * SHA-224 too), RSA keys from 2048 bits, any key type and curve built in. */
+static const mbedtls_x509_crt_profile level2 = {
+	MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA224) | MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA256) |
+		MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA384) | MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA512),
+	0xFFFFFFF, 0xFFFFFFF, 2048};
+
+/* Reasons, the one most worth telling first: a chain that leads nowhere
+ * trusted makes every other finding moot. */
+enum { WHY_TRUST = 1, WHY_CLOCK, WHY_CRYPTO, WHY_DATE, WHY_PURPOSE, WHY_HOST };
+
+static void cat(char *buf, size_t cap, const char *s)
+{
+	size_t n = strlen(buf), m = strlen(s);
+	if (m > cap - 1 - n)
+		m = cap - 1 - n;
+	memcpy(buf + n, s, m);
+	buf[n + m] = 0;
+}
+
+/* Bytes from a certificate, which the server chose: printable ASCII only,
+ * at most 64 of them, so a message stays one short line. */
+static void cat_text(char *buf, size_t cap, const unsigned char *p, size_t len)
+{
+	char c[2] = {0, 0};
+	size_t i;
+	for (i = 0; i < len && i < 64; i++) {
+		c[0] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
+		cat(buf, cap, c);
+	}
+	if (len > 64)
+		cat(buf, cap, "...");
+}
+
+static void cat_num(char *buf, size_t cap, unsigned v, int width)
+{
+	char d[12];
+	int i = (int)sizeof(d) - 1;
+	d[i] = 0;
+	do
+		d[--i] = (char)('0' + v % 10), v /= 10, width--;
+	while ((v || width > 0) && i > 0);
+	cat(buf, cap, d + i);
+}
+
+static void cat_cn(char *buf, size_t cap, const mbedtls_x509_name *n)
+{
+	for (; n; n = n->next)
+		if (MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0) {
+			cat(buf, cap, "CN=");
+			cat_text(buf, cap, n->val.p, n->val.len);
+			return;
+		}
+	cat(buf, cap, "(no CN)");
+}
+
+static void cat_time(char *buf, size_t cap, const mbedtls_x509_time *t)
+{
+	cat_num(buf, cap, (unsigned)t->year, 4), cat(buf, cap, "-");
+	cat_num(buf, cap, (unsigned)t->mon, 2), cat(buf, cap, "-");
+	cat_num(buf, cap, (unsigned)t->day, 2), cat(buf, cap, " ");
+	cat_num(buf, cap, (unsigned)t->hour, 2), cat(buf, cap, ":");
+	cat_num(buf, cap, (unsigned)t->min, 2), cat(buf, cap, ":");
+	cat_num(buf, cap, (unsigned)t->sec, 2), cat(buf, cap, " UTC");
+}
+
+/* An IP address SAN (RFC 5280 4.2.1.6: 4 or 16 octets) as text. */
+static void cat_ip(char *buf, size_t cap, const unsigned char *p, size_t len)
+{
+	size_t i;
+	for (i = 0; len == 4 && i < 4; i++) {
+		if (i)
+			cat(buf, cap, ".");
+		cat_num(buf, cap, p[i], 1);
+	}
+	for (i = 0; len == 16 && i < 16; i += 2) {
+		char h[6] = {0}, *q = h;
+		unsigned v = (unsigned)p[i] << 8 | p[i + 1];
+		int s;
+		for (s = 12; s > 0 && !(v >> s); s -= 4)
+			;
+		for (; s >= 0; s -= 4)
+			*q++ = "0123456789abcdef"[(v >> s) & 15];
+		if (i)
+			cat(buf, cap, ":");
+		cat(buf, cap, h);
+	}
+}
+
+/* The names a certificate is for: its DNS and IP SANs, else its CN. */
+static void cat_names(char *buf, size_t cap, const mbedtls_x509_crt *c)
+{
+	const mbedtls_x509_sequence *s;
+	unsigned n = 0;
+	if (!(c->MBEDTLS_PRIVATE(ext_types) & MBEDTLS_X509_EXT_SUBJECT_ALT_NAME)) {
+		cat_cn(buf, cap, &c->subject);
+		return;
+	}
+	for (s = &c->subject_alt_names; s && s->buf.p; s = s->next) {
+		/* GeneralName tags 2 and 7: dNSName, iPAddress */
+		unsigned tag = s->buf.tag & MBEDTLS_ASN1_TAG_VALUE_MASK;
+		if (tag != 2 && tag != 7)
+			continue;
+		if (n++ == 4) {
+			cat(buf, cap, ", ...");
+			return;
+		}
+		if (n > 1)
+			cat(buf, cap, ", ");
+		if (tag == 2)
+			cat_text(buf, cap, s->buf.p, s->buf.len);
+		else
+			cat_ip(buf, cap, s->buf.p, s->buf.len);
+	}
+	if (!n)
+		cat(buf, cap, "no DNS name or IP address");
+}
+
+/* The reason buffer, when this reason is worth more than the one held. */
+static char *why(struct tls *t, unsigned rank, const char *start)
+{
+	if (t->why_rank && t->why_rank <= rank)
+		return NULL;
+	t->why_rank = rank;
+	t->why[0] = 0;
+	cat(t->why, sizeof(t->why), start);
+	return t->why;
+}
+
+/* "certificate" for the server's own, "CA certificate CN=..." above it */
+static void cat_which(char *buf, size_t cap, const mbedtls_x509_crt *c, int depth)
+{
+	if (depth == 0) {
+		cat(buf, cap, "certificate");
+		return;
+	}
+	cat(buf, cap, "CA certificate ");
+	cat_cn(buf, cap, &c->subject);
+}
+
+/* FILETIME (100 ns since 1601-01-01) as a UTC calendar time: the days are
+ * counted from 0000-03-01 so that leap days fall at the end of a year. */
+static void filetime_to_x509(uint64_t ft, mbedtls_x509_time *t)
+{
+	uint64_t secs = ft / 10000000u, z = secs / 86400 + 584694; /* 1601-01-01 is day 584694 */
+	uint64_t era = z / 146097, doe = z % 146097, yoe, doy, mp;
+	unsigned rem = (unsigned)(secs % 86400);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	t->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	t->mon = (int)(mp < 10 ? mp + 3 : mp - 9);
+	t->year = (int)(era * 400 + yoe) + (t->mon <= 2);
+	t->hour = (int)(rem / 3600), t->min = (int)(rem / 60 % 60), t->sec = (int)(rem % 60);
+}
+
+static int time_cmp(const mbedtls_x509_time *a, const mbedtls_x509_time *b)
+{
+	int d[6] = {a->year - b->year, a->mon - b->mon, a->day - b->day,
+		    a->hour - b->hour, a->min - b->min, a->sec - b->sec};
+	int i;
+	for (i = 0; i < 6; i++)
+		if (d[i])
+			return d[i];
+	return 0;
+}
+
+/* The port's wall clock, or false without one. */
+static bool port_now(struct tls *t, mbedtls_x509_time *now)
+{
+	uint64_t ft = t->lower.filetime ? t->lower.filetime(t->lower.ctx) : 0;
+	if (!ft)
+		return false;
+	filetime_to_x509(ft, now);
+	return true;
+}
+
+/* 1: not valid after, -1: not valid before, 0: in its dates */
+static int date_state(const mbedtls_x509_crt *c, const mbedtls_x509_time *now)
+{
+	if (time_cmp(now, &c->valid_to) > 0)
+		return 1;
+	return time_cmp(now, &c->valid_from) < 0 ? -1 : 0;
+}
+
+static void cat_dates(char *buf, size_t cap, const mbedtls_x509_crt *c, int state)
+{
+	if (state > 0) {
+		cat(buf, cap, " expired on ");
+		cat_time(buf, cap, &c->valid_to);
+		cat(buf, cap, " (not valid after)");
+	} else {
+		cat(buf, cap, " is not valid before ");
+		cat_time(buf, cap, &c->valid_from);
+	}
+}
+
+/* Dates against the port's clock, never libc's: a distribution's mbedTLS
+ * (MBEDTLS_HAVE_TIME_DATE) has already judged them by time(), so its
+ * verdict is replaced; ours has no clock of its own. No clock: refused. */
+static void check_dates(struct tls *t, const mbedtls_x509_crt *c, int depth, uint32_t *flags)
+{
+	mbedtls_x509_time now;
+	char *w;
+	int st;
+	*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
+	if (!port_now(t, &now)) {
+		*flags |= MBEDTLS_X509_BADCERT_OTHER;
+		why(t, WHY_CLOCK,
+		    "tls: no clock to check the certificate's dates against (the port has no "
+		    "filetime); pin the certificate or turn verification off");
+		return;
+	}
+	st = date_state(c, &now);
+	if (!st)
+		return;
+	*flags |= st > 0 ? MBEDTLS_X509_BADCERT_EXPIRED : MBEDTLS_X509_BADCERT_FUTURE;
+	if ((w = why(t, WHY_DATE, "tls: ")) != NULL) {
+		cat_which(w, sizeof(t->why), c, depth);
+		cat_dates(w, sizeof(t->why), c, st);
+	}
+}
+
+/* mbedTLS flags a weak hash on the certificate it signs and a short key on
+ * the certificate below it; each is named here on the certificate itself. */
+static void check_crypto(struct tls *t, const mbedtls_x509_crt *c, int depth, uint32_t *flags)
+{
+	mbedtls_md_type_t md = c->MBEDTLS_PRIVATE(sig_md);
+	size_t bits = mbedtls_pk_get_bitlen(&c->pk);
+	char *w;
+	if ((*flags & MBEDTLS_X509_BADCERT_BAD_MD) && (w = why(t, WHY_CRYPTO, "tls: ")) != NULL) {
+		cat_which(w, sizeof(t->why), c, depth);
+		cat(w, sizeof(t->why),
+		    md == MBEDTLS_MD_SHA1  ? " signed with SHA-1"
+		    : md == MBEDTLS_MD_MD5 ? " signed with MD5"
+					   : " signed with a hash other than SHA-2");
+	}
+	if (mbedtls_pk_get_type(&c->pk) != MBEDTLS_PK_RSA || bits >= level2.rsa_min_bitlen)
+		return;
+	*flags |= MBEDTLS_X509_BADCERT_BAD_KEY;
+	if ((w = why(t, WHY_CRYPTO, "tls: ")) != NULL) {
+		if (depth)
+			cat_which(w, sizeof(t->why), c, depth), cat(w, sizeof(t->why), ": ");
+		cat(w, sizeof(t->why), "RSA key of ");
+		cat_num(w, sizeof(t->why), (unsigned)bits, 1);
+		cat(w, sizeof(t->why), " bits (2048 needed)");
+	}
+}
+
+/* OpenSSL's -purpose sslserver: serverAuth in any extendedKeyUsage of the
+ * chain, and a keyUsage of the server's own that allows a TLS key exchange
+ * (mbedTLS checks the latter per cipher suite after this, too). */
+static void check_purpose(struct tls *t, const mbedtls_x509_crt *c, int depth, uint32_t *flags)
+{
+	const unsigned ku = MBEDTLS_X509_KU_DIGITAL_SIGNATURE | MBEDTLS_X509_KU_KEY_ENCIPHERMENT |
+			    MBEDTLS_X509_KU_KEY_AGREEMENT;
+	char *w;
+	if (mbedtls_x509_crt_check_extended_key_usage(c, MBEDTLS_OID_SERVER_AUTH,
+						      MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH))) {
+		*flags |= MBEDTLS_X509_BADCERT_EXT_KEY_USAGE;
+		if ((w = why(t, WHY_PURPOSE, "tls: ")) != NULL) {
+			cat_which(w, sizeof(t->why), c, depth);
+			cat(w, sizeof(t->why),
+			    " is not for TLS servers (its extendedKeyUsage lacks serverAuth)");
+		}
+	}
+	if (depth || !(c->MBEDTLS_PRIVATE(ext_types) & MBEDTLS_X509_EXT_KEY_USAGE) ||
+	    (c->MBEDTLS_PRIVATE(key_usage) & ku))
+		return;
+	*flags |= MBEDTLS_X509_BADCERT_KEY_USAGE;
+	why(t, WHY_PURPOSE, "tls: certificate's keyUsage does not allow a TLS server key");
+}
+
+/* Where the chain stops short of a trusted CA: name the gap. An issuer
+ * the server sent that is no CA is not taken as a parent by mbedTLS; find
+ * it among the certificates sent after this one. */
+static void trust_reason(struct tls *t, const mbedtls_x509_crt *c)
+{
+	const mbedtls_x509_crt *p;
+	size_t cap = sizeof(t->why);
+	char *w = why(t, WHY_TRUST, "tls: ");
+	if (!w)
+		return;
+	for (p = c->next; p; p = p->next)
+		if (p->subject_raw.len == c->issuer_raw.len &&
+		    memcmp(p->subject_raw.p, c->issuer_raw.p, c->issuer_raw.len) == 0 &&
+		    !p->MBEDTLS_PRIVATE(ca_istrue)) {
+			cat(w, cap, "issuer of "), cat_cn(w, cap, &c->subject);
+			cat(w, cap, " is not a CA ("), cat_cn(w, cap, &p->subject);
+			cat(w, cap, " lacks basicConstraints CA:TRUE)");
+			return;
+		}
+	if (c->issuer_raw.len == c->subject_raw.len &&
+	    memcmp(c->issuer_raw.p, c->subject_raw.p, c->subject_raw.len) == 0) {
+		cat(w, cap, "certificate not trusted: "), cat_cn(w, cap, &c->subject);
+		cat(w, cap, " is self-signed and not among the trusted CAs");
+		return;
+	}
+	cat(w, cap, "certificate not trusted: issuer "), cat_cn(w, cap, &c->issuer);
+	cat(w, cap, " of "), cat_cn(w, cap, &c->subject);
+	cat(w, cap, " is not among the trusted CAs");
+}
+
+static void host_reason(struct tls *t, const mbedtls_x509_crt *c)
+{
+	char *w = why(t, WHY_HOST, "tls: certificate not for host ");
+	if (!w)
+		return;
+	cat(w, sizeof(t->why), t->host);
+	cat(w, sizeof(t->why), " (it names ");
+	cat_names(w, sizeof(t->why), c);
+	cat(w, sizeof(t->why), ")");
+}
+
+/* mbedTLS calls this for each certificate of the chain it built, from the
+ * top (the trusted root, or where the chain broke off) down to the
+ * server's own (depth 0), with what it found wrong in flags. The first
+ * reason worth telling is kept for verify_error(). */
+static int verify_cb(void *ctx, mbedtls_x509_crt *c, int depth, uint32_t *flags)
+{
+	struct tls *t = ctx;
+	check_dates(t, c, depth, flags);
+	check_crypto(t, c, depth, flags);
+	check_purpose(t, c, depth, flags);
+	if (*flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
+		trust_reason(t, c);
+	if (depth == 0 && (*flags & MBEDTLS_X509_BADCERT_CN_MISMATCH))
+		host_reason(t, c);
+	return 0;
+}
+
+/* A pinned certificate is taken whatever its dates (Windows' self-signed
+ * listener certificates expire and stay in use), but not silently. */
+static void warn_pinned_dates(struct tls *t, const mbedtls_x509_crt *c)
+{
+	mbedtls_x509_time now;
+	char msg[120] = "tls: the pinned certificate";
+	int st;
+	if (t->warned || !t->warn || !port_now(t, &now) || !(st = date_state(c, &now)))
+		return;
+	cat_dates(msg, sizeof(msg), c, st);
+	cat(msg, sizeof(msg), "; accepted by its pin");
+	t->warned = true;
+	t->warn(t->warn_ctx, msg);
+}
+
 static wrsh_err verify_error(struct tls *t)
 {
 	uint32_t f = mbedtls_ssl_get_verify_result(&t->ssl);
+	if (t->why_rank)
+		return fail(t, WRSH_ECERT, t->why, NULL);
 	if (f & MBEDTLS_X509_BADCERT_CN_MISMATCH)
-		return fail(t, WRSH_ECERT, "tls: certificate name mismatch, expected ", t->host);
-	if (f & MBEDTLS_X509_BADCERT_EXPIRED)
-		return fail(t, WRSH_ECERT, "tls: the server certificate has expired", NULL);
-	if (f & MBEDTLS_X509_BADCERT_FUTURE)
-		return fail(t, WRSH_ECERT, "tls: the server certificate is not valid yet", NULL);
+		return fail(t, WRSH_ECERT, "tls: certificate not for host ", t->host);
 	if (f & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
-		return fail(t, WRSH_ECERT,
-			    "tls: certificate not trusted (issuer unknown; use --cacert or --pin)",
+		return fail(t, WRSH_ECERT, "tls: certificate not trusted (issuer unknown)", NULL);
+	if (f & (MBEDTLS_X509_BADCERT_KEY_USAGE | MBEDTLS_X509_BADCERT_EXT_KEY_USAGE))
+		return fail(t, WRSH_ECERT, "tls: certificate is not for TLS servers (key usage)",
 			    NULL);
 	return fail_code(t, WRSH_ECERT, "tls: certificate rejected, flags", -(int)(f & 0xffff));
 }
 
+/* usage extensions refused after the chain (mbedTLS 3: BAD_CERTIFICATE,
+ * 2.28: BAD_HS_CERTIFICATE, which also means a malformed message) */
+#if defined(MBEDTLS_ERR_SSL_BAD_CERTIFICATE)
+#define ERR_USAGE MBEDTLS_ERR_SSL_BAD_CERTIFICATE
+#else
+#define ERR_USAGE MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE
+#endif
+
 static wrsh_err handshake_error(struct tls *t, int ret)
 {
+	if (t->why_rank || (ret == ERR_USAGE && mbedtls_ssl_get_verify_result(&t->ssl) + 1u > 1u))
+		return verify_error(t); /* 0: none, -1u: no result */
 	switch (ret) {
 	case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
 		return verify_error(t);
@@ -415,6 +778,7 @@ again:
 		return fail(t, e, t->lower.errmsg ? t->lower.errmsg(t->lower.ctx) : "tls: connect",
 			    NULL);
 	mbedtls_ssl_session_reset(&t->ssl);
+	t->why_rank = 0;
 	t->timeout_ms = timeout_ms;
 	t->recv_flags = 0;
 	t->io_err = WRSH_OK;
@@ -440,6 +804,8 @@ again:
 		t->lower.close(t->lower.ctx);
 		return e;
 	}
+	if (t->pin_on)
+		warn_pinned_dates(t, mbedtls_ssl_get_peer_cert(&t->ssl));
 	t->connected = true;
 	return WRSH_OK;
 }
@@ -578,6 +944,8 @@ static wrsh_err setup_auth(struct tls *t, const struct wrsh_tls_opts *o)
 	} else {
 		t->ca = o->ca_pem;
 		t->ca_len = o->ca_pem_len;
+		mbedtls_ssl_conf_cert_profile(&t->conf, &level2);
+		mbedtls_ssl_conf_verify(&t->conf, verify_cb, t);
 #if defined(MBEDTLS_X509_TRUSTED_CERTIFICATE_CALLBACK)
 		mbedtls_ssl_conf_ca_cb(&t->conf, ca_lookup, t);
 #else
@@ -705,6 +1073,8 @@ wrsh_err wrsh_tls_wrap(struct wrsh_port *out, struct wrsh_arena *a, const struct
 	t->lower = *lower;
 	t->arena = a;
 	memcpy(t->host, o->server_name, n + 1);
+	t->warn = o->warn;
+	t->warn_ctx = o->warn_ctx;
 	enter(t);
 #if defined(MBEDTLS_PLATFORM_MEMORY)
 	mbedtls_platform_set_calloc_free(tls_calloc, tls_free);

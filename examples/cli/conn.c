@@ -459,6 +459,13 @@ static int load_client_cert(struct conn *c, struct wrsh_tls_opts *t)
 	return 0;
 }
 
+/* The library's warnings (a pinned certificate that expired): one line. */
+static void tls_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	cli_error("warning: %s", msg);
+}
+
 static int setup_tls(struct conn *c, const char *host)
 {
 	struct wrsh_tls_opts t;
@@ -467,6 +474,7 @@ static int setup_tls(struct conn *c, const char *host)
 	wrsh_err e;
 	memset(&t, 0, sizeof(t));
 	t.server_name = host;
+	t.warn = tls_warn;
 	if (c->o.pin) {
 		if (parse_pin(c->o.pin, pin))
 			return -1;
@@ -586,7 +594,11 @@ int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
 int conn_fail(struct conn *c, wrsh_err e)
 {
 	const char *m = c->s ? wrsh_errmsg(c->s) : "";
-	cli_error("%s", *m ? m : wrsh_strerror(e));
+	/* the library says why a certificate was refused; the way out is the
+	 * CLI's to name (a wrong pin has none) */
+	bool hint = e == WRSH_ECERT && !c->o.pin && !c->o.insecure;
+	cli_error("%s%s", *m ? m : wrsh_strerror(e),
+		  hint ? "; use --pin SHA256 to trust it anyway" : "");
 	return CLI_EXIT_ERROR;
 }
 
