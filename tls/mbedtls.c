@@ -337,8 +337,10 @@ static const mbedtls_x509_crt_profile level2 = {
 	0xFFFFFFF, 0xFFFFFFF, 2048};
 
 /* Reasons, the one most worth telling first: a chain that leads nowhere
- * trusted makes every other finding moot. */
+ * trusted makes every other finding moot. Of two of a kind, the server's
+ * own certificate's (a self-signed one is its own root, too). */
 enum { WHY_TRUST = 1, WHY_CLOCK, WHY_CRYPTO, WHY_DATE, WHY_PURPOSE, WHY_HOST };
+#define AT(why, depth) ((why)*2u + ((depth) != 0))
 
 static void cat(char *buf, size_t cap, const char *s)
 {
@@ -537,7 +539,7 @@ static void check_dates(struct tls *t, const mbedtls_x509_crt *c, int depth, uin
 	*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
 	if (!port_now(t, &now)) {
 		*flags |= MBEDTLS_X509_BADCERT_OTHER;
-		why(t, WHY_CLOCK,
+		why(t, AT(WHY_CLOCK, 0),
 		    "tls: no clock to check the certificate's dates against (the port has no "
 		    "filetime); pin the certificate or turn verification off");
 		return;
@@ -546,7 +548,7 @@ static void check_dates(struct tls *t, const mbedtls_x509_crt *c, int depth, uin
 	if (!st)
 		return;
 	*flags |= st > 0 ? MBEDTLS_X509_BADCERT_EXPIRED : MBEDTLS_X509_BADCERT_FUTURE;
-	if ((w = why(t, WHY_DATE, "tls: ")) != NULL) {
+	if ((w = why(t, AT(WHY_DATE, depth), "tls: ")) != NULL) {
 		cat_which(w, sizeof(t->why), c, depth);
 		cat_dates(w, sizeof(t->why), c, st);
 	}
@@ -559,7 +561,8 @@ static void check_crypto(struct tls *t, const mbedtls_x509_crt *c, int depth, ui
 	mbedtls_md_type_t md = c->MBEDTLS_PRIVATE(sig_md);
 	size_t bits = mbedtls_pk_get_bitlen(&c->pk);
 	char *w;
-	if ((*flags & MBEDTLS_X509_BADCERT_BAD_MD) && (w = why(t, WHY_CRYPTO, "tls: ")) != NULL) {
+	if ((*flags & MBEDTLS_X509_BADCERT_BAD_MD) &&
+	    (w = why(t, AT(WHY_CRYPTO, depth), "tls: ")) != NULL) {
 		cat_which(w, sizeof(t->why), c, depth);
 		cat(w, sizeof(t->why),
 		    md == MBEDTLS_MD_SHA1  ? " signed with SHA-1"
@@ -569,7 +572,7 @@ static void check_crypto(struct tls *t, const mbedtls_x509_crt *c, int depth, ui
 	if (mbedtls_pk_get_type(&c->pk) != MBEDTLS_PK_RSA || bits >= level2.rsa_min_bitlen)
 		return;
 	*flags |= MBEDTLS_X509_BADCERT_BAD_KEY;
-	if ((w = why(t, WHY_CRYPTO, "tls: ")) != NULL) {
+	if ((w = why(t, AT(WHY_CRYPTO, depth), "tls: ")) != NULL) {
 		if (depth)
 			cat_which(w, sizeof(t->why), c, depth), cat(w, sizeof(t->why), ": ");
 		cat(w, sizeof(t->why), "RSA key of ");
@@ -589,7 +592,7 @@ static void check_purpose(struct tls *t, const mbedtls_x509_crt *c, int depth, u
 	if (mbedtls_x509_crt_check_extended_key_usage(c, MBEDTLS_OID_SERVER_AUTH,
 						      MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH))) {
 		*flags |= MBEDTLS_X509_BADCERT_EXT_KEY_USAGE;
-		if ((w = why(t, WHY_PURPOSE, "tls: ")) != NULL) {
+		if ((w = why(t, AT(WHY_PURPOSE, depth), "tls: ")) != NULL) {
 			cat_which(w, sizeof(t->why), c, depth);
 			cat(w, sizeof(t->why),
 			    " is not for TLS servers (its extendedKeyUsage lacks serverAuth)");
@@ -599,7 +602,8 @@ static void check_purpose(struct tls *t, const mbedtls_x509_crt *c, int depth, u
 	    (c->MBEDTLS_PRIVATE(key_usage) & ku))
 		return;
 	*flags |= MBEDTLS_X509_BADCERT_KEY_USAGE;
-	why(t, WHY_PURPOSE, "tls: certificate's keyUsage does not allow a TLS server key");
+	why(t, AT(WHY_PURPOSE, depth),
+	    "tls: certificate's keyUsage does not allow a TLS server key");
 }
 
 /* Where the chain stops short of a trusted CA: name the gap. An issuer
@@ -609,7 +613,7 @@ static void trust_reason(struct tls *t, const mbedtls_x509_crt *c)
 {
 	const mbedtls_x509_crt *p;
 	size_t cap = sizeof(t->why);
-	char *w = why(t, WHY_TRUST, "tls: ");
+	char *w = why(t, AT(WHY_TRUST, 0), "tls: ");
 	if (!w)
 		return;
 	for (p = c->next; p; p = p->next)
@@ -634,7 +638,7 @@ static void trust_reason(struct tls *t, const mbedtls_x509_crt *c)
 
 static void host_reason(struct tls *t, const mbedtls_x509_crt *c)
 {
-	char *w = why(t, WHY_HOST, "tls: certificate not for host ");
+	char *w = why(t, AT(WHY_HOST, 0), "tls: certificate not for host ");
 	if (!w)
 		return;
 	cat(w, sizeof(t->why), t->host);
@@ -642,6 +646,76 @@ static void host_reason(struct tls *t, const mbedtls_x509_crt *c)
 	cat_names(w, sizeof(t->why), c);
 	cat(w, sizeof(t->why), ")");
 }
+
+#if MBEDTLS_VERSION_NUMBER < 0x03050000
+static bool isxdigit_(char c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* mbedTLS before 3.5 (Debian's 2.28) matches DNS names only; an IP literal
+ * is matched here against the iPAddress SANs, as 3.5 and OpenSSL do. */
+static size_t parse_ipv4(const char *s, uint8_t ip[4])
+{
+	unsigned i, v;
+	for (i = 0; i < 4; i++, s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		for (v = 0; *s >= '0' && *s <= '9' && v <= 255; s++)
+			v = v * 10 + (unsigned)(*s - '0');
+		if (v > 255 || *s != (i < 3 ? '.' : 0))
+			return 0;
+		ip[i] = (uint8_t)v;
+	}
+	return 4;
+}
+
+/* hex groups, one "::" at most; no embedded IPv4 (not a Windows listener's) */
+static size_t parse_ipv6(const char *s, uint8_t ip[16])
+{
+	uint8_t g[16];
+	size_t n = 0, gap = (size_t)-1, i;
+	if (s[0] == ':' && s[1] == ':')
+		gap = 0, s += 2;
+	while (*s && n < 16) {
+		unsigned v = 0, d = 0;
+		for (; d < 4 && isxdigit_(*s); s++, d++)
+			v = v << 4 | (unsigned)(*s <= '9' ? *s - '0' : (*s | 0x20) - 'a' + 10);
+		if (!d)
+			return 0;
+		g[n++] = (uint8_t)(v >> 8), g[n++] = (uint8_t)v;
+		if (s[0] == ':' && s[1] == ':' && gap == (size_t)-1)
+			gap = n, s += 2;
+		else if (*s == ':' && s[1])
+			s++;
+		else if (*s)
+			return 0;
+	}
+	if (*s || (gap == (size_t)-1 && n != 16) || (gap != (size_t)-1 && n > 14))
+		return 0;
+	memset(ip, 0, 16);
+	if (gap == (size_t)-1)
+		gap = n;
+	memcpy(ip, g, gap);
+	for (i = gap; i < n; i++)
+		ip[16 - (n - i)] = g[i];
+	return 16;
+}
+
+static bool ip_san_matches(const mbedtls_x509_crt *c, const char *host)
+{
+	const mbedtls_x509_sequence *s;
+	uint8_t ip[16];
+	size_t n = parse_ipv4(host, ip);
+	if (!n)
+		n = parse_ipv6(host, ip);
+	for (s = &c->subject_alt_names; n && s && s->buf.p; s = s->next)
+		if ((s->buf.tag & MBEDTLS_ASN1_TAG_VALUE_MASK) == 7 && s->buf.len == n &&
+		    memcmp(s->buf.p, ip, n) == 0)
+			return true;
+	return false;
+}
+#endif
 
 /* mbedTLS calls this for each certificate of the chain it built, from the
  * top (the trusted root, or where the chain broke off) down to the
@@ -655,6 +729,10 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *c, int depth, uint32_t *flags)
 	check_purpose(t, c, depth, flags);
 	if (*flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
 		trust_reason(t, c);
+#if MBEDTLS_VERSION_NUMBER < 0x03050000
+	if (depth == 0 && ip_san_matches(c, t->host))
+		*flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+#endif
 	if (depth == 0 && (*flags & MBEDTLS_X509_BADCERT_CN_MISMATCH))
 		host_reason(t, c);
 	return 0;
