@@ -29,6 +29,7 @@
 #include "psa/crypto.h"
 #endif
 
+#include "config.h"
 #include "tls.h"
 #include "util/base64.h"
 
@@ -54,6 +55,11 @@ struct tls {
 	void *warn_ctx;
 	unsigned why_rank; /* the verify callback's reason, most important first */
 	char why[200];
+	const mbedtls_x509_crt *above; /* while verifying: the certificate before */
+	bool crl_on;
+#if defined(MBEDTLS_X509_CRL_PARSE_C)
+	mbedtls_x509_crl crl;
+#endif
 	const uint8_t *ca;
 	size_t ca_len;
 	char host[256];
@@ -339,7 +345,7 @@ static const mbedtls_x509_crt_profile level2 = {
 /* Reasons, the one most worth telling first: a chain that leads nowhere
  * trusted makes every other finding moot. Of two of a kind, the server's
  * own certificate's (a self-signed one is its own root, too). */
-enum { WHY_TRUST = 1, WHY_CLOCK, WHY_CRYPTO, WHY_DATE, WHY_PURPOSE, WHY_HOST };
+enum { WHY_TRUST = 1, WHY_CLOCK, WHY_REVOKED, WHY_CRYPTO, WHY_DATE, WHY_PURPOSE, WHY_HOST };
 #define AT(why, depth) ((why)*2u + ((depth) != 0))
 
 static void cat(char *buf, size_t cap, const char *s)
@@ -717,6 +723,94 @@ static bool ip_san_matches(const mbedtls_x509_crt *c, const char *host)
 }
 #endif
 
+#if defined(MBEDTLS_X509_CRL_PARSE_C)
+/* The CRL's signature by the issuer's key. */
+static bool crl_signed_by(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *issuer)
+{
+	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(crl->MBEDTLS_PRIVATE(sig_md));
+	unsigned char h[MBEDTLS_MD_MAX_SIZE];
+	if (!md || mbedtls_md(md, crl->tbs.p, crl->tbs.len, h))
+		return false;
+	return mbedtls_pk_verify_ext(crl->MBEDTLS_PRIVATE(sig_pk), crl->MBEDTLS_PRIVATE(sig_opts),
+				     (mbedtls_pk_context *)&issuer->pk,
+				     crl->MBEDTLS_PRIVATE(sig_md), h, mbedtls_md_get_size(md),
+				     crl->MBEDTLS_PRIVATE(sig).p,
+				     crl->MBEDTLS_PRIVATE(sig).len) == 0;
+}
+
+/* The server's certificate against its issuer's CRL, as OpenSSL's
+ * -crl_check: with CRLs given, an issuer without a current CRL signed by
+ * it is a refusal too (revocation could not be checked). The CA callback
+ * makes mbedTLS skip CRLs, hence here; the clock is the port's. */
+static void check_revoked(struct tls *t, const mbedtls_x509_crt *c, const mbedtls_x509_crt *issuer,
+			  uint32_t *flags)
+{
+	const mbedtls_x509_crl *crl;
+	mbedtls_x509_time now;
+	const char *bad = " in the revocation lists";
+	char *w;
+	for (crl = &t->crl; crl && crl->raw.p; crl = crl->next) {
+		if (crl->issuer_raw.len != c->issuer_raw.len ||
+		    memcmp(crl->issuer_raw.p, c->issuer_raw.p, c->issuer_raw.len) != 0)
+			continue;
+		if (!crl_signed_by(crl, issuer)) {
+			bad = " whose signature verifies";
+			continue;
+		}
+		if (!port_now(t, &now))
+			return; /* refused for that already */
+		if (time_cmp(&now, &crl->this_update) < 0 ||
+		    (crl->next_update.year && time_cmp(&now, &crl->next_update) > 0)) {
+			bad = " that is current (a CRL is past its nextUpdate, or not yet valid)";
+			continue;
+		}
+		if (!mbedtls_x509_crt_is_revoked(c, crl))
+			return;
+		*flags |= MBEDTLS_X509_BADCERT_REVOKED;
+		if ((w = why(t, AT(WHY_REVOKED, 0), "tls: certificate revoked by its issuer ")))
+			cat_cn(w, sizeof(t->why), &c->issuer), cat(w, sizeof(t->why), " (CRL)");
+		return;
+	}
+	*flags |= MBEDTLS_X509_BADCRL_NOT_TRUSTED;
+	if ((w = why(t, AT(WHY_REVOKED, 0), "tls: no CRL of "))) {
+		cat_cn(w, sizeof(t->why), &c->issuer);
+		cat(w, sizeof(t->why), bad);
+		cat(w, sizeof(t->why), ": revocation not checked");
+	}
+}
+
+/* One DER CRL, or PEM blocks anywhere in the text (no NUL needed, unlike
+ * mbedtls_x509_crl_parse). */
+static wrsh_err load_crl(struct tls *t, const uint8_t *p, size_t n)
+{
+	static const char begin[] = "-----BEGIN X509 CRL-----", end_[] = "-----END X509 CRL-----";
+	const uint8_t *end = p + n, *b, *e;
+	unsigned ok = 0;
+	int ret = 0;
+	if (!find(p, end, begin))
+		ret = mbedtls_x509_crl_parse_der(&t->crl, p, n), ok = !ret;
+	while ((p = find(p, end, begin)) != NULL && (e = find(b = p + strlen(begin), end, end_))) {
+		uint8_t *der;
+		size_t len;
+		p = e + strlen(end_);
+		if (!pem_body(b, e, &der, &len))
+			return fail(t, WRSH_ENOMEM, "tls: arena exhausted (CRL)", NULL);
+		ret = mbedtls_x509_crl_parse_der(&t->crl, der, len);
+		mbedtls_free(der);
+		if (ret)
+			break;
+		ok++;
+	}
+	if (ret == MBEDTLS_ERR_X509_ALLOC_FAILED)
+		return fail(t, WRSH_ENOMEM, "tls: arena exhausted (CRL)", NULL);
+	if (ret || !ok)
+		return fail_code(t, WRSH_EINVAL, "tls: the CRL is not a usable PEM or DER CRL",
+				 ret);
+	t->crl_on = true;
+	return WRSH_OK;
+}
+#endif
+
 /* mbedTLS calls this for each certificate of the chain it built, from the
  * top (the trusted root, or where the chain broke off) down to the
  * server's own (depth 0), with what it found wrong in flags. The first
@@ -729,6 +823,11 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *c, int depth, uint32_t *flags)
 	check_purpose(t, c, depth, flags);
 	if (*flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
 		trust_reason(t, c);
+#if defined(MBEDTLS_X509_CRL_PARSE_C)
+	if (CONFIG_WRSH_TLS_CRL && t->crl_on && depth == 0)
+		check_revoked(t, c, t->above ? t->above : c, flags);
+#endif
+	t->above = c;
 #if MBEDTLS_VERSION_NUMBER < 0x03050000
 	if (depth == 0 && ip_san_matches(c, t->host))
 		*flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
@@ -857,6 +956,7 @@ again:
 			    NULL);
 	mbedtls_ssl_session_reset(&t->ssl);
 	t->why_rank = 0;
+	t->above = NULL;
 	t->timeout_ms = timeout_ms;
 	t->recv_flags = 0;
 	t->io_err = WRSH_OK;
@@ -1039,6 +1139,18 @@ static wrsh_err setup_auth(struct tls *t, const struct wrsh_tls_opts *o)
 	return WRSH_OK;
 }
 
+/* CRLs matter only where the chain is verified (not with a pin or -k). */
+static wrsh_err setup_crl(struct tls *t, const struct wrsh_tls_opts *o)
+{
+	if (!o->crl || !o->crl_len || t->pin_on || t->insecure)
+		return WRSH_OK;
+#if defined(MBEDTLS_X509_CRL_PARSE_C)
+	if (CONFIG_WRSH_TLS_CRL)
+		return load_crl(t, o->crl, o->crl_len);
+#endif
+	return fail(t, WRSH_EUNSUPPORTED, "tls: revocation lists (CRLs) are not built in", NULL);
+}
+
 static wrsh_err setup_client_cert(struct tls *t, const struct wrsh_tls_opts *o)
 {
 	int ret;
@@ -1120,7 +1232,7 @@ static wrsh_err setup(struct tls *t, const struct wrsh_tls_opts *o)
 #if MBEDTLS_VERSION_MAJOR >= 3
 	mbedtls_ssl_conf_groups(&t->conf, groups);
 #endif
-	if ((e = setup_auth(t, o)) || (e = setup_client_cert(t, o)))
+	if ((e = setup_auth(t, o)) || (e = setup_crl(t, o)) || (e = setup_client_cert(t, o)))
 		return e;
 	if ((ret = mbedtls_ssl_setup(&t->ssl, &t->conf)))
 		return fail_code(t, ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ? WRSH_ENOMEM : WRSH_ETLS,
@@ -1160,6 +1272,9 @@ wrsh_err wrsh_tls_wrap(struct wrsh_port *out, struct wrsh_arena *a, const struct
 	mbedtls_ssl_config_init(&t->conf);
 	mbedtls_ssl_init(&t->ssl);
 	mbedtls_x509_crt_init(&t->ca_chain);
+#if defined(MBEDTLS_X509_CRL_PARSE_C)
+	mbedtls_x509_crl_init(&t->crl);
+#endif
 	mbedtls_x509_crt_init(&t->own_cert);
 	mbedtls_pk_init(&t->own_key);
 	memset(out, 0, sizeof(*out));
@@ -1192,6 +1307,9 @@ void wrsh_tls_release(struct wrsh_port *p)
 	mbedtls_ssl_free(&t->ssl);
 	mbedtls_ssl_config_free(&t->conf);
 	mbedtls_x509_crt_free(&t->ca_chain);
+#if defined(MBEDTLS_X509_CRL_PARSE_C)
+	mbedtls_x509_crl_free(&t->crl);
+#endif
 	mbedtls_x509_crt_free(&t->own_cert);
 	mbedtls_pk_free(&t->own_key);
 	mbedtls_platform_zeroize(t, sizeof(*t));

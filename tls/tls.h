@@ -33,6 +33,12 @@ struct wrsh_tls_opts {
 	 * is valid during the call only. NULL: such warnings are dropped. */
 	void (*warn)(void *ctx, const char *msg);
 	void *warn_ctx;
+	/* Certificate revocation lists (CONFIG_WRSH_TLS_CRL): PEM (one or
+	 * more) or one DER CRL, parsed at wrap time into the arena. The
+	 * server's certificate must then be covered by a current CRL of its
+	 * issuer and not be on it. NULL: no revocation check. */
+	const void *crl;
+	size_t crl_len;
 	/* TLS client certificate (-a certificate): PEM with its NUL counted in
 	 * the length, or DER; the key unencrypted. Parsed at wrap time: the
 	 * caller may wipe its copy of the key as soon as wrsh_tls_wrap returns. */

@@ -345,5 +345,109 @@ class Matrix(unittest.TestCase):
         self.assertEqual((p.returncode, p.stderr), (0, ""))
 
 
+def crl_of(ca, revoked=(), next_update=None, last_update=None):
+    b = (x509.CertificateRevocationListBuilder().issuer_name(ca.name)
+         .last_update(last_update or NOW - DAY).next_update(next_update or NOW + 7 * DAY)
+         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
+                        critical=False)
+         .add_extension(x509.CRLNumber(1), critical=False))
+    for cert in revoked:
+        b = b.add_revoked_certificate(x509.RevokedCertificateBuilder()
+                                      .serial_number(cert.serial_number)
+                                      .revocation_date(NOW - DAY).build())
+    return b.sign(ca.key, hashes.SHA256())
+
+
+def crl_built():
+    p = subprocess.run([WRSH, "identify", "--https", "--crl", "/dev/null", "--cacert",
+                        "/dev/null", "-H", "127.0.0.1", "-p", "1"], capture_output=True,
+                       text=True)
+    return "not built" not in p.stderr
+
+
+@unittest.skipUnless(tls_built() and crl_built(), "wrsh built without TLS or CRLs")
+@unittest.skipUnless(shutil.which("openssl"), "no openssl to compare with")
+class Revocation(unittest.TestCase):
+    """--crl against `openssl verify -crl_check -CRLfile` on the same files."""
+    table = []
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="wrsh-crl-")
+        root = CA("wrsh test root")
+        inter = CA("wrsh test intermediate", issuer=root)
+        good, revoked, below = leaf(root), leaf(root), leaf(inter)
+        w = lambda name, data: Matrix.write.__func__(cls, name, data)  # noqa: E731
+        cls.root_pem = w("root.pem", pem(root.cert))
+        crl = crl_of(root, revoked=[revoked[0]])
+        cls.crl = {
+            "PEM": w("crl.pem", crl.public_bytes(serialization.Encoding.PEM)),
+            "DER": w("crl.der", crl.public_bytes(serialization.Encoding.DER)),
+            "stale": w("stale.pem", crl_of(root, last_update=NOW - 30 * DAY,
+                                           next_update=NOW - DAY).public_bytes(
+                serialization.Encoding.PEM)),
+        }
+        cls.servers = {}
+        for name, (cert, key), sent in (("good", good, []), ("revoked", revoked, []),
+                                        ("below", below, [inter.cert])):
+            chain = w(name + "-chain.pem", pem(cert, *sent))
+            keyf = w(name + "-key.pem", key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption()))
+            srv = Server(chain, keyf)
+            srv.start()
+            cls.servers[name] = dict(server=srv, leaf=w(name + ".pem", pem(cert)),
+                                     sent=w(name + "-sent.pem", pem(*sent)) if sent else None)
+
+    @classmethod
+    def tearDownClass(cls):
+        for s in cls.servers.values():
+            s["server"].sock.close()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+        if cls.table:
+            print("\n%-40s %-8s %-8s %s" % ("--crl row", "OpenSSL", "wrsh", "wrsh's message"))
+            for row in cls.table:
+                print("%-40s %-8s %-8s %s" % row)
+
+    def case(self, row, server, crl, expect):
+        s = self.servers[server]
+        cmd = ["openssl", "verify", "-x509_strict", "-auth_level", "2", "-purpose", "sslserver",
+               "-verify_hostname", "localhost", "-crl_check", "-CRLfile", self.crl[crl],
+               "-CAfile", self.root_pem]
+        if crl == "DER":  # openssl verify reads PEM CRLs only; the same list
+            cmd[cmd.index("-CRLfile") + 1] = self.crl["PEM"]
+        if s["sent"]:
+            cmd += ["-untrusted", s["sent"]]
+        ok = subprocess.run(cmd + [s["leaf"]], capture_output=True).returncode == 0
+        p = subprocess.run([WRSH, "identify", "--https", "-H", "localhost", "-p",
+                            str(s["server"].port), "--cacert", self.root_pem, "--crl",
+                            self.crl[crl], "--timeout", "10"],
+                           capture_output=True, text=True, timeout=60)
+        msg = p.stderr.strip()
+        self.table.append((row, "accept" if ok else "refuse",
+                           "accept" if p.returncode == 0 else "refuse (%d)" % p.returncode, msg))
+        self.assertEqual(ok, expect is None, "the case is wrong")
+        if ok:
+            self.assertEqual((p.returncode, msg), (0, ""))
+        else:
+            self.assertEqual(p.returncode, 255, msg)
+            self.assertEqual(len(msg.splitlines()), 1, msg)
+            self.assertIn(expect, msg)
+
+    def test_not_revoked_accepted(self):
+        self.case("not revoked (PEM CRL)", "good", "PEM", None)
+
+    def test_revoked_refused(self):
+        self.case("revoked (DER CRL)", "revoked", "DER", "tls: certificate revoked by its issuer "
+                  "CN=wrsh test root (CRL)")
+
+    def test_issuer_without_crl_refused(self):
+        self.case("issuer has no CRL in the file", "below", "PEM",
+                  "tls: no CRL of CN=wrsh test intermediate in the revocation lists")
+
+    def test_stale_crl_refused(self):
+        self.case("CRL past its nextUpdate", "good", "stale", "that is current")
+
+
 if __name__ == "__main__":
     unittest.main()
