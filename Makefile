@@ -250,6 +250,10 @@ test-endpoint:
 test-cli: $(B)/wrsh
 	WRSH=$(B)/wrsh WRSH_VARIANT=$(VARIANT) $(PY) -m unittest discover -s tests/cli -p 'test_*.py'
 
+# certificate verification: wrsh's verdicts against openssl verify's, chain by chain
+test-tls: $(B)/wrsh
+	WRSH=$(B)/wrsh $(PY) -m unittest discover -s tests/tls -p 'test_*.py'
+
 # a hostile server: every attack ends in one clear error, bounded in time and memory
 test-hostile: $(B)/wrsh
 	WRSH=$(B)/wrsh WRSH_VARIANT=$(VARIANT) $(PY) -m unittest discover -s tests/hostile -p 'test_*.py'
@@ -264,7 +268,7 @@ $(B)/tests/ntlm_tool: $(call obj,tests/interop/ntlm_tool.c) $(B)/libwrsh.a $(fil
 test-interop: $(B)/tests/ntlm_tool
 	$(PY) tests/interop/ntlm_gss.py $(QEMU) $(B)/tests/ntlm_tool
 
-test: test-unit test-interop test-endpoint test-cli test-hostile test-firmware
+test: test-unit test-interop test-endpoint test-cli test-tls test-hostile test-firmware
 
 # ---- the two README commands -------------------------------------------------
 demo:
@@ -329,6 +333,6 @@ clean:
 print-%:
 	@echo $($*)
 
-.PHONY: all test test-unit test-interop test-valgrind test-endpoint test-cli test-hostile \
+.PHONY: all test test-unit test-interop test-valgrind test-endpoint test-cli test-tls test-hostile \
 	test-firmware demo \
 	check static cross size fuzz fuzz-long bench install format menuconfig defconfig olddefconfig savedefconfig clean

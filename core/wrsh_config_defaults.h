@@ -73,6 +73,9 @@
 #ifndef CONFIG_WRSH_TLS
 #define CONFIG_WRSH_TLS 1
 #endif
+#ifndef CONFIG_WRSH_TLS_CRL
+#define CONFIG_WRSH_TLS_CRL 1
+#endif
 #ifndef CONFIG_WRSH_AUTH_NTLM
 #define CONFIG_WRSH_AUTH_NTLM 1
 #endif

@@ -21,6 +21,7 @@
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
 #include "mbedtls/md.h"
+#include "mbedtls/oid.h"
 #include "mbedtls/platform.h"
 #include "mbedtls/platform_util.h"
 #include "mbedtls/version.h"
@@ -28,6 +29,7 @@
 #include "psa/crypto.h"
 #endif
 
+#include "config.h"
 #include "tls.h"
 #include "util/base64.h"
 
@@ -47,8 +49,17 @@ struct tls {
 	mbedtls_x509_crt ca_chain; /* whole-bundle fallback (no CA callback) */
 	mbedtls_x509_crt own_cert;
 	mbedtls_pk_context own_key;
-	bool ssl_ready, connected, pin_on, insecure, tls12_only;
+	bool ssl_ready, connected, pin_on, insecure, tls12_only, warned;
 	uint8_t pin[32];
+	void (*warn)(void *ctx, const char *msg);
+	void *warn_ctx;
+	unsigned why_rank; /* the verify callback's reason, most important first */
+	char why[200];
+	const mbedtls_x509_crt *above; /* while verifying: the certificate before */
+	bool crl_on;
+#if defined(MBEDTLS_X509_CRL_PARSE_C)
+	mbedtls_x509_crl crl;
+#endif
 	const uint8_t *ca;
 	size_t ca_len;
 	char host[256];
@@ -321,24 +332,553 @@ static wrsh_err check_pin(struct tls *t)
 		    "tls: pinned SHA-256 does not match the server certificate, got ", hex);
 }
 
+/* ---- the server's chain, judged as OpenSSL 3 does at security level 2 ---- */
+
+/* Explicit, so that a distribution's mbedTLS (whose default differs by
+ * version) judges as ours does: SHA-2 signatures (OpenSSL's level 2 takes
+ * SHA-224 too), RSA keys from 2048 bits, any key type and curve built in. */
+static const mbedtls_x509_crt_profile level2 = {
+	MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA224) | MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA256) |
+		MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA384) | MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA512),
+	0xFFFFFFF, 0xFFFFFFF, 2048};
+
+/* Reasons, the one most worth telling first: a chain that leads nowhere
+ * trusted makes every other finding moot. Of two of a kind, the server's
+ * own certificate's (a self-signed one is its own root, too). */
+enum { WHY_TRUST = 1, WHY_CLOCK, WHY_REVOKED, WHY_CRYPTO, WHY_DATE, WHY_PURPOSE, WHY_HOST };
+#define AT(why, depth) ((why)*2u + ((depth) != 0))
+
+static void cat(char *buf, size_t cap, const char *s)
+{
+	size_t n = strlen(buf), m = strlen(s);
+	if (m > cap - 1 - n)
+		m = cap - 1 - n;
+	memcpy(buf + n, s, m);
+	buf[n + m] = 0;
+}
+
+/* Bytes from a certificate, which the server chose: printable ASCII only,
+ * at most 64 of them, so a message stays one short line. */
+static void cat_text(char *buf, size_t cap, const unsigned char *p, size_t len)
+{
+	char c[2] = {0, 0};
+	size_t i;
+	for (i = 0; i < len && i < 64; i++) {
+		c[0] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
+		cat(buf, cap, c);
+	}
+	if (len > 64)
+		cat(buf, cap, "...");
+}
+
+static void cat_num(char *buf, size_t cap, unsigned v, int width)
+{
+	char d[12];
+	int i = (int)sizeof(d) - 1;
+	d[i] = 0;
+	do
+		d[--i] = (char)('0' + v % 10), v /= 10, width--;
+	while ((v || width > 0) && i > 0);
+	cat(buf, cap, d + i);
+}
+
+static void cat_cn(char *buf, size_t cap, const mbedtls_x509_name *n)
+{
+	for (; n; n = n->next)
+		if (MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0) {
+			cat(buf, cap, "CN=");
+			cat_text(buf, cap, n->val.p, n->val.len);
+			return;
+		}
+	cat(buf, cap, "(no CN)");
+}
+
+static void cat_time(char *buf, size_t cap, const mbedtls_x509_time *t)
+{
+	cat_num(buf, cap, (unsigned)t->year, 4), cat(buf, cap, "-");
+	cat_num(buf, cap, (unsigned)t->mon, 2), cat(buf, cap, "-");
+	cat_num(buf, cap, (unsigned)t->day, 2), cat(buf, cap, " ");
+	cat_num(buf, cap, (unsigned)t->hour, 2), cat(buf, cap, ":");
+	cat_num(buf, cap, (unsigned)t->min, 2), cat(buf, cap, ":");
+	cat_num(buf, cap, (unsigned)t->sec, 2), cat(buf, cap, " UTC");
+}
+
+/* An IP address SAN (RFC 5280 4.2.1.6: 4 or 16 octets) as text. */
+static void cat_ip(char *buf, size_t cap, const unsigned char *p, size_t len)
+{
+	size_t i;
+	for (i = 0; len == 4 && i < 4; i++) {
+		if (i)
+			cat(buf, cap, ".");
+		cat_num(buf, cap, p[i], 1);
+	}
+	for (i = 0; len == 16 && i < 16; i += 2) {
+		char h[6] = {0}, *q = h;
+		unsigned v = (unsigned)p[i] << 8 | p[i + 1];
+		int s;
+		for (s = 12; s > 0 && !(v >> s); s -= 4)
+			;
+		for (; s >= 0; s -= 4)
+			*q++ = "0123456789abcdef"[(v >> s) & 15];
+		if (i)
+			cat(buf, cap, ":");
+		cat(buf, cap, h);
+	}
+}
+
+/* The names a certificate is for: its DNS and IP SANs, else its CN. */
+static void cat_names(char *buf, size_t cap, const mbedtls_x509_crt *c)
+{
+	const mbedtls_x509_sequence *s;
+	unsigned n = 0;
+	if (!(c->MBEDTLS_PRIVATE(ext_types) & MBEDTLS_X509_EXT_SUBJECT_ALT_NAME)) {
+		cat_cn(buf, cap, &c->subject);
+		return;
+	}
+	for (s = &c->subject_alt_names; s && s->buf.p; s = s->next) {
+		/* GeneralName tags 2 and 7: dNSName, iPAddress */
+		unsigned tag = s->buf.tag & MBEDTLS_ASN1_TAG_VALUE_MASK;
+		if (tag != 2 && tag != 7)
+			continue;
+		if (n++ == 4) {
+			cat(buf, cap, ", ...");
+			return;
+		}
+		if (n > 1)
+			cat(buf, cap, ", ");
+		if (tag == 2)
+			cat_text(buf, cap, s->buf.p, s->buf.len);
+		else
+			cat_ip(buf, cap, s->buf.p, s->buf.len);
+	}
+	if (!n)
+		cat(buf, cap, "no DNS name or IP address");
+}
+
+/* The reason buffer, when this reason is worth more than the one held. */
+static char *why(struct tls *t, unsigned rank, const char *start)
+{
+	if (t->why_rank && t->why_rank <= rank)
+		return NULL;
+	t->why_rank = rank;
+	t->why[0] = 0;
+	cat(t->why, sizeof(t->why), start);
+	return t->why;
+}
+
+/* "certificate" for the server's own, "CA certificate CN=..." above it */
+static void cat_which(char *buf, size_t cap, const mbedtls_x509_crt *c, int depth)
+{
+	if (depth == 0) {
+		cat(buf, cap, "certificate");
+		return;
+	}
+	cat(buf, cap, "CA certificate ");
+	cat_cn(buf, cap, &c->subject);
+}
+
+/* FILETIME (100 ns since 1601-01-01) as a UTC calendar time: the days are
+ * counted from 0000-03-01 so that leap days fall at the end of a year. */
+static void filetime_to_x509(uint64_t ft, mbedtls_x509_time *t)
+{
+	uint64_t secs = ft / 10000000u, z = secs / 86400 + 584694; /* 1601-01-01 is day 584694 */
+	uint64_t era = z / 146097, doe = z % 146097, yoe, doy, mp;
+	unsigned rem = (unsigned)(secs % 86400);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	t->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	t->mon = (int)(mp < 10 ? mp + 3 : mp - 9);
+	t->year = (int)(era * 400 + yoe) + (t->mon <= 2);
+	t->hour = (int)(rem / 3600), t->min = (int)(rem / 60 % 60), t->sec = (int)(rem % 60);
+}
+
+static int time_cmp(const mbedtls_x509_time *a, const mbedtls_x509_time *b)
+{
+	int d[6] = {a->year - b->year, a->mon - b->mon, a->day - b->day,
+		    a->hour - b->hour, a->min - b->min, a->sec - b->sec};
+	int i;
+	for (i = 0; i < 6; i++)
+		if (d[i])
+			return d[i];
+	return 0;
+}
+
+/* The port's wall clock, or false without one. */
+static bool port_now(struct tls *t, mbedtls_x509_time *now)
+{
+	uint64_t ft = t->lower.filetime ? t->lower.filetime(t->lower.ctx) : 0;
+	if (!ft)
+		return false;
+	filetime_to_x509(ft, now);
+	return true;
+}
+
+/* 1: not valid after, -1: not valid before, 0: in its dates */
+static int date_state(const mbedtls_x509_crt *c, const mbedtls_x509_time *now)
+{
+	if (time_cmp(now, &c->valid_to) > 0)
+		return 1;
+	return time_cmp(now, &c->valid_from) < 0 ? -1 : 0;
+}
+
+static void cat_dates(char *buf, size_t cap, const mbedtls_x509_crt *c, int state)
+{
+	if (state > 0) {
+		cat(buf, cap, " expired on ");
+		cat_time(buf, cap, &c->valid_to);
+		cat(buf, cap, " (not valid after)");
+	} else {
+		cat(buf, cap, " is not valid before ");
+		cat_time(buf, cap, &c->valid_from);
+	}
+}
+
+/* Dates against the port's clock, never libc's: a distribution's mbedTLS
+ * (MBEDTLS_HAVE_TIME_DATE) has already judged them by time(), so its
+ * verdict is replaced; ours has no clock of its own. No clock: refused. */
+static void check_dates(struct tls *t, const mbedtls_x509_crt *c, int depth, uint32_t *flags)
+{
+	mbedtls_x509_time now;
+	char *w;
+	int st;
+	*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
+	if (!port_now(t, &now)) {
+		*flags |= MBEDTLS_X509_BADCERT_OTHER;
+		why(t, AT(WHY_CLOCK, 0),
+		    "tls: no clock to check the certificate's dates against (the port has no "
+		    "filetime); pin the certificate or turn verification off");
+		return;
+	}
+	st = date_state(c, &now);
+	if (!st)
+		return;
+	*flags |= st > 0 ? MBEDTLS_X509_BADCERT_EXPIRED : MBEDTLS_X509_BADCERT_FUTURE;
+	if ((w = why(t, AT(WHY_DATE, depth), "tls: ")) != NULL) {
+		cat_which(w, sizeof(t->why), c, depth);
+		cat_dates(w, sizeof(t->why), c, st);
+	}
+}
+
+/* mbedTLS flags a weak hash on the certificate it signs and a short key on
+ * the certificate below it; each is named here on the certificate itself. */
+static void check_crypto(struct tls *t, const mbedtls_x509_crt *c, int depth, uint32_t *flags)
+{
+	mbedtls_md_type_t md = c->MBEDTLS_PRIVATE(sig_md);
+	size_t bits = mbedtls_pk_get_bitlen(&c->pk);
+	char *w;
+	if ((*flags & MBEDTLS_X509_BADCERT_BAD_MD) &&
+	    (w = why(t, AT(WHY_CRYPTO, depth), "tls: ")) != NULL) {
+		cat_which(w, sizeof(t->why), c, depth);
+		cat(w, sizeof(t->why),
+		    md == MBEDTLS_MD_SHA1  ? " signed with SHA-1"
+		    : md == MBEDTLS_MD_MD5 ? " signed with MD5"
+					   : " signed with a hash other than SHA-2");
+	}
+	if (mbedtls_pk_get_type(&c->pk) != MBEDTLS_PK_RSA || bits >= level2.rsa_min_bitlen)
+		return;
+	*flags |= MBEDTLS_X509_BADCERT_BAD_KEY;
+	if ((w = why(t, AT(WHY_CRYPTO, depth), "tls: ")) != NULL) {
+		if (depth)
+			cat_which(w, sizeof(t->why), c, depth), cat(w, sizeof(t->why), ": ");
+		cat(w, sizeof(t->why), "RSA key of ");
+		cat_num(w, sizeof(t->why), (unsigned)bits, 1);
+		cat(w, sizeof(t->why), " bits (2048 needed)");
+	}
+}
+
+/* OpenSSL's -purpose sslserver: serverAuth in any extendedKeyUsage of the
+ * chain, and a keyUsage of the server's own that allows a TLS key exchange
+ * (mbedTLS checks the latter per cipher suite after this, too). */
+static void check_purpose(struct tls *t, const mbedtls_x509_crt *c, int depth, uint32_t *flags)
+{
+	const unsigned ku = MBEDTLS_X509_KU_DIGITAL_SIGNATURE | MBEDTLS_X509_KU_KEY_ENCIPHERMENT |
+			    MBEDTLS_X509_KU_KEY_AGREEMENT;
+	char *w;
+	if (mbedtls_x509_crt_check_extended_key_usage(c, MBEDTLS_OID_SERVER_AUTH,
+						      MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH))) {
+		*flags |= MBEDTLS_X509_BADCERT_EXT_KEY_USAGE;
+		if ((w = why(t, AT(WHY_PURPOSE, depth), "tls: ")) != NULL) {
+			cat_which(w, sizeof(t->why), c, depth);
+			cat(w, sizeof(t->why),
+			    " is not for TLS servers (its extendedKeyUsage lacks serverAuth)");
+		}
+	}
+	if (depth || !(c->MBEDTLS_PRIVATE(ext_types) & MBEDTLS_X509_EXT_KEY_USAGE) ||
+	    (c->MBEDTLS_PRIVATE(key_usage) & ku))
+		return;
+	*flags |= MBEDTLS_X509_BADCERT_KEY_USAGE;
+	why(t, AT(WHY_PURPOSE, depth),
+	    "tls: certificate's keyUsage does not allow a TLS server key");
+}
+
+/* Where the chain stops short of a trusted CA: name the gap. An issuer
+ * the server sent that is no CA is not taken as a parent by mbedTLS; find
+ * it among the certificates sent after this one. */
+static void trust_reason(struct tls *t, const mbedtls_x509_crt *c)
+{
+	const mbedtls_x509_crt *p;
+	size_t cap = sizeof(t->why);
+	char *w = why(t, AT(WHY_TRUST, 0), "tls: ");
+	if (!w)
+		return;
+	for (p = c->next; p; p = p->next)
+		if (p->subject_raw.len == c->issuer_raw.len &&
+		    memcmp(p->subject_raw.p, c->issuer_raw.p, c->issuer_raw.len) == 0 &&
+		    !p->MBEDTLS_PRIVATE(ca_istrue)) {
+			cat(w, cap, "issuer of "), cat_cn(w, cap, &c->subject);
+			cat(w, cap, " is not a CA ("), cat_cn(w, cap, &p->subject);
+			cat(w, cap, " lacks basicConstraints CA:TRUE)");
+			return;
+		}
+	if (c->issuer_raw.len == c->subject_raw.len &&
+	    memcmp(c->issuer_raw.p, c->subject_raw.p, c->subject_raw.len) == 0) {
+		cat(w, cap, "certificate not trusted: "), cat_cn(w, cap, &c->subject);
+		cat(w, cap, " is self-signed and not among the trusted CAs");
+		return;
+	}
+	cat(w, cap, "certificate not trusted: issuer "), cat_cn(w, cap, &c->issuer);
+	cat(w, cap, " of "), cat_cn(w, cap, &c->subject);
+	cat(w, cap, " is not among the trusted CAs");
+}
+
+static void host_reason(struct tls *t, const mbedtls_x509_crt *c)
+{
+	char *w = why(t, AT(WHY_HOST, 0), "tls: certificate not for host ");
+	if (!w)
+		return;
+	cat(w, sizeof(t->why), t->host);
+	cat(w, sizeof(t->why), " (it names ");
+	cat_names(w, sizeof(t->why), c);
+	cat(w, sizeof(t->why), ")");
+}
+
+#if MBEDTLS_VERSION_NUMBER < 0x03050000
+static bool isxdigit_(char c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* mbedTLS before 3.5 (Debian's 2.28) matches DNS names only; an IP literal
+ * is matched here against the iPAddress SANs, as 3.5 and OpenSSL do. */
+static size_t parse_ipv4(const char *s, uint8_t ip[4])
+{
+	unsigned i, v;
+	for (i = 0; i < 4; i++, s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		for (v = 0; *s >= '0' && *s <= '9' && v <= 255; s++)
+			v = v * 10 + (unsigned)(*s - '0');
+		if (v > 255 || *s != (i < 3 ? '.' : 0))
+			return 0;
+		ip[i] = (uint8_t)v;
+	}
+	return 4;
+}
+
+/* hex groups, one "::" at most; no embedded IPv4 (not a Windows listener's) */
+static size_t parse_ipv6(const char *s, uint8_t ip[16])
+{
+	uint8_t g[16];
+	size_t n = 0, gap = (size_t)-1, i;
+	if (s[0] == ':' && s[1] == ':')
+		gap = 0, s += 2;
+	while (*s && n < 16) {
+		unsigned v = 0, d = 0;
+		for (; d < 4 && isxdigit_(*s); s++, d++)
+			v = v << 4 | (unsigned)(*s <= '9' ? *s - '0' : (*s | 0x20) - 'a' + 10);
+		if (!d)
+			return 0;
+		g[n++] = (uint8_t)(v >> 8), g[n++] = (uint8_t)v;
+		if (s[0] == ':' && s[1] == ':' && gap == (size_t)-1)
+			gap = n, s += 2;
+		else if (*s == ':' && s[1])
+			s++;
+		else if (*s)
+			return 0;
+	}
+	if (*s || (gap == (size_t)-1 && n != 16) || (gap != (size_t)-1 && n > 14))
+		return 0;
+	memset(ip, 0, 16);
+	if (gap == (size_t)-1)
+		gap = n;
+	memcpy(ip, g, gap);
+	for (i = gap; i < n; i++)
+		ip[16 - (n - i)] = g[i];
+	return 16;
+}
+
+static bool ip_san_matches(const mbedtls_x509_crt *c, const char *host)
+{
+	const mbedtls_x509_sequence *s;
+	uint8_t ip[16];
+	size_t n = parse_ipv4(host, ip);
+	if (!n)
+		n = parse_ipv6(host, ip);
+	for (s = &c->subject_alt_names; n && s && s->buf.p; s = s->next)
+		if ((s->buf.tag & MBEDTLS_ASN1_TAG_VALUE_MASK) == 7 && s->buf.len == n &&
+		    memcmp(s->buf.p, ip, n) == 0)
+			return true;
+	return false;
+}
+#endif
+
+#if defined(MBEDTLS_X509_CRL_PARSE_C)
+/* The CRL's signature by the issuer's key. */
+static bool crl_signed_by(const mbedtls_x509_crl *crl, const mbedtls_x509_crt *issuer)
+{
+	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(crl->MBEDTLS_PRIVATE(sig_md));
+	unsigned char h[MBEDTLS_MD_MAX_SIZE];
+	if (!md || mbedtls_md(md, crl->tbs.p, crl->tbs.len, h))
+		return false;
+	return mbedtls_pk_verify_ext(crl->MBEDTLS_PRIVATE(sig_pk), crl->MBEDTLS_PRIVATE(sig_opts),
+				     (mbedtls_pk_context *)&issuer->pk,
+				     crl->MBEDTLS_PRIVATE(sig_md), h, mbedtls_md_get_size(md),
+				     crl->MBEDTLS_PRIVATE(sig).p,
+				     crl->MBEDTLS_PRIVATE(sig).len) == 0;
+}
+
+/* The server's certificate against its issuer's CRL, as OpenSSL's
+ * -crl_check: with CRLs given, an issuer without a current CRL signed by
+ * it is a refusal too (revocation could not be checked). The CA callback
+ * makes mbedTLS skip CRLs, hence here; the clock is the port's. */
+static void check_revoked(struct tls *t, const mbedtls_x509_crt *c, const mbedtls_x509_crt *issuer,
+			  uint32_t *flags)
+{
+	const mbedtls_x509_crl *crl;
+	mbedtls_x509_time now;
+	const char *bad = " in the revocation lists";
+	char *w;
+	for (crl = &t->crl; crl && crl->raw.p; crl = crl->next) {
+		if (crl->issuer_raw.len != c->issuer_raw.len ||
+		    memcmp(crl->issuer_raw.p, c->issuer_raw.p, c->issuer_raw.len) != 0)
+			continue;
+		if (!crl_signed_by(crl, issuer)) {
+			bad = " whose signature verifies";
+			continue;
+		}
+		if (!port_now(t, &now))
+			return; /* refused for that already */
+		if (time_cmp(&now, &crl->this_update) < 0 ||
+		    (crl->next_update.year && time_cmp(&now, &crl->next_update) > 0)) {
+			bad = " that is current (a CRL is past its nextUpdate, or not yet valid)";
+			continue;
+		}
+		if (!mbedtls_x509_crt_is_revoked(c, crl))
+			return;
+		*flags |= MBEDTLS_X509_BADCERT_REVOKED;
+		if ((w = why(t, AT(WHY_REVOKED, 0), "tls: certificate revoked by its issuer ")))
+			cat_cn(w, sizeof(t->why), &c->issuer), cat(w, sizeof(t->why), " (CRL)");
+		return;
+	}
+	*flags |= MBEDTLS_X509_BADCRL_NOT_TRUSTED;
+	if ((w = why(t, AT(WHY_REVOKED, 0), "tls: no CRL of "))) {
+		cat_cn(w, sizeof(t->why), &c->issuer);
+		cat(w, sizeof(t->why), bad);
+		cat(w, sizeof(t->why), ": revocation not checked");
+	}
+}
+
+/* One DER CRL, or PEM blocks anywhere in the text (no NUL needed, unlike
+ * mbedtls_x509_crl_parse). */
+static wrsh_err load_crl(struct tls *t, const uint8_t *p, size_t n)
+{
+	static const char begin[] = "-----BEGIN X509 CRL-----", end_[] = "-----END X509 CRL-----";
+	const uint8_t *end = p + n, *b, *e;
+	unsigned ok = 0;
+	int ret = 0;
+	if (!find(p, end, begin))
+		ret = mbedtls_x509_crl_parse_der(&t->crl, p, n), ok = !ret;
+	while ((p = find(p, end, begin)) != NULL && (e = find(b = p + strlen(begin), end, end_))) {
+		uint8_t *der;
+		size_t len;
+		p = e + strlen(end_);
+		if (!pem_body(b, e, &der, &len))
+			return fail(t, WRSH_ENOMEM, "tls: arena exhausted (CRL)", NULL);
+		ret = mbedtls_x509_crl_parse_der(&t->crl, der, len);
+		mbedtls_free(der);
+		if (ret)
+			break;
+		ok++;
+	}
+	if (ret == MBEDTLS_ERR_X509_ALLOC_FAILED)
+		return fail(t, WRSH_ENOMEM, "tls: arena exhausted (CRL)", NULL);
+	if (ret || !ok)
+		return fail_code(t, WRSH_EINVAL, "tls: the CRL is not a usable PEM or DER CRL",
+				 ret);
+	t->crl_on = true;
+	return WRSH_OK;
+}
+#endif
+
+/* mbedTLS calls this for each certificate of the chain it built, from the
+ * top (the trusted root, or where the chain broke off) down to the
+ * server's own (depth 0), with what it found wrong in flags. The first
+ * reason worth telling is kept for verify_error(). */
+static int verify_cb(void *ctx, mbedtls_x509_crt *c, int depth, uint32_t *flags)
+{
+	struct tls *t = ctx;
+	check_dates(t, c, depth, flags);
+	check_crypto(t, c, depth, flags);
+	check_purpose(t, c, depth, flags);
+	if (*flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
+		trust_reason(t, c);
+#if defined(MBEDTLS_X509_CRL_PARSE_C)
+	if (CONFIG_WRSH_TLS_CRL && t->crl_on && depth == 0)
+		check_revoked(t, c, t->above ? t->above : c, flags);
+#endif
+	t->above = c;
+#if MBEDTLS_VERSION_NUMBER < 0x03050000
+	if (depth == 0 && ip_san_matches(c, t->host))
+		*flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+#endif
+	if (depth == 0 && (*flags & MBEDTLS_X509_BADCERT_CN_MISMATCH))
+		host_reason(t, c);
+	return 0;
+}
+
+/* A pinned certificate is taken whatever its dates (Windows' self-signed
+ * listener certificates expire and stay in use), but not silently. */
+static void warn_pinned_dates(struct tls *t, const mbedtls_x509_crt *c)
+{
+	mbedtls_x509_time now;
+	char msg[120] = "tls: the pinned certificate";
+	int st;
+	if (t->warned || !t->warn || !port_now(t, &now) || !(st = date_state(c, &now)))
+		return;
+	cat_dates(msg, sizeof(msg), c, st);
+	cat(msg, sizeof(msg), "; accepted by its pin");
+	t->warned = true;
+	t->warn(t->warn_ctx, msg);
+}
+
 static wrsh_err verify_error(struct tls *t)
 {
 	uint32_t f = mbedtls_ssl_get_verify_result(&t->ssl);
+	if (t->why_rank)
+		return fail(t, WRSH_ECERT, t->why, NULL);
 	if (f & MBEDTLS_X509_BADCERT_CN_MISMATCH)
-		return fail(t, WRSH_ECERT, "tls: certificate name mismatch, expected ", t->host);
-	if (f & MBEDTLS_X509_BADCERT_EXPIRED)
-		return fail(t, WRSH_ECERT, "tls: the server certificate has expired", NULL);
-	if (f & MBEDTLS_X509_BADCERT_FUTURE)
-		return fail(t, WRSH_ECERT, "tls: the server certificate is not valid yet", NULL);
+		return fail(t, WRSH_ECERT, "tls: certificate not for host ", t->host);
 	if (f & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
-		return fail(t, WRSH_ECERT,
-			    "tls: certificate not trusted (issuer unknown; use --cacert or --pin)",
+		return fail(t, WRSH_ECERT, "tls: certificate not trusted (issuer unknown)", NULL);
+	if (f & (MBEDTLS_X509_BADCERT_KEY_USAGE | MBEDTLS_X509_BADCERT_EXT_KEY_USAGE))
+		return fail(t, WRSH_ECERT, "tls: certificate is not for TLS servers (key usage)",
 			    NULL);
 	return fail_code(t, WRSH_ECERT, "tls: certificate rejected, flags", -(int)(f & 0xffff));
 }
 
+/* usage extensions refused after the chain (mbedTLS 3: BAD_CERTIFICATE,
+ * 2.28: BAD_HS_CERTIFICATE, which also means a malformed message) */
+#if defined(MBEDTLS_ERR_SSL_BAD_CERTIFICATE)
+#define ERR_USAGE MBEDTLS_ERR_SSL_BAD_CERTIFICATE
+#else
+#define ERR_USAGE MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE
+#endif
+
 static wrsh_err handshake_error(struct tls *t, int ret)
 {
+	if (t->why_rank || (ret == ERR_USAGE && mbedtls_ssl_get_verify_result(&t->ssl) + 1u > 1u))
+		return verify_error(t); /* 0: none, -1u: no result */
 	switch (ret) {
 	case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
 		return verify_error(t);
@@ -415,6 +955,8 @@ again:
 		return fail(t, e, t->lower.errmsg ? t->lower.errmsg(t->lower.ctx) : "tls: connect",
 			    NULL);
 	mbedtls_ssl_session_reset(&t->ssl);
+	t->why_rank = 0;
+	t->above = NULL;
 	t->timeout_ms = timeout_ms;
 	t->recv_flags = 0;
 	t->io_err = WRSH_OK;
@@ -440,6 +982,8 @@ again:
 		t->lower.close(t->lower.ctx);
 		return e;
 	}
+	if (t->pin_on)
+		warn_pinned_dates(t, mbedtls_ssl_get_peer_cert(&t->ssl));
 	t->connected = true;
 	return WRSH_OK;
 }
@@ -578,6 +1122,8 @@ static wrsh_err setup_auth(struct tls *t, const struct wrsh_tls_opts *o)
 	} else {
 		t->ca = o->ca_pem;
 		t->ca_len = o->ca_pem_len;
+		mbedtls_ssl_conf_cert_profile(&t->conf, &level2);
+		mbedtls_ssl_conf_verify(&t->conf, verify_cb, t);
 #if defined(MBEDTLS_X509_TRUSTED_CERTIFICATE_CALLBACK)
 		mbedtls_ssl_conf_ca_cb(&t->conf, ca_lookup, t);
 #else
@@ -591,6 +1137,18 @@ static wrsh_err setup_auth(struct tls *t, const struct wrsh_tls_opts *o)
 	}
 	mbedtls_ssl_conf_authmode(&t->conf, mode);
 	return WRSH_OK;
+}
+
+/* CRLs matter only where the chain is verified (not with a pin or -k). */
+static wrsh_err setup_crl(struct tls *t, const struct wrsh_tls_opts *o)
+{
+	if (!o->crl || !o->crl_len || t->pin_on || t->insecure)
+		return WRSH_OK;
+#if defined(MBEDTLS_X509_CRL_PARSE_C)
+	if (CONFIG_WRSH_TLS_CRL)
+		return load_crl(t, o->crl, o->crl_len);
+#endif
+	return fail(t, WRSH_EUNSUPPORTED, "tls: revocation lists (CRLs) are not built in", NULL);
 }
 
 static wrsh_err setup_client_cert(struct tls *t, const struct wrsh_tls_opts *o)
@@ -674,7 +1232,7 @@ static wrsh_err setup(struct tls *t, const struct wrsh_tls_opts *o)
 #if MBEDTLS_VERSION_MAJOR >= 3
 	mbedtls_ssl_conf_groups(&t->conf, groups);
 #endif
-	if ((e = setup_auth(t, o)) || (e = setup_client_cert(t, o)))
+	if ((e = setup_auth(t, o)) || (e = setup_crl(t, o)) || (e = setup_client_cert(t, o)))
 		return e;
 	if ((ret = mbedtls_ssl_setup(&t->ssl, &t->conf)))
 		return fail_code(t, ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ? WRSH_ENOMEM : WRSH_ETLS,
@@ -705,6 +1263,8 @@ wrsh_err wrsh_tls_wrap(struct wrsh_port *out, struct wrsh_arena *a, const struct
 	t->lower = *lower;
 	t->arena = a;
 	memcpy(t->host, o->server_name, n + 1);
+	t->warn = o->warn;
+	t->warn_ctx = o->warn_ctx;
 	enter(t);
 #if defined(MBEDTLS_PLATFORM_MEMORY)
 	mbedtls_platform_set_calloc_free(tls_calloc, tls_free);
@@ -712,6 +1272,9 @@ wrsh_err wrsh_tls_wrap(struct wrsh_port *out, struct wrsh_arena *a, const struct
 	mbedtls_ssl_config_init(&t->conf);
 	mbedtls_ssl_init(&t->ssl);
 	mbedtls_x509_crt_init(&t->ca_chain);
+#if defined(MBEDTLS_X509_CRL_PARSE_C)
+	mbedtls_x509_crl_init(&t->crl);
+#endif
 	mbedtls_x509_crt_init(&t->own_cert);
 	mbedtls_pk_init(&t->own_key);
 	memset(out, 0, sizeof(*out));
@@ -744,6 +1307,9 @@ void wrsh_tls_release(struct wrsh_port *p)
 	mbedtls_ssl_free(&t->ssl);
 	mbedtls_ssl_config_free(&t->conf);
 	mbedtls_x509_crt_free(&t->ca_chain);
+#if defined(MBEDTLS_X509_CRL_PARSE_C)
+	mbedtls_x509_crl_free(&t->crl);
+#endif
 	mbedtls_x509_crt_free(&t->own_cert);
 	mbedtls_pk_free(&t->own_key);
 	mbedtls_platform_zeroize(t, sizeof(*t));

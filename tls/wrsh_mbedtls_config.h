@@ -55,6 +55,7 @@
 /* certificates */
 #define MBEDTLS_X509_USE_C
 #define MBEDTLS_X509_CRT_PARSE_C
+#define MBEDTLS_X509_CRL_PARSE_C /* --crl: parsed only when WRSH_TLS_CRL calls it */
 #define MBEDTLS_X509_TRUSTED_CERTIFICATE_CALLBACK
 #define MBEDTLS_PK_C
 #define MBEDTLS_PK_PARSE_C

@@ -34,7 +34,8 @@ extern const struct applet *cli_applet;
 #define CLI_EXIT_ERROR 255
 
 struct conn_opts {
-	const char *host, *user, *auth, *cacert, *pin, *password_file, *nt_hash_file, *cert, *key;
+	const char *host, *user, *auth, *cacert, *pin, *password_file, *nt_hash_file, *cert, *key,
+		*crl;
 	unsigned port;
 	bool https, insecure, allow_unencrypted, stats, verbose, seal_https;
 	unsigned timeout_s;
@@ -67,8 +68,8 @@ struct conn {
 	struct posix_port posix_ctx;
 	struct wrsh_port plain, tls;
 	bool tls_on;
-	const void *ca_map;
-	size_t ca_len;
+	const void *ca_map, *crl_map;
+	size_t ca_len, crl_len;
 	char cert_pem[16384], key_pem[16384]; /* key wiped once TLS has parsed it */
 	struct wrsh_session *s;
 	int trace_col;

@@ -38,6 +38,7 @@ enum {
 	OPT_SEAL_HTTPS,
 	OPT_CERT,
 	OPT_KEY,
+	OPT_CRL,
 	OPT_HELP
 };
 
@@ -61,6 +62,7 @@ static const struct option conn_longopts[] = {
 	{"seal-https", no_argument, NULL, OPT_SEAL_HTTPS},
 	{"cert", required_argument, NULL, OPT_CERT},
 	{"key", required_argument, NULL, OPT_KEY},
+	{"crl", required_argument, NULL, OPT_CRL},
 	{"help", no_argument, NULL, OPT_HELP},
 };
 #define NCONN (sizeof(conn_longopts) / sizeof(conn_longopts[0]))
@@ -75,6 +77,8 @@ static const char conn_usage[] =
 	"      --cacert FILE        trusted CAs (default " SYSTEM_CA ")\n"
 	"      --pin SHA256HEX      accept exactly this server certificate\n"
 	"  -k, --insecure           no TLS verification at all\n"
+	"      --crl FILE           revocation lists (PEM or DER): refuse a revoked server\n"
+	"                           certificate, and one whose issuer has no current CRL\n"
 	"      --allow-unencrypted  allow Basic and plain bodies over HTTP\n"
 	"      --timeout SECONDS    connect, TLS handshake, sending a request, an answer\n"
 	"                           after its first byte: each as a whole (default 30)\n"
@@ -174,6 +178,9 @@ static int conn_option(struct conn_opts *o, int c, const char *arg)
 		break;
 	case OPT_KEY:
 		o->key = arg;
+		break;
+	case OPT_CRL:
+		o->crl = arg;
 		break;
 	case OPT_PASSWORD_FILE:
 		o->password_file = arg;
@@ -459,6 +466,13 @@ static int load_client_cert(struct conn *c, struct wrsh_tls_opts *t)
 	return 0;
 }
 
+/* The library's warnings (a pinned certificate that expired): one line. */
+static void tls_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	cli_error("warning: %s", msg);
+}
+
 static int setup_tls(struct conn *c, const char *host)
 {
 	struct wrsh_tls_opts t;
@@ -467,6 +481,7 @@ static int setup_tls(struct conn *c, const char *host)
 	wrsh_err e;
 	memset(&t, 0, sizeof(t));
 	t.server_name = host;
+	t.warn = tls_warn;
 	if (c->o.pin) {
 		if (parse_pin(c->o.pin, pin))
 			return -1;
@@ -483,12 +498,18 @@ static int setup_tls(struct conn *c, const char *host)
 		t.ca_pem = c->ca_map;
 		t.ca_pem_len = c->ca_len;
 	}
+	if (c->o.crl && !t.insecure && !t.pin_sha256) {
+		if (posix_map_file(c->o.crl, &c->crl_map, &c->crl_len))
+			return cli_error("cannot read CRL %s: %s", c->o.crl, strerror(errno)), -1;
+		t.crl = c->crl_map;
+		t.crl_len = c->crl_len;
+	}
 	if (c->o.cert && load_client_cert(c, &t))
 		return -1;
 	e = wrsh_tls_wrap(&c->tls, c->arena, &c->plain, &t);
 	wrsh_wipe(c->key_pem, sizeof(c->key_pem)); /* mbedTLS holds its own parsed copy */
 	c->tls_on = c->tls.ctx != NULL;		   /* released by conn_close, even half set up */
-	if (e == WRSH_EUNSUPPORTED)
+	if (e == WRSH_EUNSUPPORTED && !c->tls_on)  /* tls/none.c */
 		return cli_error("TLS: not built into this wrsh"), -1;
 	if (e)
 		return cli_error("%s", c->tls.errmsg && *c->tls.errmsg(c->tls.ctx)
@@ -586,7 +607,11 @@ int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
 int conn_fail(struct conn *c, wrsh_err e)
 {
 	const char *m = c->s ? wrsh_errmsg(c->s) : "";
-	cli_error("%s", *m ? m : wrsh_strerror(e));
+	/* the library says why a certificate was refused; the way out is the
+	 * CLI's to name (a wrong pin has none) */
+	bool hint = e == WRSH_ECERT && !c->o.pin && !c->o.insecure;
+	cli_error("%s%s", *m ? m : wrsh_strerror(e),
+		  hint ? "; use --pin SHA256 to trust it anyway" : "");
 	return CLI_EXIT_ERROR;
 }
 
@@ -616,6 +641,9 @@ void conn_close(struct conn *c)
 	if (c->ca_map)
 		posix_unmap_file(c->ca_map, c->ca_len);
 	c->ca_map = NULL;
+	if (c->crl_map)
+		posix_unmap_file(c->crl_map, c->crl_len);
+	c->crl_map = NULL;
 	if (c->arena_buf) {
 		wrsh_wipe(c->arena_buf, c->o.mem);
 		free(c->arena_buf);

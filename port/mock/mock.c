@@ -194,8 +194,7 @@ static wrsh_err m_random(void *ctx, void *buf, size_t len)
 
 static uint64_t m_filetime(void *ctx)
 {
-	(void)ctx;
-	return 0; /* tests that need a time set it through their own port */
+	return ((struct mock_port *)ctx)->filetime;
 }
 
 void mock_init(struct mock_port *m, struct wrsh_port *port, uint8_t *store, size_t store_cap,

@@ -57,6 +57,7 @@ struct mock_port {
 	bool connected;
 	uint32_t rnd;
 	uint64_t clock_ms;
+	uint64_t filetime; /* what filetime() answers (FILETIME); 0: no wall clock */
 	char err[96];
 };
 

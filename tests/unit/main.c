@@ -15,6 +15,7 @@ void psrp_build_tests(void);
 void ps_session_tests(void);
 void cim_tests(void);
 void fault_tests(void);
+void tls_tests(void);
 
 static void all(void)
 {
@@ -32,6 +33,7 @@ static void all(void)
 	ps_session_tests();
 	cim_tests();
 	fault_tests();
+	tls_tests();
 }
 
 int main(int argc, char **argv)
