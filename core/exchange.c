@@ -114,6 +114,9 @@ static bool soap_status(int status)
 static wrsh_err begin_xml(struct wrsh_session *s)
 {
 	wsman_consumer(&s->env_c, &s->resp);
+	/* only a 200 feeds the operation's consumer; other answers are
+	 * faults or their status */
+	wsman_resp_expect(&s->resp, s->status == 200 ? s->ws.action : NULL, &s->err);
 	s->xml_on = true;
 	return xml_begin(&s->xml, s->arena, s->salt, &s->env_c, s->status == 200 ? s->op : NULL,
 			 &s->err);
@@ -267,6 +270,8 @@ static wrsh_err judge(struct wrsh_session *s, bool anonymous)
 			       NULL);
 	if (!s->xml_on)
 		return err_set(&s->err, WRSH_EHTTP, "http: 200 without a SOAP body", NULL);
+	if (wsman_check_action(&s->resp, &s->err))
+		return s->err.code;
 	return wsman_check_relates(&s->resp, &s->ws, &s->err);
 }
 
@@ -333,6 +338,7 @@ static wrsh_err attempt(struct wrsh_session *s, const struct xml_consumer *op, s
 	const uint8_t *req = NULL;
 	size_t len = 0;
 	wrsh_err e;
+	s->ws.action = NULL; /* the writer names the answer it expects */
 	if (s->ntlm_on && !anonymous && (e = sess_negotiate(s)))
 		return e;
 	writer(s, sess_body(s), wctx);
