@@ -390,6 +390,10 @@ static wrsh_err create_answered(const char *ct, const void *create, size_t n, st
 	return e;
 }
 
+#define OMI_EMPTY_500                                                                       \
+	"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/soap+xml;charset=" \
+	"UTF-8\r\nContent-Length: 0\r\n\r\n"
+
 static void test_seal_hostile_answers(void)
 {
 	static char body[16384];
@@ -403,6 +407,16 @@ static void test_seal_hostile_answers(void)
 	CHECK_EQ(create_answered("application/soap+xml;charset=UTF-8", body, n, &t),
 		 WRSH_EINTEGRITY);
 	CHECK(strstr(wrsh_errmsg(t->s), "in clear") != NULL);
+	wrsh_close(t->s);
+	/* an empty answer in clear has nothing to strip: its status counts */
+	t = setup();
+	CHECK(mock_add_raw(&t->m, OMI_EMPTY_500, strlen(OMI_EMPTY_500), false));
+	CHECK_EQ(wrsh_open(&t->s, t->a, &t->port, &t->o), WRSH_OK);
+	CHECK_EQ(wrsh_shell_open(t->s, NULL), WRSH_EHTTP);
+	CHECK_STR(wrsh_errmsg(t->s), "http: 500 Internal Server Error with an empty body");
+	wrsh_close(t->s);
+	/* ... but one with a body is refused at its first byte */
+	CHECK_EQ(create_answered("application/soap+xml", "<", 1, &t), WRSH_EINTEGRITY);
 	wrsh_close(t->s);
 	/* one bit of the sealed SOAP flipped */
 	srv = server0;

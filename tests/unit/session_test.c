@@ -236,6 +236,49 @@ static void test_session_401_names_offered_schemes(void)
 	wrsh_close(t->s);
 }
 
+/* An error status whose body is empty or no SOAP (OMI's 500 to a shell
+ * Create: it has no shell provider; a proxy's HTML page) is reported by
+ * that status, whatever pieces the answer arrives in; a 200 without a body
+ * is no answer either. */
+static void test_session_error_status_without_soap(void)
+{
+	static const struct {
+		const char *resp, *says;
+	} cases[] = {
+		{"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/soap+xml;"
+		 "charset=UTF-8\r\nContent-Length: 0\r\n\r\n",
+		 "http: 500 Internal Server Error with an empty body"},
+		{"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/soap+xml\r\n"
+		 "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+		 "http: 500 Internal Server Error with an empty body"},
+		{"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n",
+		 "http: 500 Internal Server Error with an empty body"},
+		{"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/html; charset=us-ascii"
+		 "\r\nContent-Length: 26\r\n\r\n<html><b>oops</b></html>\r\n",
+		 "http: 500 Internal Server Error (not a SOAP answer: text/html)"},
+		{"HTTP/1.1 502 \r\nContent-Length: 4\r\n\r\noops",
+		 "http: 502 (not a SOAP answer: no Content-Type)"},
+		{"HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml\r\nContent-Length: "
+		 "0\r\n\r\n",
+		 "http: 200 without a SOAP body"},
+	};
+	size_t i, chunk;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = strlen(cases[i].resp);
+		for (chunk = 1; chunk <= n; chunk += chunk < 8 ? 1 : 13) {
+			struct t *t = setup();
+			t->m.chunk = chunk;
+			CHECK(mock_add_raw(&t->m, cases[i].resp, n, false));
+			CHECK_EQ(open_session(t), WRSH_OK);
+			CHECK_EQ(wrsh_shell_open(t->s, NULL), WRSH_EHTTP);
+			CHECK_STR(wrsh_errmsg(t->s), cases[i].says);
+			wrsh_close(t->s);
+			CHECK_EQ(t->m.requests, 1); /* no shell: nothing to delete */
+			CHECK_EQ(wrsh_arena_in_use(t->a), 0);
+		}
+	}
+}
+
 /* Basic in clear needs an explicit yes; NTLM is not built yet. */
 static void test_session_open_refusals(void)
 {
@@ -720,6 +763,7 @@ void session_tests(void)
 	RUN(test_session_receive_timed_out_polls_again);
 	RUN(test_session_fault_is_reported_and_sticky);
 	RUN(test_session_401_names_offered_schemes);
+	RUN(test_session_error_status_without_soap);
 	RUN(test_session_open_refusals);
 	RUN(test_session_trace_redacts_credentials);
 	RUN(test_session_identify_anonymous_and_authenticated);
