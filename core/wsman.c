@@ -387,8 +387,10 @@ void wsman_write_identify(struct sbuf *b)
 
 enum { ID_IDENTIFY = XML_ID_USER, ID_IDENT_FIELD };
 
+/* IdentifyResponse in whatever namespace: DSP0226 11 puts it in wsmid's,
+ * OMI in the SOAP envelope's, and what it holds reads the same. */
 static const struct xml_rule identify_rules[] = {
-	{WS_BODY, NS_WSMID, ID_IDENTIFY, "IdentifyResponse"},
+	{WS_BODY, NS_ANY, ID_IDENTIFY, "IdentifyResponse"},
 	{ID_IDENTIFY, NS_ANY, ID_IDENT_FIELD, NULL},
 	{ID_IDENT_FIELD, NS_ANY, ID_IDENT_FIELD, NULL},
 };

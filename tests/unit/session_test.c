@@ -379,6 +379,28 @@ static void test_session_identify_anonymous_and_authenticated(void)
 	wrsh_close(t->s);
 }
 
+/* OMI puts IdentifyResponse in the SOAP envelope's namespace and pads the
+ * values (issue 12): the same properties. */
+static void test_session_identify_omi(void)
+{
+	struct t *t = setup();
+	struct props p = {""};
+	add_text(t, 200,
+		 "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://www.w3.org/2003/05/soap-envelope\" "
+		 "xmlns:wsmid=\"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd\">"
+		 "\n<SOAP-ENV:Header>\n</SOAP-ENV:Header>\n<SOAP-ENV:Body>\n"
+		 "<SOAP-ENV:IdentifyResponse>\n<wsmid:ProtocolVersion>\n"
+		 "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\n</wsmid:ProtocolVersion>\n"
+		 "<wsmid:ProductVendor>\nMicrosoft\n</wsmid:ProductVendor>\n"
+		 "<wsmid:ProductVersion>\n1.6.8-1\n</wsmid:ProductVersion>\n"
+		 "</SOAP-ENV:IdentifyResponse>\n</SOAP-ENV:Body>\n</SOAP-ENV:Envelope>\n");
+	CHECK_EQ(open_session(t), WRSH_OK);
+	CHECK_EQ(wrsh_identify(t->s, false, prop, &p), WRSH_OK);
+	CHECK_STR(p.text, "ProtocolVersion=http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd;"
+			  "ProductVendor=Microsoft;ProductVersion=1.6.8-1;");
+	wrsh_close(t->s);
+}
+
 /* The server answers Connection: close: the next request reconnects. */
 static void test_session_reconnects_after_server_close(void)
 {
@@ -767,6 +789,7 @@ void session_tests(void)
 	RUN(test_session_open_refusals);
 	RUN(test_session_trace_redacts_credentials);
 	RUN(test_session_identify_anonymous_and_authenticated);
+	RUN(test_session_identify_omi);
 	RUN(test_session_reconnects_after_server_close);
 	RUN(test_session_retries_on_idle_close);
 	RUN(test_session_wake_abandons_receive);
