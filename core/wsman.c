@@ -240,6 +240,9 @@ static wrsh_err env_start(void *ctx, unsigned id, const char *local, const char 
 	const char *code;
 	(void)local;
 	switch (id) {
+	case WS_ACTION: /* a second Action is no continuation of the first */
+		r->act_gap = r->act_any;
+		break;
 	case WS_BODY:
 		/* the header is read: a wrong answer goes no further, a fault
 		 * goes on to be reported as one */

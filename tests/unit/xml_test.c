@@ -294,6 +294,9 @@ static void test_xml_action_checked(void)
 	CHECK_EQ(parse_all(doc, n, XFER "Create", &r, &e, a), WRSH_EPROTO);
 	n = answer_doc(doc, sizeof(doc), "\n\t " XFER "CreateResponse \r\n");
 	CHECK_EQ(parse_all(doc, n, XFER "Create", &r, &e, a), WRSH_OK);
+	/* two Actions, together the expected one: still a mismatch */
+	n = answer_doc(doc, sizeof(doc), XFER "Create</a:Action><a:Action>Response");
+	CHECK_EQ(parse_all(doc, n, XFER "Create", &r, &e, a), WRSH_EPROTO);
 
 	/* a custom action longer than any buffer of the response state */
 	memset(long_action, 'm', sizeof(long_action) - 1);
