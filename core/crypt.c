@@ -2,12 +2,19 @@
  * multipart/encrypted framing (MS-WSMV 2.2.9.1.1.1-2):
  *
  *   --Encrypted Boundary\r\n
- *   \tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n
- *   \tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=N\r\n
+ *   Content-Type: application/HTTP-SPNEGO-session-encrypted\r\n
+ *   OriginalContent: type=application/soap+xml;charset=UTF-8;Length=N\r\n
  *   --Encrypted Boundary\r\n
- *   \tContent-Type: application/octet-stream\r\n
+ *   Content-Type: application/octet-stream\r\n
  *   <signature length, 4 bytes LE><signature><sealed SOAP, N bytes>
  *   --Encrypted Boundary--\r\n
+ *
+ * The grammar of 2.2.9.1.1.2 puts a horizontal tab before each part
+ * header, and Windows writes one; to a MIME reader that tab folds the line
+ * into the one before, and OMI, which matches the headers at the start of
+ * a line, then finds none and drops the connection. The headers are sent
+ * without it, as OMI's own client sends them to Windows and OMI alike, and
+ * read in either form.
  */
 #include <string.h>
 
@@ -16,10 +23,10 @@
 #include "util/str.h"
 
 #define BOUNDARY "--Encrypted Boundary"
-#define PART1                                                                        \
-	BOUNDARY "\r\n\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n" \
-		 "\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length="
-#define PART2 "\r\n" BOUNDARY "\r\n\tContent-Type: application/octet-stream\r\n"
+#define PART1                                                                      \
+	BOUNDARY "\r\nContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n" \
+		 "OriginalContent: type=application/soap+xml;charset=UTF-8;Length="
+#define PART2 "\r\n" BOUNDARY "\r\nContent-Type: application/octet-stream\r\n"
 #define END BOUNDARY "--\r\n"
 
 void crypt_wrap(struct ntlm_ctx *n, uint8_t *buf, size_t body_off, size_t body_len, size_t *off,
@@ -64,6 +71,8 @@ wrsh_err crypt_unwrap(struct ntlm_ctx *n, uint8_t *buf, size_t n_bytes, size_t *
 	uint64_t want;
 	uint32_t siglen;
 	size_t k;
+	/* the headers are found wherever they start: after a tab (Windows) or
+	 * at the line's start (OMI) */
 	p = find(buf, end, "Length=");
 	if (!p)
 		return bad(e, "no OriginalContent length");

@@ -20,7 +20,7 @@
 	"multipart/encrypted;protocol=\"application/HTTP-SPNEGO-session-encrypted\";" \
 	"boundary=\"Encrypted Boundary\""
 /* Bytes the framing adds before and after a body, at most. */
-#define CRYPT_PREFIX_MAX 256 /* 210 of text, up to 10 digits, 4 + 16 of signature */
+#define CRYPT_PREFIX_MAX 256 /* 207 of text, up to 10 digits, 4 + 16 of signature */
 #define CRYPT_SUFFIX_LEN 24
 
 /*

@@ -94,10 +94,23 @@ static bool has(const char *v, size_t n, const char *what)
 	return false;
 }
 
+/* "text/html; charset=..." -> "text/html", printable and bounded: it
+ * only names what came in an error message. */
+static void keep_media(struct wrsh_session *s, const char *v, size_t vl)
+{
+	size_t i, k = 0;
+	str_trim(&v, &vl);
+	for (i = 0; i < vl && v[i] != ';' && k + 1 < sizeof(s->media); i++)
+		if (v[i] > ' ' && v[i] < 0x7f)
+			s->media[k++] = v[i];
+	s->media[k] = 0;
+}
+
 static wrsh_err on_header(void *ctx, const char *name, size_t nl, const char *v, size_t vl)
 {
 	struct wrsh_session *s = ctx;
 	if (str_ieq(name, nl, "content-type")) {
+		keep_media(s, v, vl);
 		s->body_sealed = has(v, vl, "multipart/encrypted");
 		s->body_xml = !s->body_sealed && has(v, vl, "xml");
 	} else if (str_ieq(name, nl, "www-authenticate")) {
@@ -114,6 +127,9 @@ static bool soap_status(int status)
 static wrsh_err begin_xml(struct wrsh_session *s)
 {
 	wsman_consumer(&s->env_c, &s->resp);
+	/* only a 200 feeds the operation's consumer; other answers are
+	 * faults or their status */
+	wsman_resp_expect(&s->resp, s->status == 200 ? s->ws.action : NULL, &s->err);
 	s->xml_on = true;
 	return xml_begin(&s->xml, s->arena, s->salt, &s->env_c, s->status == 200 ? s->op : NULL,
 			 &s->err);
@@ -124,9 +140,10 @@ static wrsh_err on_head_done(void *ctx)
 	struct wrsh_session *s = ctx;
 	if (!soap_status(s->status))
 		return WRSH_OK;
-	if (s->seal && s->body_xml) /* never let a man in the middle strip the seal */
-		return err_set(&s->err, WRSH_EINTEGRITY,
-			       "crypt: the server answered in clear on a sealed session", NULL);
+	if (s->seal && s->body_xml) { /* refused at its first byte, in on_body */
+		s->body_clear = true;
+		return WRSH_OK;
+	}
 	if (s->body_sealed && !s->seal)
 		return err_set(&s->err, WRSH_EPROTO, "crypt: an encrypted answer nobody asked for",
 			       NULL);
@@ -165,6 +182,11 @@ static wrsh_err on_body(void *ctx, const uint8_t *p, size_t n)
 		s->sealed_len += n;
 		return WRSH_OK;
 	}
+	/* never let a man in the middle strip the seal; an empty answer (OMI's
+	 * 500 to what it has no provider for) says nothing but its status */
+	if (s->body_clear && n)
+		return err_set(&s->err, WRSH_EINTEGRITY,
+			       "crypt: the server answered in clear on a sealed session", NULL);
 	/* a body nobody reads (401, 404, ...): drained, within a cap */
 	s->body_len += n;
 	if (s->body_len > CONFIG_WRSH_HTTP_MAX_DRAIN)
@@ -245,10 +267,28 @@ static wrsh_err frame_request(struct wrsh_session *s, bool anonymous, const uint
 
 /* ---- responses ---------------------------------------------------------- */
 
+/* A status other than 200 and 401, without a fault: what came with it
+ * says why ("http: 500 Internal Server Error with an empty body"). */
+static wrsh_err status_error(struct wrsh_session *s)
+{
+	char num[21];
+	const char *why = "";
+	if (s->status == 413)
+		why = " (request above the server's MaxEnvelopeSizekb)";
+	else if (!s->body_len)
+		why = " with an empty body";
+	else if (!s->xml_on)
+		return err_set(&s->err, WRSH_EHTTP, "http: ", err_num(num, (uint64_t)s->status),
+			       s->reason[0] ? " " : "", s->reason,
+			       " (not a SOAP answer: ", s->media[0] ? s->media : "no Content-Type",
+			       ")", NULL);
+	return err_set(&s->err, WRSH_EHTTP, "http: ", err_num(num, (uint64_t)s->status),
+		       s->reason[0] ? " " : "", s->reason, why, NULL);
+}
+
 /* Turn a finished exchange into an error code, or OK. */
 static wrsh_err judge(struct wrsh_session *s, bool anonymous)
 {
-	char num[21];
 	if (s->status == 401)
 		return err_set(&s->err, WRSH_EAUTH, "http: 401 Unauthorized: the server refused ",
 			       anonymous || (!s->auth_hdr && !s->ntlm_on)
@@ -260,13 +300,11 @@ static wrsh_err judge(struct wrsh_session *s, bool anonymous)
 	if (s->xml_on && s->resp.fault)
 		return wsman_fault_error(&s->resp, &s->err);
 	if (s->status != 200)
-		return err_set(&s->err, WRSH_EHTTP, "http: ", err_num(num, (uint64_t)s->status),
-			       " ", s->reason,
-			       s->status == 413 ? " (request above the server's MaxEnvelopeSizekb)"
-						: "",
-			       NULL);
+		return status_error(s);
 	if (!s->xml_on)
 		return err_set(&s->err, WRSH_EHTTP, "http: 200 without a SOAP body", NULL);
+	if (wsman_check_action(&s->resp, &s->err))
+		return s->err.code;
 	return wsman_check_relates(&s->resp, &s->ws, &s->err);
 }
 
@@ -287,6 +325,7 @@ static wrsh_err parse_sealed(struct wrsh_session *s)
 		s->trace(s->trace_ctx, "<", ", sealed body:\n", 15);
 		s->trace(s->trace_ctx, "<", s->tx + off, len);
 	}
+	s->body_len = len;
 	if ((e = begin_xml(s)))
 		return e;
 	return xml_push(&s->xml, s->tx + off, len, false);
@@ -298,7 +337,8 @@ static void reset_response(struct wrsh_session *s, const struct xml_consumer *op
 	s->status = 0;
 	s->reason[0] = 0;
 	s->offers[0] = 0;
-	s->body_xml = s->body_sealed = false;
+	s->body_xml = s->body_sealed = s->body_clear = false;
+	s->media[0] = 0;
 	s->xml_on = false;
 	s->body_len = 0;
 	s->sealed_len = 0;
@@ -320,9 +360,11 @@ wrsh_err sess_roundtrip(struct wrsh_session *s, const struct xml_consumer *op, c
 	if (!e && s->body_sealed && soap_status(s->status))
 		e = parse_sealed(s);
 	if (s->xml_on) {
-		if (!e)
+		/* an empty body is no document: judged by its status, not as XML */
+		if (!e && s->body_len)
 			e = xml_push(&s->xml, NULL, 0, true);
 		xml_end(&s->xml);
+		s->xml_on = s->body_len > 0;
 	}
 	return e;
 }
@@ -333,6 +375,7 @@ static wrsh_err attempt(struct wrsh_session *s, const struct xml_consumer *op, s
 	const uint8_t *req = NULL;
 	size_t len = 0;
 	wrsh_err e;
+	s->ws.action = NULL; /* the writer names the answer it expects */
 	if (s->ntlm_on && !anonymous && (e = sess_negotiate(s)))
 		return e;
 	writer(s, sess_body(s), wctx);

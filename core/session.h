@@ -55,8 +55,10 @@ struct wrsh_session {
 	struct xml_consumer env_c;
 	const struct xml_consumer *op;
 	bool xml_on, body_xml, body_sealed;
+	bool body_clear; /* a clear answer on a sealed session: only its status counts */
 	int status;
 	char reason[48];
+	char media[40]; /* the answer's Content-Type without parameters, for errors */
 	char offers[64];
 	uint64_t body_len; /* of this response: bounds streamed and drained bodies */
 

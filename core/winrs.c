@@ -56,7 +56,7 @@ static void put_env(struct sbuf *b, const struct winrs_shell_cfg *c)
 	sb_puts(b, "</rsp:Environment>");
 }
 
-void winrs_write_create(struct sbuf *b, const struct wsman_ctx *w, const struct winrs_shell_cfg *c,
+void winrs_write_create(struct sbuf *b, struct wsman_ctx *w, const struct winrs_shell_cfg *c,
 			uint32_t op_ms)
 {
 	struct wsman_hdr h;
@@ -92,7 +92,7 @@ void winrs_write_create(struct sbuf *b, const struct wsman_ctx *w, const struct 
  * command line for cmd.exe, so arguments travel as they are, like ssh's:
  * quote for the remote shell yourself.
  */
-void winrs_write_command(struct sbuf *b, const struct wsman_ctx *w, const char *shell_id,
+void winrs_write_command(struct sbuf *b, struct wsman_ctx *w, const char *shell_id,
 			 const char *command, const char *const *args, size_t nargs, uint32_t op_ms)
 {
 	struct wsman_hdr h;
@@ -115,8 +115,8 @@ void winrs_write_command(struct sbuf *b, const struct wsman_ctx *w, const char *
 	wsman_write_end(b);
 }
 
-void winrs_write_send(struct sbuf *b, const struct wsman_ctx *w, const char *shell_id,
-		      const char *cmd_id, const void *data, size_t len, bool eof, uint32_t op_ms)
+void winrs_write_send(struct sbuf *b, struct wsman_ctx *w, const char *shell_id, const char *cmd_id,
+		      const void *data, size_t len, bool eof, uint32_t op_ms)
 {
 	struct wsman_hdr h;
 	struct wsman_kv sel;
@@ -133,7 +133,7 @@ void winrs_write_send(struct sbuf *b, const struct wsman_ctx *w, const char *she
 	wsman_write_end(b);
 }
 
-void winrs_write_receive(struct sbuf *b, const struct wsman_ctx *w, const char *shell_id,
+void winrs_write_receive(struct sbuf *b, struct wsman_ctx *w, const char *shell_id,
 			 const char *cmd_id, uint32_t op_ms)
 {
 	struct wsman_hdr h;
@@ -151,7 +151,7 @@ void winrs_write_receive(struct sbuf *b, const struct wsman_ctx *w, const char *
 	wsman_write_end(b);
 }
 
-void winrs_write_signal(struct sbuf *b, const struct wsman_ctx *w, const char *shell_id,
+void winrs_write_signal(struct sbuf *b, struct wsman_ctx *w, const char *shell_id,
 			const char *cmd_id, enum winrs_signal sig, uint32_t op_ms)
 {
 	static const char *const code[] = {"ctrl_c", "terminate", "ctrl_break"};
@@ -167,8 +167,8 @@ void winrs_write_signal(struct sbuf *b, const struct wsman_ctx *w, const char *s
 	wsman_write_end(b);
 }
 
-void winrs_write_delete(struct sbuf *b, const struct wsman_ctx *w, const char *uri,
-			const char *shell_id, uint32_t op_ms)
+void winrs_write_delete(struct sbuf *b, struct wsman_ctx *w, const char *uri, const char *shell_id,
+			uint32_t op_ms)
 {
 	struct wsman_hdr h;
 	struct wsman_kv sel;

@@ -26,20 +26,20 @@ struct winrs_shell_cfg {
 enum winrs_signal { WINRS_CTRL_C, WINRS_TERMINATE, WINRS_CTRL_BREAK };
 
 /* Each writes a whole envelope; w->message_id must be fresh. */
-void winrs_write_create(struct sbuf *b, const struct wsman_ctx *w, const struct winrs_shell_cfg *c,
+void winrs_write_create(struct sbuf *b, struct wsman_ctx *w, const struct winrs_shell_cfg *c,
 			uint32_t op_ms);
-void winrs_write_command(struct sbuf *b, const struct wsman_ctx *w, const char *shell_id,
+void winrs_write_command(struct sbuf *b, struct wsman_ctx *w, const char *shell_id,
 			 const char *command, const char *const *args, size_t nargs,
 			 uint32_t op_ms);
 /* Writes stdin as base64 straight into b. */
-void winrs_write_send(struct sbuf *b, const struct wsman_ctx *w, const char *shell_id,
-		      const char *cmd_id, const void *data, size_t len, bool eof, uint32_t op_ms);
-void winrs_write_receive(struct sbuf *b, const struct wsman_ctx *w, const char *shell_id,
+void winrs_write_send(struct sbuf *b, struct wsman_ctx *w, const char *shell_id, const char *cmd_id,
+		      const void *data, size_t len, bool eof, uint32_t op_ms);
+void winrs_write_receive(struct sbuf *b, struct wsman_ctx *w, const char *shell_id,
 			 const char *cmd_id, uint32_t op_ms);
-void winrs_write_signal(struct sbuf *b, const struct wsman_ctx *w, const char *shell_id,
+void winrs_write_signal(struct sbuf *b, struct wsman_ctx *w, const char *shell_id,
 			const char *cmd_id, enum winrs_signal sig, uint32_t op_ms);
-void winrs_write_delete(struct sbuf *b, const struct wsman_ctx *w, const char *uri,
-			const char *shell_id, uint32_t op_ms);
+void winrs_write_delete(struct sbuf *b, struct wsman_ctx *w, const char *uri, const char *shell_id,
+			uint32_t op_ms);
 
 typedef wrsh_err (*winrs_out_fn)(void *ctx, int stream, const void *buf, size_t len);
 

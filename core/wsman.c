@@ -63,8 +63,9 @@ static void put_set(struct sbuf *b, const char *set, const char *item, const str
 	sb_putc(b, '>');
 }
 
-void wsman_write_begin(struct sbuf *b, const struct wsman_ctx *w, const struct wsman_hdr *h)
+void wsman_write_begin(struct sbuf *b, struct wsman_ctx *w, const struct wsman_hdr *h)
 {
+	w->action = h->action;
 	sb_puts(b, "<s:Envelope" NS_DECLS "><s:Header>");
 	put_elem(b, "<a:To>", w->to, "</a:To>");
 	sb_puts(b, "<a:ReplyTo><a:Address s:mustUnderstand=\"true\">" WSA_ANONYMOUS
@@ -131,6 +132,13 @@ void wsman_resp_init(struct wsman_resp *r)
 	memset(r, 0, sizeof(*r));
 }
 
+void wsman_resp_expect(struct wsman_resp *r, const char *request_action, struct errbuf *e)
+{
+	r->expect = request_action;
+	r->expect_n = request_action ? strlen(request_action) : 0;
+	r->err = e;
+}
+
 bool wsman_text_add(struct wsman_text *t, const char *s, size_t n)
 {
 	size_t room = sizeof(t->s) - 1 - t->n;
@@ -154,12 +162,93 @@ static void add_small(char *dst, size_t cap, size_t *n, const char *s, size_t k)
 	dst[*n] = 0;
 }
 
+#define RESPONSE "Response"
+
+/* The byte of the expected Action at i, or 0 past its end. */
+static char expected_at(const struct wsman_resp *r, size_t i)
+{
+	size_t n = r->expect_n;
+	if (i < n)
+		return r->expect[i];
+	return i - n < sizeof(RESPONSE) - 1 ? RESPONSE[i - n] : 0;
+}
+
+/* The Action's text, in whatever pieces expat gives it: compared byte by
+ * byte, so a long custom action needs no buffer. Space around it does not
+ * count (xs:anyURI; OMI pads it), space inside it is a mismatch. */
+static void action_text(struct wsman_resp *r, const char *s, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			r->act_gap = r->act_any;
+			continue;
+		}
+		if (r->act_gap)
+			r->act_bad = true;
+		r->act_any = true;
+		if (r->expect && !r->act_bad && expected_at(r, r->act_pos) == c)
+			r->act_pos++;
+		else
+			r->act_bad = true;
+		add_small(r->action, sizeof(r->action), &r->action_n, &c, 1);
+		if (c == '/')
+			r->act_tail_n = 0;
+		else
+			add_small(r->act_tail, sizeof(r->act_tail), &r->act_tail_n, &c, 1);
+	}
+}
+
+static bool action_ok(const struct wsman_resp *r)
+{
+	return !r->expect ||
+	       (r->act_any && !r->act_bad && r->act_pos == r->expect_n + sizeof(RESPONSE) - 1);
+}
+
+/* addressing/fault, wsman/fault, enumeration/fault (DSP0226 14.6, WS-Addressing) */
+static bool fault_action(const struct wsman_resp *r)
+{
+	return r->act_tail_n == 5 && memcmp(r->act_tail, "fault", 5) == 0;
+}
+
+wrsh_err wsman_check_action(const struct wsman_resp *r, struct errbuf *e)
+{
+	const char *slash, *want;
+	char got[sizeof(r->act_tail)];
+	if (action_ok(r))
+		return WRSH_OK;
+	slash = strrchr(r->expect, '/');
+	want = slash ? slash + 1 : r->expect;
+	if (!r->act_any)
+		return err_set(e, WRSH_EPROTO, "wsman: the answer has no Action (expected ", want,
+			       RESPONSE ")", NULL);
+	memcpy(got, r->act_tail, r->act_tail_n);
+	got[r->act_tail_n] = 0;
+	/* the same last segment under another URI: show the whole of both */
+	if (r->act_tail_n == strlen(want) + sizeof(RESPONSE) - 1 &&
+	    memcmp(got, want, strlen(want)) == 0 && strcmp(got + strlen(want), RESPONSE) == 0)
+		return err_set(e, WRSH_EPROTO, "wsman: answer is ", r->action, ", expected ",
+			       r->expect, RESPONSE, NULL);
+	return err_set(e, WRSH_EPROTO, "wsman: answer is ", got, ", expected ", want, RESPONSE,
+		       NULL);
+}
+
 static wrsh_err env_start(void *ctx, unsigned id, const char *local, const char **atts)
 {
 	struct wsman_resp *r = ctx;
 	const char *code;
 	(void)local;
 	switch (id) {
+	case WS_ACTION: /* a second Action is no continuation of the first */
+		r->act_gap = r->act_any;
+		break;
+	case WS_BODY:
+		/* the header is read: a wrong answer goes no further, a fault
+		 * goes on to be reported as one */
+		if (!action_ok(r) && !fault_action(r))
+			return wsman_check_action(r, r->err);
+		break;
 	case WS_FAULT:
 		r->fault = true;
 		break;
@@ -180,7 +269,7 @@ static wrsh_err env_text(void *ctx, unsigned id, const char *s, size_t n)
 	struct wsman_resp *r = ctx;
 	switch (id) {
 	case WS_ACTION:
-		add_small(r->action, sizeof(r->action), &r->action_n, s, n);
+		action_text(r, s, n);
 		break;
 	case WS_RELATES_TO:
 		add_small(r->relates_to, sizeof(r->relates_to), &r->relates_to_n, s, n);
@@ -301,8 +390,10 @@ void wsman_write_identify(struct sbuf *b)
 
 enum { ID_IDENTIFY = XML_ID_USER, ID_IDENT_FIELD };
 
+/* IdentifyResponse in whatever namespace: DSP0226 11 puts it in wsmid's,
+ * OMI in the SOAP envelope's, and what it holds reads the same. */
 static const struct xml_rule identify_rules[] = {
-	{WS_BODY, NS_WSMID, ID_IDENTIFY, "IdentifyResponse"},
+	{WS_BODY, NS_ANY, ID_IDENTIFY, "IdentifyResponse"},
 	{ID_IDENTIFY, NS_ANY, ID_IDENT_FIELD, NULL},
 	{ID_IDENT_FIELD, NS_ANY, ID_IDENT_FIELD, NULL},
 };

@@ -69,8 +69,16 @@ struct wsman_text {
 struct wsman_resp {
 	bool fault;
 	bool reason_done; /* several languages: keep the first */
-	char action[128];
+	/* the Action, compared with expect + "Response" as it streams in */
+	const char *expect; /* the request's action; NULL: no Action expected */
+	size_t expect_n;
+	struct errbuf *err;
+	size_t act_pos;			/* bytes of the expected action matched */
+	bool act_any, act_gap, act_bad; /* text seen, a space after it, a mismatch */
+	char action[128];		/* what came, for the message (cut) */
 	size_t action_n;
+	char act_tail[48]; /* its last path segment ("CreateResponse") */
+	size_t act_tail_n;
 	char relates_to[64];
 	size_t relates_to_n;
 	char code[64], subcode[64], wsman_code[24];
@@ -83,17 +91,25 @@ struct wsman_ctx {
 	const char *to; /* "http://host:port/wsman" */
 	char session_id[GUID_STR_LEN + 1];
 	char message_id[GUID_STR_LEN + 1]; /* of the request being written */
+	const char *action;		   /* of the request written last (wsman_write_begin), until
+			     * its answer is judged; NULL for Identify */
 	uint32_t max_envelope;
 	const char *locale;
 };
 
 /* Write the envelope up to and including <s:Body>. The caller sets
- * w->message_id to a fresh GUID first. */
-void wsman_write_begin(struct sbuf *b, const struct wsman_ctx *w, const struct wsman_hdr *h);
+ * w->message_id to a fresh GUID first; w->action remembers h->action (which
+ * must live until the answer is judged). */
+void wsman_write_begin(struct sbuf *b, struct wsman_ctx *w, const struct wsman_hdr *h);
 void wsman_write_end(struct sbuf *b);
 
 /* The envelope consumer; resp is reset by wsman_resp_init. */
 void wsman_resp_init(struct wsman_resp *r);
+/* Expect the answer to the request whose action is request_action (NULL:
+ * none, as for Identify): its Action must be request_action + "Response"
+ * (MS-WSMV 3.1.4), or a fault's. A wrong one stops the parse at <s:Body>,
+ * before the body consumer sees a byte of it, with the message in e. */
+void wsman_resp_expect(struct wsman_resp *r, const char *request_action, struct errbuf *e);
 extern const struct xml_rule wsman_rules[];
 extern const size_t wsman_nrules;
 void wsman_consumer(struct xml_consumer *c, struct wsman_resp *r);
@@ -102,6 +118,9 @@ void wsman_consumer(struct xml_consumer *c, struct wsman_resp *r);
 wrsh_err wsman_fault_error(const struct wsman_resp *r, struct errbuf *e);
 /* Is this the w:TimedOut fault that only means "poll again"? */
 bool wsman_fault_is(const struct wsman_resp *r, const char *subcode_local);
+/* WRSH_EPROTO "wsman: answer is X, expected Y" unless the Action was the
+ * expected one (or nothing was expected). Faults are judged before this. */
+wrsh_err wsman_check_action(const struct wsman_resp *r, struct errbuf *e);
 /* RelatesTo must name the request (when the server sends one). */
 wrsh_err wsman_check_relates(const struct wsman_resp *r, const struct wsman_ctx *w,
 			     struct errbuf *e);

@@ -113,17 +113,28 @@ def is_encrypted(content_type):
         PROTOCOL.decode().lower() in content_type.lower()
 
 
-def decrypt(acceptor, body):
+# The part headers of MS-WSMV 2.2.9.1.1.2: its grammar puts a tab before
+# each (Windows writes it); OMI's client writes none, and OMI's server finds
+# them only at the start of a line. Read either, or (strict) OMI's way.
+def _part(strict, header):
+    return (rb"\r\n" if strict else rb"\r\n\t?") + header
+
+
+def decrypt(acceptor, body, strict=False):
     """The SOAP text of a multipart/encrypted request body."""
-    m = re.search(rb"OriginalContent:\s*type=[^;]*;charset=[^;]*;Length=(\d+)\r\n", body)
+    if not re.search(_part(strict, rb"Content-Type: " + re.escape(PROTOCOL) + rb"\r\n"), body):
+        raise ValueError("no HTTP-SPNEGO-session-encrypted part")
+    m = re.search(_part(strict, rb"OriginalContent:\s*type=[^;]*;charset=[^;]*;Length=(\d+)\r\n"),
+                  body)
     if not m:
         raise ValueError("no OriginalContent")
     length = int(m.group(1))
-    start = body.find(b"\tContent-Type: application/octet-stream\r\n", m.end())
+    o = re.compile(_part(strict, rb"Content-Type: application/octet-stream\r\n")).search(
+        body, m.end() - 2)
     end = body.rfind(BOUNDARY + b"--")
-    if start < 0 or end < 0:
+    if o is None or end < 0:
         raise ValueError("malformed encrypted body")
-    payload = body[start + len(b"\tContent-Type: application/octet-stream\r\n"):end]
+    payload = body[o.end():end]
     sig_len = struct.unpack("<I", payload[:4])[0]
     plain = acceptor.unwrap(payload[4:4 + sig_len] + payload[4 + sig_len:])
     if len(plain) != length:
@@ -131,14 +142,16 @@ def decrypt(acceptor, body):
     return plain
 
 
-def encrypt(acceptor, plain):
+def encrypt(acceptor, plain, tab=True):
+    """Windows' form (a tab before each part header), or OMI's (none)."""
     wrapped = acceptor.wrap(plain)
     sig, data = wrapped[:16], wrapped[16:]
-    return (BOUNDARY + b"\r\n\tContent-Type: " + PROTOCOL + b"\r\n"
-            b"\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=" +
-            str(len(plain)).encode() + b"\r\n" + BOUNDARY + b"\r\n"
-            b"\tContent-Type: application/octet-stream\r\n" + struct.pack("<I", 16) + sig + data +
-            BOUNDARY + b"--\r\n")
+    t = b"\t" if tab else b""
+    return (BOUNDARY + b"\r\n" + t + b"Content-Type: " + PROTOCOL + b"\r\n" + t +
+            b"OriginalContent: type=application/soap+xml;charset=UTF-8;Length=" +
+            str(len(plain)).encode() + b"\r\n" + BOUNDARY + b"\r\n" + t +
+            b"Content-Type: application/octet-stream\r\n" + struct.pack("<I", 16) + sig +
+            data + BOUNDARY + b"--\r\n")
 
 
 CONTENT_TYPE = ('multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted";'

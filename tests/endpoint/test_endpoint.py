@@ -437,5 +437,62 @@ class NegotiateTest(unittest.TestCase):
         self.assertEqual(r.getheader("WWW-Authenticate"), "Negotiate")
 
 
+class StrictOmiTest(unittest.TestCase):
+    """--strict-omi reads and answers as Microsoft's OMI does, proven with
+    clients this project did not write: python3-winrm seals with the tab
+    before each part header (MS-WSMV 2.2.9.1.1.2's grammar, Windows' form),
+    which OMI's parser, matching them at a line's start, cannot find."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.ep = Endpoint("--strict-omi", "--basic", "--allow-unencrypted")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.ep.stop()
+
+    def post(self, body, extra):
+        c = http.client.HTTPConnection("127.0.0.1", self.ep.info["http_port"], timeout=10)
+        try:
+            c.request("POST", "/wsman", body,
+                      {"Content-Type": "application/soap+xml;charset=UTF-8", **extra})
+            r = c.getresponse()
+            return r, r.read()
+        finally:
+            c.close()
+
+    def test_tab_indented_part_headers_lose_the_connection(self):
+        before = self.ep.state()["undecryptable"]
+        env = dict(os.environ, OPENSSL_CONF=os.path.join(HERE, "openssl-legacy.cnf"))
+        r = subprocess.run(["/usr/bin/python3", "-c", PYWINRM_NTLM, self.ep.url(), "always", ""],
+                           capture_output=True, text=True, env=env, timeout=60)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertRegex(r.stderr, "Connection|RemoteDisconnected")
+        self.assertGreater(self.ep.state()["undecryptable"], before)
+        self.assertEqual(self.ep.state()["shells"], [])
+
+    def test_identify_response_in_the_soap_namespace(self):
+        import xml.etree.ElementTree as ET
+        r, b = self.post(b'<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" '
+                         b'xmlns:wsmid="http://schemas.dmtf.org/wbem/wsman/identity/1/'
+                         b'wsmanidentity.xsd"><s:Header/><s:Body><wsmid:Identify/></s:Body>'
+                         b'</s:Envelope>', {"WSMANIDENTIFY": "unauthenticated"})
+        self.assertEqual(r.status, 200)
+        body = ET.fromstring(b).find("{http://www.w3.org/2003/05/soap-envelope}Body")
+        self.assertEqual([e.tag for e in body],
+                         ["{http://www.w3.org/2003/05/soap-envelope}IdentifyResponse"])
+
+    def test_shell_create_is_an_empty_500(self):
+        with self.assertRaises(winrm.exceptions.WinRMTransportError) as cm:
+            proto(self.ep).open_shell()
+        self.assertIn("500", str(cm.exception))
+        r, b = self.post(envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/Create",
+                                  '<rsp:Shell><rsp:InputStreams>stdin</rsp:InputStreams>'
+                                  '</rsp:Shell>'), {"Authorization": BASIC})
+        self.assertEqual((r.status, b, r.getheader("Content-Type")),
+                         (500, b"", "application/soap+xml;charset=UTF-8"))
+        self.assertEqual(self.ep.state()["shells"], [])
+
+
 if __name__ == "__main__":
     unittest.main()

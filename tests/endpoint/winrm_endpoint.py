@@ -6,6 +6,12 @@ simulated cmd.exe, Windows' faults and quotas.
 Written from MS-WSMV and the recorded Windows exchanges, not from the wrsh
 client; python3-winrm proves it (tests/endpoint/test_endpoint.py).
 
+--strict-omi makes it read and answer as Microsoft's OMI does where OMI
+differs: multipart/encrypted part headers only at the start of a line (a
+body it cannot read loses the connection), IdentifyResponse in the SOAP
+envelope's namespace, and no shell provider (a shell's Create gets a 500
+with an empty body).
+
   winrm_endpoint.py --ready-file F [--basic] [--allow-unencrypted] ...
 
 When listening, writes JSON to the ready file:
@@ -58,6 +64,7 @@ class Service:
         self.lock = threading.Lock()
         self.requests = 0
         self.sealed_requests = 0
+        self.undecryptable = 0
         self.connections = 0
         self.tls_handshakes = {"ok": 0, "failed": 0}
         self.log = open(args.log, "a") if args.log else None
@@ -93,7 +100,8 @@ class Service:
                                for s in self.shells.values()],
                     "requests": self.requests, "connections": self.connections,
                     "tls_handshakes": dict(self.tls_handshakes),
-                    "sealed_requests": self.sealed_requests, "cim": self.cim.stats()}
+                    "sealed_requests": self.sealed_requests,
+                    "undecryptable": self.undecryptable, "cim": self.cim.stats()}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -146,15 +154,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return None
         return self.rfile.read(int(n))
 
-    def send(self, status, body=b"", headers=()):
+    def send(self, status, body=b"", headers=(), soap_type=False):
+        """soap_type: name the SOAP Content-Type even for an empty body."""
         ctype = SOAP_CT
         if body and self.sealed:  # answered the way the request came: sealed
-            body = negotiate.encrypt(self.acceptor, body)
+            body = negotiate.encrypt(self.acceptor, body,
+                                     tab=not self.server.service.args.strict_omi)
             ctype = negotiate.CONTENT_TYPE
         self.send_response(status)
         for k, v in headers:
             self.send_header(k, v)
-        if body:
+        if body or soap_type:
             self.send_header("Content-Type", ctype)
         if self.server.service.args.chunked and body:
             self.send_header("Transfer-Encoding", "chunked")
@@ -221,11 +231,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if negotiate.is_encrypted(self.headers.get("Content-Type", "")):
             try:
-                body = negotiate.decrypt(self.acceptor, body)
+                body = negotiate.decrypt(self.acceptor, body, strict=svc.args.strict_omi)
             except Exception as e:
                 self.log_error("cannot decrypt: %r", e)
                 with open(os.path.join(self.server.service.state_dir, "undecryptable"), "wb") as f:
                     f.write(body)
+                with svc.lock:
+                    svc.undecryptable += 1
+                if svc.args.strict_omi:  # OMI drops the connection unanswered
+                    self.close_connection = True
+                    return
                 self.send(400)
                 return
             self.sealed = True
@@ -240,11 +255,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
             req = wsman.Request(body)
             relates = req.message_id or None
             if req.identify:
-                self.send(200, wsman.identify_response(user is not None))
-                svc.record(user=user, action="Identify", status=200)
+                self.send(200, wsman.identify_response(user is not None,
+                                                       omi=svc.args.strict_omi))
+                if self.sealed:
+                    with svc.lock:
+                        svc.sealed_requests += 1
+                svc.record(user=user, action="Identify", status=200, sealed=self.sealed)
                 return
             if user is None:
                 self.unauthorized()
+                return
+            if svc.args.strict_omi and req.action == wsman.A_CREATE and req.resource and \
+                    req.resource.lower() in (wsman.SHELL_CMD, psrp.URI):
+                # OMI has no shell provider: a 500, a SOAP type, no body
+                self.send(500, b"", soap_type=True)
+                svc.record(user=user, action=req.action, status=500)
                 return
             resp = self.dispatch(req, user)
             if resp is None:  # the client left: no answer
@@ -769,6 +794,10 @@ def main():
     ap.add_argument("--tls-client-order", action="store_true",
                     help="follow the client's order of signature algorithms (OpenSSL's "
                          "default; Python's is the server's order, which picks RSA-PSS)")
+    ap.add_argument("--strict-omi", action="store_true",
+                    help="read and answer as Microsoft's OMI: sealed part headers only at a "
+                         "line's start, IdentifyResponse in the SOAP namespace, no shell "
+                         "provider (a shell Create gets a 500 with an empty body)")
     ap.add_argument("--log")
     args = ap.parse_args()
     state = args.state_dir or tempfile.mkdtemp(prefix="winrm-endpoint-")

@@ -167,7 +167,9 @@ def fault_envelope(f, relates_to):
     return envelope(f.action or A_FAULT, relates_to, body, ' xmlns:n="%s"' % NS["n"])
 
 
-def identify_response(authenticated):
+def identify_response(authenticated, omi=False):
+    if omi:
+        return omi_identify_response()
     # Windows hides its version from anonymous callers
     version = "OS: 10.0.20348 SP: 0.0 Stack: 3.0" if authenticated else "OS: 0.0.0 SP: 0.0 Stack: 3.0"
     profiles = ""
@@ -183,3 +185,17 @@ def identify_response(authenticated):
             '<wsmid:ProductVendor>Microsoft Corporation</wsmid:ProductVendor>'
             '<wsmid:ProductVersion>%s</wsmid:ProductVersion>%s</wsmid:IdentifyResponse>'
             '</s:Body></s:Envelope>' % (NS["s"], NS["wsmid"], version, profiles)).encode()
+
+
+def omi_identify_response():
+    """OMI's shape: IdentifyResponse in the SOAP envelope's namespace (not
+    DSP0226's wsmid), SOAP-ENV: prefixes, values padded with whitespace."""
+    return ('<SOAP-ENV:Envelope xmlns:SOAP-ENV="%s" xmlns:wsmid="%s">\n'
+            '  <SOAP-ENV:Header>\n  </SOAP-ENV:Header>\n  <SOAP-ENV:Body>\n'
+            '    <SOAP-ENV:IdentifyResponse>\n'
+            '      <wsmid:ProtocolVersion>\n        http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd'
+            '\n      </wsmid:ProtocolVersion>\n'
+            '      <wsmid:ProductVendor>\n        Microsoft\n      </wsmid:ProductVendor>\n'
+            '      <wsmid:ProductVersion>\n        1.6.8-1\n      </wsmid:ProductVersion>\n'
+            '    </SOAP-ENV:IdentifyResponse>\n  </SOAP-ENV:Body>\n</SOAP-ENV:Envelope>\n'
+            % (NS["s"], NS["wsmid"])).encode()

@@ -10,18 +10,26 @@
 
 #define CT "application/soap+xml;charset=UTF-8"
 
+/* the answers' Actions are checked: the Receive's, the fuzz input, too */
+#define HEAD(action)                                                             \
+	"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "       \
+	"xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "          \
+	"xmlns:rsp=\"http://schemas.microsoft.com/wbem/wsman/1/windows/shell\">" \
+	"<s:Header><a:Action>" action "</a:Action></s:Header>"
+#define SHELL_A "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/"
+#define XFER_A "http://schemas.xmlsoap.org/ws/2004/09/transfer/"
+
 static const char create[] =
-	"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
-	"xmlns:rsp=\"http://schemas.microsoft.com/wbem/wsman/1/windows/shell\"><s:Body><rsp:Shell>"
-	"<rsp:ShellId>4283CBDC-3706-415B-88BD-B385F3E51A53</rsp:ShellId></rsp:Shell></s:Body>"
-	"</s:Envelope>";
+	HEAD(XFER_A "CreateResponse") "<s:Body><rsp:Shell>"
+				      "<rsp:ShellId>4283CBDC-3706-415B-88BD-B385F3E51A53</"
+				      "rsp:ShellId></rsp:Shell></s:Body>"
+				      "</s:Envelope>";
 static const char command[] =
-	"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
-	"xmlns:rsp=\"http://schemas.microsoft.com/wbem/wsman/1/windows/shell\"><s:Body>"
-	"<rsp:CommandResponse><rsp:CommandId>CF84C20A-0A35-43FA-AF78-0B4711DA5F30</rsp:CommandId>"
-	"</rsp:CommandResponse></s:Body></s:Envelope>";
-static const char deleted[] =
-	"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body/></s:Envelope>";
+	HEAD(SHELL_A "CommandResponse") "<s:Body>"
+					"<rsp:CommandResponse><rsp:CommandId>CF84C20A-0A35-43FA-"
+					"AF78-0B4711DA5F30</rsp:CommandId>"
+					"</rsp:CommandResponse></s:Body></s:Envelope>";
+static const char deleted[] = HEAD(XFER_A "DeleteResponse") "<s:Body/></s:Envelope>";
 
 static wrsh_err out(void *ctx, int stream, const void *p, size_t n)
 {

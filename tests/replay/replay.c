@@ -6,6 +6,8 @@
  * pieces, and both runs must agree. A file named with a leading '+' carries
  * PSRP: its stdout goes on through the fragment and message readers, whose
  * state runs on across the files (messages span Receives), in 5-byte pieces.
+ * Where the client's request was recorded beside a response (NNN-request.xml),
+ * the response's Action must answer it, as in a session.
  *
  *   replay [+]FILE...
  */
@@ -52,7 +54,7 @@ static unsigned long hash(const unsigned char *p, size_t n)
 	return h;
 }
 
-static void parse(const char *doc, size_t n, size_t step, struct result *r)
+static void parse(const char *doc, size_t n, size_t step, const char *expect, struct result *r)
 {
 	struct wrsh_arena *a = wrsh_arena_init(arena_buf, sizeof(arena_buf));
 	struct errbuf e = {WRSH_OK, ""};
@@ -63,6 +65,7 @@ static void parse(const char *doc, size_t n, size_t step, struct result *r)
 	out_n[0] = out_n[1] = 0;
 	wsman_resp_init(&r->resp);
 	wsman_consumer(&env, &r->resp);
+	wsman_resp_expect(&r->resp, expect, &e);
 	winrs_parse_init(&r->wp, &e);
 	r->wp.out = sink;
 	winrs_consumer(&body, &r->wp);
@@ -74,6 +77,8 @@ static void parse(const char *doc, size_t n, size_t step, struct result *r)
 	}
 	if (!r->err)
 		r->err = xml_push(&x, NULL, 0, true);
+	if (!r->err && !r->resp.fault)
+		r->err = wsman_check_action(&r->resp, &e);
 	xml_end(&x);
 	if (wrsh_arena_in_use(a)) {
 		fprintf(stderr, "replay: arena not empty after a document\n");
@@ -117,6 +122,36 @@ static void report(const char *path, const struct result *r)
 }
 
 static char doc[4u << 20];
+
+/* The Action of the request recorded beside a response, or NULL: test
+ * code reading our own recordings, so a plain scan does. */
+static const char *request_action(const char *resp_path)
+{
+	static char path[4096], req[1u << 20], action[1024];
+	const char *p, *q;
+	size_t n, k = strlen(resp_path);
+	FILE *f;
+	if (k < 13 || k >= sizeof(path) || strcmp(resp_path + k - 13, "-response.xml"))
+		return NULL;
+	memcpy(path, resp_path, k - 13);
+	strcpy(path + k - 13, "-request.xml");
+	if (!(f = fopen(path, "rb")))
+		return NULL;
+	n = fread(req, 1, sizeof(req) - 1, f);
+	fclose(f);
+	req[n] = 0;
+	if (!(p = strstr(req, ":Action")) || !(p = strchr(p, '>')) || !(q = strchr(++p, '<')))
+		return NULL;
+	while (p < q && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+		p++;
+	while (q > p && (q[-1] == ' ' || q[-1] == '\n' || q[-1] == '\r' || q[-1] == '\t'))
+		q--;
+	if ((size_t)(q - p) >= sizeof(action))
+		return NULL;
+	memcpy(action, p, (size_t)(q - p));
+	action[q - p] = 0;
+	return action;
+}
 
 /* ---- PSRP ---------------------------------------------------------------- */
 
@@ -279,10 +314,12 @@ int main(int argc, char **argv)
 			perror(path);
 			return 2;
 		}
+		const char *expect;
 		n = fread(doc, 1, sizeof(doc), f);
 		fclose(f);
-		parse(doc, n, 7, &split);
-		parse(doc, n, n ? n : 1, &whole);
+		expect = request_action(path);
+		parse(doc, n, 7, expect, &split);
+		parse(doc, n, n ? n : 1, expect, &whole);
 		if (whole.err != split.err || whole.n[0] != split.n[0] ||
 		    whole.n[1] != split.n[1] || whole.hash[0] != split.hash[0] ||
 		    whole.hash[1] != split.hash[1] || whole.wp.done != split.wp.done ||

@@ -354,17 +354,22 @@ static bool req_has(struct t *t, unsigned n, const char *s)
 	return false;
 }
 
-#define ENV_OPEN                                                                \
+/* an answer with its Action (what it answers: MS-WSMV 3.1.4) */
+#define ENV_OPEN(action)                                                        \
 	"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "      \
 	"xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "         \
 	"xmlns:n=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\" "        \
 	"xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"><s:Header>" \
+	"<a:Action>" action "</a:Action>"                                       \
 	"<a:RelatesTo>uuid:00000000-0000-0000-0000-000000000000</a:RelatesTo>"  \
 	"</s:Header><s:Body>"
+#define ENUM_A(x) "http://schemas.xmlsoap.org/ws/2004/09/enumeration/" x
+#define XFER_A(x) "http://schemas.xmlsoap.org/ws/2004/09/transfer/" x
 #define ENV_CLOSE "</s:Body></s:Envelope>"
-#define PAGE(items, tail)                                                                \
-	ENV_OPEN "<n:PullResponse><n:EnumerationContext>uuid:CTX</n:EnumerationContext>" \
-		 "<n:Items>" items "</n:Items>" tail "</n:PullResponse>" ENV_CLOSE
+#define PAGE(items, tail)                                                       \
+	ENV_OPEN(ENUM_A("PullResponse"))                                        \
+	"<n:PullResponse><n:EnumerationContext>uuid:CTX</n:EnumerationContext>" \
+	"<n:Items>" items "</n:Items>" tail "</n:PullResponse>" ENV_CLOSE
 
 static const struct wrsh_cim_kv NS_SEL[] = {{"__cimnamespace", "root/cimv2"}};
 
@@ -380,10 +385,11 @@ static void test_cim_enumerate_and_pull_to_the_end(void)
 					WRSH_CIM_OBJECTS, 7};
 	bool end = true;
 	add_text(t, 200,
-		 ENV_OPEN
-		 "<n:EnumerateResponse><n:EnumerationContext>uuid:CTX"
-		 "</n:EnumerationContext><w:Items><p:S xmlns:p=\"urn:s\"><p:Name>a</p:Name>"
-		 "</p:S></w:Items></n:EnumerateResponse>" ENV_CLOSE);
+		 ENV_OPEN(ENUM_A(
+			 "EnumerateResponse")) "<n:EnumerateResponse><n:EnumerationContext>uuid:CTX"
+					       "</n:EnumerationContext><w:Items><p:S "
+					       "xmlns:p=\"urn:s\"><p:Name>a</p:Name>"
+					       "</p:S></w:Items></n:EnumerateResponse>" ENV_CLOSE);
 	add_text(t, 200, PAGE("<p:S xmlns:p=\"urn:s\"><p:Name>b</p:Name></p:S>", ""));
 	add_text(t, 200,
 		 PAGE("<p:S xmlns:p=\"urn:s\"><p:Name>c</p:Name></p:S>", "<n:EndOfSequence/>"));
@@ -418,7 +424,8 @@ static void test_cim_enumerate_without_context_fails(void)
 	struct wrsh_cim_req rq = {"urn:r", NULL, 0, NULL, 0};
 	bool end;
 	add_text(t, 200,
-		 ENV_OPEN "<n:EnumerateResponse><w:Items/></n:EnumerateResponse>" ENV_CLOSE);
+		 ENV_OPEN(ENUM_A("EnumerateResponse")) "<n:EnumerateResponse><w:Items/></"
+						       "n:EnumerateResponse>" ENV_CLOSE);
 	CHECK_EQ(wrsh_cim_enumerate(t->s, &rq, NULL, &t->sink, &end), WRSH_EPROTO);
 	CHECK(strstr(wrsh_errmsg(t->s), "no EnumerationContext") != NULL);
 	wrsh_close(t->s);
@@ -436,8 +443,10 @@ static void test_cim_endless_pull_is_bounded_by_the_caller(void)
 	size_t in_use = 0;
 	unsigned pages;
 	add_text(t, 200,
-		 ENV_OPEN "<n:EnumerateResponse><n:EnumerationContext>uuid:CTX"
-			  "</n:EnumerationContext><w:Items/></n:EnumerateResponse>" ENV_CLOSE);
+		 ENV_OPEN(ENUM_A(
+			 "EnumerateResponse")) "<n:EnumerateResponse><n:EnumerationContext>uuid:CTX"
+					       "</n:EnumerationContext><w:Items/></"
+					       "n:EnumerateResponse>" ENV_CLOSE);
 	CHECK_EQ(wrsh_cim_enumerate(t->s, &rq, NULL, &t->sink, &end), WRSH_OK);
 	for (pages = 0; pages < 40 && !end; pages++) {
 		mock_clear_responses(&t->m);
@@ -450,7 +459,7 @@ static void test_cim_endless_pull_is_bounded_by_the_caller(void)
 	CHECK_EQ(wrsh_arena_in_use(t->a), in_use);
 	CHECK_EQ(t->l.instances, 40);
 	mock_clear_responses(&t->m);
-	add_text(t, 200, ENV_OPEN ENV_CLOSE);
+	add_text(t, 200, ENV_OPEN(ENUM_A("ReleaseResponse")) ENV_CLOSE);
 	CHECK_EQ(wrsh_cim_release(t->s), WRSH_OK);
 	CHECK(req_has(t, 0, "enumeration/Release</a:Action>"));
 	CHECK(req_has(t, 0,
@@ -468,10 +477,12 @@ static void test_cim_fault_mid_enumeration_releases(void)
 	struct wrsh_cim_req rq = {"urn:r", NULL, 0, NULL, 0};
 	bool end = false;
 	add_text(t, 200,
-		 ENV_OPEN "<n:EnumerateResponse><n:EnumerationContext>uuid:CTX"
-			  "</n:EnumerationContext><w:Items/></n:EnumerateResponse>" ENV_CLOSE);
+		 ENV_OPEN(ENUM_A(
+			 "EnumerateResponse")) "<n:EnumerateResponse><n:EnumerationContext>uuid:CTX"
+					       "</n:EnumerationContext><w:Items/></"
+					       "n:EnumerateResponse>" ENV_CLOSE);
 	add_file(t, WQL "003-response.xml", 500);
-	add_text(t, 200, ENV_OPEN ENV_CLOSE);
+	add_text(t, 200, ENV_OPEN(ENUM_A("ReleaseResponse")) ENV_CLOSE);
 	CHECK_EQ(wrsh_cim_enumerate(t->s, &rq, NULL, &t->sink, &end), WRSH_OK);
 	CHECK_EQ(wrsh_cim_pull(t->s, &t->sink, &end), WRSH_EFAULT);
 	CHECK(strstr(wrsh_errmsg(t->s), "n:CannotProcessFilter") != NULL);
@@ -498,11 +509,20 @@ static void test_cim_put_create_invoke_bodies(void)
 		"http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Service", sel, 1,
 		NULL, 0};
 	struct wrsh_cim_kv bad[] = {{"a<b", "x"}};
+	static const char *const answers[] = {
+		XFER_A("PutResponse"), XFER_A("CreateResponse"),
+		"http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Service/"
+		"ChangeStartModeResponse",
+		XFER_A("GetResponse")};
+	char answer[1024];
 	int i;
-	for (i = 0; i < 4; i++)
-		add_text(t, 200,
-			 ENV_OPEN
-			 "<p:X xmlns:p=\"urn:x\"><p:ReturnValue>0</p:ReturnValue></p:X>" ENV_CLOSE);
+	for (i = 0; i < 4; i++) {
+		snprintf(answer, sizeof(answer),
+			 ENV_OPEN("%s") "<p:X xmlns:p=\"urn:x\"><p:ReturnValue>0</p:ReturnValue>"
+					"</p:X>" ENV_CLOSE,
+			 answers[i]);
+		add_text(t, 200, answer);
+	}
 	CHECK_EQ(wrsh_cim_put(t->s, &cfg, NULL, props, 3, &t->sink), WRSH_OK);
 	CHECK(req_has(t, 0, "transfer/Put</a:Action>"));
 	CHECK(req_has(t, 0,
@@ -546,11 +566,12 @@ static void test_cim_sink_error_stops_and_close_releases(void)
 	bool end = false;
 	t->sink.end = refuse;
 	add_text(t, 200,
-		 ENV_OPEN
-		 "<n:EnumerateResponse><n:EnumerationContext>uuid:CTX"
-		 "</n:EnumerationContext><w:Items><p:S xmlns:p=\"urn:s\"><p:N>a</p:N></p:S>"
-		 "</w:Items></n:EnumerateResponse>" ENV_CLOSE);
-	add_text(t, 200, ENV_OPEN ENV_CLOSE);
+		 ENV_OPEN(ENUM_A(
+			 "EnumerateResponse")) "<n:EnumerateResponse><n:EnumerationContext>uuid:CTX"
+					       "</n:EnumerationContext><w:Items><p:S "
+					       "xmlns:p=\"urn:s\"><p:N>a</p:N></p:S>"
+					       "</w:Items></n:EnumerateResponse>" ENV_CLOSE);
+	add_text(t, 200, ENV_OPEN(ENUM_A("ReleaseResponse")) ENV_CLOSE);
 	CHECK_EQ(wrsh_cim_enumerate(t->s, &rq, NULL, &t->sink, &end), WRSH_EIO);
 	CHECK(strstr(wrsh_errmsg(t->s), "sink") != NULL);
 	wrsh_close(t->s);

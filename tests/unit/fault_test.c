@@ -257,8 +257,9 @@ static const char running_resp[] =
 	"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
 	"xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
 	"xmlns:rsp=\"http://schemas.microsoft.com/wbem/wsman/1/windows/shell\"><s:Header>"
-	"<a:RelatesTo>uuid:00000000-0000-0000-0000-000000000000</a:RelatesTo></s:Header>"
-	"<s:Body><rsp:ReceiveResponse><rsp:Stream Name=\"stderr\" CommandId=\""
+	"<a:Action>http://schemas.microsoft.com/wbem/wsman/1/windows/shell/ReceiveResponse"
+	"</a:Action><a:RelatesTo>uuid:00000000-0000-0000-0000-000000000000</a:RelatesTo>"
+	"</s:Header><s:Body><rsp:ReceiveResponse><rsp:Stream Name=\"stderr\" CommandId=\""
 	"CF84C20A-0A35-43FA-AF78-0B4711DA5F30\">b2s=</rsp:Stream><rsp:CommandState "
 	"CommandId=\"CF84C20A-0A35-43FA-AF78-0B4711DA5F30\" State=\"http://schemas."
 	"microsoft.com/wbem/wsman/1/windows/shell/CommandState/Running\"/>"
@@ -268,7 +269,7 @@ static void cmd_queue(struct mock_port *m)
 {
 	msrv_add_file(m, STD "001-response.xml", 200); /* Create */
 	msrv_add_file(m, STD "002-response.xml", 200); /* Command */
-	msrv_empty(m);				       /* Send */
+	msrv_empty(m, MSRV_SENT);		       /* Send */
 	msrv_add(m, running_resp);		       /* Receive */
 	msrv_add_file(m, STD "003-response.xml", 200); /* Receive: Done */
 	msrv_add_file(m, STD "005-response.xml", 200); /* Delete */
@@ -358,7 +359,7 @@ static void ps_queue(struct mock_port *m)
 	msrv_command_response(m);
 	msrv_messages(m, rpid, false, 1, out1_t, out1_x, 0);
 	msrv_messages(m, rpid, true, 2, out2_t, out2_x, 0);
-	msrv_empty(m); /* Delete */
+	msrv_empty(m, MSRV_DELETED);
 }
 
 static wrsh_err ps_text(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_node *n,
@@ -400,7 +401,7 @@ static void learn_rpid(void)
 		return;
 	s = start(&rehearse);
 	CHECK(mock_add_http(&M, 503, "text/plain", "x", 1, 0));
-	msrv_empty(&M);
+	msrv_empty(&M, MSRV_DELETED);
 	CHECK_EQ(wrsh_ps_open(s), WRSH_EHTTP);
 	CHECK(s->ps != NULL);
 	if (s->ps)
@@ -423,7 +424,7 @@ static void learn_rpid(void)
  * A reconnect therefore gets a new handshake and new keys, as on Windows.
  */
 static char challenge_resp[1200];
-static char answer[5][4096]; /* Create, Command, Receive (Done), Delete, empty */
+static char answer[5][4096]; /* Create, Command, Receive (Done), Delete, Send */
 static size_t answer_n[5];
 static uint8_t frame[CRYPT_PREFIX_MAX + sizeof(answer[0]) + 256];
 
@@ -462,9 +463,13 @@ static void ntlm_queue(struct mock_port *m)
 	load_answer(1, STD "002-response.xml");
 	load_answer(2, STD "003-response.xml");
 	load_answer(3, STD "005-response.xml");
-	answer_n[4] = (size_t)snprintf(answer[4], sizeof(answer[4]), "%.*s</s:Body></s:Envelope>",
-				       (int)(strstr(running_resp, "<s:Body>") + 8 - running_resp),
-				       running_resp);
+	answer_n[4] = (size_t)snprintf(
+		answer[4], sizeof(answer[4]), "%s",
+		"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+		"xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\"><s:Header>"
+		"<a:Action>http://schemas.microsoft.com/wbem/wsman/1/windows/shell/SendResponse"
+		"</a:Action><a:RelatesTo>uuid:00000000-0000-0000-0000-000000000000</a:RelatesTo>"
+		"</s:Header><s:Body/></s:Envelope>");
 }
 
 /* Seal body as the server, RelatesTo naming the request's MessageID. */
@@ -614,7 +619,7 @@ static void check_failure(struct sweep *w, struct wrsh_session *s, enum fault f,
 	}
 	if (!w->op->ntlm) { /* the server answers again: the Delete's answer */
 		mock_clear_responses(&M);
-		msrv_empty(&M);
+		msrv_empty(&M, MSRV_DELETED);
 	}
 	M.cut_at = M.send_cut_at = M.stall_at = MOCK_NEVER;
 	connects = M.connects;

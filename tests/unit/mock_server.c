@@ -8,13 +8,16 @@
 #include "psrp/message.h"
 #include "util/base64.h"
 
-/* RelatesTo is rewritten by the mock (fix_relates_to) to the request's id */
-static const char env_head[] =
-	"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
-	"xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
-	"xmlns:rsp=\"http://schemas.microsoft.com/wbem/wsman/1/windows/shell\">"
-	"<s:Header><a:RelatesTo>uuid:00000000-0000-0000-0000-000000000000</a:RelatesTo>"
-	"</s:Header><s:Body>";
+/* RelatesTo is rewritten by the mock (fix_relates_to) to the request's id;
+ * %s is the Action */
+#define ENV_HEAD                                                                          \
+	"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "                \
+	"xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "                   \
+	"xmlns:rsp=\"http://schemas.microsoft.com/wbem/wsman/1/windows/shell\">"          \
+	"<s:Header><a:Action>%s</a:Action>"                                               \
+	"<a:RelatesTo>uuid:00000000-0000-0000-0000-000000000000</a:RelatesTo></s:Header>" \
+	"<s:Body>"
+#define SHELL_A(x) "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/" x
 
 void msrv_add(struct mock_port *m, const char *body)
 {
@@ -38,9 +41,9 @@ void msrv_created(struct mock_port *m)
 {
 	static char b[1024];
 	snprintf(b, sizeof(b),
-		 "%s<rsp:Shell><rsp:ShellId>" MSRV_SHELL_ID
-		 "</rsp:ShellId></rsp:Shell></s:Body></s:Envelope>",
-		 env_head);
+		 ENV_HEAD "<rsp:Shell><rsp:ShellId>" MSRV_SHELL_ID
+			  "</rsp:ShellId></rsp:Shell></s:Body></s:Envelope>",
+		 "http://schemas.xmlsoap.org/ws/2004/09/transfer/CreateResponse");
 	msrv_add(m, b);
 }
 
@@ -48,16 +51,16 @@ void msrv_command_response(struct mock_port *m)
 {
 	static char b[1024];
 	snprintf(b, sizeof(b),
-		 "%s<rsp:CommandResponse><rsp:CommandId>0F0E0D0C-0B0A-4908-8706-050403020100"
-		 "</rsp:CommandId></rsp:CommandResponse></s:Body></s:Envelope>",
-		 env_head);
+		 ENV_HEAD "<rsp:CommandResponse><rsp:CommandId>0F0E0D0C-0B0A-4908-8706-050403020100"
+			  "</rsp:CommandId></rsp:CommandResponse></s:Body></s:Envelope>",
+		 SHELL_A("CommandResponse"));
 	msrv_add(m, b);
 }
 
-void msrv_empty(struct mock_port *m)
+void msrv_empty(struct mock_port *m, const char *action)
 {
-	static char b[512];
-	snprintf(b, sizeof(b), "%s</s:Body></s:Envelope>", env_head);
+	static char b[1024];
+	snprintf(b, sizeof(b), ENV_HEAD "</s:Body></s:Envelope>", action);
 	msrv_add(m, b);
 }
 
@@ -83,9 +86,9 @@ void msrv_messages(struct mock_port *m, const uint8_t pool[16], bool done, int n
 	k = b64_encode(raw, len, b64);
 	b64[k] = 0;
 	snprintf(body, sizeof(body),
-		 "%s<rsp:ReceiveResponse><rsp:Stream Name=\"stdout\">%s</rsp:Stream>%s"
-		 "</rsp:ReceiveResponse></s:Body></s:Envelope>",
-		 env_head, b64,
+		 ENV_HEAD "<rsp:ReceiveResponse><rsp:Stream Name=\"stdout\">%s</rsp:Stream>%s"
+			  "</rsp:ReceiveResponse></s:Body></s:Envelope>",
+		 SHELL_A("ReceiveResponse"), b64,
 		 done ? "<rsp:CommandState State=\"http://schemas.microsoft.com/wbem/wsman/1/"
 			"windows/shell/CommandState/Done\"><rsp:ExitCode>0</rsp:ExitCode>"
 			"</rsp:CommandState>"

@@ -14,6 +14,9 @@
 #include "mock.h"
 
 #define MSRV_SOAP_CT "application/soap+xml;charset=UTF-8"
+/* the Actions of the answers without a body (MS-WSMV 3.1.4) */
+#define MSRV_DELETED "http://schemas.xmlsoap.org/ws/2004/09/transfer/DeleteResponse"
+#define MSRV_SENT "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/SendResponse"
 /* the ShellId msrv_created answers with */
 #define MSRV_SHELL_ID "7E2F4A0C-0D4B-4F43-9D86-1F5B2A9C3E11"
 
@@ -25,8 +28,8 @@ void msrv_add_file(struct mock_port *m, const char *path, int status);
 void msrv_created(struct mock_port *m);
 /* CommandResponse with a CommandId. */
 void msrv_command_response(struct mock_port *m);
-/* An empty body: the answer to Delete, Signal and Send. */
-void msrv_empty(struct mock_port *m);
+/* An empty body: the answer to Delete, Signal and Send, with its Action. */
+void msrv_empty(struct mock_port *m, const char *action);
 /* A ReceiveResponse whose stdout carries n PSRP messages (types[i],
  * clixml[i]) of runspace pool `pool`, each in one fragment; done adds
  * CommandState Done; cut takes that many bytes off the end of the stream. */

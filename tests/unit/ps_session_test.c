@@ -74,9 +74,9 @@ static const char *const opened_x[] = {
 	"<Obj RefId=\"0\"><MS><Version N=\"protocolversion\">2.3</Version></MS></Obj>",
 	"<Obj RefId=\"0\"><MS><I32 N=\"RunspaceState\">2</I32></MS></Obj>"};
 
-static void add_empty(struct t *t) /* Delete, Signal and Send answers */
+static void add_empty(struct t *t) /* the Delete's answer */
 {
-	msrv_empty(&t->m);
+	msrv_empty(&t->m, MSRV_DELETED);
 }
 
 static void add_command_response(struct t *t)

@@ -88,19 +88,20 @@ static void test_crypt_round_trip_and_layout(void)
 	struct errbuf e = {WRSH_OK, ""};
 	static uint8_t buf[8192];
 	const char *body = "<s:Envelope>sealed</s:Envelope>";
-	const char *head =
-		"--Encrypted Boundary\r\n"
-		"\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n"
-		"\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=31\r\n"
-		"--Encrypted Boundary\r\n"
-		"\tContent-Type: application/octet-stream\r\n"
-		"\x10\0\0\0";
+	const char *head = "--Encrypted Boundary\r\n"
+			   "Content-Type: application/HTTP-SPNEGO-session-encrypted\r\n"
+			   "OriginalContent: type=application/soap+xml;charset=UTF-8;Length=31\r\n"
+			   "--Encrypted Boundary\r\n"
+			   "Content-Type: application/octet-stream\r\n"
+			   "\x10\0\0\0";
 	size_t off, len, n = strlen(body), hl = strlen(head) + 3; /* + the NULs */
 	CHECK(vec_each("tests/vectors/ntlm.txt", load) == 4);
 	pair(&cli, &srv);
 	memcpy(buf + CRYPT_PREFIX_MAX, body, n);
 	crypt_wrap(&cli, buf, CRYPT_PREFIX_MAX, n, &off, &len);
-	/* MS-WSMV 2.2.9.1.1.1 framing; 16 bytes of signature, then the body */
+	/* MS-WSMV 2.2.9.1.1.1 framing, the part headers at the start of their
+	 * lines as OMI reads them (issue 12); 16 bytes of signature, then the
+	 * body */
 	CHECK_MEM(buf + off, hl, head, hl);
 	CHECK_EQ(len, hl + 16 + n + 24);
 	CHECK_MEM(buf + off + len - 24, 24, "--Encrypted Boundary--\r\n", 24);
@@ -116,6 +117,50 @@ static void test_crypt_round_trip_and_layout(void)
 		CHECK_EQ(crypt_unwrap(&cli, frame, fl, &o2, &l2, &e), WRSH_OK);
 		CHECK_MEM(frame + o2, l2, "<answer/>", 9);
 	}
+}
+
+/* Insert a tab before each part header of a framed message: the form
+ * Windows writes (MS-WSMV 2.2.9.1.1.2's grammar). */
+static size_t with_tabs(uint8_t *buf, size_t n, size_t cap)
+{
+	static const char *const hdr[] = {"\nContent-Type: application/HTTP",
+					  "\nOriginalContent:", "\nContent-Type: application/oct"};
+	size_t i;
+	for (i = 0; i < 3; i++) {
+		uint8_t *p = memmem(buf, n, hdr[i], strlen(hdr[i]));
+		CHECK(p != NULL && n < cap);
+		if (!p || n >= cap)
+			return n;
+		memmove(p + 2, p + 1, n - (size_t)(p + 1 - buf));
+		p[1] = '\t';
+		n++;
+	}
+	return n;
+}
+
+/* The reader takes the part headers at a line's start (OMI, and what wrsh
+ * writes) and after a tab (Windows), the same message either way. */
+static void test_crypt_reads_both_forms(void)
+{
+	struct ntlm_ctx cli, srv, c;
+	struct errbuf e = {WRSH_OK, ""};
+	static uint8_t tabbed[4096];
+	const char *body = "<s:Envelope>either form</s:Envelope>";
+	size_t n, tn, off, len;
+	pair(&cli, &srv);
+	n = seal_as(&srv, body, strlen(body));
+	CHECK(memmem(frame, n, "\r\nContent-Type: application/octet-stream\r\n", 42) != NULL);
+	CHECK(memmem(frame, 120, "\t", 1) == NULL); /* the headers are text: no tab */
+	memcpy(tabbed, frame, n);
+	tn = with_tabs(tabbed, n, sizeof(tabbed));
+	CHECK_EQ(tn, n + 3);
+	CHECK(memmem(tabbed, tn, "\r\n\tOriginalContent: type=", 25) != NULL);
+	c = cli;
+	CHECK_EQ(crypt_unwrap(&c, frame, n, &off, &len, &e), WRSH_OK);
+	CHECK_MEM(frame + off, len, body, strlen(body));
+	c = cli;
+	CHECK_EQ(crypt_unwrap(&c, tabbed, tn, &off, &len, &e), WRSH_OK);
+	CHECK_MEM(tabbed + off, len, body, strlen(body));
 }
 
 /* Every prefix of a valid framed message, and every single-byte change:
@@ -345,6 +390,10 @@ static wrsh_err create_answered(const char *ct, const void *create, size_t n, st
 	return e;
 }
 
+#define OMI_EMPTY_500                                                                       \
+	"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/soap+xml;charset=" \
+	"UTF-8\r\nContent-Length: 0\r\n\r\n"
+
 static void test_seal_hostile_answers(void)
 {
 	static char body[16384];
@@ -358,6 +407,16 @@ static void test_seal_hostile_answers(void)
 	CHECK_EQ(create_answered("application/soap+xml;charset=UTF-8", body, n, &t),
 		 WRSH_EINTEGRITY);
 	CHECK(strstr(wrsh_errmsg(t->s), "in clear") != NULL);
+	wrsh_close(t->s);
+	/* an empty answer in clear has nothing to strip: its status counts */
+	t = setup();
+	CHECK(mock_add_raw(&t->m, OMI_EMPTY_500, strlen(OMI_EMPTY_500), false));
+	CHECK_EQ(wrsh_open(&t->s, t->a, &t->port, &t->o), WRSH_OK);
+	CHECK_EQ(wrsh_shell_open(t->s, NULL), WRSH_EHTTP);
+	CHECK_STR(wrsh_errmsg(t->s), "http: 500 Internal Server Error with an empty body");
+	wrsh_close(t->s);
+	/* ... but one with a body is refused at its first byte */
+	CHECK_EQ(create_answered("application/soap+xml", "<", 1, &t), WRSH_EINTEGRITY);
 	wrsh_close(t->s);
 	/* one bit of the sealed SOAP flipped */
 	srv = server0;
@@ -433,6 +492,7 @@ static void test_seal_first_leg_refused(void)
 void seal_tests(void)
 {
 	RUN(test_crypt_round_trip_and_layout);
+	RUN(test_crypt_reads_both_forms);
 	RUN(test_crypt_truncations_and_flips);
 	RUN(test_crypt_lying_lengths);
 	RUN(test_seal_whole_session);

@@ -17,6 +17,13 @@
 
 #define STD "tests/replay/windows/pypsrp-winrs-standard/"
 #define SOAP_CT "application/soap+xml;charset=UTF-8"
+/* the start of a WinRS answer with its Action (Send, Receive, ...) */
+#define SHELL_ANSWER(what)                                                                  \
+	"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "                  \
+	"xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "                     \
+	"xmlns:rsp=\"http://schemas.microsoft.com/wbem/wsman/1/windows/shell\">"            \
+	"<s:Header><a:Action>http://schemas.microsoft.com/wbem/wsman/1/windows/shell/" what \
+	"</a:Action></s:Header><s:Body>"
 
 static uint8_t store[2u << 20], sent[1u << 20];
 static unsigned char arena_buf[256 * 1024] __attribute__((aligned(16)));
@@ -229,6 +236,49 @@ static void test_session_401_names_offered_schemes(void)
 	wrsh_close(t->s);
 }
 
+/* An error status whose body is empty or no SOAP (OMI's 500 to a shell
+ * Create: it has no shell provider; a proxy's HTML page) is reported by
+ * that status, whatever pieces the answer arrives in; a 200 without a body
+ * is no answer either. */
+static void test_session_error_status_without_soap(void)
+{
+	static const struct {
+		const char *resp, *says;
+	} cases[] = {
+		{"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/soap+xml;"
+		 "charset=UTF-8\r\nContent-Length: 0\r\n\r\n",
+		 "http: 500 Internal Server Error with an empty body"},
+		{"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/soap+xml\r\n"
+		 "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+		 "http: 500 Internal Server Error with an empty body"},
+		{"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n",
+		 "http: 500 Internal Server Error with an empty body"},
+		{"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/html; charset=us-ascii"
+		 "\r\nContent-Length: 26\r\n\r\n<html><b>oops</b></html>\r\n",
+		 "http: 500 Internal Server Error (not a SOAP answer: text/html)"},
+		{"HTTP/1.1 502 \r\nContent-Length: 4\r\n\r\noops",
+		 "http: 502 (not a SOAP answer: no Content-Type)"},
+		{"HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml\r\nContent-Length: "
+		 "0\r\n\r\n",
+		 "http: 200 without a SOAP body"},
+	};
+	size_t i, chunk;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = strlen(cases[i].resp);
+		for (chunk = 1; chunk <= n; chunk += chunk < 8 ? 1 : 13) {
+			struct t *t = setup();
+			t->m.chunk = chunk;
+			CHECK(mock_add_raw(&t->m, cases[i].resp, n, false));
+			CHECK_EQ(open_session(t), WRSH_OK);
+			CHECK_EQ(wrsh_shell_open(t->s, NULL), WRSH_EHTTP);
+			CHECK_STR(wrsh_errmsg(t->s), cases[i].says);
+			wrsh_close(t->s);
+			CHECK_EQ(t->m.requests, 1); /* no shell: nothing to delete */
+			CHECK_EQ(wrsh_arena_in_use(t->a), 0);
+		}
+	}
+}
+
 /* Basic in clear needs an explicit yes; NTLM is not built yet. */
 static void test_session_open_refusals(void)
 {
@@ -329,6 +379,28 @@ static void test_session_identify_anonymous_and_authenticated(void)
 	wrsh_close(t->s);
 }
 
+/* OMI puts IdentifyResponse in the SOAP envelope's namespace and pads the
+ * values (issue 12): the same properties. */
+static void test_session_identify_omi(void)
+{
+	struct t *t = setup();
+	struct props p = {""};
+	add_text(t, 200,
+		 "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://www.w3.org/2003/05/soap-envelope\" "
+		 "xmlns:wsmid=\"http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd\">"
+		 "\n<SOAP-ENV:Header>\n</SOAP-ENV:Header>\n<SOAP-ENV:Body>\n"
+		 "<SOAP-ENV:IdentifyResponse>\n<wsmid:ProtocolVersion>\n"
+		 "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\n</wsmid:ProtocolVersion>\n"
+		 "<wsmid:ProductVendor>\nMicrosoft\n</wsmid:ProductVendor>\n"
+		 "<wsmid:ProductVersion>\n1.6.8-1\n</wsmid:ProductVersion>\n"
+		 "</SOAP-ENV:IdentifyResponse>\n</SOAP-ENV:Body>\n</SOAP-ENV:Envelope>\n");
+	CHECK_EQ(open_session(t), WRSH_OK);
+	CHECK_EQ(wrsh_identify(t->s, false, prop, &p), WRSH_OK);
+	CHECK_STR(p.text, "ProtocolVersion=http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd;"
+			  "ProductVendor=Microsoft;ProductVersion=1.6.8-1;");
+	wrsh_close(t->s);
+}
+
 /* The server answers Connection: close: the next request reconnects. */
 static void test_session_reconnects_after_server_close(void)
 {
@@ -419,10 +491,7 @@ static void test_session_send_stdin(void)
 	char big[70000];
 	add_file(t, STD "001-response.xml", 200);
 	add_file(t, STD "002-response.xml", 200);
-	add_text(t, 200,
-		 "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>"
-		 "<rsp:SendResponse xmlns:rsp=\"http://schemas.microsoft.com/wbem/wsman/1/"
-		 "windows/shell\"/></s:Body></s:Envelope>");
+	add_text(t, 200, SHELL_ANSWER("SendResponse") "<rsp:SendResponse/></s:Body></s:Envelope>");
 	add_file(t, STD "003-response.xml", 200);
 	add_file(t, STD "005-response.xml", 200);
 	CHECK_EQ(open_session(t), WRSH_OK);
@@ -525,11 +594,9 @@ static size_t receive_body(char *buf, size_t cap, size_t n, bool end)
 {
 	static uint8_t raw[120000];
 	size_t i, k;
-	const char *head =
-		"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
-		"xmlns:rsp=\"http://schemas.microsoft.com/wbem/wsman/1/windows/shell\"><s:Body>"
-		"<rsp:ReceiveResponse><rsp:Stream Name=\"stdout\" "
-		"CommandId=\"CF84C20A-0A35-43FA-AF78-0B4711DA5F30\">";
+	const char *head = SHELL_ANSWER(
+		"ReceiveResponse") "<rsp:ReceiveResponse><rsp:Stream Name=\"stdout\" "
+				   "CommandId=\"CF84C20A-0A35-43FA-AF78-0B4711DA5F30\">";
 	const char *tail_run = "</rsp:Stream><rsp:CommandState CommandId=\"CF84C20A-0A35-43FA-AF78-"
 			       "0B4711DA5F30\" State=\"http://schemas.microsoft.com/wbem/wsman/1/"
 			       "windows/shell/CommandState/Running\"/></rsp:ReceiveResponse>"
@@ -623,6 +690,49 @@ static void test_session_response_beyond_max_envelope(void)
 	CHECK(req_has(t, 2, "/transfer/Delete</a:Action>"));
 }
 
+/* Issue 12: a CreateResponse answering the Command is refused by its
+ * Action, before its ShellId can pass for the CommandId, and the shell is
+ * still deleted. A Receive answer without an Action gives no output. */
+static void test_session_answer_of_another_request_refused(void)
+{
+	struct t *t = setup();
+	bool done = false;
+	uint32_t code = 0;
+	const char *args[] = {"x"};
+	add_file(t, STD "001-response.xml", 200);
+	add_file(t, STD "001-response.xml", 200);
+	add_file(t, STD "005-response.xml", 200);
+	CHECK_EQ(open_session(t), WRSH_OK);
+	CHECK_EQ(wrsh_shell_open(t->s, NULL), WRSH_OK);
+	CHECK_EQ(wrsh_cmd_start(t->s, "cmd", args, 1), WRSH_EPROTO);
+	CHECK_STR(wrsh_errmsg(t->s), "wsman: answer is CreateResponse, expected CommandResponse");
+	CHECK_EQ(wrsh_cmd_receive(t->s, collect, t, 0, &done, &code), WRSH_EPROTO); /* sticky */
+	wrsh_close(t->s);
+	CHECK_EQ(t->m.requests, 3);
+	CHECK(req_has(t, 2, "/transfer/Delete</a:Action>"));
+	CHECK_EQ(wrsh_arena_in_use(t->a), 0);
+
+	t = setup();
+	add_file(t, STD "001-response.xml", 200);
+	add_file(t, STD "002-response.xml", 200);
+	add_text(t, 200,
+		 "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+		 "xmlns:rsp=\"http://schemas.microsoft.com/wbem/wsman/1/windows/shell\"><s:Body>"
+		 "<rsp:ReceiveResponse><rsp:Stream Name=\"stdout\" CommandId=\""
+		 "CF84C20A-0A35-43FA-AF78-0B4711DA5F30\">aGk=</rsp:Stream></rsp:ReceiveResponse>"
+		 "</s:Body></s:Envelope>");
+	add_file(t, STD "005-response.xml", 200);
+	CHECK_EQ(open_session(t), WRSH_OK);
+	CHECK_EQ(wrsh_shell_open(t->s, NULL), WRSH_OK);
+	CHECK_EQ(wrsh_cmd_start(t->s, "cmd", args, 1), WRSH_OK);
+	CHECK_EQ(wrsh_cmd_receive(t->s, collect, t, 0, &done, &code), WRSH_EPROTO);
+	CHECK_STR(wrsh_errmsg(t->s), "wsman: the answer has no Action (expected ReceiveResponse)");
+	CHECK_EQ(t->out_n[0], 0);
+	wrsh_close(t->s);
+	CHECK(req_has(t, 3, "/transfer/Delete</a:Action>"));
+	CHECK_EQ(wrsh_arena_in_use(t->a), 0);
+}
+
 /* Output for a different command is refused, not mixed in. */
 static void test_session_foreign_command_output_refused(void)
 {
@@ -631,10 +741,10 @@ static void test_session_foreign_command_output_refused(void)
 	uint32_t code;
 	const char *args[] = {"x"};
 	const char *resp =
-		"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
-		"xmlns:rsp=\"http://schemas.microsoft.com/wbem/wsman/1/windows/shell\"><s:Body>"
-		"<rsp:ReceiveResponse><rsp:Stream Name=\"stdout\" CommandId=\"00000000-0000-0000-"
-		"0000-000000000000\">aGk=</rsp:Stream></rsp:ReceiveResponse></s:Body></s:Envelope>";
+		SHELL_ANSWER("ReceiveResponse") "<rsp:ReceiveResponse><rsp:Stream Name=\"stdout\" "
+						"CommandId=\"00000000-0000-0000-"
+						"0000-000000000000\">aGk=</rsp:Stream></"
+						"rsp:ReceiveResponse></s:Body></s:Envelope>";
 	add_file(t, STD "001-response.xml", 200);
 	add_file(t, STD "002-response.xml", 200);
 	add_text(t, 200, resp);
@@ -675,9 +785,11 @@ void session_tests(void)
 	RUN(test_session_receive_timed_out_polls_again);
 	RUN(test_session_fault_is_reported_and_sticky);
 	RUN(test_session_401_names_offered_schemes);
+	RUN(test_session_error_status_without_soap);
 	RUN(test_session_open_refusals);
 	RUN(test_session_trace_redacts_credentials);
 	RUN(test_session_identify_anonymous_and_authenticated);
+	RUN(test_session_identify_omi);
 	RUN(test_session_reconnects_after_server_close);
 	RUN(test_session_retries_on_idle_close);
 	RUN(test_session_wake_abandons_receive);
@@ -688,5 +800,6 @@ void session_tests(void)
 	RUN(test_session_memory_flat_over_long_stream);
 	RUN(test_session_response_beyond_max_envelope);
 	RUN(test_session_foreign_command_output_refused);
+	RUN(test_session_answer_of_another_request_refused);
 	RUN(test_session_api_state_checks);
 }
