@@ -155,7 +155,10 @@ static bool wanted(uint32_t type)
 static wrsh_err m_begin(void *ctx, const struct psrp_msg_head *h)
 {
 	struct psrp_pool *p = ctx;
-	static const uint8_t zero[16];
+	wrsh_err e;
+	/* a message of another pipeline taken as ours would mix two outputs */
+	if ((e = psrp_msg_check_ids(h, p->ids.rpid, p->pipeline ? p->ids.pid : NULL, p->err)))
+		return e;
 	p->type = h->type;
 	p->parse = wanted(h->type);
 	if (h->type == PSRP_RUNSPACEPOOL_HOST_CALL ||
@@ -174,9 +177,6 @@ static wrsh_err m_begin(void *ctx, const struct psrp_msg_head *h)
 		p->hc_name[0] = 0;
 		p->in_mi = false;
 	}
-	if (memcmp(h->rpid, p->ids.rpid, 16) != 0 && memcmp(h->rpid, zero, 16) != 0)
-		return err_set(p->err, WRSH_EPSRP, "psrp: a message for another runspace pool",
-			       NULL);
 	p->to_user = p->parse && h->type != PSRP_RUNSPACEPOOL_STATE;
 	p->stream = stream_of(h->type);
 	p->num_n = 0;

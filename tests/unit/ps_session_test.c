@@ -25,7 +25,7 @@
 
 static uint8_t store[1u << 20], sent[1u << 20];
 static unsigned char arena_buf[256 * 1024] __attribute__((aligned(16)));
-static uint8_t rpid[16];
+static uint8_t rpid[16], pid[16]; /* the pool's, and the running pipeline's */
 static bool have_rpid;
 static char out[4096];
 static size_t out_n;
@@ -61,18 +61,19 @@ static void add_created(struct t *t)
 	msrv_created(&t->m);
 }
 
-/* A Receive answer carrying messages (type, clixml) for pool `pool`; done:
- * CommandState Done; cut: bytes taken off the end of the stream. */
+/* A Receive answer carrying messages (type, clixml) for pool `pool`, the
+ * pipeline's naming the one running; done: CommandState Done; cut: bytes
+ * taken off the end of the stream. */
 static void add_messages(struct t *t, const uint8_t *pool, bool done, int n, const uint32_t *types,
 			 const char *const *clixml, size_t cut)
 {
-	msrv_messages(&t->m, pool, done, n, types, clixml, cut);
+	msrv_messages(&t->m, pool, pid, done, n, types, clixml, cut);
 }
 
+#define OPENED_CAP "<Obj RefId=\"0\"><MS><Version N=\"protocolversion\">2.3</Version></MS></Obj>"
 static const uint32_t opened_t[] = {PSRP_SESSION_CAPABILITY, PSRP_RUNSPACEPOOL_STATE};
 static const char *const opened_x[] = {
-	"<Obj RefId=\"0\"><MS><Version N=\"protocolversion\">2.3</Version></MS></Obj>",
-	"<Obj RefId=\"0\"><MS><I32 N=\"RunspaceState\">2</I32></MS></Obj>"};
+	OPENED_CAP, "<Obj RefId=\"0\"><MS><I32 N=\"RunspaceState\">2</I32></MS></Obj>"};
 
 static void add_empty(struct t *t) /* Delete, Signal and Send answers */
 {
@@ -137,11 +138,13 @@ static wrsh_err run(struct t *t, void (*queue)(struct t *), enum wrsh_ps_state *
 	add_created(t);
 	add_messages(t, rpid, false, 2, opened_t, opened_x, 0);
 	add_command_response(t);
-	queue(t);
-	add_empty(t); /* the Delete of the pool's shell */
 	CHECK_EQ(wrsh_open(&t->s, t->a, &t->port, &t->o), WRSH_OK);
 	CHECK_EQ(wrsh_ps_open(t->s), WRSH_OK);
 	CHECK_EQ(wrsh_ps_start(t->s, "1; 'two'", 0), WRSH_OK);
+	/* the pipeline's answers name the PID it was given */
+	memcpy(pid, t->s->ps->ids.pid, 16);
+	queue(t);
+	add_empty(t); /* the Delete of the pool's shell */
 	do
 		e = wrsh_ps_receive(t->s, &sink, 0, &done, state);
 	while (!e && !done && ++rounds < 5);
@@ -204,6 +207,22 @@ static void q_other_pool(struct t *t)
 	add_messages(t, other, false, 1, ty, x, 0);
 }
 
+static void q_other_pipeline(struct t *t)
+{
+	static const uint32_t ty[] = {PSRP_PIPELINE_OUTPUT, PSRP_PIPELINE_STATE};
+	static const char *const x[] = {"<I32>1</I32>", state_done};
+	pid[15] ^= 1;
+	add_messages(t, rpid, true, 2, ty, x, 0);
+}
+
+static void q_nil_pid(struct t *t)
+{
+	static const uint32_t ty[] = {PSRP_PIPELINE_STATE};
+	static const char *const x[] = {state_done};
+	memset(pid, 0, sizeof(pid));
+	add_messages(t, rpid, true, 1, ty, x, 0);
+}
+
 static void q_host_call(struct t *t)
 {
 	static const uint32_t ty[] = {PSRP_PIPELINE_HOST_CALL};
@@ -248,6 +267,9 @@ static void test_ps_session_hostile(void)
 		const char *says;
 	} cases[] = {
 		{q_other_pool, WRSH_EPSRP, "another runspace pool"},
+		{q_other_pipeline, WRSH_EPSRP, "PIPELINE_OUTPUT message for another pipeline"},
+		{q_nil_pid, WRSH_EPSRP,
+		 "PIPELINE_STATE message for another pipeline (PID 00000000-0000-0000-0000-"},
 		{q_host_call, WRSH_EPSRP, "no host"},
 		{q_no_state, WRSH_EPSRP, "without its state"},
 		{q_cut, WRSH_EPSRP, "without its state"},
@@ -284,6 +306,26 @@ static void test_ps_session_broken_pool(void)
 	check_deleted(t);
 }
 
+/* While the pool opens no pipeline runs: a pipeline's message then is not
+ * ours, whatever its PID. */
+static void test_ps_session_pipeline_message_at_open(void)
+{
+	static const uint32_t ty[] = {PSRP_SESSION_CAPABILITY, PSRP_PIPELINE_OUTPUT};
+	static const char *const x[] = {OPENED_CAP, "<I32>1</I32>"};
+	static const uint8_t some[16] = {1, 2, 3};
+	struct t *t;
+	learn_rpid();
+	t = setup();
+	add_created(t);
+	msrv_messages(&t->m, rpid, some, false, 2, ty, x, 0);
+	add_empty(t);
+	CHECK_EQ(wrsh_open(&t->s, t->a, &t->port, &t->o), WRSH_OK);
+	CHECK_EQ(wrsh_ps_open(t->s), WRSH_EPSRP);
+	CHECK(strstr(wrsh_errmsg(t->s), "psrp: a PIPELINE_OUTPUT message while no pipeline runs "
+					"(PID 00030201-0000-0000-0000-000000000000)") != NULL);
+	check_deleted(t);
+}
+
 static void test_ps_session_state_checks(void)
 {
 	struct t *t = setup();
@@ -313,6 +355,7 @@ void ps_session_tests(void)
 	RUN(test_ps_session_pipeline);
 	RUN(test_ps_session_hostile);
 	RUN(test_ps_session_broken_pool);
+	RUN(test_ps_session_pipeline_message_at_open);
 	RUN(test_ps_session_state_checks);
 }
 #else
