@@ -309,9 +309,29 @@ wrsh_err wrsh_ps_open(struct wrsh_session *s);
 #define WRSH_PS_HOST_UI 2u /* answer host calls (Read-Host): see wrsh_ps_host_call */
 #define WRSH_PS_INPUT 4u   /* the pipeline reads input: see wrsh_ps_input */
 
-/* Start SCRIPT as the pool's pipeline. Errors: WRSH_ESTATE, WRSH_ELIMIT
- * (a script beyond CONFIG_WRSH_PSRP_SCRIPT_MAX), transport and faults. */
+/* Start SCRIPT (UTF-8, any length) as the pool's pipeline.
+ * Errors: WRSH_ESTATE (no pool, or a pipeline still running), WRSH_ENOMEM,
+ * transport, HTTP and fault errors. */
 wrsh_err wrsh_ps_start(struct wrsh_session *s, const char *script, unsigned flags);
+
+/* Gives the script's next bytes: up to cap of them into buf, their count
+ * in *len, 0 at the end. A non-OK return stops wrsh_ps_start_read with
+ * that error. */
+typedef wrsh_err (*wrsh_ps_read_fn)(void *ctx, char *buf, size_t cap, size_t *len);
+
+/*
+ * wrsh_ps_start with the script read from `read` (a file, stdin) while it
+ * is sent: it streams, escaped, into the fragments of CREATE_PIPELINE, the
+ * Command carrying the first and Sends on the pipeline's stdin the rest
+ * (MS-PSRP 3.1.5.3.5), so memory does not grow with the script (one
+ * request's buffer and a 4 KB stage, while the call lasts). read and ctx
+ * are used during the call only. Errors: as wrsh_ps_start, and what read
+ * returned; an error after the first request leaves half a pipeline on
+ * the server: the session's error is sticky and wrsh_close removes the
+ * pool with it.
+ */
+wrsh_err wrsh_ps_start_read(struct wrsh_session *s, wrsh_ps_read_fn read, void *ctx,
+			    unsigned flags);
 
 /* One Receive round: objects go to sink as they stream in; *done with
  * *state once the pipeline has ended. WRSH_WAKEABLE as for
@@ -373,7 +393,8 @@ struct wrsh_ps_answer {
 	size_t n;
 };
 /* Errors: WRSH_ESTATE (no call pending), WRSH_ELIMIT (an answer beyond
- * CONFIG_WRSH_PSRP_SCRIPT_MAX), transport and faults. */
+ * one request: about three quarters of CONFIG_WRSH_TX_BUF, at most 24 KB,
+ * escaped), transport and faults. */
 wrsh_err wrsh_ps_host_answer(struct wrsh_session *s, const struct wrsh_ps_answer *a);
 
 /* Stop the running pipeline (PowerShell's Ctrl-C); its end still arrives

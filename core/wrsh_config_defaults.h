@@ -49,9 +49,6 @@
 #ifndef CONFIG_WRSH_PSRP
 #define CONFIG_WRSH_PSRP 1
 #endif
-#ifndef CONFIG_WRSH_PSRP_SCRIPT_MAX
-#define CONFIG_WRSH_PSRP_SCRIPT_MAX 16384
-#endif
 #ifndef CONFIG_WRSH_CIM
 #define CONFIG_WRSH_CIM 1
 #endif

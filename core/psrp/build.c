@@ -11,25 +11,74 @@ static void head(struct sbuf *b, uint32_t type, const struct psrp_ids *id, bool 
 	sb_put(b, h, sizeof(h));
 }
 
-void psrp_put_string(struct sbuf *b, const char *s, size_t n)
+/* One character of a string: a control character, and an underscore that
+ * would read as an escape, as _x00HH_; the rest with XML's escapes. */
+static void put_char(struct sbuf *b, unsigned char c, bool escape)
 {
-	size_t i, run = 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		bool esc = (c < 0x20 && c != '\t') || c == 0x7f ||
-			   (c == '_' && i + 6 < n && s[i + 1] == 'x' && hex_value(s[i + 2]) >= 0 &&
-			    hex_value(s[i + 3]) >= 0 && hex_value(s[i + 4]) >= 0 &&
-			    hex_value(s[i + 5]) >= 0 && s[i + 6] == '_');
-		if (!esc)
-			continue;
-		sb_put_xml(b, s + run, i - run);
+	if (escape || (c < 0x20 && c != '\t') || c == 0x7f) {
 		sb_puts(b, "_x00");
 		sb_putc(b, hex_digit_upper((uint8_t)(c >> 4)));
 		sb_putc(b, hex_digit_upper(c));
 		sb_putc(b, '_');
-		run = i + 1;
+	} else {
+		sb_put_xml(b, (const char *)&c, 1);
 	}
-	sb_put_xml(b, s + run, n - run);
+}
+
+/* Whether h[0..n) can begin an escape "_xHHHH_". */
+static bool escape_prefix(const char *h, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (i == 0 || i == 6 ? h[i] != '_' : i == 1 ? h[i] != 'x' : hex_value(h[i]) < 0)
+			return false;
+	return true;
+}
+
+static void esc_feed(struct sbuf *b, struct psrp_str_esc *e, char c);
+
+/* The held underscore is decided: written (escaped when a whole escape
+ * followed it), the bytes after it read again, as they may hold another. */
+static void esc_release(struct sbuf *b, struct psrp_str_esc *e, bool escape)
+{
+	char rest[sizeof(e->hold) - 1];
+	size_t k = e->n - 1u, i;
+	memcpy(rest, e->hold + 1, k);
+	e->n = 0;
+	put_char(b, '_', escape);
+	for (i = 0; i < k; i++)
+		esc_feed(b, e, rest[i]);
+}
+
+static void esc_feed(struct sbuf *b, struct psrp_str_esc *e, char c)
+{
+	if (!e->n && c != '_') {
+		put_char(b, (unsigned char)c, false);
+		return;
+	}
+	e->hold[e->n++] = c;
+	if (!escape_prefix(e->hold, e->n) || e->n == sizeof(e->hold))
+		esc_release(b, e, e->n == sizeof(e->hold));
+}
+
+void psrp_put_string_piece(struct sbuf *b, struct psrp_str_esc *e, const char *s, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		esc_feed(b, e, s[i]);
+}
+
+void psrp_put_string_end(struct sbuf *b, struct psrp_str_esc *e)
+{
+	while (e->n)
+		esc_release(b, e, false);
+}
+
+void psrp_put_string(struct sbuf *b, const char *s, size_t n)
+{
+	struct psrp_str_esc e = {{0}, 0};
+	psrp_put_string_piece(b, &e, s, n);
+	psrp_put_string_end(b, &e);
 }
 
 /* ---- a few CLIXML shapes ----------------------------------------------- */
@@ -154,19 +203,23 @@ void psrp_build_init_runspacepool(struct sbuf *b, const struct psrp_ids *id, uns
 	"System.Management.Automation, Version=1.0.0.0, Culture=neutral, "           \
 	"PublicKeyToken=31bf3856ad364e35]]"
 
-/* One command of the pipeline (MS-PSRP 2.2.3.12); tn: first use of the
- * list and result-type TNs (2 and 3) */
-static void command(struct cw *w, const char *cmd, bool script, const char *arg_name,
-		    const char *arg_value, bool *tn_written)
+/* One command of the pipeline (MS-PSRP 2.2.3.12), up to its text (the
+ * script streams in there), and after it; tn: first use of the list and
+ * result-type TNs (2 and 3) */
+static void command_open(struct cw *w)
+{
+	obj_begin(w, NULL);
+	sb_puts(w->b, "<MS><S N=\"Cmd\">");
+}
+
+static void command_rest(struct cw *w, bool script, const char *arg_name, bool *tn_written)
 {
 	static const char *const merges[] = {"MergeMyResult", "MergeToResult",
 					     "MergePreviousResults"};
 	static const char *const streams[] = {"MergeError", "MergeWarning", "MergeVerbose",
 					      "MergeDebug", "MergeInformation"};
 	size_t i;
-	obj_begin(w, NULL);
-	sb_puts(w->b, "<MS>");
-	prim(w, "S", "Cmd", cmd);
+	sb_puts(w->b, "</S>");
 	prim(w, "B", "IsScript", script ? "true" : "false");
 	prim(w, "Nil", "UseLocalScope", NULL);
 	for (i = 0; i < 3; i++) {
@@ -182,7 +235,7 @@ static void command(struct cw *w, const char *cmd, bool script, const char *arg_
 		obj_begin(w, NULL);
 		sb_puts(w->b, "<MS>");
 		prim(w, "S", "N", arg_name);
-		prim(w, arg_value ? "S" : "Nil", "V", arg_value); /* Nil: a switch */
+		prim(w, "Nil", "V", NULL); /* Nil: a switch */
 		sb_puts(w->b, "</MS></Obj></LST></Obj>");
 	}
 	for (i = 0; i < 5; i++)
@@ -190,11 +243,10 @@ static void command(struct cw *w, const char *cmd, bool script, const char *arg_
 	sb_puts(w->b, "</MS></Obj>");
 }
 
-void psrp_build_create_pipeline(struct sbuf *b, const struct psrp_ids *id, const char *script,
-				bool format, bool input, bool host)
+void psrp_build_create_pipeline_head(struct sbuf *b, const struct psrp_ids *id, bool input,
+				     bool host, struct psrp_pipe_state *st)
 {
 	struct cw w = {b, 0};
-	bool tn3 = false;
 	head(b, PSRP_CREATE_PIPELINE, id, true);
 	obj_begin(&w, NULL);
 	sb_puts(b, "<MS>");
@@ -211,15 +263,36 @@ void psrp_build_create_pipeline(struct sbuf *b, const struct psrp_ids *id, const
 	prim(&w, "B", "IsNested", "false");
 	obj_begin(&w, "Cmds");
 	sb_puts(b, "<TN RefId=\"2\"><T>" CMD_LIST "</T><T>System.Object</T></TN><LST>");
-	command(&w, script, true, NULL, NULL, &tn3);
-	if (format)
-		command(&w, "Out-String", false, "Stream", NULL, &tn3);
+	command_open(&w);
+	st->ref = w.ref;
+}
+
+void psrp_build_create_pipeline_tail(struct sbuf *b, bool format, struct psrp_pipe_state *st)
+{
+	struct cw w = {b, st->ref};
+	bool tn3 = false;
+	command_rest(&w, true, NULL, &tn3);
+	if (format) {
+		command_open(&w);
+		psrp_put_string(b, "Out-String", 10);
+		command_rest(&w, false, "Stream", &tn3);
+	}
 	sb_puts(b, "</LST></Obj>");
 	prim(&w, "Nil", "History", NULL);
 	prim(&w, "B", "RedirectShellErrorOutputPipe", "false");
 	sb_puts(b, "</MS></Obj>");
 	prim(&w, "B", "IsNested", "false");
 	sb_puts(b, "</MS></Obj>");
+	st->ref = w.ref;
+}
+
+void psrp_build_create_pipeline(struct sbuf *b, const struct psrp_ids *id, const char *script,
+				bool format, bool input, bool host)
+{
+	struct psrp_pipe_state st;
+	psrp_build_create_pipeline_head(b, id, input, host, &st);
+	psrp_put_string(b, script, strlen(script));
+	psrp_build_create_pipeline_tail(b, format, &st);
 }
 
 void psrp_build_input_string(struct sbuf *b, const struct psrp_ids *id, const char *s, size_t n)

@@ -30,6 +30,15 @@ void psrp_build_init_runspacepool(struct sbuf *b, const struct psrp_ids *id, uns
  * host: the client answers host calls (a UI without raw UI) */
 void psrp_build_create_pipeline(struct sbuf *b, const struct psrp_ids *id, const char *script,
 				bool format, bool input, bool host);
+/* The same in three parts, for a script that streams: the head (message
+ * header and CLIXML up to the script's text), the script as a string in
+ * pieces (psrp_put_string_piece), the tail; st carries the RefIds on. */
+struct psrp_pipe_state {
+	unsigned ref;
+};
+void psrp_build_create_pipeline_head(struct sbuf *b, const struct psrp_ids *id, bool input,
+				     bool host, struct psrp_pipe_state *st);
+void psrp_build_create_pipeline_tail(struct sbuf *b, bool format, struct psrp_pipe_state *st);
 /* The answer to a host call (MS-PSRP 2.2.2.28): its value in mr, or a
  * refusal as the ErrorRecord of a HostException in me. */
 void psrp_build_host_response(struct sbuf *b, const struct psrp_ids *id, int64_t call_id,
@@ -40,5 +49,15 @@ void psrp_build_end_of_input(struct sbuf *b, const struct psrp_ids *id);
 /* A string as CLIXML text: XML escapes, and _xHHHH_ for control characters
  * and for an underscore that would read as an escape (MS-PSRP 2.2.5.3.2). */
 void psrp_put_string(struct sbuf *b, const char *s, size_t n);
+/* The same in pieces of any size: an underscore is held until the bytes
+ * after it tell whether it would read as an escape. A piece of n bytes
+ * writes at most 7 n + PSRP_ESC_HELD bytes; end writes what is held. */
+struct psrp_str_esc {
+	char hold[7]; /* "_xHHHH_" */
+	unsigned char n;
+};
+#define PSRP_ESC_HELD 49 /* 7 held bytes, 7 bytes each at worst */
+void psrp_put_string_piece(struct sbuf *b, struct psrp_str_esc *e, const char *s, size_t n);
+void psrp_put_string_end(struct sbuf *b, struct psrp_str_esc *e);
 
 #endif

@@ -76,6 +76,41 @@ void psrp_msg_head_write(uint8_t out[PSRP_MSG_HEAD], uint32_t destination, uint3
 	memcpy(out + 24, pid, 16);
 }
 
+static bool pipeline_type(uint32_t type)
+{
+	return (type & 0xFFFF0000u) == 0x00040000u;
+}
+
+/* "psrp: a PIPELINE_OUTPUT message <what> (PID <got>[, ours <want>])" */
+static wrsh_err bad_ids(const struct psrp_msg_head *h, const char *what, const uint8_t *got,
+			const uint8_t *want, struct errbuf *e)
+{
+	const char *name = psrp_type_name(h->type);
+	char g[GUID_STR_LEN + 1], w[GUID_STR_LEN + 1];
+	psrp_guid_format(got, g);
+	if (want)
+		psrp_guid_format(want, w);
+	return err_set(e, WRSH_EPSRP, "psrp: a ", name ? name : "pipeline", " message ", what,
+		       got == h->rpid ? " (RPID " : " (PID ", g, want ? ", ours " : "",
+		       want ? w : "", ")", NULL);
+}
+
+wrsh_err psrp_msg_check_ids(const struct psrp_msg_head *h, const uint8_t rpid[16],
+			    const uint8_t *pid, struct errbuf *e)
+{
+	static const uint8_t nil[16];
+	if (memcmp(h->rpid, rpid, 16) != 0 && memcmp(h->rpid, nil, 16) != 0)
+		return bad_ids(h, "for another runspace pool", h->rpid, rpid, e);
+	if (!pipeline_type(h->type))
+		return memcmp(h->pid, nil, 16) == 0
+			       ? WRSH_OK
+			       : bad_ids(h, "of the pool names a pipeline", h->pid, NULL, e);
+	if (!pid)
+		return bad_ids(h, "while no pipeline runs", h->pid, NULL, e);
+	return memcmp(h->pid, pid, 16) == 0 ? WRSH_OK
+					    : bad_ids(h, "for another pipeline", h->pid, pid, e);
+}
+
 /* ---- reader: sits on the fragment reader's object sink ------------------ */
 
 static wrsh_err obj_begin(void *ctx, uint64_t object_id)

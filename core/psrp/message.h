@@ -83,6 +83,13 @@ void psrp_msg_reader_init(struct psrp_msg_reader *r, const struct psrp_msg_sink 
 /* Write a header into out[PSRP_MSG_HEAD]. */
 void psrp_msg_head_write(uint8_t out[PSRP_MSG_HEAD], uint32_t destination, uint32_t type,
 			 const uint8_t rpid[16], const uint8_t pid[16]);
+/* Whether a message names the right pool and pipeline (MS-PSRP 2.2.1): a
+ * pool's message (types 0x0001xxxx, 0x0002xxxx) the nil PID, a pipeline's
+ * (0x0004xxxx) the PID of the pipeline running, pid (NULL: none runs);
+ * the RPID ours, or nil as a SESSION_CAPABILITY may have it. Errors:
+ * WRSH_EPSRP, naming the message and the ids. */
+wrsh_err psrp_msg_check_ids(const struct psrp_msg_head *h, const uint8_t rpid[16],
+			    const uint8_t *pid, struct errbuf *e);
 /* The spec's name of a message type ("PIPELINE_OUTPUT"), or NULL. */
 const char *psrp_type_name(uint32_t type);
 /* A .NET-order GUID as text (what PowerShell shows), and back. */

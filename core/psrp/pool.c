@@ -155,7 +155,10 @@ static bool wanted(uint32_t type)
 static wrsh_err m_begin(void *ctx, const struct psrp_msg_head *h)
 {
 	struct psrp_pool *p = ctx;
-	static const uint8_t zero[16];
+	wrsh_err e;
+	/* a message of another pipeline taken as ours would mix two outputs */
+	if ((e = psrp_msg_check_ids(h, p->ids.rpid, p->pipeline ? p->ids.pid : NULL, p->err)))
+		return e;
 	p->type = h->type;
 	p->parse = wanted(h->type);
 	if (h->type == PSRP_RUNSPACEPOOL_HOST_CALL ||
@@ -174,9 +177,6 @@ static wrsh_err m_begin(void *ctx, const struct psrp_msg_head *h)
 		p->hc_name[0] = 0;
 		p->in_mi = false;
 	}
-	if (memcmp(h->rpid, p->ids.rpid, 16) != 0 && memcmp(h->rpid, zero, 16) != 0)
-		return err_set(p->err, WRSH_EPSRP, "psrp: a message for another runspace pool",
-			       NULL);
 	p->to_user = p->parse && h->type != PSRP_RUNSPACEPOOL_STATE;
 	p->stream = stream_of(h->type);
 	p->num_n = 0;
@@ -249,9 +249,7 @@ static wrsh_err fragment_in_place(struct psrp_pool *p, size_t start, size_t len)
 	uint8_t *base = (uint8_t *)p->out.p + start;
 	if (p->out.len + (nfrag - 1) * PSRP_FRAG_HEAD > p->out.cap)
 		return err_set(p->err, WRSH_ELIMIT,
-			       "psrp: a message (script, input or host answer) beyond "
-			       "CONFIG_WRSH_PSRP_SCRIPT_MAX",
-			       NULL);
+			       "psrp: a message (input or host answer) beyond one request", NULL);
 	for (i = nfrag; i-- > 0;) {
 		size_t off = i * blob, k = len - off < blob ? len - off : blob;
 		unsigned flags =
@@ -418,9 +416,7 @@ static wrsh_err queue(struct psrp_pool *p,
 	build(&m, &p->ids, arg);
 	if (m.over)
 		return err_set(p->err, WRSH_ELIMIT,
-			       "psrp: a message (script, input or host answer) beyond "
-			       "CONFIG_WRSH_PSRP_SCRIPT_MAX",
-			       NULL);
+			       "psrp: a message (input or host answer) beyond one request", NULL);
 	p->out.len = start + PSRP_FRAG_HEAD + m.len;
 	return fragment_in_place(p, start, m.len);
 }
@@ -435,17 +431,6 @@ static void b_init(struct sbuf *b, const struct psrp_ids *id, const void *arg)
 {
 	(void)arg;
 	psrp_build_init_runspacepool(b, id, 1, 1);
-}
-
-struct pipe_arg {
-	const char *script;
-	bool format, host, input;
-};
-
-static void b_pipeline(struct sbuf *b, const struct psrp_ids *id, const void *arg)
-{
-	const struct pipe_arg *a = arg;
-	psrp_build_create_pipeline(b, id, a->script, a->format, a->input, a->host);
 }
 
 struct input_arg {
@@ -579,13 +564,166 @@ wrsh_err wrsh_ps_open(struct wrsh_session *s)
 	return sess_leave(s, e);
 }
 
-/* see wrsh.h */
-wrsh_err wrsh_ps_start(struct wrsh_session *s, const char *script, unsigned flags)
+/*
+ * CREATE_PIPELINE made as it is sent, so that a script of any length costs
+ * one request's buffer: the pipeline's description before the script
+ * (head) and after it (tail) are written into a small stage, the script is
+ * read from the caller and escaped straight into the fragment. Fragments
+ * carry their own lengths (MS-PSRP 2.2.4): the message's length is never
+ * needed, and a fragment is known to be the last once the tail is in it.
+ */
+enum { SRC_HEAD, SRC_SCRIPT, SRC_TAIL, SRC_DONE };
+#define STAGE_MAX 3072 /* head and tail: about 2 KB each */
+
+struct script_src {
+	wrsh_ps_read_fn read;
+	void *ctx;
+	int phase;
+	bool format;
+	struct psrp_str_esc esc;
+	struct psrp_pipe_state st;
+	char stage[STAGE_MAX];
+	size_t stage_len, stage_off;
+	char in[512]; /* script bytes read, not yet written */
+	size_t in_len, in_off;
+};
+
+static wrsh_err stage_done(struct psrp_pool *p, struct script_src *src, struct sbuf *b)
 {
-	struct psrp_pool *p;
-	struct pipe_arg a;
+	if (b->over) /* our own description: a fixed size */
+		return err_set(p->err, WRSH_ELIMIT,
+			       "psrp: the pipeline's description beyond its stage", NULL);
+	src->stage_len = b->len;
+	src->stage_off = 0;
+	return WRSH_OK;
+}
+
+/* The next piece of the script into in[], or the tail when it ended. */
+static wrsh_err src_read(struct psrp_pool *p, struct script_src *src, struct sbuf *m)
+{
+	struct sbuf t;
+	size_t n = 0;
+	wrsh_err e = src->read(src->ctx, src->in, sizeof(src->in), &n);
+	if (e)
+		return err_set(p->err, e, "psrp: reading the script failed (", wrsh_strerror(e),
+			       ")", NULL);
+	if (n > sizeof(src->in))
+		return err_set(p->err, WRSH_EINVAL,
+			       "psrp: the script's reader gave more than asked", NULL);
+	src->in_len = n;
+	src->in_off = 0;
+	if (n)
+		return WRSH_OK;
+	psrp_put_string_end(m, &src->esc);
+	sb_init(&t, src->stage, sizeof(src->stage));
+	psrp_build_create_pipeline_tail(&t, src->format, &src->st);
+	src->phase = SRC_TAIL;
+	return stage_done(p, src, &t);
+}
+
+/* Message bytes into m, as many as it holds; the phase moves on as each
+ * part is written whole. */
+static wrsh_err src_fill(struct psrp_pool *p, struct script_src *src, struct sbuf *m)
+{
 	wrsh_err e;
-	if (!s || !script)
+	while (src->phase != SRC_DONE && m->len < m->cap) {
+		size_t room = m->cap - m->len, k;
+		if (src->phase == SRC_SCRIPT) {
+			if (room < PSRP_ESC_HELD + 8)
+				break; /* the next fragment */
+			if (src->in_off == src->in_len) {
+				if ((e = src_read(p, src, m)))
+					return e;
+				continue;
+			}
+			k = (room - PSRP_ESC_HELD) / 7; /* 7 bytes a character at worst */
+			k = k < src->in_len - src->in_off ? k : src->in_len - src->in_off;
+			psrp_put_string_piece(m, &src->esc, src->in + src->in_off, k);
+			src->in_off += k;
+			continue;
+		}
+		k = src->stage_len - src->stage_off;
+		k = k < room ? k : room;
+		sb_put(m, src->stage + src->stage_off, k);
+		src->stage_off += k;
+		if (src->stage_off == src->stage_len)
+			src->phase = src->phase == SRC_HEAD ? SRC_SCRIPT : SRC_DONE;
+	}
+	return m->over ? err_set(p->err, WRSH_ELIMIT, "psrp: a fragment overran its buffer", NULL)
+		       : WRSH_OK;
+}
+
+/* One fragment of the message, a request's worth, into the outgoing
+ * buffer; the fragment is the last when the message ended in it. */
+static wrsh_err next_fragment(struct psrp_pool *p, struct script_src *src, uint64_t frag)
+{
+	struct sbuf m;
+	wrsh_err e;
+	sb_init(&m, p->out.p + PSRP_FRAG_HEAD, p->blob_max);
+	if ((e = src_fill(p, src, &m)))
+		return e;
+	psrp_frag_head((uint8_t *)p->out.p, p->next_object, frag,
+		       (frag == 0 ? PSRP_FRAG_START : 0) |
+			       (src->phase == SRC_DONE ? PSRP_FRAG_END : 0),
+		       (uint32_t)m.len);
+	p->out.len = PSRP_FRAG_HEAD + m.len;
+	p->send_off = 0;
+	p->send_end = p->out.len;
+	return WRSH_OK;
+}
+
+/* The Command with the first fragment, Sends on stdin with the rest
+ * (MS-PSRP 3.1.5.3.5). */
+static wrsh_err send_pipeline(struct wrsh_session *s, struct psrp_pool *p, struct script_src *src)
+{
+	enum preq_kind kind = P_COMMAND;
+	uint64_t frag = 0;
+	wrsh_err e;
+	do {
+		if ((e = next_fragment(p, src, frag++)))
+			return e;
+		if ((e = call(s, kind, s->conn.timeout_ms, 0)))
+			return e;
+		kind = P_SEND_IN;
+	} while (src->phase != SRC_DONE);
+	return WRSH_OK;
+}
+
+static wrsh_err start_pipeline(struct wrsh_session *s, struct psrp_pool *p, struct script_src *src,
+			       unsigned flags)
+{
+	struct sbuf t;
+	wrsh_err e;
+	if ((e = random_guid(s, p->ids.pid)))
+		return e;
+	psrp_guid_format(p->ids.pid, p->pid_text);
+	p->host_ui = flags & WRSH_PS_HOST_UI;
+	p->input_open = flags & WRSH_PS_INPUT;
+	p->hc_pending = false;
+	src->format = flags & WRSH_PS_FORMAT;
+	sb_init(&t, src->stage, sizeof(src->stage));
+	psrp_build_create_pipeline_head(&t, &p->ids, p->input_open, p->host_ui, &src->st);
+	if ((e = stage_done(p, src, &t)))
+		return e;
+	if ((e = out_begin(p, p->frag_room)))
+		return e;
+	p->pipeline = true; /* the Receive filter and the Command's id */
+	p->pipe_state = 0;
+	e = send_pipeline(s, p, src);
+	p->next_object++;
+	if (e) /* half sent or not at all: wrsh_close removes the pool */
+		p->pipeline = false;
+	out_end(p);
+	return e;
+}
+
+/* see wrsh.h */
+wrsh_err wrsh_ps_start_read(struct wrsh_session *s, wrsh_ps_read_fn read, void *ctx, unsigned flags)
+{
+	struct script_src *src;
+	struct psrp_pool *p;
+	wrsh_err e;
+	if (!s || !read)
 		return WRSH_EINVAL;
 	if ((e = sess_enter(s)))
 		return e;
@@ -594,33 +732,41 @@ wrsh_err wrsh_ps_start(struct wrsh_session *s, const char *script, unsigned flag
 		return err_set(&s->err, WRSH_ESTATE,
 			       p ? "psrp: a pipeline is still running" : "psrp: no runspace pool",
 			       NULL);
-	if ((e = random_guid(s, p->ids.pid)))
-		return sess_leave(s, e);
-	psrp_guid_format(p->ids.pid, p->pid_text);
-	a.script = script;
-	a.format = flags & WRSH_PS_FORMAT;
-	a.host = p->host_ui = flags & WRSH_PS_HOST_UI;
-	a.input = p->input_open = flags & WRSH_PS_INPUT;
-	p->hc_pending = false;
-	/* the script, and the pipeline's description around it */
-	if ((e = out_begin(p, CONFIG_WRSH_PSRP_SCRIPT_MAX + 4096)))
-		return sess_leave(s, e);
-	e = queue(p, b_pipeline, &a);
-	if (!e) {
-		p->pipeline = true; /* the Receive filter and the Command's id */
-		p->pipe_state = 0;
-		next_batch(p);
-		e = call(s, P_COMMAND, s->conn.timeout_ms, 0);
-		/* a long script: its further fragments follow on stdin */
-		while (!e && (p->send_off = p->send_end) < p->out.len) {
-			next_batch(p);
-			e = call(s, P_SEND_IN, s->conn.timeout_ms, 0);
-		}
-		if (e)
-			p->pipeline = false;
-	}
-	out_end(p);
+	src = wrsh_arena_calloc(s->arena, 1, sizeof(*src));
+	if (!src)
+		return sess_leave(s, err_set(&s->err, WRSH_ENOMEM,
+					     "psrp: arena exhausted (the script's stage)", NULL));
+	src->read = read;
+	src->ctx = ctx;
+	e = start_pipeline(s, p, src, flags);
+	wrsh_arena_free(s->arena, src);
 	return sess_leave(s, e);
+}
+
+struct str_reader {
+	const char *s;
+	size_t left;
+};
+
+static wrsh_err read_string(void *ctx, char *buf, size_t cap, size_t *len)
+{
+	struct str_reader *r = ctx;
+	*len = r->left < cap ? r->left : cap;
+	memcpy(buf, r->s, *len);
+	r->s += *len;
+	r->left -= *len;
+	return WRSH_OK;
+}
+
+/* see wrsh.h */
+wrsh_err wrsh_ps_start(struct wrsh_session *s, const char *script, unsigned flags)
+{
+	struct str_reader r;
+	if (!script)
+		return WRSH_EINVAL;
+	r.s = script;
+	r.left = strlen(script);
+	return wrsh_ps_start_read(s, read_string, &r, flags);
 }
 
 /* see wrsh.h */
@@ -739,8 +885,9 @@ wrsh_err wrsh_ps_host_reply(struct wrsh_session *s, const char *result)
 	return wrsh_ps_host_answer(s, &a);
 }
 
-/* What an answer may take in CLIXML: each character escaped at worst. */
-static size_t answer_room(const struct wrsh_ps_answer *a)
+/* What an answer may take in CLIXML, each character escaped at worst, up
+ * to what one request carries (an answer goes in one Send). */
+static size_t answer_room(const struct psrp_pool *p, const struct wrsh_ps_answer *a)
 {
 	size_t n = 2048, i;
 	if (a->text)
@@ -748,7 +895,7 @@ static size_t answer_room(const struct wrsh_ps_answer *a)
 	for (i = 0; a->kind == WRSH_PS_ANSWER_FIELDS && i < a->n; i++)
 		n += 64 + 8 * ((a->names[i] ? strlen(a->names[i]) : 0) +
 			       (a->values[i] ? strlen(a->values[i]) : 0));
-	return n < CONFIG_WRSH_PSRP_SCRIPT_MAX + 4096 ? n : CONFIG_WRSH_PSRP_SCRIPT_MAX + 4096;
+	return n < p->frag_room ? n : p->frag_room;
 }
 
 /* see wrsh.h */
@@ -768,7 +915,7 @@ wrsh_err wrsh_ps_host_answer(struct wrsh_session *s, const struct wrsh_ps_answer
 		return err_set(&s->err, WRSH_ESTATE, "psrp: no host call to answer", NULL);
 	a.p = p;
 	a.a = answer;
-	if ((e = out_begin(p, answer_room(answer))))
+	if ((e = out_begin(p, answer_room(p, answer))))
 		return sess_leave(s, e);
 	e = queue(p, b_reply, &a);
 	if (!e) {

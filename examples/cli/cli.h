@@ -91,7 +91,8 @@ struct posix_port *conn_posix(struct conn *c);
 void cli_error(const char *fmt, ...);
 
 /* pipeline.c: one PowerShell pipeline in the open pool, printed like a
- * console. Returns 0 (completed, no errors), 1 (failed or wrote errors),
+ * console; its script the string, or read from file as it is sent (script
+ * NULL). Returns 0 (completed, no errors), 1 (failed or wrote errors),
  * 130 (stopped by Ctrl-C), PIPE_GAVE_UP (a second Ctrl-C: leave now), or
  * the CLI's error status after printing the error. capture: the output's
  * text goes there instead of stdout (cap bytes, NUL-terminated). */
@@ -125,7 +126,8 @@ wrsh_err prompt_answer(struct wrsh_session *s, const struct prompt *q, bool stdi
 #define PIPE_GAVE_UP 131
 int pipeline_signals(void);
 unsigned pipeline_interrupts(void);
-int pipeline_run(struct conn *c, const char *script, unsigned flags, char *capture, size_t cap);
+int pipeline_run(struct conn *c, const char *script, FILE *file, unsigned flags, char *capture,
+		 size_t cap);
 
 /* json.c: CLIXML object events as one JSON line per object */
 #define JSON_MAX_DEPTH 64

@@ -369,7 +369,18 @@ unsigned pipeline_interrupts(void)
 	return (unsigned)interrupts;
 }
 
-int pipeline_run(struct conn *c, const char *script, unsigned flags, char *capture, size_t cap)
+/* The script file's next bytes, for wrsh_ps_start_read. */
+static wrsh_err read_file(void *ctx, char *buf, size_t cap, size_t *len)
+{
+	FILE *f = ctx;
+	*len = fread(buf, 1, cap, f);
+	if (*len == 0 && ferror(f))
+		return WRSH_EIO;
+	return WRSH_OK;
+}
+
+int pipeline_run(struct conn *c, const char *script, FILE *file, unsigned flags, char *capture,
+		 size_t cap)
 {
 	struct view v;
 	struct json_out json;
@@ -378,7 +389,7 @@ int pipeline_run(struct conn *c, const char *script, unsigned flags, char *captu
 	static struct input in;
 	bool input_done = !(flags & PIPE_INPUT);
 	enum wrsh_ps_state state = WRSH_PS_RUNNING;
-	unsigned base = pipeline_interrupts(), handled = 0;
+	unsigned base = pipeline_interrupts(), handled = 0, start;
 	bool done = false;
 	wrsh_err e;
 	memset(&v, 0, sizeof(v));
@@ -391,9 +402,10 @@ int pipeline_run(struct conn *c, const char *script, unsigned flags, char *captu
 		json_begin(&json, stdout);
 		v.json = &json;
 	}
-	e = wrsh_ps_start(c->s, script,
-			  WRSH_PS_HOST_UI | (flags & PIPE_INPUT ? WRSH_PS_INPUT : 0) |
-				  (flags & (PIPE_RAW | PIPE_JSON) ? 0 : WRSH_PS_FORMAT));
+	start = WRSH_PS_HOST_UI | (flags & PIPE_INPUT ? WRSH_PS_INPUT : 0) |
+		(flags & (PIPE_RAW | PIPE_JSON) ? 0 : WRSH_PS_FORMAT);
+	e = file ? wrsh_ps_start_read(c->s, read_file, file, start)
+		 : wrsh_ps_start(c->s, script, start);
 	in.open = flags & PIPE_INPUT;
 	in.n = 0;
 	while (!e && !done) {

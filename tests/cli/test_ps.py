@@ -154,9 +154,35 @@ class PsTest(Base):
         r = self.ps("--stats", "'%s'" % body)
         self.assertEqual((r.returncode, r.stdout), (0, body.encode() + b"\n"), r.stderr[-300:])
         self.assertEqual(stat(r.stderr, "requests"), 7)
-        r = self.ps("'%s'" % ("z" * 40000))
-        self.assertEqual(r.returncode, 255)
-        self.assertIn(b"CONFIG_WRSH_PSRP_SCRIPT_MAX", r.stderr)
+        # what once was refused (beyond the old 16 KB cap) now just runs
+        r = self.ps("# %s\n'after a long comment'" % ("z" * 40000))
+        self.assertEqual((r.returncode, r.stdout), (0, b"after a long comment\n"), r.stderr[-300:])
+
+    def test_megabyte_script_streams_in_the_arena_of_one(self):
+        # a generated 1 MB script, as deployment tools write them: it
+        # streams from its file into CREATE_PIPELINE's fragments, so the
+        # arena peaks where `1` does; the sum proves every line arrived,
+        # in order, escapes and all
+        lines = ["# deploy step: a & <b> \"c\" _x0041_ \u00e9\u65e5 'q'"]
+        total, size, i = 0, 0, 0
+        while size < 1 << 20:
+            n = (i * 7919) % 1000
+            lines.append("$x += %d" % n)
+            total += n
+            size += len(lines[-1]) + 1
+            i += 1
+        lines.append("$x")
+        with tempfile.NamedTemporaryFile("w", suffix=".ps1", encoding="utf-8") as f:
+            f.write("$x = 0\n" + "\n".join(lines) + "\n")
+            f.flush()
+            self.assertGreaterEqual(os.path.getsize(f.name), 1 << 20)
+            big = self.ps("--stats", "-f", f.name, timeout=300)
+            piped = self.ps("-f", "-", stdin=open(f.name, "rb").read(), timeout=300)
+        one = self.ps("--stats", "1")
+        self.assertEqual((big.returncode, big.stdout), (0, b"%d\n" % total), big.stderr[-300:])
+        self.assertEqual((piped.returncode, piped.stdout), (0, b"%d\n" % total))
+        self.assertEqual(stat(big.stderr, "arena_peak"), stat(one.stderr, "arena_peak"))
+        self.assertGreater(stat(big.stderr, "requests"), 60)  # a Send per fragment
 
     def test_script_from_file_and_stdin(self):
         with tempfile.NamedTemporaryFile("w", suffix=".ps1") as f:

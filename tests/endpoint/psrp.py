@@ -19,8 +19,9 @@ interpreter: statements separated by ';' or new lines, each one of
   exit [N]  (the script ends; a host hears SetShouldExit(N))
   $input  process { $_ }  (the pipeline's input, each object as it comes)
   Write-Progress -Activity 'a' -Status 's' [-PercentComplete N] [-Completed]
-  $name = VALUE  $name  Set-Location PATH  cd PATH  (Get-Location).Path  (the
-  pool's runspace keeps variables and its location between pipelines)
+  $name = VALUE  $name += N  $name  Set-Location PATH  cd PATH  (Get-Location).Path
+  (the pool's runspace keeps variables and its location between pipelines)
+  # a comment (to the end of the line)
 
 anything else being a CommandNotFoundException, as PowerShell reports it.
 """
@@ -370,6 +371,11 @@ class Pipeline:
             return error_record(arg, "System.Management.Automation.RuntimeException", arg,
                                 "OperationStopped: (%s:String) [], RuntimeException" % arg,
                                 name="ExceptionAsErrorRecord", ref=1)
+        elif re.fullmatch(r"\$(\w+)\s*\+=\s*(-?\d+)", st):
+            m = re.fullmatch(r"\$(\w+)\s*\+=\s*(-?\d+)", st)
+            with self.pool.lock:
+                name = m.group(1).lower()
+                self.pool.vars[name] = (self.pool.vars.get(name) or 0) + int(m.group(2))
         elif re.fullmatch(r"\$(\w+)\s*=\s*(.+)", st) and st not in ("$input",):
             m = re.fullmatch(r"\$(\w+)\s*=\s*(.+)", st)
             v = literal(m.group(2))
@@ -565,7 +571,7 @@ class Pipeline:
         try:
             for st in re.split(r";|\n", self.script):
                 st = st.strip()
-                if st:
+                if st and not st.startswith("#"):  # a comment line
                     failure = self.statement(st)
                     if failure:
                         state, extra = FAILED, failure

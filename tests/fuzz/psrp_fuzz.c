@@ -1,6 +1,10 @@
 /* libFuzzer: a PSRP stream (decoded WinRS stdout) through the fragment and
- * message readers. Fed whole and then cut at a point the first byte picks,
- * both must tell the same story: same messages, same data, same error. */
+ * message readers and the pool's id check. Fed whole and then cut at a
+ * point the first byte picks, both must tell the same story: same
+ * messages, same data, same error. The ids expected are the first
+ * message's RPID and the first pipeline message's PID, so that streams of
+ * one pipeline (the recorded ones) pass and a message of another pipeline
+ * fails; the first byte's top bit says no pipeline runs. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -10,6 +14,9 @@
 struct story {
 	uint32_t hash;
 	unsigned begins, ends;
+	struct errbuf *err;
+	bool no_pipeline, have_rpid, have_pid;
+	uint8_t rpid[16], pid[16];
 };
 
 static uint32_t mix(uint32_t h, const uint8_t *p, size_t n)
@@ -21,11 +28,16 @@ static uint32_t mix(uint32_t h, const uint8_t *p, size_t n)
 
 static wrsh_err on_begin(void *ctx, const struct psrp_msg_head *h)
 {
+	static const uint8_t nil[16];
 	struct story *s = ctx;
 	s->begins++;
 	s->hash = mix(s->hash, (const uint8_t *)&h->type, sizeof(h->type));
 	s->hash = mix(s->hash, h->rpid, 16);
-	return WRSH_OK;
+	if (!s->have_rpid && memcmp(h->rpid, nil, 16))
+		memcpy(s->rpid, h->rpid, 16), s->have_rpid = true;
+	if (!s->have_pid && (h->type >> 16) == 4)
+		memcpy(s->pid, h->pid, 16), s->have_pid = true;
+	return psrp_msg_check_ids(h, s->rpid, s->no_pipeline ? NULL : s->pid, s->err);
 }
 
 static wrsh_err on_data(void *ctx, const uint8_t *p, size_t n)
@@ -43,7 +55,7 @@ static wrsh_err on_end(void *ctx)
 	return WRSH_OK;
 }
 
-static wrsh_err run(const uint8_t *p, size_t n, size_t cut, struct story *s)
+static wrsh_err run(const uint8_t *p, size_t n, size_t cut, bool no_pipeline, struct story *s)
 {
 	struct psrp_msg_sink sink = {on_begin, on_data, on_end, NULL};
 	struct errbuf e = {WRSH_OK, ""};
@@ -52,6 +64,8 @@ static wrsh_err run(const uint8_t *p, size_t n, size_t cut, struct story *s)
 	wrsh_err err;
 	memset(s, 0, sizeof(*s));
 	s->hash = 2166136261u;
+	s->err = &e;
+	s->no_pipeline = no_pipeline;
 	sink.ctx = s;
 	psrp_msg_reader_init(&r, &sink, PSRP_TO_CLIENT, &e);
 	psrp_defrag_init(&d, &r.obj, &e);
@@ -71,8 +85,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	wrsh_err ea, eb;
 	if (size < 1)
 		return 0;
-	ea = run(data + 1, size - 1, 0, &a);
-	eb = run(data + 1, size - 1, data[0] % size, &b);
+	ea = run(data + 1, size - 1, 0, data[0] & 0x80, &a);
+	eb = run(data + 1, size - 1, data[0] % size, data[0] & 0x80, &b);
 	/* the same events up to the first error; the same verdict */
 	if (ea != eb || (!ea && (a.hash != b.hash || a.begins != b.begins || a.ends != b.ends)))
 		__builtin_trap();

@@ -103,14 +103,23 @@ static void saw(const void *p, size_t n)
 	}
 }
 
-/* Basic: the answers are queued in order; the server only watches. */
+#if CONFIG_WRSH_PSRP
+static void echo_pid(struct mock_port *m, const uint8_t *req, size_t n);
+#endif
+
+/* Basic: the answers are queued in order; the server only watches (and
+ * names the pipeline the client started, as Windows does). */
 static void basic_server(void *ctx, struct mock_port *m)
 {
 	const uint8_t *p;
 	size_t n;
 	(void)ctx;
-	if (mock_request(m, m->requests - 1, &p, &n))
+	if (mock_request(m, m->requests - 1, &p, &n)) {
 		saw(p, n);
+#if CONFIG_WRSH_PSRP
+		echo_pid(m, p, n);
+#endif
+	}
 }
 
 #if CONFIG_WRSH_AUTH_NTLM && CONFIG_WRSH_TRACE
@@ -341,7 +350,7 @@ static wrsh_err cim_run(struct wrsh_session *s)
 /* ---- PowerShell ------------------------------------------------------------ */
 
 #if CONFIG_WRSH_PSRP
-static uint8_t rpid[16];
+static uint8_t rpid[16], pid[16];
 
 static void ps_queue(struct mock_port *m)
 {
@@ -355,10 +364,10 @@ static void ps_queue(struct mock_port *m)
 	static const char *const out2_x[] = {
 		"<S>two</S>", "<Obj RefId=\"0\"><MS><I32 N=\"PipelineState\">4</I32></MS></Obj>"};
 	msrv_created(m);
-	msrv_messages(m, rpid, false, 2, opened_t, opened_x, 0);
+	msrv_messages(m, rpid, pid, false, 2, opened_t, opened_x, 0);
 	msrv_command_response(m);
-	msrv_messages(m, rpid, false, 1, out1_t, out1_x, 0);
-	msrv_messages(m, rpid, true, 2, out2_t, out2_x, 0);
+	msrv_messages(m, rpid, pid, false, 1, out1_t, out1_x, 0);
+	msrv_messages(m, rpid, pid, true, 2, out2_t, out2_x, 0);
 	msrv_empty(m, MSRV_DELETED);
 }
 
@@ -390,13 +399,62 @@ static wrsh_err ps_run(struct wrsh_session *s)
 	return wrsh_ps_close(s);
 }
 
-/* The pool's id comes from the mock's repeatable randomness: a rehearsal
- * that stops after the Create learns it for the server's messages. */
+/* The queued answers name the pipeline id a rehearsal learned; a cut
+ * retried before the Command draws other ids (message ids come from the
+ * same randomness), so on the Command the answers are made to name the
+ * CommandId it carries: each stdout stream decoded, the PID replaced,
+ * encoded again in place (the same length). */
+static void echo_pid(struct mock_port *m, const uint8_t *req, size_t n)
+{
+	static const char tag[] = "<rsp:CommandLine CommandId=\"", open[] = "Name=\"stdout\">";
+	static uint8_t raw[8192];
+	const uint8_t *at = memmem(req, n, tag, sizeof(tag) - 1);
+	uint8_t now[16];
+	char *b, *e, *end = (char *)m->store + m->store_len;
+	size_t k, i;
+	if (!at || (size_t)(at - req) + sizeof(tag) - 1 + 36 > n ||
+	    guid_parse((const char *)at + sizeof(tag) - 1, 36, now))
+		return;
+	psrp_guid_from_text_order(now, now);
+	if (!memcmp(now, pid, 16))
+		return;
+	for (b = (char *)m->store; (b = memmem(b, (size_t)(end - b), open, sizeof(open) - 1));) {
+		struct b64_dec d;
+		b += sizeof(open) - 1;
+		e = memchr(b, '<', (size_t)(end - b));
+		b64_dec_init(&d);
+		if (!e || (size_t)(e - b) > sizeof(raw) * 4 / 3 ||
+		    b64_dec_push(&d, b, (size_t)(e - b), raw, &k))
+			return;
+		for (i = 0; i + 16 <= k; i++)
+			if (!memcmp(raw + i, pid, 16))
+				memcpy(raw + i, now, 16);
+		b64_encode(raw, k, b);
+	}
+}
+
+static void pool_opens(struct mock_port *m)
+{
+	static const uint32_t opened_t[] = {PSRP_SESSION_CAPABILITY, PSRP_RUNSPACEPOOL_STATE};
+	static const char *const opened_x[] = {
+		"<Obj RefId=\"0\"><MS><Version N=\"protocolversion\">2.3</Version></MS></Obj>",
+		"<Obj RefId=\"0\"><MS><I32 N=\"RunspaceState\">2</I32></MS></Obj>"};
+	msrv_created(m);
+	msrv_messages(m, rpid, NULL, false, 2, opened_t, opened_x, 0);
+}
+
+/* The pool's and the pipeline's ids come from the mock's repeatable
+ * randomness: a rehearsal that stops after the Create learns the first,
+ * one that stops at the Command the second, for the server's messages.
+ * (A cut retried before the Command draws other ids: that run fails.) */
 static void learn_rpid(void)
 {
 	static bool have;
+	static const struct op rehearse = {"rehearse", msrv_created, NULL, NULL,
+					   NULL,       false,	     false};
+	static const struct op rehearse2 = {"rehearse2", pool_opens, NULL, NULL,
+					    NULL,	 false,	     false};
 	struct wrsh_session *s;
-	struct op rehearse = {"rehearse", msrv_created, NULL, NULL, NULL, false, false};
 	if (have)
 		return;
 	s = start(&rehearse);
@@ -406,6 +464,14 @@ static void learn_rpid(void)
 	CHECK(s->ps != NULL);
 	if (s->ps)
 		memcpy(rpid, s->ps->ids.rpid, 16);
+	wrsh_close(s);
+	s = start(&rehearse2); /* a distinct op: queue() caches answers by op */
+	CHECK(mock_add_http(&M, 503, "text/plain", "x", 1, 0));
+	msrv_empty(&M, MSRV_DELETED);
+	CHECK_EQ(wrsh_ps_open(s), WRSH_OK);
+	CHECK_EQ(wrsh_ps_start(s, "1; 'two'", 0), WRSH_EHTTP);
+	if (s->ps)
+		memcpy(pid, s->ps->ids.pid, 16);
 	wrsh_close(s);
 	have = true;
 }

@@ -64,8 +64,8 @@ void msrv_empty(struct mock_port *m, const char *action)
 	msrv_add(m, b);
 }
 
-void msrv_messages(struct mock_port *m, const uint8_t pool[16], bool done, int n,
-		   const uint32_t *types, const char *const *clixml, size_t cut)
+void msrv_messages(struct mock_port *m, const uint8_t pool[16], const uint8_t *pid, bool done,
+		   int n, const uint32_t *types, const char *const *clixml, size_t cut)
 {
 	static uint8_t raw[8192];
 	static char b64[12000], body[16384];
@@ -77,8 +77,9 @@ void msrv_messages(struct mock_port *m, const uint8_t pool[16], bool done, int n
 		CHECK(len + PSRP_FRAG_HEAD + PSRP_MSG_HEAD + cl <= sizeof(raw));
 		psrp_frag_head(raw + len, (uint64_t)i + 1, 0, PSRP_FRAG_START | PSRP_FRAG_END,
 			       (uint32_t)(PSRP_MSG_HEAD + cl));
+		/* a pipeline's messages (0x0004xxxx) name it, the pool's the nil PID */
 		psrp_msg_head_write(raw + len + PSRP_FRAG_HEAD, PSRP_TO_CLIENT, types[i], pool,
-				    zero);
+				    pid && (types[i] >> 16) == 4 ? pid : zero);
 		memcpy(raw + len + PSRP_FRAG_HEAD + PSRP_MSG_HEAD, clixml[i], cl);
 		len += PSRP_FRAG_HEAD + PSRP_MSG_HEAD + cl;
 	}

@@ -31,9 +31,10 @@ void msrv_command_response(struct mock_port *m);
 /* An empty body: the answer to Delete, Signal and Send, with its Action. */
 void msrv_empty(struct mock_port *m, const char *action);
 /* A ReceiveResponse whose stdout carries n PSRP messages (types[i],
- * clixml[i]) of runspace pool `pool`, each in one fragment; done adds
- * CommandState Done; cut takes that many bytes off the end of the stream. */
-void msrv_messages(struct mock_port *m, const uint8_t pool[16], bool done, int n,
-		   const uint32_t *types, const char *const *clixml, size_t cut);
+ * clixml[i]) of runspace pool `pool`, each in one fragment, a pipeline's
+ * messages with PID pid (NULL: nil); done adds CommandState Done; cut
+ * takes that many bytes off the end of the stream. */
+void msrv_messages(struct mock_port *m, const uint8_t pool[16], const uint8_t *pid, bool done,
+		   int n, const uint32_t *types, const char *const *clixml, size_t cut);
 
 #endif

@@ -19,13 +19,14 @@
 #include "psrp/message.h"
 #include "psrp/pool.h"
 #include "session.h"
+#include "util/base64.h"
 #include "wrsh.h"
 
 #if CONFIG_WRSH_PSRP
 
 static uint8_t store[1u << 20], sent[1u << 20];
 static unsigned char arena_buf[256 * 1024] __attribute__((aligned(16)));
-static uint8_t rpid[16];
+static uint8_t rpid[16], pid[16]; /* the pool's, and the running pipeline's */
 static bool have_rpid;
 static char out[4096];
 static size_t out_n;
@@ -61,18 +62,19 @@ static void add_created(struct t *t)
 	msrv_created(&t->m);
 }
 
-/* A Receive answer carrying messages (type, clixml) for pool `pool`; done:
- * CommandState Done; cut: bytes taken off the end of the stream. */
+/* A Receive answer carrying messages (type, clixml) for pool `pool`, the
+ * pipeline's naming the one running; done: CommandState Done; cut: bytes
+ * taken off the end of the stream. */
 static void add_messages(struct t *t, const uint8_t *pool, bool done, int n, const uint32_t *types,
 			 const char *const *clixml, size_t cut)
 {
-	msrv_messages(&t->m, pool, done, n, types, clixml, cut);
+	msrv_messages(&t->m, pool, pid, done, n, types, clixml, cut);
 }
 
+#define OPENED_CAP "<Obj RefId=\"0\"><MS><Version N=\"protocolversion\">2.3</Version></MS></Obj>"
 static const uint32_t opened_t[] = {PSRP_SESSION_CAPABILITY, PSRP_RUNSPACEPOOL_STATE};
 static const char *const opened_x[] = {
-	"<Obj RefId=\"0\"><MS><Version N=\"protocolversion\">2.3</Version></MS></Obj>",
-	"<Obj RefId=\"0\"><MS><I32 N=\"RunspaceState\">2</I32></MS></Obj>"};
+	OPENED_CAP, "<Obj RefId=\"0\"><MS><I32 N=\"RunspaceState\">2</I32></MS></Obj>"};
 
 static void add_empty(struct t *t) /* the Delete's answer */
 {
@@ -137,11 +139,13 @@ static wrsh_err run(struct t *t, void (*queue)(struct t *), enum wrsh_ps_state *
 	add_created(t);
 	add_messages(t, rpid, false, 2, opened_t, opened_x, 0);
 	add_command_response(t);
-	queue(t);
-	add_empty(t); /* the Delete of the pool's shell */
 	CHECK_EQ(wrsh_open(&t->s, t->a, &t->port, &t->o), WRSH_OK);
 	CHECK_EQ(wrsh_ps_open(t->s), WRSH_OK);
 	CHECK_EQ(wrsh_ps_start(t->s, "1; 'two'", 0), WRSH_OK);
+	/* the pipeline's answers name the PID it was given */
+	memcpy(pid, t->s->ps->ids.pid, 16);
+	queue(t);
+	add_empty(t); /* the Delete of the pool's shell */
 	do
 		e = wrsh_ps_receive(t->s, &sink, 0, &done, state);
 	while (!e && !done && ++rounds < 5);
@@ -204,6 +208,22 @@ static void q_other_pool(struct t *t)
 	add_messages(t, other, false, 1, ty, x, 0);
 }
 
+static void q_other_pipeline(struct t *t)
+{
+	static const uint32_t ty[] = {PSRP_PIPELINE_OUTPUT, PSRP_PIPELINE_STATE};
+	static const char *const x[] = {"<I32>1</I32>", state_done};
+	pid[15] ^= 1;
+	add_messages(t, rpid, true, 2, ty, x, 0);
+}
+
+static void q_nil_pid(struct t *t)
+{
+	static const uint32_t ty[] = {PSRP_PIPELINE_STATE};
+	static const char *const x[] = {state_done};
+	memset(pid, 0, sizeof(pid));
+	add_messages(t, rpid, true, 1, ty, x, 0);
+}
+
 static void q_host_call(struct t *t)
 {
 	static const uint32_t ty[] = {PSRP_PIPELINE_HOST_CALL};
@@ -248,6 +268,9 @@ static void test_ps_session_hostile(void)
 		const char *says;
 	} cases[] = {
 		{q_other_pool, WRSH_EPSRP, "another runspace pool"},
+		{q_other_pipeline, WRSH_EPSRP, "PIPELINE_OUTPUT message for another pipeline"},
+		{q_nil_pid, WRSH_EPSRP,
+		 "PIPELINE_STATE message for another pipeline (PID 00000000-0000-0000-0000-"},
 		{q_host_call, WRSH_EPSRP, "no host"},
 		{q_no_state, WRSH_EPSRP, "without its state"},
 		{q_cut, WRSH_EPSRP, "without its state"},
@@ -284,6 +307,147 @@ static void test_ps_session_broken_pool(void)
 	check_deleted(t);
 }
 
+/* While the pool opens no pipeline runs: a pipeline's message then is not
+ * ours, whatever its PID. */
+static void test_ps_session_pipeline_message_at_open(void)
+{
+	static const uint32_t ty[] = {PSRP_SESSION_CAPABILITY, PSRP_PIPELINE_OUTPUT};
+	static const char *const x[] = {OPENED_CAP, "<I32>1</I32>"};
+	static const uint8_t some[16] = {1, 2, 3};
+	struct t *t;
+	learn_rpid();
+	t = setup();
+	add_created(t);
+	msrv_messages(&t->m, rpid, some, false, 2, ty, x, 0);
+	add_empty(t);
+	CHECK_EQ(wrsh_open(&t->s, t->a, &t->port, &t->o), WRSH_OK);
+	CHECK_EQ(wrsh_ps_open(t->s), WRSH_EPSRP);
+	CHECK(strstr(wrsh_errmsg(t->s), "psrp: a PIPELINE_OUTPUT message while no pipeline runs "
+					"(PID 00030201-0000-0000-0000-000000000000)") != NULL);
+	check_deleted(t);
+}
+
+/* A script read in pieces of 1 to 7 bytes (escapes cut anywhere) goes out
+ * as fragments of Command and Sends that reassemble, with the server's
+ * reader, into exactly the CREATE_PIPELINE built whole; the arena peaks
+ * where a one-character script does. */
+static char script[60000], whole[200000];
+static uint8_t got[200000];
+static size_t got_n, script_off;
+
+static wrsh_err read_pieces(void *ctx, char *buf, size_t cap, size_t *len)
+{
+	size_t k = 1 + script_off % 7, left = strlen(script) - script_off;
+	(void)ctx;
+	k = k < cap ? k : cap;
+	*len = k < left ? k : left;
+	memcpy(buf, script + script_off, *len);
+	script_off += *len;
+	return WRSH_OK;
+}
+
+static wrsh_err g_begin(void *ctx, const struct psrp_msg_head *h)
+{
+	(void)ctx;
+	got_n = 0;
+	CHECK_EQ(h->type, PSRP_CREATE_PIPELINE);
+	return WRSH_OK;
+}
+
+static wrsh_err g_data(void *ctx, const uint8_t *p, size_t n)
+{
+	(void)ctx;
+	CHECK(n <= sizeof(got) - got_n);
+	if (n <= sizeof(got) - got_n)
+		memcpy(got + got_n, p, n), got_n += n;
+	return WRSH_OK;
+}
+
+static wrsh_err g_end(void *ctx)
+{
+	(void)ctx;
+	return WRSH_OK;
+}
+
+/* The fragments in the base64 of the element open names, fed to d. */
+static void take(struct psrp_defrag *d, const uint8_t *p, size_t len, const char *open)
+{
+	static uint8_t raw[32768];
+	const uint8_t *b = memmem(p, len, open, strlen(open)), *e;
+	struct b64_dec dec;
+	size_t k;
+	CHECK(b != NULL);
+	if (!b)
+		return;
+	b = memchr(b, '>', len - (size_t)(b - p));
+	CHECK(b != NULL);
+	if (!b++)
+		return;
+	e = memchr(b, '<', len - (size_t)(b - p));
+	b64_dec_init(&dec);
+	CHECK(e && (size_t)(e - b) <= sizeof(raw) * 4 / 3);
+	CHECK_EQ(b64_dec_push(&dec, (const char *)b, (size_t)(e - b), raw, &k), WRSH_OK);
+	CHECK_EQ(psrp_defrag_push(d, raw, k), WRSH_OK);
+}
+
+static size_t start_streamed(struct t *t, wrsh_ps_read_fn read)
+{
+	int i;
+	add_created(t);
+	add_messages(t, rpid, false, 2, opened_t, opened_x, 0);
+	add_command_response(t);
+	for (i = 0; i < 40; i++) /* the Sends */
+		msrv_empty(&t->m, MSRV_SENT);
+	CHECK_EQ(wrsh_open(&t->s, t->a, &t->port, &t->o), WRSH_OK);
+	CHECK_EQ(wrsh_ps_open(t->s), WRSH_OK);
+	script_off = 0;
+	CHECK_EQ(wrsh_ps_start_read(t->s, read, NULL, WRSH_PS_FORMAT | WRSH_PS_HOST_UI), WRSH_OK);
+	return wrsh_arena_peak(t->a);
+}
+
+static void test_ps_session_script_streams(void)
+{
+	static const char bits[] = "_x0041_ & <é> \"_x00\r\n\t_";
+	static const struct psrp_msg_sink gs = {g_begin, g_data, g_end, NULL};
+	struct psrp_msg_reader r;
+	struct psrp_defrag d;
+	struct errbuf e = {WRSH_OK, ""};
+	struct psrp_ids id;
+	struct sbuf b;
+	const uint8_t *p;
+	size_t i, len, peak1, peak;
+	struct t *t;
+	learn_rpid();
+	strcpy(script, "1");
+	t = setup();
+	peak1 = start_streamed(t, read_pieces);
+	wrsh_close(t->s);
+	for (i = 0; i + sizeof(bits) < sizeof(script); i += sizeof(bits) - 1)
+		memcpy(script + i, bits, sizeof(bits) - 1);
+	script[i] = 0;
+	t = setup();
+	peak = start_streamed(t, read_pieces);
+	CHECK_EQ(peak, peak1);
+	/* Create, Receive, Command, Sends: the fragments, reassembled */
+	psrp_msg_reader_init(&r, &gs, PSRP_TO_SERVER, &e);
+	psrp_defrag_init(&d, &r.obj, &e);
+	CHECK(mock_request(&t->m, 2, &p, &len));
+	take(&d, p, len, "<rsp:Arguments");
+	for (i = 3; i < t->m.requests; i++) {
+		CHECK(mock_request(&t->m, (unsigned)i, &p, &len));
+		take(&d, p, len, "<rsp:Stream Name=\"stdin\"");
+	}
+	CHECK(t->m.requests > 8); /* 60 KB in more than five requests */
+	CHECK(psrp_defrag_idle(&d));
+	memcpy(&id.rpid, t->s->ps->ids.rpid, 16);
+	memcpy(&id.pid, t->s->ps->ids.pid, 16);
+	sb_init(&b, whole, sizeof(whole));
+	psrp_build_create_pipeline(&b, &id, script, true, false, true);
+	CHECK(!b.over);
+	CHECK_MEM(got, got_n, whole + PSRP_MSG_HEAD, b.len - PSRP_MSG_HEAD);
+	wrsh_close(t->s);
+}
+
 static void test_ps_session_state_checks(void)
 {
 	struct t *t = setup();
@@ -313,6 +477,8 @@ void ps_session_tests(void)
 	RUN(test_ps_session_pipeline);
 	RUN(test_ps_session_hostile);
 	RUN(test_ps_session_broken_pool);
+	RUN(test_ps_session_pipeline_message_at_open);
+	RUN(test_ps_session_script_streams);
 	RUN(test_ps_session_state_checks);
 }
 #else

@@ -217,8 +217,57 @@ static void test_psrp_fragment_errors(void)
 	}
 }
 
+/* MS-PSRP 2.2.1: the pool's messages carry the nil PID, a pipeline's its
+ * own; which is which by the type's high word, as in every recording. */
+static void test_psrp_ids_checked(void)
+{
+	static const uint8_t nil[16];
+	uint8_t pool[16], pid[16];
+	struct psrp_msg_head h;
+	struct errbuf e = {WRSH_OK, ""};
+	memset(pool, 0x11, 16);
+	memset(pid, 0x22, 16);
+	memset(&h, 0, sizeof(h));
+	memcpy(h.rpid, pool, 16);
+	h.type = PSRP_RUNSPACEPOOL_STATE;
+	CHECK_EQ(psrp_msg_check_ids(&h, pool, NULL, &e), WRSH_OK);
+	CHECK_EQ(psrp_msg_check_ids(&h, pool, pid, &e), WRSH_OK);
+	h.type = PSRP_PIPELINE_OUTPUT;
+	memcpy(h.pid, pid, 16);
+	CHECK_EQ(psrp_msg_check_ids(&h, pool, pid, &e), WRSH_OK);
+	memcpy(h.rpid, nil, 16); /* as Windows sends SESSION_CAPABILITY */
+	CHECK_EQ(psrp_msg_check_ids(&h, pool, pid, &e), WRSH_OK);
+	CHECK_EQ(e.code, WRSH_OK);
+	/* another pipeline's message, one while none runs, a pool's naming one */
+	h.pid[0] = 0x23;
+	CHECK_EQ(psrp_msg_check_ids(&h, pool, pid, &e), WRSH_EPSRP);
+	CHECK_STR(e.msg, "psrp: a PIPELINE_OUTPUT message for another pipeline (PID "
+			 "22222223-2222-2222-2222-222222222222, ours "
+			 "22222222-2222-2222-2222-222222222222)");
+	err_clear(&e);
+	CHECK_EQ(psrp_msg_check_ids(&h, pool, NULL, &e), WRSH_EPSRP);
+	CHECK(strstr(e.msg, "PIPELINE_OUTPUT message while no pipeline runs") != NULL);
+	err_clear(&e);
+	h.type = PSRP_RUNSPACE_AVAILABILITY;
+	CHECK_EQ(psrp_msg_check_ids(&h, pool, pid, &e), WRSH_EPSRP);
+	CHECK(strstr(e.msg, "RUNSPACE_AVAILABILITY message of the pool names a pipeline") != NULL);
+	err_clear(&e);
+	memset(h.pid, 0, 16);
+	h.rpid[3] = 9;
+	CHECK_EQ(psrp_msg_check_ids(&h, pool, pid, &e), WRSH_EPSRP);
+	CHECK(strstr(e.msg, "for another runspace pool (RPID ") != NULL);
+	err_clear(&e);
+	/* an unknown type of the pipeline range is still the pipeline's */
+	memcpy(h.rpid, pool, 16);
+	memcpy(h.pid, nil, 16);
+	h.type = 0x00041234;
+	CHECK_EQ(psrp_msg_check_ids(&h, pool, pid, &e), WRSH_EPSRP);
+	CHECK(strstr(e.msg, "a pipeline message for another pipeline") != NULL);
+}
+
 void psrp_tests(void)
 {
+	RUN(test_psrp_ids_checked);
 	RUN(test_psrp_fragments_any_split);
 	RUN(test_psrp_fragment_header_bytes);
 	RUN(test_psrp_message_back_to_back_and_empty);

@@ -56,27 +56,6 @@ static int ps_option(void *ctx, int opt, const char *arg)
 	return -1;
 }
 
-static char *read_script(const char *path, size_t cap)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	char *s;
-	size_t n;
-	if (!f)
-		return cli_error("cannot read %s: %s", path, strerror(errno)), NULL;
-	s = malloc(cap + 1);
-	n = s ? fread(s, 1, cap + 1, f) : 0;
-	if (f != stdin)
-		fclose(f);
-	if (!s)
-		return cli_error("out of memory"), NULL;
-	if (n > cap) {
-		free(s);
-		return cli_error("%s: longer than %zu bytes", path, cap), NULL;
-	}
-	s[n] = 0;
-	return s;
-}
-
 static char *join(char **argv, int argc)
 {
 	size_t n = 1;
@@ -96,7 +75,7 @@ static char *join(char **argv, int argc)
 	return s;
 }
 
-static int run(struct conn *c, const char *script, const struct ps_opts *po)
+static int run(struct conn *c, const char *script, FILE *file, const struct ps_opts *po)
 {
 	unsigned flags = (po->json ? PIPE_JSON : 0) | (po->no_format ? PIPE_RAW : 0) |
 			 (po->input ? PIPE_INPUT : 0);
@@ -104,7 +83,7 @@ static int run(struct conn *c, const char *script, const struct ps_opts *po)
 	int status;
 	if (e)
 		return conn_fail(c, e);
-	status = pipeline_run(c, script, flags, NULL, 0);
+	status = pipeline_run(c, script, file, flags, NULL, 0);
 	if (status == PIPE_GAVE_UP)
 		return 130; /* the pool is closed by conn_close */
 	if (status == 0 || status == 1) {
@@ -127,7 +106,8 @@ int ps_main(int argc, char **argv)
 	struct applet_opts ao = {"f:", longopts, ps_option, NULL};
 	struct conn_opts o;
 	struct conn c;
-	char *script;
+	char *script = NULL;
+	FILE *file = NULL;
 	int first, status = 0;
 	memset(&po, 0, sizeof(po));
 	ao.ctx = &po;
@@ -136,18 +116,20 @@ int ps_main(int argc, char **argv)
 		return status;
 	if ((first < argc) == (po.file != NULL))
 		return cli_error("give a script or -f FILE (one of them)"), 2;
-	script = po.file ? read_script(po.file, CONFIG_WRSH_PSRP_SCRIPT_MAX)
-			 : join(argv + first, argc - first);
-	if (!script)
-		return CLI_EXIT_ERROR;
-	if ((status = conn_open(&c, &o, true))) {
-		free(script);
-		return status;
+	/* a file streams while the pipeline starts: any length, no copy */
+	if (po.file && !(file = strcmp(po.file, "-") ? fopen(po.file, "rb") : stdin))
+		return cli_error("cannot read %s: %s", po.file, strerror(errno)), CLI_EXIT_ERROR;
+	if (!po.file && !(script = join(argv + first, argc - first)))
+		return cli_error("out of memory"), CLI_EXIT_ERROR;
+	if (!(status = conn_open(&c, &o, true))) {
+		status = pipeline_signals()
+				 ? (cli_error("cannot set up signals: %s", strerror(errno)),
+				    CLI_EXIT_ERROR)
+				 : run(&c, script, file, &po);
+		conn_close(&c);
 	}
-	status = pipeline_signals()
-			 ? (cli_error("cannot set up signals: %s", strerror(errno)), CLI_EXIT_ERROR)
-			 : run(&c, script, &po);
 	free(script);
-	conn_close(&c);
+	if (file && file != stdin)
+		fclose(file);
 	return status;
 }

@@ -59,7 +59,7 @@ static int session(struct conn *c, const char *host)
 	if (e)
 		return conn_fail(c, e);
 	for (;;) {
-		if (pipeline_run(c, "(Get-Location).Path", PIPE_RAW, where, sizeof(where)) ==
+		if (pipeline_run(c, "(Get-Location).Path", NULL, PIPE_RAW, where, sizeof(where)) ==
 		    CLI_EXIT_ERROR)
 			return CLI_EXIT_ERROR;
 		seen = pipeline_interrupts();
@@ -78,7 +78,7 @@ static int session(struct conn *c, const char *host)
 			break;
 		if (!line[strspn(line, " \t")])
 			continue;
-		status = pipeline_run(c, line, 0, NULL, 0);
+		status = pipeline_run(c, line, NULL, 0, NULL, 0);
 		if (status == PIPE_GAVE_UP)
 			return 130;
 		if (status == CLI_EXIT_ERROR)
