@@ -90,12 +90,6 @@ struct posix_port *conn_posix(struct conn *c);
 
 void cli_error(const char *fmt, ...);
 
-/* pipeline.c: one PowerShell pipeline in the open pool, printed like a
- * console; its script the string, or read from file as it is sent (script
- * NULL). Returns 0 (completed, no errors), 1 (failed or wrote errors),
- * 130 (stopped by Ctrl-C), PIPE_GAVE_UP (a second Ctrl-C: leave now), or
- * the CLI's error status after printing the error. capture: the output's
- * text goes there instead of stdout (cap bytes, NUL-terminated). */
 /* prompt.c: the host calls that wait for an answer, their strings kept
  * while the call streams in (offsets into buf; 0 is "") */
 #define PROMPT_ARGS 4
@@ -120,6 +114,51 @@ void prompt_text(struct prompt *q, unsigned method, const struct wrsh_ps_node *n
 /* Answer the pending call; stdin_free: stdin is not pipeline input. */
 wrsh_err prompt_answer(struct wrsh_session *s, const struct prompt *q, bool stdin_free);
 
+/* view.c: a pipeline's streams printed as a console shows them, text of
+ * any length as it streams (see the file's head for what it keeps) */
+struct json_out;
+#define VIEW_HEAD 2048 /* a record's first bytes, to know the host's copy */
+struct view_line {
+	FILE *to; /* NULL: no line begun in this object */
+	const char *prefix;
+	bool open;
+};
+struct view {
+	struct json_out *json; /* output objects as JSON, or NULL */
+	char *capture;	       /* output text instead of stdout, or NULL */
+	size_t capture_cap, capture_n;
+	int errors;
+	struct view_line line;
+	/* the last record printed, for its copy in the host call after it */
+	char head[VIEW_HEAD];
+	size_t head_n;
+	uint64_t head_len, head_hash, pos, hash;
+	unsigned echo_of; /* the host method that would repeat it, or 0 */
+	/* a host call: its method; a Write method's text being compared */
+	unsigned method;
+	bool in_mi, in_mp, writing, comparing;
+	bool stopped, skip, in_data, in_list, item_open, has_text;
+	unsigned items;
+	/* a progress record: Activity, StatusDescription, PercentComplete, Type */
+	char activity[128], status[128], percent[8];
+	size_t activity_n, status_n, percent_n;
+	bool in_type, completed, bar_shown;
+	int exit_code; /* from `exit N` (SetShouldExit), when exit_set */
+	bool exit_set;
+	struct prompt prompt; /* a host call's parameters, for one that waits */
+	char num[64], fqid[256], category[512];
+	size_t num_n, fqid_n, category_n;
+};
+void view_begin(struct view *v, struct wrsh_ps_sink *sink, struct json_out *json, char *capture,
+		size_t cap);
+void view_finish(struct view *v);
+
+/* pipeline.c: one PowerShell pipeline in the open pool, printed like a
+ * console; its script the string, or read from file as it is sent (script
+ * NULL). Returns 0 (completed, no errors), 1 (failed or wrote errors),
+ * 130 (stopped by Ctrl-C), PIPE_GAVE_UP (a second Ctrl-C: leave now), or
+ * the CLI's error status after printing the error. capture: the output's
+ * text goes there instead of stdout (cap bytes, NUL-terminated). */
 #define PIPE_JSON 1u
 #define PIPE_RAW 2u
 #define PIPE_INPUT 4u

@@ -48,6 +48,24 @@ class PsTest(Base):
         self.assertEqual((r.returncode, r.stdout), (0, b"to the host\n"))
         self.assertEqual(r.stderr, b"WARNING: careful\nVERBOSE: details\n")
 
+    def test_records_and_host_text_of_any_length(self):
+        # issue 12: these were cut at 2,047 bytes; the record and the host's
+        # copy of it (the endpoint sends both, as PowerShell does) print once
+        r = self.ps("Write-Host ('h' * 55000); Write-Warning ('w' * 30000); "
+                    "Write-Error ('e' * 5000)")
+        self.assertEqual((r.returncode, r.stdout), (1, b"h" * 55000 + b"\n"), r.stderr[-200:])
+        self.assertTrue(r.stderr.startswith(b"WARNING: " + b"w" * 30000 + b"\n" + b"e" * 5000 +
+                                            b"\n    + CategoryInfo"), r.stderr[:100])
+        self.assertEqual(r.stderr.count(b"WARNING"), 1)
+
+    def test_information_record_prints_its_message(self):
+        r = self.ps("Write-Information 'for the log'; 'after'")
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, b"for the log\nafter\n", b""))
+
+    def test_host_line_after_a_record_is_its_copy_only_when_it_repeats_it(self):
+        r = self.ps("Write-Information 'same'; Write-Information 'x'; $Host.UI.WriteLine('y')")
+        self.assertEqual((r.returncode, r.stdout), (0, b"same\nx\ny\n"), r.stderr)
+
     def test_pipeline_input_from_stdin(self):
         r = self.ps("--input", "process { $_ }", stdin=b"one\r\ntwo\nthree")
         self.assertEqual((r.returncode, r.stdout), (0, b"one\ntwo\nthree\n"), r.stderr)
@@ -128,6 +146,9 @@ class PsTest(Base):
         self.assertIn(b"Running  WinRM              Windows Remote Management", r.stdout)
         r = self.ps("--no-format", "Get-Service; 42")
         self.assertEqual(r.stdout, b"System.ServiceProcess.ServiceController\n" * 2 + b"42\n")
+        # a list object (an array passed whole) prints its items, as Out-Default does
+        r = self.ps("--no-format", ",@(1,'two',3); 'end'")
+        self.assertEqual((r.returncode, r.stdout), (0, b"1\ntwo\n3\nend\n"), r.stderr)
 
     def test_json_lines(self):
         import json
@@ -177,7 +198,8 @@ class PsTest(Base):
             f.flush()
             self.assertGreaterEqual(os.path.getsize(f.name), 1 << 20)
             big = self.ps("--stats", "-f", f.name, timeout=300)
-            piped = self.ps("-f", "-", stdin=open(f.name, "rb").read(), timeout=300)
+            with open(f.name, "rb") as script:
+                piped = self.ps("-f", "-", stdin=script.read(), timeout=300)
         one = self.ps("--stats", "1")
         self.assertEqual((big.returncode, big.stdout), (0, b"%d\n" % total), big.stderr[-300:])
         self.assertEqual((piped.returncode, piped.stdout), (0, b"%d\n" % total))

@@ -17,6 +17,7 @@ interpreter: statements separated by ';' or new lines, each one of
   $Host.UI.Prompt('c','m',@('Name','Pin:SecureString'))  (name=value lines)
   Read-Host -AsSecureString  Get-Credential  (a client can only refuse these)
   exit [N]  (the script ends; a host hears SetShouldExit(N))
+  ('text' * N)  (a string repeated, as an argument or a value)  ,@(1,'a')  (one list object)
   $input  process { $_ }  (the pipeline's input, each object as it comes)
   Write-Progress -Activity 'a' -Status 's' [-PercentComplete N] [-Completed]
   $name = VALUE  $name += N  $name  Set-Location PATH  cd PATH  (Get-Location).Path
@@ -118,6 +119,25 @@ def fragments(object_id, msg, blob=32 * 1024 - 21):
             return out
 
 
+class Outgoing:
+    """A message waiting for Receives: cut into fragments as each Receive's
+    envelope has room, as Windows does (a fragment never crosses
+    envelopes; a large message spans several Receives)."""
+
+    def __init__(self, object_id, msg):
+        self.id, self.msg, self.off, self.fid = object_id, msg, 0, 0
+
+    def cut(self, room):
+        n = max(1, min(room, len(self.msg) - self.off))
+        flags = (1 if self.off == 0 else 0) | (2 if self.off + n >= len(self.msg) else 0)
+        out = struct.pack(">QQBI", self.id, self.fid, flags, n) + self.msg[self.off:self.off + n]
+        self.off, self.fid = self.off + n, self.fid + 1
+        return out
+
+    def done(self):
+        return self.off >= len(self.msg)
+
+
 def unescape(s):
     s = re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), s or "")
     return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
@@ -172,15 +192,23 @@ def error_record(text, exception, fqid, category_msg, name="", ref=0):
                 clixml_string(category_msg)))
 
 
-def informational(text, typ):
-    """WarningRecord / VerboseRecord / InformationRecord shapes."""
+def informational(text, typ, source="Write-Information"):
+    """WarningRecord / VerboseRecord / InformationRecord shapes, as PowerShell
+    7.6 and Windows send them: an InformationRecord is a bag of notes (MS)
+    whose MessageData is Write-Host's HostInformationMessage (tagged PSHOST)
+    or Write-Information's value."""
     t = clixml_string(text)
     if typ == INFORMATION_RECORD:
-        return ('<Obj RefId="0"><TN RefId="0"><T>System.Management.Automation.InformationRecord'
-                '</T><T>System.Object</T></TN><ToString>%s</ToString><Props><Obj N="MessageData" '
-                'RefId="1"><TN RefId="1"><T>System.Management.Automation.HostInformationMessage</T>'
-                '<T>System.Object</T></TN><ToString>%s</ToString><Props><S N="Message">%s</S>'
-                '</Props></Obj><S N="Source">Write-Host</S></Props></Obj>' % (t, t, t))
+        host = source == "Write-Host"
+        data = ('<Obj N="MessageData" RefId="1"><TN RefId="0"><T>System.Management.Automation.'
+                'HostInformationMessage</T><T>System.Object</T></TN><ToString>%s</ToString><Props>'
+                '<S N="Message">%s</S><B N="NoNewLine">false</B><Nil N="ForegroundColor" />'
+                '<Nil N="BackgroundColor" /></Props></Obj>' % (t, t)) if host else \
+            '<S N="MessageData">%s</S>' % t
+        return ('<Obj RefId="0"><MS>%s<S N="Source">%s</S><Obj N="Tags" RefId="2"><TN RefId="1">'
+                '<T>System.Collections.Generic.List`1[[System.String]]</T><T>System.Object</T>'
+                '</TN><LST>%s</LST></Obj></MS></Obj>' % (
+                    data, source, "<S>PSHOST</S>" if host else ""))
     kind = "WarningRecord" if typ == WARNING_RECORD else "VerboseRecord"
     return ('<Obj RefId="0"><TN RefId="0"><T>System.Management.Automation.%s</T>'
             '<T>System.Management.Automation.InformationalRecord</T><T>System.Object</T></TN>'
@@ -205,6 +233,9 @@ SERVICES = [("WinRM", "Windows Remote Management (WS-Management)", "Running", 4)
 
 def literal(tok):
     tok = tok.strip()
+    m = re.fullmatch(r"\(\s*('(?:[^']|'')*')\s*\*\s*(\d+)\s*\)", tok, re.S)
+    if m:
+        return literal(m.group(1)) * int(m.group(2))
     if re.fullmatch(r"-?\d+", tok):
         return int(tok)
     m = re.fullmatch(r"'((?:[^']|'')*)'", tok, re.S)
@@ -214,6 +245,14 @@ def literal(tok):
     if m:
         return m.group(1)
     return None
+
+
+def list_object(items):
+    """An object[] as PowerShell serialises one: a list, no ToString."""
+    xml = "".join("<I32>%d</I32>" % v if isinstance(v, int) else "<S>%s</S>" % clixml_string(v)
+                  for v in items)
+    return ('<Obj RefId="0"><TN RefId="0"><T>System.Object[]</T><T>System.Array</T>'
+            '<T>System.Object</T></TN><LST>%s</LST></Obj>' % xml)
 
 
 class Stop(Exception):
@@ -303,7 +342,8 @@ class Pipeline:
         self.next_ci = 1
         self.answers = {}        # ci -> the client's mr (None: Nil)
         self.input, self.input_end = [], False
-        self.queue = []          # fragment bytes, in order
+        self.queue = []          # Outgoing messages, in order
+        self.ready = []          # fragments cut for a Receive whose client left
         self.done = False
         self.stop = threading.Event()
         self.lock = threading.Condition()
@@ -311,8 +351,17 @@ class Pipeline:
 
     def emit(self, typ, clixml):
         with self.lock:
-            self.queue.append(self.pool.frame(typ, self.pid, clixml))
+            self.queue.append(self.pool.outgoing(typ, self.pid, clixml))
             self.lock.notify_all()
+
+    def shown(self, typ, record, method, mid, text):
+        """A record the script's preference shows: PowerShell writes it to
+        the informational stream and, when the client gave a host, to the
+        host too (a call that needs no answer, ci -100)."""
+        self.emit(typ, record)
+        if self.host:
+            self.emit(PIPELINE_HOST_CALL, host_call(-100, method, mid,
+                                                    ["<S>%s</S>" % clixml_string(text)]))
 
     def output(self, v):
         if self.format:  # Out-String -Stream: one string per line of the console view
@@ -346,6 +395,10 @@ class Pipeline:
         if v is not None:
             self.output(v)
             return None
+        m = re.fullmatch(r",\s*@\((.*)\)", st)
+        if m:  # the unary comma: the array is one object, not its items
+            self.emit(PIPELINE_OUTPUT, list_object([literal(x) for x in m.group(1).split(",")]))
+            return None
         cmd, _, rest = st.partition(" ")
         verbose = rest.rstrip().endswith("-Verbose")
         rest = re.sub(r"\s*-Verbose$", "", rest).strip()
@@ -361,11 +414,16 @@ class Pipeline:
                 "Microsoft.PowerShell.Commands.WriteErrorException",
                 "NotSpecified: (:) [Write-Error], WriteErrorException"))
         elif low == "write-warning" and arg is not None:
-            self.emit(WARNING_RECORD, informational(arg, WARNING_RECORD))
+            self.shown(WARNING_RECORD, informational(arg, WARNING_RECORD),
+                       "WriteWarningLine", 22, arg)
         elif low == "write-verbose" and arg is not None:
             if verbose:
-                self.emit(VERBOSE_RECORD, informational(arg, VERBOSE_RECORD))
-        elif low in ("write-host", "write-information") and arg is not None:
+                self.shown(VERBOSE_RECORD, informational(arg, VERBOSE_RECORD),
+                           "WriteVerboseLine", 21, arg)
+        elif low == "write-host" and arg is not None:
+            self.shown(INFORMATION_RECORD, informational(arg, INFORMATION_RECORD, "Write-Host"),
+                       "WriteLine2", 16, arg)
+        elif low == "write-information" and arg is not None:
             self.emit(INFORMATION_RECORD, informational(arg, INFORMATION_RECORD))
         elif low == "throw" and arg is not None:
             return error_record(arg, "System.Management.Automation.RuntimeException", arg,
@@ -626,6 +684,12 @@ class Pool:
             self.next_object += 1
         return fragments(obj, message(typ, self.rpid if rpid is None else rpid, pid, clixml))
 
+    def outgoing(self, typ, pid, clixml):
+        with self.lock:
+            obj = self.next_object
+            self.next_object += 1
+        return Outgoing(obj, message(typ, self.rpid, pid, clixml))
+
     def command(self, command_id, args):
         """A Command's CREATE_PIPELINE; a long one continues on stdin (send)."""
         self.partial = getattr(self, "partial", {})
@@ -672,15 +736,19 @@ class Pool:
         if p is None:
             return None, False
         with p.lock:
-            while not p.queue and not p.done:
+            while not p.queue and not p.ready and not p.done:
                 if time.monotonic() >= deadline or gone():
                     return (None if gone() else b""), False
                 p.lock.wait(0.05)
-            taken = []
-            while p.queue and (not taken or sum(map(len, taken)) + len(p.queue[0]) <= budget):
-                taken.append(p.queue.pop(0))
+            taken, used = p.ready, sum(map(len, p.ready))
+            p.ready = []
+            while p.queue and budget - used > 21 + 256:
+                taken.append(p.queue[0].cut(budget - used - 21))
+                used += len(taken[-1])
+                if p.queue[0].done():
+                    p.queue.pop(0)
             if gone():
-                p.queue[:0] = taken
+                p.ready = taken  # cut already: these go first next time
                 return None, False
             done = p.done and not p.queue
         if done:
