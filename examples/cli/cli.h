@@ -178,6 +178,7 @@ struct json_out {
 	bool entry[JSON_MAX_DEPTH + 1]; /* inside a dictionary entry, by depth */
 	bool after_key, value_open, bool_true;
 	char value_kind;
+	const char *stream; /* the next object's "_stream", or NULL (output) */
 };
 void json_begin(struct json_out *j, FILE *f);
 void json_open(struct json_out *j, const struct wrsh_ps_node *n);

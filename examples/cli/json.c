@@ -9,7 +9,8 @@
  *   Ref                {"_ref": N}
  *
  * MS and Props are transparent (their members become the object's keys);
- * lists become "_items", dictionaries "_entries".
+ * lists become "_items", dictionaries "_entries". A record that is not
+ * output (an information record) names its stream: {"_stream": "information", ...}.
  */
 #include <stdio.h>
 #include <string.h>
@@ -140,6 +141,10 @@ void json_open(struct json_out *j, const struct wrsh_ps_node *n)
 	} else {
 		fputc('{', j->f);
 		push(j, '}');
+		if (j->depth == 1 && j->stream) { /* a record, not output */
+			fprintf(j->f, "\"_stream\":\"%s\"", j->stream);
+			j->count[0]++;
+		}
 	}
 }
 
@@ -238,5 +243,6 @@ void json_end(struct json_out *j)
 	fputc('\n', j->f);
 	j->depth = 0;
 	j->value_open = j->after_key = false;
+	j->stream = NULL;
 	memset(j->entry, 0, sizeof(j->entry));
 }

@@ -143,7 +143,8 @@ static void host_line(struct view *v)
 	size_t i;
 	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
 		if (m[i].method == v->method) {
-			line_start(&v->line, m[i].err ? stderr : stdout, m[i].prefix);
+			/* --json keeps stdout for JSON lines */
+			line_start(&v->line, m[i].err || v->json ? stderr : stdout, m[i].prefix);
 			v->writing = true;
 			v->comparing = v->echo_of == v->method;
 			v->pos = 0;
@@ -270,11 +271,21 @@ static wrsh_err output_text(struct view *v, const struct wrsh_ps_node *n, const 
 
 /* ---- the sink ------------------------------------------------------------ */
 
+/* --json: output objects and information records are JSON lines */
+static bool as_json(const struct view *v, enum wrsh_ps_stream st)
+{
+	return v->json && (st == WRSH_PS_OUTPUT || st == WRSH_PS_INFORMATION);
+}
+
 static wrsh_err v_open(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_node *n)
 {
 	struct view *v = ctx;
-	if (v->json && st == WRSH_PS_OUTPUT)
+	if (as_json(v, st)) {
+		if (n->depth == 1 && st == WRSH_PS_INFORMATION)
+			v->json->stream = "information";
 		json_open(v->json, n);
+		return WRSH_OK;
+	}
 	if (st == WRSH_PS_HOST && n->depth == 1)
 		prompt_reset(&v->prompt);
 	if (st == WRSH_PS_HOST && n->depth == 3) {
@@ -318,7 +329,7 @@ static wrsh_err v_text(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_n
 {
 	struct view *v = ctx;
 	size_t depth = st == WRSH_PS_STATE ? 5 : 3; /* where an error's details sit */
-	if (v->json && st == WRSH_PS_OUTPUT) {
+	if (as_json(v, st)) {
 		json_text(v->json, n, p, len, last);
 		return ferror(stdout) ? WRSH_EIO : WRSH_OK;
 	}
@@ -362,8 +373,10 @@ static wrsh_err v_text(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_n
 static wrsh_err v_close(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_node *n)
 {
 	struct view *v = ctx;
-	if (v->json && st == WRSH_PS_OUTPUT)
+	if (as_json(v, st)) {
 		json_close(v->json, n);
+		return WRSH_OK;
+	}
 	if (st == WRSH_PS_HOST && n->depth == 3)
 		v->in_mi = v->in_mp = false;
 	if (st == WRSH_PS_OUTPUT && n->depth == 2)
@@ -392,10 +405,6 @@ static wrsh_err error_end(struct view *v)
 
 static wrsh_err output_end(struct view *v)
 {
-	if (v->json) {
-		json_end(v->json);
-		return fflush(stdout) ? WRSH_EIO : WRSH_OK;
-	}
 	if (v->capture)
 		return WRSH_OK;
 	return putchar('\n') == EOF || fflush(stdout) ? WRSH_EIO : WRSH_OK;
@@ -406,9 +415,15 @@ static wrsh_err v_end(void *ctx, enum wrsh_ps_stream st)
 	struct view *v = ctx;
 	unsigned echo = 0;
 	wrsh_err e = WRSH_OK;
+	if (as_json(v, st)) {
+		json_end(v->json);
+		e = fflush(stdout) ? WRSH_EIO : WRSH_OK;
+		st = WRSH_PS_OUTPUT; /* nothing more to print */
+	}
 	switch (st) {
 	case WRSH_PS_OUTPUT:
-		e = output_end(v);
+		if (!v->json)
+			e = output_end(v);
 		break;
 	case WRSH_PS_ERROR:
 		e = error_end(v);

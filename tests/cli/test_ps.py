@@ -162,6 +162,17 @@ class PsTest(Base):
         self.assertEqual((svc["Status"]["_string"], svc["Status"]["_value"]), ("Running", 4))
         self.assertEqual(svc["DependentServices"]["_items"], [])
         self.assertEqual(len(objs), 5)
+        # information records are JSON lines that name their stream; host
+        # text goes to stderr so that stdout stays JSON
+        r = self.ps("--json", "Write-Information 'note'; 1; Write-Host 'to the host'")
+        self.assertEqual((r.returncode, r.stderr), (0, b"to the host\n"))
+        objs = [json.loads(line) for line in r.stdout.decode().splitlines()]
+        self.assertEqual(len(objs), 3, r.stdout)
+        self.assertEqual((objs[0]["_stream"], objs[0]["MessageData"], objs[0]["Tags"]["_items"]),
+                         ("information", "note", []))
+        self.assertEqual(objs[1], 1)
+        self.assertEqual((objs[2]["MessageData"]["Message"], objs[2]["Tags"]["_items"]),
+                         ("to the host", ["PSHOST"]))
 
     def test_script_text_survives_escaping(self):
         s = "'a & <b> \"c\" _x0041_ _ \u00e9\u65e5'"
