@@ -284,20 +284,43 @@ static uint32_t for_cleanup(struct wrsh_session *s)
 	return keep;
 }
 
+void sess_attach(struct wrsh_session *s, struct sess_part *p)
+{
+	p->next = s->parts;
+	s->parts = p;
+}
+
+void sess_detach(struct wrsh_session *s, struct sess_part *p)
+{
+	struct sess_part **q;
+	for (q = &s->parts; *q; q = &(*q)->next)
+		if (*q == p) {
+			*q = p->next;
+			return;
+		}
+}
+
+struct sess_part *sess_part_of(const struct wrsh_session *s, sess_close_fn close)
+{
+	struct sess_part *p;
+	for (p = s->parts; p; p = p->next)
+		if (p->close == close)
+			return p;
+	return NULL;
+}
+
 /* see wrsh.h */
 void wrsh_close(struct wrsh_session *s)
 {
 	uint32_t keep;
 	if (!s)
 		return;
-	if (CONFIG_WRSH_CIM && s->cim) {
+	while (s->parts) {
+		struct sess_part *p = s->parts;
 		keep = for_cleanup(s);
-		cim_close(s);
-		s->conn.timeout_ms = keep;
-	}
-	if (CONFIG_WRSH_WINRS && s->shell_open) {
-		keep = for_cleanup(s);
-		(void)winrs_delete_shell(s);
+		p->close(s, p); /* detaches p (and may free it) */
+		if (s->parts == p)
+			s->parts = p->next;
 		s->conn.timeout_ms = keep;
 	}
 	http_close(&s->conn);

@@ -7,7 +7,6 @@
 #include "err.h"
 #include "http.h"
 #include "port.h"
-#include "winrs.h"
 #include "wsman.h"
 #include "xml.h"
 
@@ -62,17 +61,28 @@ struct wrsh_session {
 	char offers[64];
 	uint64_t body_len; /* of this response: bounds streamed and drained bodies */
 
-	struct winrs_parse wp;
-	const char *shell_uri; /* WinRS cmd or the PowerShell pool */
-	struct psrp_pool *ps;  /* while a pool is open */
-	char shell_id[WINRS_ID_MAX];
-	char cmd_id[WINRS_ID_MAX];
-	bool shell_open;
-	bool cmd_active;   /* started and not yet Done */
-	bool cmd_finished; /* Done, not yet terminated */
-
-	struct cim_enum *cim; /* the open enumeration (cim/ops.c), or NULL */
+	struct sess_part *parts; /* what the protocols keep here, newest first */
 };
+
+/*
+ * What a protocol keeps in the session and must undo at close: a shell to
+ * delete, an enumeration to release, a pool's memory. The protocol embeds a
+ * sess_part in its own state (carved from the arena) and attaches it;
+ * wrsh_close() runs every part's close, newest first, with the cleanup
+ * timeout, without knowing what it closes; a close detaches its part
+ * before freeing it. A protocol finds its state again by its close
+ * function.
+ */
+struct sess_part;
+typedef void (*sess_close_fn)(struct wrsh_session *s, struct sess_part *p);
+struct sess_part {
+	sess_close_fn close;
+	struct sess_part *next;
+};
+void sess_attach(struct wrsh_session *s, struct sess_part *p);
+void sess_detach(struct wrsh_session *s, struct sess_part *p);
+struct sess_part *sess_part_of(const struct wrsh_session *s, sess_close_fn close);
+#define SESS_STATE(part, type) ((type *)(void *)(part)) /* part is type's first member */
 
 wrsh_err sess_enter(struct wrsh_session *s);
 wrsh_err sess_leave(struct wrsh_session *s, wrsh_err e);
@@ -102,14 +112,5 @@ void sess_trace_hook(struct wrsh_session *s);
 wrsh_err sess_ntlm_setup(struct wrsh_session *s, const struct wrsh_opts *o);
 wrsh_err sess_negotiate(struct wrsh_session *s);
 void sess_auth_done(struct wrsh_session *s);
-
-/* Used by wrsh_close(): Delete the shell without the sticky-error gate. */
-wrsh_err winrs_delete_shell(struct wrsh_session *s);
-
-/* cim/ops.c: Release the open enumeration, best effort (wrsh_close). */
-void cim_close(struct wrsh_session *s);
-
-/* psrp/pool.c: the pool's memory goes when its shell does. */
-void psrp_pool_gone(struct wrsh_session *s);
 
 #endif

@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "session.h"
+#include "shell.h"
 
 static uint32_t wait_for(const struct wrsh_session *s)
 {
@@ -32,31 +32,32 @@ struct wreq {
 static void write_req(struct wrsh_session *s, struct sbuf *b, void *ctx)
 {
 	struct wreq *w = ctx;
-	winrs_parse_init(&s->wp, &s->err);
-	s->wp.out = w->out;
-	s->wp.out_ctx = w->out_ctx;
-	s->wp.cmd_id = w->kind == W_RECEIVE ? s->cmd_id : NULL;
+	struct winrs_shell *sh = winrs_shell(s);
+	winrs_parse_init(&sh->wp, &s->err);
+	sh->wp.out = w->out;
+	sh->wp.out_ctx = w->out_ctx;
+	sh->wp.cmd_id = w->kind == W_RECEIVE ? sh->cmd_id : NULL;
 	sess_new_message_id(s);
 	switch (w->kind) {
 	case W_CREATE:
 		winrs_write_create(b, &s->ws, w->cfg, s->op_ms);
 		break;
 	case W_DELETE:
-		winrs_write_delete(b, &s->ws, s->shell_uri, s->shell_id, s->op_ms);
+		winrs_write_delete(b, &s->ws, sh->uri, sh->id, s->op_ms);
 		break;
 	case W_SIGNAL:
-		winrs_write_signal(b, &s->ws, s->shell_id, s->cmd_id, w->sig, s->op_ms);
+		winrs_write_signal(b, &s->ws, sh->id, sh->cmd_id, w->sig, s->op_ms);
 		break;
 	case W_COMMAND:
-		winrs_write_command(b, &s->ws, s->shell_id, w->command, w->args, w->nargs,
+		winrs_write_command(b, &s->ws, sh->id, w->command, w->args, w->nargs,
 				    s->op_ms);
 		break;
 	case W_SEND:
-		winrs_write_send(b, &s->ws, s->shell_id, s->cmd_id, w->data, w->len, w->eof,
+		winrs_write_send(b, &s->ws, sh->id, sh->cmd_id, w->data, w->len, w->eof,
 				 s->op_ms);
 		break;
 	case W_RECEIVE:
-		winrs_write_receive(b, &s->ws, s->shell_id, s->cmd_id, s->op_ms);
+		winrs_write_receive(b, &s->ws, sh->id, sh->cmd_id, s->op_ms);
 		break;
 	}
 }
@@ -64,21 +65,53 @@ static void write_req(struct wrsh_session *s, struct sbuf *b, void *ctx)
 static wrsh_err winrs_call(struct wrsh_session *s, struct wreq *w, uint32_t wait_ms, unsigned flags)
 {
 	struct xml_consumer c;
-	winrs_consumer(&c, &s->wp);
+	winrs_consumer(&c, &winrs_shell(s)->wp);
 	return sess_transact(s, &c, write_req, w, false, wait_ms, flags);
+}
+
+static void shell_part_close(struct wrsh_session *s, struct sess_part *p)
+{
+	(void)p;
+	(void)winrs_delete_shell(s);
+}
+
+struct winrs_shell *winrs_shell(const struct wrsh_session *s)
+{
+	struct sess_part *p = sess_part_of(s, shell_part_close);
+	return p ? SESS_STATE(p, struct winrs_shell) : NULL;
+}
+
+struct winrs_shell *winrs_shell_new(struct wrsh_session *s, const char *uri)
+{
+	struct winrs_shell *sh = wrsh_arena_calloc(s->arena, 1, sizeof(*sh));
+	if (!sh) {
+		err_set(&s->err, WRSH_ENOMEM, "winrs: arena exhausted", NULL);
+		return NULL;
+	}
+	sh->uri = uri;
+	sh->part.close = shell_part_close;
+	sess_attach(s, &sh->part);
+	return sh;
+}
+
+static void shell_free(struct wrsh_session *s, struct winrs_shell *sh)
+{
+	sess_detach(s, &sh->part);
+	wrsh_arena_free(s->arena, sh);
 }
 
 /* see wrsh.h */
 wrsh_err wrsh_shell_open(struct wrsh_session *s, const struct wrsh_shell_opts *o)
 {
 	struct winrs_shell_cfg c;
+	struct winrs_shell *sh;
 	struct wreq w;
 	wrsh_err e;
 	if (!s)
 		return WRSH_EINVAL;
 	if ((e = sess_enter(s)))
 		return e;
-	if (s->shell_open)
+	if (winrs_shell(s))
 		return err_set(&s->err, WRSH_ESTATE, "winrs: a shell is already open", NULL);
 	memset(&c, 0, sizeof(c));
 	if (o) {
@@ -89,50 +122,53 @@ wrsh_err wrsh_shell_open(struct wrsh_session *s, const struct wrsh_shell_opts *o
 		c.profile = o->load_profile;
 		c.idle_timeout_s = o->idle_timeout_s;
 	}
+	if (!(sh = winrs_shell_new(s, WINRS_URI)))
+		return sess_leave(s, s->err.code);
 	memset(&w, 0, sizeof(w));
 	w.kind = W_CREATE;
 	w.cfg = &c;
 	e = winrs_call(s, &w, wait_for(s), 0);
-	if (!e && !s->wp.id_seen)
+	if (!e && !sh->wp.id_seen)
 		e = err_set(&s->err, WRSH_EPROTO, "winrs: CreateResponse without a ShellId", NULL);
 	if (!e) {
-		strcpy(s->shell_id, s->wp.id);
-		s->shell_uri = WINRS_URI;
-		s->shell_open = true;
-		s->cmd_active = s->cmd_finished = false;
+		strcpy(sh->id, sh->wp.id);
+		sh->open = true;
+	} else {
+		shell_free(s, sh);
 	}
 	return sess_leave(s, e);
 }
 
 wrsh_err winrs_delete_shell(struct wrsh_session *s)
 {
+	struct winrs_shell *sh = winrs_shell(s);
 	struct wreq w;
-	wrsh_err e;
-	memset(&w, 0, sizeof(w));
-	w.kind = W_DELETE;
-	e = winrs_call(s, &w, wait_for(s), 0);
-	s->shell_open = false;
-	s->cmd_active = s->cmd_finished = false;
-#if CONFIG_WRSH_PSRP
-	psrp_pool_gone(s);
-#endif
+	wrsh_err e = WRSH_OK;
+	if (!sh)
+		return WRSH_OK;
+	if (sh->open) {
+		memset(&w, 0, sizeof(w));
+		w.kind = W_DELETE;
+		e = winrs_call(s, &w, wait_for(s), 0);
+	}
+	shell_free(s, sh);
 	return e;
 }
 
 /* see wrsh.h */
 wrsh_err wrsh_shell_close(struct wrsh_session *s)
 {
+	struct winrs_shell *sh;
 	wrsh_err e;
 	if (!s)
 		return WRSH_EINVAL;
 	if ((e = sess_enter(s)))
 		return e;
-	if (!s->shell_open || s->ps)
-		return s->shell_open ? err_set(&s->err, WRSH_ESTATE,
-					       "winrs: the shell is a "
-					       "PowerShell pool: wrsh_ps_close",
-					       NULL)
-				     : WRSH_OK;
+	if (!(sh = winrs_shell(s)))
+		return WRSH_OK;
+	if (sh->is_pool)
+		return err_set(&s->err, WRSH_ESTATE,
+			       "winrs: the shell is a PowerShell pool: wrsh_ps_close", NULL);
 	return sess_leave(s, winrs_delete_shell(s));
 }
 
@@ -149,34 +185,36 @@ static wrsh_err send_signal(struct wrsh_session *s, enum winrs_signal sig)
 wrsh_err wrsh_cmd_start(struct wrsh_session *s, const char *command, const char *const *args,
 			size_t nargs)
 {
+	struct winrs_shell *sh;
 	struct wreq w;
 	wrsh_err e;
 	if (!s || !command || (nargs && !args))
 		return WRSH_EINVAL;
 	if ((e = sess_enter(s)))
 		return e;
-	if (!s->shell_open || s->cmd_active || s->ps)
+	sh = winrs_shell(s);
+	if (!sh || sh->cmd_active || sh->is_pool)
 		return err_set(&s->err, WRSH_ESTATE,
-			       s->ps	       ? "winrs: the shell is a PowerShell pool"
-			       : s->shell_open ? "winrs: a command is still running"
-					       : "winrs: no shell",
+			       !sh	       ? "winrs: no shell"
+			       : sh->is_pool ? "winrs: the shell is a PowerShell pool"
+					     : "winrs: a command is still running",
 			       NULL);
 	/* release the finished command's resources on the server */
-	if (s->cmd_finished && (e = send_signal(s, WINRS_TERMINATE)))
+	if (sh->cmd_finished && (e = send_signal(s, WINRS_TERMINATE)))
 		return sess_leave(s, e);
-	s->cmd_finished = false;
+	sh->cmd_finished = false;
 	memset(&w, 0, sizeof(w));
 	w.kind = W_COMMAND;
 	w.command = command;
 	w.args = args;
 	w.nargs = nargs;
 	e = winrs_call(s, &w, wait_for(s), 0);
-	if (!e && !s->wp.id_seen)
+	if (!e && !sh->wp.id_seen)
 		e = err_set(&s->err, WRSH_EPROTO, "winrs: CommandResponse without a CommandId",
 			    NULL);
 	if (!e) {
-		strcpy(s->cmd_id, s->wp.id);
-		s->cmd_active = true;
+		strcpy(sh->cmd_id, sh->wp.id);
+		sh->cmd_active = true;
 	}
 	return sess_leave(s, e);
 }
@@ -200,7 +238,7 @@ wrsh_err wrsh_cmd_send(struct wrsh_session *s, const void *buf, size_t len, bool
 		return WRSH_EINVAL;
 	if ((e = sess_enter(s)))
 		return e;
-	if (!s->cmd_active)
+	if (!winrs_shell(s) || !winrs_shell(s)->cmd_active)
 		return err_set(&s->err, WRSH_ESTATE, "winrs: no running command for stdin", NULL);
 	memset(&w, 0, sizeof(w));
 	w.kind = W_SEND;
@@ -214,6 +252,7 @@ wrsh_err wrsh_cmd_send(struct wrsh_session *s, const void *buf, size_t len, bool
 wrsh_err wrsh_cmd_receive(struct wrsh_session *s, wrsh_output_fn out, void *ctx, unsigned flags,
 			  bool *done, uint32_t *exit_code)
 {
+	struct winrs_shell *sh;
 	struct wreq w;
 	wrsh_err e;
 	if (!s || !done || !exit_code)
@@ -221,7 +260,8 @@ wrsh_err wrsh_cmd_receive(struct wrsh_session *s, wrsh_output_fn out, void *ctx,
 	*done = false;
 	if ((e = sess_enter(s)))
 		return e;
-	if (!s->cmd_active)
+	sh = winrs_shell(s);
+	if (!sh || !sh->cmd_active)
 		return err_set(&s->err, WRSH_ESTATE, "winrs: no running command to receive from",
 			       NULL);
 	memset(&w, 0, sizeof(w));
@@ -235,11 +275,11 @@ wrsh_err wrsh_cmd_receive(struct wrsh_session *s, wrsh_output_fn out, void *ctx,
 		err_clear(&s->err); /* MS-WSMV 3.1.4.14: nothing yet, poll again */
 		return WRSH_OK;
 	}
-	if (!e && s->wp.done) {
+	if (!e && sh->wp.done) {
 		*done = true;
-		*exit_code = s->wp.exit_code;
-		s->cmd_active = false;
-		s->cmd_finished = true;
+		*exit_code = sh->wp.exit_code;
+		sh->cmd_active = false;
+		sh->cmd_finished = true;
 	}
 	return sess_leave(s, e);
 }
@@ -248,16 +288,18 @@ wrsh_err wrsh_cmd_receive(struct wrsh_session *s, wrsh_output_fn out, void *ctx,
 wrsh_err wrsh_cmd_signal(struct wrsh_session *s, enum wrsh_signal sig)
 {
 	static const enum winrs_signal map[] = {WINRS_CTRL_C, WINRS_TERMINATE, WINRS_CTRL_BREAK};
+	struct winrs_shell *sh;
 	wrsh_err e;
 	if (!s || (unsigned)sig > WRSH_SIGNAL_CTRL_BREAK)
 		return WRSH_EINVAL;
 	if ((e = sess_enter(s)))
 		return e;
-	if (!s->cmd_active && !s->cmd_finished)
+	sh = winrs_shell(s);
+	if (!sh || (!sh->cmd_active && !sh->cmd_finished))
 		return err_set(&s->err, WRSH_ESTATE, "winrs: no command to signal", NULL);
 	e = send_signal(s, map[sig]);
 	if (!e && sig == WRSH_SIGNAL_TERMINATE)
-		s->cmd_active = s->cmd_finished = false;
+		sh->cmd_active = sh->cmd_finished = false;
 	return sess_leave(s, e);
 }
 
@@ -269,7 +311,7 @@ wrsh_err wrsh_cmd_run(struct wrsh_session *s, const char *command, const char *c
 	wrsh_err e;
 	if (!s || !exit_code)
 		return WRSH_EINVAL;
-	if (!s->shell_open && (e = wrsh_shell_open(s, NULL)))
+	if (!winrs_shell(s) && (e = wrsh_shell_open(s, NULL)))
 		return e;
 	if ((e = wrsh_cmd_start(s, command, args, nargs)) || (e = wrsh_cmd_send(s, NULL, 0, true)))
 		return e;

@@ -432,6 +432,15 @@ static char *copy_str(char **p, const char *s)
 
 /* The enumeration's state, with the request's resource and selectors, in
  * one arena block. */
+static void enum_close(struct wrsh_session *s, struct sess_part *p);
+
+/* The open enumeration, or NULL. */
+static struct cim_enum *enum_of(const struct wrsh_session *s)
+{
+	struct sess_part *p = sess_part_of(s, enum_close);
+	return p ? SESS_STATE(p, struct cim_enum) : NULL;
+}
+
 static wrsh_err keep_enum(struct wrsh_session *s, const struct creq *q)
 {
 	size_t need = sizeof(struct cim_enum) + strlen(q->uri) + 1 + kv_size(q->sel, q->nsel), i;
@@ -449,14 +458,18 @@ static wrsh_err keep_enum(struct wrsh_session *s, const struct creq *q)
 	}
 	ce->nsel = q->nsel;
 	ce->max_elements = q->max_elements;
-	s->cim = ce;
+	ce->part.close = enum_close;
+	sess_attach(s, &ce->part);
 	return WRSH_OK;
 }
 
 static void forget_enum(struct wrsh_session *s)
 {
-	wrsh_arena_free(s->arena, s->cim);
-	s->cim = NULL;
+	struct cim_enum *ce = enum_of(s);
+	if (!ce)
+		return;
+	sess_detach(s, &ce->part);
+	wrsh_arena_free(s->arena, ce);
 }
 
 /* After a page: the end, or the context of the next Pull. */
@@ -473,7 +486,7 @@ static wrsh_err page_done(struct wrsh_session *s, const struct cim_reader *rd, b
 	if (!rd->context_n)
 		return err_set(&s->err, WRSH_EPROTO,
 			       "cim: no EnumerationContext and no EndOfSequence", NULL);
-	memcpy(s->cim->context, rd->context, rd->context_n + 1);
+	memcpy(enum_of(s)->context, rd->context, rd->context_n + 1);
 	return WRSH_OK;
 }
 
@@ -491,7 +504,7 @@ wrsh_err wrsh_cim_enumerate(struct wrsh_session *s, const struct wrsh_cim_req *r
 	*end = false;
 	if ((e = begin(s, r, &q, K_ENUMERATE, sel, opt)))
 		return e;
-	if (s->cim)
+	if (enum_of(s))
 		return err_set(&s->err, WRSH_ESTATE,
 			       "cim: an enumeration is open: pull it to the end or release it",
 			       NULL);
@@ -507,8 +520,8 @@ wrsh_err wrsh_cim_enumerate(struct wrsh_session *s, const struct wrsh_cim_req *r
 	else if (rd.response_seen && rd.context_done && !rd.context_cut)
 		/* the sink stopped mid-page: the context is the server's, and
 		 * wrsh_close releases it */
-		memcpy(s->cim->context, rd.context, rd.context_n + 1);
-	if (s->cim && !s->cim->context[0])
+		memcpy(enum_of(s)->context, rd.context, rd.context_n + 1);
+	if (enum_of(s) && !enum_of(s)->context[0])
 		forget_enum(s); /* nothing open on the server */
 	return sess_leave(s, e);
 }
@@ -519,11 +532,11 @@ static void pull_req(struct wrsh_session *s, struct creq *q, enum ckind kind, st
 	memset(q, 0, sizeof(*q));
 	q->kind = kind;
 	q->action = actions[kind];
-	q->uri = s->cim->uri;
-	q->sel = s->cim->sel;
-	q->nsel = s->cim->nsel;
-	q->context = s->cim->context;
-	q->max_elements = s->cim->max_elements;
+	q->uri = enum_of(s)->uri;
+	q->sel = enum_of(s)->sel;
+	q->nsel = enum_of(s)->nsel;
+	q->context = enum_of(s)->context;
+	q->max_elements = enum_of(s)->max_elements;
 	q->rd = rd;
 	q->sink = sink;
 }
@@ -541,7 +554,7 @@ wrsh_err wrsh_cim_pull(struct wrsh_session *s, const struct wrsh_cim_sink *sink,
 		return WRSH_EUNSUPPORTED;
 	if ((e = sess_enter(s)))
 		return e;
-	if (!s->cim)
+	if (!enum_of(s))
 		return err_set(&s->err, WRSH_ESTATE, "cim: no enumeration is open", NULL);
 	pull_req(s, &q, K_PULL, &rd, sink);
 	e = call(s, &q, CIM_BODY_ENUM);
@@ -553,8 +566,8 @@ wrsh_err wrsh_cim_pull(struct wrsh_session *s, const struct wrsh_cim_sink *sink,
 		forget_enum(s); /* expired or unknown: nothing left to release */
 	if (!e)
 		e = page_done(s, &rd, end);
-	else if (s->cim && rd.response_seen && rd.context_done && !rd.context_cut)
-		memcpy(s->cim->context, rd.context, rd.context_n + 1);
+	else if (enum_of(s) && rd.response_seen && rd.context_done && !rd.context_cut)
+		memcpy(enum_of(s)->context, rd.context, rd.context_n + 1);
 	return sess_leave(s, e);
 }
 
@@ -581,13 +594,14 @@ wrsh_err wrsh_cim_release(struct wrsh_session *s)
 		return WRSH_EUNSUPPORTED;
 	if ((e = sess_enter(s)))
 		return e;
-	if (!s->cim)
+	if (!enum_of(s))
 		return WRSH_OK;
 	return sess_leave(s, release_now(s));
 }
 
-void cim_close(struct wrsh_session *s)
+/* wrsh_close: Release what the server still holds, best effort */
+static void enum_close(struct wrsh_session *s, struct sess_part *p)
 {
-	if (s->cim)
-		(void)release_now(s);
+	(void)p;
+	(void)release_now(s);
 }

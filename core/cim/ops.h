@@ -8,6 +8,7 @@
 #define WRSH_CIM_OPS_H
 
 #include "cim/instance.h"
+#include "session.h"
 
 #define CIM_NS_ENUM "http://schemas.xmlsoap.org/ws/2004/09/enumeration"
 #define CIM_DIALECT_WQL "http://schemas.microsoft.com/wbem/wsman/1/WQL"
@@ -17,6 +18,7 @@
  * copied resource URI and selector strings (Pull and Release name the same
  * resource as the Enumerate did). */
 struct cim_enum {
+	struct sess_part part; /* first: Released at wrsh_close */
 	char context[CONFIG_WRSH_CIM_CONTEXT_MAX];
 	const char *uri;
 	struct wsman_kv sel[CONFIG_WRSH_CIM_MAX_SELECTORS];

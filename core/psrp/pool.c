@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "psrp/pool.h"
-#include "session.h"
+#include "shell.h"
 #include "util/bytes.h"
 
 #define PSRP_URI "http://schemas.microsoft.com/powershell/Microsoft.PowerShell"
@@ -288,6 +288,19 @@ static void put_fragments(struct sbuf *b, const struct psrp_pool *p)
 
 enum preq_kind { P_CREATE, P_COMMAND, P_RECEIVE, P_SIGNAL, P_SEND_PR, P_SEND_IN };
 
+static void pool_gone(struct wrsh_session *s, struct sess_part *part);
+
+static struct psrp_pool *pool_of(const struct wrsh_session *s)
+{
+	struct sess_part *p = sess_part_of(s, pool_gone);
+	return p ? SESS_STATE(p, struct psrp_pool) : NULL;
+}
+
+const struct psrp_ids *psrp_pool_ids(const struct wrsh_session *s)
+{
+	return pool_of(s) ? &pool_of(s)->ids : NULL;
+}
+
 static void hdr(struct wsman_hdr *h, const char *action, const struct wrsh_session *s,
 		struct wsman_kv *sel)
 {
@@ -295,9 +308,9 @@ static void hdr(struct wsman_hdr *h, const char *action, const struct wrsh_sessi
 	h->action = action;
 	h->resource_uri = PSRP_URI;
 	h->op_timeout_ms = s->op_ms;
-	if (s->shell_open) {
+	if (winrs_shell(s) && winrs_shell(s)->open) {
 		sel->name = "ShellId";
-		sel->value = s->shell_id;
+		sel->value = winrs_shell(s)->id;
 		sel->must_comply = false;
 		h->selectors = sel;
 		h->nselectors = 1;
@@ -306,15 +319,16 @@ static void hdr(struct wsman_hdr *h, const char *action, const struct wrsh_sessi
 
 static void write_req(struct wrsh_session *s, struct sbuf *b, void *ctx)
 {
-	struct psrp_pool *p = s->ps;
+	struct psrp_pool *p = pool_of(s);
+	struct winrs_parse *wp = &winrs_shell(s)->wp;
 	enum preq_kind kind = *(enum preq_kind *)ctx;
 	struct wsman_hdr h;
 	struct wsman_kv sel, opt = {"protocolversion", PSRP_PROTOCOL_VERSION, true};
 	char rpid[GUID_STR_LEN + 1];
-	winrs_parse_init(&s->wp, &s->err);
-	s->wp.out = on_stream;
-	s->wp.out_ctx = p;
-	s->wp.cmd_id = kind == P_RECEIVE && p->pipeline ? p->pid_text : NULL;
+	winrs_parse_init(wp, &s->err);
+	wp->out = on_stream;
+	wp->out_ctx = p;
+	wp->cmd_id = kind == P_RECEIVE && p->pipeline ? p->pid_text : NULL;
 	sess_new_message_id(s);
 	switch (kind) {
 	case P_CREATE:
@@ -381,7 +395,7 @@ static void write_req(struct wrsh_session *s, struct sbuf *b, void *ctx)
 static wrsh_err call(struct wrsh_session *s, enum preq_kind kind, uint32_t wait_ms, unsigned flags)
 {
 	struct xml_consumer c;
-	winrs_consumer(&c, &s->wp);
+	winrs_consumer(&c, &winrs_shell(s)->wp);
 	return sess_transact(s, &c, write_req, &kind, false, wait_ms, flags);
 }
 
@@ -472,21 +486,25 @@ static wrsh_err random_guid(struct wrsh_session *s, uint8_t g[16])
 	return WRSH_OK;
 }
 
-void psrp_pool_gone(struct wrsh_session *s)
+/* The pool's memory goes when its shell does (wrsh_ps_close, wrsh_close). */
+static void pool_gone(struct wrsh_session *s, struct sess_part *part)
 {
-	if (!s->ps)
-		return;
-	if (s->ps->cx_on)
-		clixml_abort(&s->ps->cx);
-	wrsh_arena_free(s->arena, s->ps);
-	s->ps = NULL;
+	struct psrp_pool *p = SESS_STATE(part, struct psrp_pool);
+	if (p->cx_on)
+		clixml_abort(&p->cx);
+	sess_detach(s, part);
+	wrsh_arena_free(s->arena, p);
 }
 
 static wrsh_err open_pool(struct wrsh_session *s)
 {
-	struct psrp_pool *p = s->ps;
+	struct psrp_pool *p = pool_of(s);
+	struct winrs_shell *sh = winrs_shell_new(s, PSRP_URI);
 	bool done = false;
 	wrsh_err e;
+	if (!sh)
+		return s->err.code;
+	sh->is_pool = true;
 	if ((e = out_begin(p, 2048)))
 		return e;
 	e = queue(p, b_capability, NULL);
@@ -499,12 +517,11 @@ static wrsh_err open_pool(struct wrsh_session *s)
 	out_end(p);
 	if (e)
 		return e;
-	if (!s->wp.id_seen)
+	if (!sh->wp.id_seen)
 		return err_set(&s->err, WRSH_EPROTO, "psrp: CreateResponse without a ShellId",
 			       NULL);
-	strcpy(s->shell_id, s->wp.id);
-	s->shell_uri = PSRP_URI;
-	s->shell_open = true;
+	strcpy(sh->id, sh->wp.id);
+	sh->open = true;
 	/* the server answers with its capability, private data and the
 	 * pool's state; wait for Opened */
 	while (!done) {
@@ -522,7 +539,7 @@ static wrsh_err open_pool(struct wrsh_session *s)
 				       "psrp: the server could not open the "
 				       "runspace pool",
 				       NULL);
-		else if (s->wp.done)
+		else if (sh->wp.done)
 			return err_set(&s->err, WRSH_EPSRP,
 				       "psrp: the pool's shell ended before it opened", NULL);
 	}
@@ -541,12 +558,13 @@ wrsh_err wrsh_ps_open(struct wrsh_session *s)
 		return e;
 	if (!CONFIG_WRSH_PSRP)
 		return err_set(&s->err, WRSH_EUNSUPPORTED, "psrp: not built in", NULL);
-	if (s->shell_open)
+	if (winrs_shell(s))
 		return err_set(&s->err, WRSH_ESTATE, "psrp: a shell is already open", NULL);
 	p = wrsh_arena_calloc(s->arena, 1, sizeof(*p));
 	if (!p)
 		return err_set(&s->err, WRSH_ENOMEM, "psrp: arena exhausted", NULL);
-	s->ps = p;
+	p->part.close = pool_gone;
+	sess_attach(s, &p->part);
 	p->s = s;
 	p->err = &s->err;
 	p->next_object = 1;
@@ -559,8 +577,11 @@ wrsh_err wrsh_ps_open(struct wrsh_session *s)
 	if ((e = random_guid(s, p->ids.rpid)))
 		return sess_leave(s, e);
 	e = open_pool(s);
-	if (e && !s->shell_open)
-		psrp_pool_gone(s);
+	if (e && !(winrs_shell(s) && winrs_shell(s)->open)) { /* nothing to delete */
+		if (winrs_shell(s))
+			(void)winrs_delete_shell(s);
+		pool_gone(s, &p->part);
+	}
 	return sess_leave(s, e);
 }
 
@@ -727,7 +748,7 @@ wrsh_err wrsh_ps_start_read(struct wrsh_session *s, wrsh_ps_read_fn read, void *
 		return WRSH_EINVAL;
 	if ((e = sess_enter(s)))
 		return e;
-	p = s->ps;
+	p = pool_of(s);
 	if (!p || p->pipeline)
 		return err_set(&s->err, WRSH_ESTATE,
 			       p ? "psrp: a pipeline is still running" : "psrp: no runspace pool",
@@ -780,7 +801,7 @@ wrsh_err wrsh_ps_receive(struct wrsh_session *s, const struct wrsh_ps_sink *sink
 	*done = false;
 	if ((e = sess_enter(s)))
 		return e;
-	p = s->ps;
+	p = pool_of(s);
 	if (!p || !p->pipeline)
 		return err_set(&s->err, WRSH_ESTATE, "psrp: no pipeline to receive from", NULL);
 	p->user = sink;
@@ -798,7 +819,7 @@ wrsh_err wrsh_ps_receive(struct wrsh_session *s, const struct wrsh_ps_sink *sink
 		*done = true;
 		*state = (enum wrsh_ps_state)p->pipe_state;
 		p->pipeline = false;
-	} else if (!e && s->wp.done) {
+	} else if (!e && winrs_shell(s)->wp.done) {
 		e = err_set(&s->err, WRSH_EPSRP, "psrp: the pipeline ended without its state",
 			    NULL);
 	}
@@ -830,7 +851,7 @@ wrsh_err wrsh_ps_input(struct wrsh_session *s, const char *const *items, const s
 		return WRSH_EINVAL;
 	if ((e = sess_enter(s)))
 		return e;
-	p = s->ps;
+	p = pool_of(s);
 	if (!p || !p->pipeline || !p->input_open)
 		return err_set(&s->err, WRSH_ESTATE, "psrp: no pipeline reading input", NULL);
 	/* one request's worth at a time: messages are small, a batch goes whole */
@@ -867,12 +888,13 @@ wrsh_err wrsh_ps_input(struct wrsh_session *s, const char *const *items, const s
 /* see wrsh.h */
 bool wrsh_ps_host_call(const struct wrsh_session *s, int *method, const char **name)
 {
-	if (!s || !s->ps || !s->ps->hc_pending)
+	const struct psrp_pool *p = s ? pool_of(s) : NULL;
+	if (!p || !p->hc_pending)
 		return false;
 	if (method)
-		*method = s->ps->hc_method;
+		*method = p->hc_method;
 	if (name)
-		*name = s->ps->hc_name;
+		*name = p->hc_name;
 	return true;
 }
 
@@ -910,7 +932,7 @@ wrsh_err wrsh_ps_host_answer(struct wrsh_session *s, const struct wrsh_ps_answer
 		return WRSH_EINVAL;
 	if ((e = sess_enter(s)))
 		return e;
-	p = s->ps;
+	p = pool_of(s);
 	if (!p || !p->hc_pending)
 		return err_set(&s->err, WRSH_ESTATE, "psrp: no host call to answer", NULL);
 	a.p = p;
@@ -936,7 +958,7 @@ wrsh_err wrsh_ps_stop(struct wrsh_session *s)
 		return WRSH_EINVAL;
 	if ((e = sess_enter(s)))
 		return e;
-	if (!s->ps || !s->ps->pipeline)
+	if (!pool_of(s) || !pool_of(s)->pipeline)
 		return err_set(&s->err, WRSH_ESTATE, "psrp: no pipeline to stop", NULL);
 	return sess_leave(s, call(s, P_SIGNAL, s->conn.timeout_ms, 0));
 }
@@ -949,7 +971,9 @@ wrsh_err wrsh_ps_close(struct wrsh_session *s)
 		return WRSH_EINVAL;
 	if ((e = sess_enter(s)))
 		return e;
-	if (!s->ps)
+	if (!pool_of(s))
 		return WRSH_OK;
-	return sess_leave(s, winrs_delete_shell(s));
+	e = winrs_delete_shell(s);
+	pool_gone(s, &pool_of(s)->part);
+	return sess_leave(s, e);
 }

@@ -8,10 +8,12 @@
 
 #include "psrp/build.h"
 #include "psrp/clixml.h"
+#include "session.h"
 
 struct wrsh_session;
 
 struct psrp_pool {
+	struct sess_part part; /* first: the pool's memory goes at wrsh_close */
 	struct wrsh_session *s;
 	struct errbuf *err;
 	struct psrp_ids ids;
@@ -44,5 +46,9 @@ struct psrp_pool {
 	size_t send_off, send_end;
 	size_t frag_room, blob_max; /* raw bytes per request; per fragment */
 };
+
+/* The open pool's ids (RPID, the pipeline's PID), or NULL: for tests that
+ * play the server. */
+const struct psrp_ids *psrp_pool_ids(const struct wrsh_session *s);
 
 #endif

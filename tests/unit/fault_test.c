@@ -461,17 +461,17 @@ static void learn_rpid(void)
 	CHECK(mock_add_http(&M, 503, "text/plain", "x", 1, 0));
 	msrv_empty(&M, MSRV_DELETED);
 	CHECK_EQ(wrsh_ps_open(s), WRSH_EHTTP);
-	CHECK(s->ps != NULL);
-	if (s->ps)
-		memcpy(rpid, s->ps->ids.rpid, 16);
+	CHECK(psrp_pool_ids(s) != NULL);
+	if (psrp_pool_ids(s))
+		memcpy(rpid, psrp_pool_ids(s)->rpid, 16);
 	wrsh_close(s);
 	s = start(&rehearse2); /* a distinct op: queue() caches answers by op */
 	CHECK(mock_add_http(&M, 503, "text/plain", "x", 1, 0));
 	msrv_empty(&M, MSRV_DELETED);
 	CHECK_EQ(wrsh_ps_open(s), WRSH_OK);
 	CHECK_EQ(wrsh_ps_start(s, "1; 'two'", 0), WRSH_EHTTP);
-	if (s->ps)
-		memcpy(pid, s->ps->ids.pid, 16);
+	if (psrp_pool_ids(s))
+		memcpy(pid, psrp_pool_ids(s)->pid, 16);
 	wrsh_close(s);
 	have = true;
 }

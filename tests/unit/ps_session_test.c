@@ -97,9 +97,9 @@ static void learn_rpid(void)
 	add_empty(t);
 	CHECK_EQ(wrsh_open(&t->s, t->a, &t->port, &t->o), WRSH_OK);
 	CHECK_EQ(wrsh_ps_open(t->s), WRSH_EHTTP);
-	CHECK(t->s->ps != NULL);
-	if (t->s->ps)
-		memcpy(rpid, t->s->ps->ids.rpid, 16);
+	CHECK(psrp_pool_ids(t->s) != NULL);
+	if (psrp_pool_ids(t->s))
+		memcpy(rpid, psrp_pool_ids(t->s)->rpid, 16);
 	have_rpid = true;
 	wrsh_close(t->s);
 }
@@ -143,7 +143,7 @@ static wrsh_err run(struct t *t, void (*queue)(struct t *), enum wrsh_ps_state *
 	CHECK_EQ(wrsh_ps_open(t->s), WRSH_OK);
 	CHECK_EQ(wrsh_ps_start(t->s, "1; 'two'", 0), WRSH_OK);
 	/* the pipeline's answers name the PID it was given */
-	memcpy(pid, t->s->ps->ids.pid, 16);
+	memcpy(pid, psrp_pool_ids(t->s)->pid, 16);
 	queue(t);
 	add_empty(t); /* the Delete of the pool's shell */
 	do
@@ -194,7 +194,7 @@ static void test_ps_session_pipeline(void)
 	CHECK(mock_request(&t->m, 2, &p, &len));
 	CHECK(memmem(p, len, "<rsp:CommandLine CommandId=\"", 28) != NULL);
 	CHECK_EQ(wrsh_ps_close(t->s), WRSH_OK);
-	CHECK_EQ(t->s->ps == NULL, 1);
+	CHECK_EQ(psrp_pool_ids(t->s) == NULL, 1);
 	check_deleted(t);
 }
 
@@ -439,8 +439,8 @@ static void test_ps_session_script_streams(void)
 	}
 	CHECK(t->m.requests > 8); /* 60 KB in more than five requests */
 	CHECK(psrp_defrag_idle(&d));
-	memcpy(&id.rpid, t->s->ps->ids.rpid, 16);
-	memcpy(&id.pid, t->s->ps->ids.pid, 16);
+	memcpy(&id.rpid, psrp_pool_ids(t->s)->rpid, 16);
+	memcpy(&id.pid, psrp_pool_ids(t->s)->pid, 16);
 	sb_init(&b, whole, sizeof(whole));
 	psrp_build_create_pipeline(&b, &id, script, true, false, true);
 	CHECK(!b.over);
