@@ -144,7 +144,8 @@ CFLAGS_ALL := $(CSTD) $(OPT) $(WARN) $(INC) $(DEFS) $(DEP_INC) $(DEP_DEFS) $(CFL
 # ---- sources ---------------------------------------------------------------
 # PSRP's parsers are always there (a binary links them only when used);
 # the pool, which the session calls, only with CONFIG_WRSH_PSRP
-CORE_SRC := $(wildcard core/*.c core/util/*.c core/auth/*.c core/cim/*.c) \
+CORE_SRC := $(wildcard core/base/*.c core/util/*.c core/crypto/*.c core/auth/*.c core/wsman/*.c \
+	core/winrs/*.c core/cim/*.c) \
 	$(filter-out $(if $(filter y,$(CONFIG_WRSH_PSRP)),,core/psrp/pool.c),$(wildcard core/psrp/*.c))
 TLS_SRC := $(if $(filter y,$(CONFIG_WRSH_TLS)),tls/mbedtls.c,tls/none.c)
 PORT_SRC := port/posix/posix.c
@@ -198,10 +199,10 @@ $(B)/deps/libmbedtls.a: $(DEP_STAMP) $(MUSL_STAMP) tls/wrsh_mbedtls_config.h
 	$(Q)$(MAKE) -s --no-print-directory $(patsubst .deps/%.c,$(B)/deps/%.o,$(MBEDTLS_SRC))
 	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $(patsubst .deps/%.c,$(B)/deps/%.o,$(MBEDTLS_SRC))
 
-# NTLM sealing's RC4 is the one loop where -O2 pays for its bytes (core/rc4.c
+# NTLM sealing's RC4 is the one loop where -O2 pays for its bytes (core/crypto/rc4.c
 # says why); expat, base64, MD5 and AES-GCM measured no faster at -O2.
 ifneq ($(SAN),asan)
-$(call obj,core/rc4.c): OBJ_FLAGS := -O2
+$(call obj,core/crypto/rc4.c): OBJ_FLAGS := -O2
 endif
 
 # ---- products --------------------------------------------------------------

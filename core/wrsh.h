@@ -5,7 +5,7 @@
  *
  * - Memory. The caller owns all of it. wrsh_arena_init() turns one caller
  *   buffer into the arena every session allocation comes from (and, through
- *   the hooks in tls/ and core/xml.c, mbedTLS and expat too). Nothing is ever
+ *   the hooks in tls/ and core/wsman/xml.c, mbedTLS and expat too). Nothing is ever
  *   taken from the C heap. Running out is WRSH_ENOMEM with the size in
  *   wrsh_errmsg(), never a crash.
  * - Strings are NUL-terminated UTF-8 unless a length is passed beside them.

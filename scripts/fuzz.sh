@@ -24,7 +24,7 @@ CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover
  -DWRSH_HAVE_AUTOCONF -Icore -Iport -Iport/mock -I$B -I.deps/expat-2.5.0/expat/lib
  -Itls -I$MBEDTLS/include -DMBEDTLS_CONFIG_FILE=\"wrsh_mbedtls_config.h\""
 objs=()
-for f in core/*.c core/util/*.c core/auth/*.c core/psrp/*.c core/cim/*.c port/mock/mock.c; do
+for f in core/*/*.c port/mock/mock.c; do
 	o=$B/obj/$(echo "$f" | tr / _).o
 	[ "$o" -nt "$f" ] || clang $CFLAGS -std=c99 -c "$f" -o "$o"
 	objs+=("$o")
@@ -35,7 +35,7 @@ for f in xmlparse xmlrole xmltok; do
 		-c $EXPAT/$f.c -o "$o"
 	objs+=("$o")
 done
-# core/crypto.c takes MD5 from mbedTLS (the same file the real build links)
+# core/crypto/crypto.c takes MD5 from mbedTLS (the same file the real build links)
 for f in md5 platform platform_util; do
 	o=$B/obj/mbedtls_$f.o
 	[ -f "$o" ] || clang -g -O1 -fsanitize=fuzzer-no-link,address,undefined -w -Itls -I$MBEDTLS/include \

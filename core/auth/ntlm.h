@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "crypto.h"
-#include "err.h"
+#include "crypto/crypto.h"
+#include "base/err.h"
 
 #define NTLM_NEGOTIATE_LEN 40
 #define NTLM_SIG_LEN 16

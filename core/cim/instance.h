@@ -9,7 +9,7 @@
 #ifndef WRSH_CIM_INSTANCE_H
 #define WRSH_CIM_INSTANCE_H
 
-#include "wsman.h"
+#include "wsman/wsman.h"
 
 struct cim_level {
 	char name[CONFIG_WRSH_CIM_NAME_MAX];

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "cim/ops.h"
-#include "mem.h"
-#include "session.h"
+#include "base/mem.h"
+#include "wsman/session.h"
 
 #define CONFIG_URI "http://schemas.microsoft.com/wbem/wsman/1/config"
 #define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"

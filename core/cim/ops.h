@@ -8,7 +8,7 @@
 #define WRSH_CIM_OPS_H
 
 #include "cim/instance.h"
-#include "session.h"
+#include "wsman/session.h"
 
 #define CIM_NS_ENUM "http://schemas.xmlsoap.org/ws/2004/09/enumeration"
 #define CIM_DIALECT_WQL "http://schemas.microsoft.com/wbem/wsman/1/WQL"

@@ -3,11 +3,11 @@
  * no configure step, the same for every target).
  *
  * - XML_NS: namespace processing; every WS-Man element is matched by URI.
- * - No XML_DTD: SOAP forbids DTDs and core/xml.c refuses any DOCTYPE, so
+ * - No XML_DTD: SOAP forbids DTDs and core/wsman/xml.c refuses any DOCTYPE, so
  *   parameter entities and external subsets are dead weight.
  * - No XML_CONTEXT_BYTES: nothing asks expat for input context, and without
  *   it expat parses straight from our receive buffer instead of copying.
- * - XML_POOR_ENTROPY: core/xml.c always sets the hash salt from the port's
+ * - XML_POOR_ENTROPY: core/wsman/xml.c always sets the hash salt from the port's
  *   random source before parsing, so expat's own entropy code never runs
  *   (and needs no getrandom on an RTOS).
  */

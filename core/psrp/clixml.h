@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "wrsh.h"
-#include "xml.h"
+#include "wsman/xml.h"
 
 #define CLIXML_NAME_MAX 256 /* a property name, decoded; longer is an error */
 

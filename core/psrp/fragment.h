@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "base/err.h"
 
 #define PSRP_FRAG_HEAD 21
 #define PSRP_FRAG_START 0x1

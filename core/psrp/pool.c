@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "psrp/pool.h"
-#include "shell.h"
+#include "winrs/shell.h"
 #include "util/bytes.h"
 
 #define PSRP_URI "http://schemas.microsoft.com/powershell/Microsoft.PowerShell"

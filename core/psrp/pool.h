@@ -8,7 +8,7 @@
 
 #include "psrp/build.h"
 #include "psrp/clixml.h"
-#include "session.h"
+#include "wsman/session.h"
 
 struct wrsh_session;
 

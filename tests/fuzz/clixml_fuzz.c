@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
+#include "base/mem.h"
 #include "psrp/clixml.h"
 
 static unsigned char arena_buf[256 * 1024] __attribute__((aligned(16)));

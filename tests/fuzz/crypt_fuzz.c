@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypt.h"
+#include "wsman/crypt.h"
 
 /* MS-NLMP 4.2.4.2.2's CHALLENGE_MESSAGE (tests/vectors/ntlm.txt) */
 static const uint8_t chal[] = {

@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
+#include "wsman/http.h"
 
 static wrsh_err body(void *ctx, const uint8_t *p, size_t n)
 {

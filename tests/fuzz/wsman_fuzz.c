@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "winrs.h"
-#include "wsman.h"
+#include "winrs/winrs.h"
+#include "wsman/wsman.h"
 
 static wrsh_err out(void *ctx, int stream, const void *p, size_t n)
 {

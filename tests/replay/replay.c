@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
+#include "base/mem.h"
 #include "psrp/clixml.h"
 #include "psrp/message.h"
-#include "winrs.h"
-#include "wsman.h"
+#include "winrs/winrs.h"
+#include "wsman/wsman.h"
 
 #define MAX_OUT (1u << 20)
 

@@ -10,7 +10,7 @@
 #include "cim/instance.h"
 #include "config.h"
 #include "harness.h"
-#include "mem.h"
+#include "base/mem.h"
 #include "mock.h"
 #include "wrsh.h"
 

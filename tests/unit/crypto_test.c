@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
+#include "crypto/crypto.h"
 #include "harness.h"
 #include "vectors.h"
 

@@ -28,13 +28,13 @@
 #include <time.h>
 
 #include "config.h"
-#include "crypt.h"
+#include "wsman/crypt.h"
 #include "harness.h"
 #include "mock.h"
 #include "mock_server.h"
 #include "psrp/message.h"
 #include "psrp/pool.h"
-#include "session.h"
+#include "wsman/session.h"
 #include "util/base64.h"
 #include "vectors.h"
 #include "wrsh.h"

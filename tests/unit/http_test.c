@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "http.h"
+#include "wsman/http.h"
 
 struct collect {
 	int status;

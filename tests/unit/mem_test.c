@@ -2,7 +2,7 @@
 #include <stdint.h>
 
 #include "harness.h"
-#include "mem.h"
+#include "base/mem.h"
 
 static unsigned char buf[1 << 16] __attribute__((aligned(16)));
 

@@ -13,12 +13,12 @@
 #include <string.h>
 
 #include "harness.h"
-#include "mem.h"
+#include "base/mem.h"
 #include "mock.h"
 #include "mock_server.h"
 #include "psrp/message.h"
 #include "psrp/pool.h"
-#include "session.h"
+#include "wsman/session.h"
 #include "util/base64.h"
 #include "wrsh.h"
 

@@ -9,7 +9,7 @@
 #include "harness.h"
 #include <stdio.h>
 
-#include "mem.h"
+#include "base/mem.h"
 #include "psrp/build.h"
 #include "psrp/clixml.h"
 #include "psrp/message.h"

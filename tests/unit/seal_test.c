@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypt.h"
+#include "wsman/crypt.h"
 #include "harness.h"
-#include "mem.h"
+#include "base/mem.h"
 #include "mock.h"
-#include "session.h"
+#include "wsman/session.h"
 #include "util/base64.h"
 #include "vectors.h"
 #include "wrsh.h"

@@ -10,7 +10,7 @@
 
 #include "config.h"
 #include "harness.h"
-#include "mem.h"
+#include "base/mem.h"
 #include "mock.h"
 #include "util/base64.h"
 #include "wrsh.h"

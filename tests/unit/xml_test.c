@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "harness.h"
-#include "mem.h"
-#include "wsman.h"
+#include "base/mem.h"
+#include "wsman/wsman.h"
 
 static unsigned char arena_buf[96 * 1024] __attribute__((aligned(16)));
 

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "auth/ntlm.h"
-#include "err.h"
+#include "base/err.h"
 
 #define CRYPT_CONTENT_TYPE                                                            \
 	"multipart/encrypted;protocol=\"application/HTTP-SPNEGO-session-encrypted\";" \

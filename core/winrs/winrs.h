@@ -8,7 +8,7 @@
 #define WRSH_WINRS_H
 
 #include "util/base64.h"
-#include "wsman.h"
+#include "wsman/wsman.h"
 
 #define WINRS_URI "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd"
 #define WINRS_NS "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"

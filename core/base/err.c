@@ -1,7 +1,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "err.h"
+#include "base/err.h"
 #include "util/str.h"
 
 wrsh_err err_set(struct errbuf *e, wrsh_err code, ...)

@@ -5,8 +5,8 @@
  */
 #include <string.h>
 
-#include "crypt.h"
-#include "session.h"
+#include "wsman/crypt.h"
+#include "wsman/session.h"
 #include "util/base64.h"
 
 #define DEFAULT_TIMEOUT_MS 30000u

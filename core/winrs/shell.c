@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "shell.h"
+#include "winrs/shell.h"
 
 static uint32_t wait_for(const struct wrsh_session *s)
 {
@@ -49,12 +49,10 @@ static void write_req(struct wrsh_session *s, struct sbuf *b, void *ctx)
 		winrs_write_signal(b, &s->ws, sh->id, sh->cmd_id, w->sig, s->op_ms);
 		break;
 	case W_COMMAND:
-		winrs_write_command(b, &s->ws, sh->id, w->command, w->args, w->nargs,
-				    s->op_ms);
+		winrs_write_command(b, &s->ws, sh->id, w->command, w->args, w->nargs, s->op_ms);
 		break;
 	case W_SEND:
-		winrs_write_send(b, &s->ws, sh->id, sh->cmd_id, w->data, w->len, w->eof,
-				 s->op_ms);
+		winrs_write_send(b, &s->ws, sh->id, sh->cmd_id, w->data, w->len, w->eof, s->op_ms);
 		break;
 	case W_RECEIVE:
 		winrs_write_receive(b, &s->ws, sh->id, sh->cmd_id, s->op_ms);
@@ -195,7 +193,7 @@ wrsh_err wrsh_cmd_start(struct wrsh_session *s, const char *command, const char 
 	sh = winrs_shell(s);
 	if (!sh || sh->cmd_active || sh->is_pool)
 		return err_set(&s->err, WRSH_ESTATE,
-			       !sh	       ? "winrs: no shell"
+			       !sh	     ? "winrs: no shell"
 			       : sh->is_pool ? "winrs: the shell is a PowerShell pool"
 					     : "winrs: a command is still running",
 			       NULL);

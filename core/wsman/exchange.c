@@ -8,8 +8,8 @@
  */
 #include <string.h>
 
-#include "crypt.h"
-#include "session.h"
+#include "wsman/crypt.h"
+#include "wsman/session.h"
 
 /* -v: credentials must never reach the trace, so the Authorization line of
  * a request head is replaced. A request is traced whole, in one call. */

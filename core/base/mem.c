@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include "mem.h"
+#include "base/mem.h"
 
 #define MEM_ALIGN 16u
 #define HDR MEM_ALIGN /* header padded so payloads stay aligned */

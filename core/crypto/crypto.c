@@ -4,7 +4,7 @@
 #include "mbedtls/md5.h"
 #include "mbedtls/version.h"
 
-#include "crypto.h"
+#include "crypto/crypto.h"
 #include "util/bytes.h"
 #include "wrsh.h"
 

@@ -7,7 +7,7 @@
 
 #include <expat.h>
 
-#include "xml.h"
+#include "wsman/xml.h"
 
 /*
  * expat's memory suite has no context pointer: the arena of the document

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "err.h"
+#include "base/err.h"
 #include "port.h"
 #include "util/str.h"
 

@@ -3,8 +3,8 @@
 #ifndef WRSH_SHELL_H
 #define WRSH_SHELL_H
 
-#include "session.h"
-#include "winrs.h"
+#include "wsman/session.h"
+#include "winrs/winrs.h"
 
 struct winrs_shell {
 	struct sess_part part; /* first: deletes the shell at wrsh_close */

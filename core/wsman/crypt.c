@@ -18,7 +18,7 @@
  */
 #include <string.h>
 
-#include "crypt.h"
+#include "wsman/crypt.h"
 #include "util/bytes.h"
 #include "util/str.h"
 

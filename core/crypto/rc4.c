@@ -3,7 +3,7 @@
  * stream through rc4_crypt, so the Makefile builds this file with -O2: at
  * -Os GCC keeps the state bytes in partial registers and the loop runs at a
  * third of the speed (190 against 600 MB/s on x86-64). */
-#include "crypto.h"
+#include "crypto/crypto.h"
 
 void rc4_init(struct rc4_ctx *c, const uint8_t *key, size_t n)
 {

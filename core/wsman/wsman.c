@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "wsman.h"
+#include "wsman/wsman.h"
 
 #define NS_DECLS                                                           \
 	" xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\""             \

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "http.h"
+#include "wsman/http.h"
 
 #define MAX_CHUNK ((uint64_t)1 << 40)
 

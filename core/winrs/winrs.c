@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "winrs.h"
+#include "winrs/winrs.h"
 
 #define SIGNAL_BASE WINRS_NS "/signal/"
 

@@ -9,10 +9,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "base/err.h"
 #include "util/guid.h"
 #include "util/str.h"
-#include "xml.h"
+#include "wsman/xml.h"
 
 #define WSA_ANONYMOUS "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
 #define WSMAN_ACTION_CREATE "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create"

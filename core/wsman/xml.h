@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "err.h"
+#include "base/err.h"
 
 enum xml_ns {
 	NS_NONE = 0,   /* no namespace */

@@ -4,11 +4,11 @@
 
 #include "auth/ntlm.h"
 #include "config.h"
-#include "err.h"
-#include "http.h"
+#include "base/err.h"
+#include "wsman/http.h"
 #include "port.h"
-#include "wsman.h"
-#include "xml.h"
+#include "wsman/wsman.h"
+#include "wsman/xml.h"
 
 struct wrsh_session {
 	struct wrsh_arena *arena;

@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "session.h"
+#include "wsman/session.h"
 #include "util/base64.h"
 
 #define AUTH_PREFIX "Authorization: Negotiate "
