@@ -159,8 +159,9 @@ static wrsh_err echo_differs(struct view *v)
 	size_t have = v->pos < v->head_n ? v->pos : v->head_n;
 	v->comparing = false;
 	if (v->pos > v->head_n)
-		fprintf(stderr, "wrsh: warning: %zu bytes of a host line that began as the record "
-				"before it were not kept\n",
+		fprintf(stderr,
+			"wrsh: warning: %zu bytes of a host line that began as the record "
+			"before it were not kept\n",
 			v->pos - v->head_n);
 	return line_put(&v->line, v->head, have);
 }
@@ -252,8 +253,8 @@ static wrsh_err output_put(struct view *v, const char *p, size_t len)
 	return len && fwrite(p, 1, len, stdout) != len ? WRSH_EIO : WRSH_OK;
 }
 
-static wrsh_err output_text(struct view *v, const struct wrsh_ps_node *n, const char *p,
-			    size_t len, bool last)
+static wrsh_err output_text(struct view *v, const struct wrsh_ps_node *n, const char *p, size_t len,
+			    bool last)
 {
 	bool item = v->in_list && !v->has_text &&
 		    ((n->depth == 3 && !n->container) || (n->depth == 4 && is(n->tag, "ToString")));
@@ -311,7 +312,8 @@ static bool record_message(struct view *v, enum wrsh_ps_stream st, const struct 
 	if (st == WRSH_PS_INFORMATION) { /* MessageData: a value, or an object's ToString */
 		if (n->depth == 5 && v->in_data && is(n->tag, "T")) {
 			keep(v->num, sizeof(v->num), &v->num_n, p, len);
-			if (last && is(v->num, "System.Management.Automation.HostInformationMessage"))
+			if (last &&
+			    is(v->num, "System.Management.Automation.HostInformationMessage"))
 				v->skip = true; /* Write-Host: its host call prints it */
 			if (last)
 				v->num_n = 0, v->num[0] = 0;
