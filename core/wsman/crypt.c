@@ -29,19 +29,20 @@
 #define PART2 "\r\n" BOUNDARY "\r\nContent-Type: application/octet-stream\r\n"
 #define END BOUNDARY "--\r\n"
 
-void crypt_wrap(struct ntlm_ctx *n, uint8_t *buf, size_t body_off, size_t body_len, size_t *off,
-		size_t *len)
+void crypt_wrap(const struct auth_mech *m, void *ctx, uint8_t *buf, size_t body_off,
+		size_t body_len, size_t *off, size_t *len)
 {
 	char head[CRYPT_PREFIX_MAX];
 	struct sbuf h;
-	uint8_t sig[NTLM_SIG_LEN];
-	ntlm_seal(n, buf + body_off, body_len, sig);
+	uint8_t sig[CRYPT_SIG_MAX], siglen[4];
+	m->wrap(ctx, buf + body_off, body_len, sig);
+	put_le32(siglen, (uint32_t)m->sig_len);
 	sb_init(&h, head, sizeof(head));
 	sb_puts(&h, PART1);
 	sb_put_u64(&h, body_len);
 	sb_puts(&h, PART2);
-	sb_put(&h, "\x10\0\0\0", 4);
-	sb_put(&h, sig, sizeof(sig));
+	sb_put(&h, siglen, 4);
+	sb_put(&h, sig, m->sig_len);
 	/* CRYPT_PREFIX_MAX covers the longest prefix; a body of 4 GB or more
 	 * cannot reach here (CONFIG_WRSH_TX_BUF) */
 	*off = body_off - h.len; /* the prefix ends where the body starts */
@@ -64,8 +65,8 @@ static wrsh_err bad(struct errbuf *e, const char *what)
 	return err_set(e, WRSH_EPROTO, "crypt: malformed encrypted response: ", what, NULL);
 }
 
-wrsh_err crypt_unwrap(struct ntlm_ctx *n, uint8_t *buf, size_t n_bytes, size_t *off, size_t *len,
-		      struct errbuf *e)
+wrsh_err crypt_unwrap(const struct auth_mech *m, void *ctx, uint8_t *buf, size_t n_bytes,
+		      size_t *off, size_t *len, struct errbuf *e)
 {
 	const uint8_t *end = buf + n_bytes, *p, *q, *data, *stop;
 	uint64_t want;
@@ -85,12 +86,12 @@ wrsh_err crypt_unwrap(struct ntlm_ctx *n, uint8_t *buf, size_t n_bytes, size_t *
 	if (!p)
 		return bad(e, "no octet-stream part");
 	p += strlen("Content-Type: application/octet-stream\r\n");
-	if (end - p < 4 + NTLM_SIG_LEN)
+	if (end - p < 4)
 		return bad(e, "truncated signature");
 	siglen = get_le32(p);
-	if (siglen != NTLM_SIG_LEN)
-		return bad(e, "signature length");
-	data = p + 4 + NTLM_SIG_LEN;
+	if (siglen != m->sig_len || (size_t)(end - p - 4) < siglen)
+		return bad(e, siglen != m->sig_len ? "signature length" : "truncated signature");
+	data = p + 4 + siglen;
 	/* the sealed text may contain anything: the end boundary is found
 	 * from the declared length, then checked */
 	k = (size_t)(end - data);
@@ -99,7 +100,7 @@ wrsh_err crypt_unwrap(struct ntlm_ctx *n, uint8_t *buf, size_t n_bytes, size_t *
 	stop = data + want;
 	if ((size_t)(end - stop) < strlen(BOUNDARY "--") || memcmp(stop, BOUNDARY "--", 22) != 0)
 		return bad(e, "Length does not end at the boundary");
-	if (ntlm_unseal(n, (uint8_t *)data, (size_t)want, p + 4))
+	if (m->unwrap(ctx, (uint8_t *)data, (size_t)want, p + 4, siglen))
 		return err_set(
 			e, WRSH_EINTEGRITY,
 			"crypt: the response's signature does not verify (tampered, replayed "

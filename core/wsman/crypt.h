@@ -1,7 +1,7 @@
 /*
  * WinRM message encryption over HTTP (MS-WSMV 2.2.9.1.1): a SOAP body
- * sealed by the NTLM context and framed as multipart/encrypted with
- * HTTP-SPNEGO-session-encrypted parts.
+ * sealed by the connection's authentication mechanism (auth/mech.h) and
+ * framed as multipart/encrypted with HTTP-SPNEGO-session-encrypted parts.
  *
  * Requests are framed in place around the body the envelope writer left in
  * the send buffer; responses are unframed, unsealed and verified in place
@@ -13,14 +13,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auth/ntlm.h"
+#include "auth/mech.h"
 #include "base/err.h"
 
 #define CRYPT_CONTENT_TYPE                                                            \
 	"multipart/encrypted;protocol=\"application/HTTP-SPNEGO-session-encrypted\";" \
 	"boundary=\"Encrypted Boundary\""
 /* Bytes the framing adds before and after a body, at most. */
-#define CRYPT_PREFIX_MAX 256 /* 207 of text, up to 10 digits, 4 + 16 of signature */
+#define CRYPT_SIG_MAX 32     /* the longest signature a mechanism writes */
+#define CRYPT_PREFIX_MAX 256 /* 207 of text, up to 10 digits, 4 + the signature */
 #define CRYPT_SUFFIX_LEN 24
 
 /*
@@ -29,8 +30,8 @@
  * body (the caller leaves CRYPT_SUFFIX_LEN bytes there). The framed message
  * is buf[*off .. *off+*len).
  */
-void crypt_wrap(struct ntlm_ctx *n, uint8_t *buf, size_t body_off, size_t body_len, size_t *off,
-		size_t *len);
+void crypt_wrap(const struct auth_mech *m, void *ctx, uint8_t *buf, size_t body_off,
+		size_t body_len, size_t *off, size_t *len);
 
 /*
  * Unframe, unseal and verify a multipart/encrypted response in place.
@@ -38,7 +39,7 @@ void crypt_wrap(struct ntlm_ctx *n, uint8_t *buf, size_t body_off, size_t body_l
  * WRSH_EPROTO (malformed framing, a Length that lies),
  * WRSH_EINTEGRITY (signature or sequence number wrong).
  */
-wrsh_err crypt_unwrap(struct ntlm_ctx *n, uint8_t *buf, size_t n_bytes, size_t *off, size_t *len,
-		      struct errbuf *e);
+wrsh_err crypt_unwrap(const struct auth_mech *m, void *ctx, uint8_t *buf, size_t n_bytes,
+		      size_t *off, size_t *len, struct errbuf *e);
 
 #endif

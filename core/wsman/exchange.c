@@ -245,7 +245,7 @@ static const char *auth_header(struct wrsh_session *s, bool anonymous)
 		return "WSMANIDENTIFY: unauthenticated\r\n";
 	if (s->pending_auth) /* the last leg of a handshake rides on the request */
 		return s->pending_auth;
-	return s->ntlm_on ? NULL : s->auth_hdr;
+	return s->mech ? NULL : s->auth_hdr;
 }
 
 static wrsh_err frame_request(struct wrsh_session *s, bool anonymous, const uint8_t **req,
@@ -259,7 +259,8 @@ static wrsh_err frame_request(struct wrsh_session *s, bool anonymous, const uint
 	if (s->seal && !anonymous) {
 		if (s->trace)
 			s->trace(s->trace_ctx, ">", s->tx + off, n);
-		crypt_wrap(&s->ntlm, (uint8_t *)s->tx, s->body_off, s->body.len, &off, &n);
+		crypt_wrap(s->mech, s->mech_ctx, (uint8_t *)s->tx, s->body_off, s->body.len, &off,
+			   &n);
 		ct = CRYPT_CONTENT_TYPE;
 	}
 	return sess_frame(s, ct, auth_header(s, anonymous), off, n, req, len);
@@ -291,7 +292,7 @@ static wrsh_err judge(struct wrsh_session *s, bool anonymous)
 {
 	if (s->status == 401)
 		return err_set(&s->err, WRSH_EAUTH, "http: 401 Unauthorized: the server refused ",
-			       anonymous || (!s->auth_hdr && !s->ntlm_on)
+			       anonymous || (!s->auth_hdr && !s->mech)
 				       ? "a request without credentials"
 				       : "the credentials: wrong user or password, or an account "
 					 "without WinRM access",
@@ -312,7 +313,8 @@ static wrsh_err judge(struct wrsh_session *s, bool anonymous)
 static wrsh_err parse_sealed(struct wrsh_session *s)
 {
 	size_t off, len;
-	wrsh_err e = crypt_unwrap(&s->ntlm, (uint8_t *)s->tx, s->sealed_len, &off, &len, &s->err);
+	wrsh_err e = crypt_unwrap(s->mech, s->mech_ctx, (uint8_t *)s->tx, s->sealed_len, &off, &len,
+				  &s->err);
 	if (e)
 		return e;
 	if (s->trace) {
@@ -376,7 +378,7 @@ static wrsh_err attempt(struct wrsh_session *s, const struct xml_consumer *op, s
 	size_t len = 0;
 	wrsh_err e;
 	s->ws.action = NULL; /* the writer names the answer it expects */
-	if (s->ntlm_on && !anonymous && (e = sess_negotiate(s)))
+	if (s->mech && !anonymous && (e = sess_negotiate(s)))
 		return e;
 	writer(s, sess_body(s), wctx);
 	e = frame_request(s, anonymous, &req, &len);

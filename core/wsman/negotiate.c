@@ -1,22 +1,21 @@
 /*
- * Negotiate over HTTP (RFC 4559 with raw NTLM tokens, which WinRM accepts
- * under the Negotiate scheme): the handshake of each new connection, and
- * the credentials it needs. NTLM is connection-bound: a reconnect starts
+ * Negotiate over HTTP (RFC 4559, with the mechanism's raw tokens, which
+ * WinRM accepts under the Negotiate scheme): the handshake of each new
+ * connection for the session's mechanism (auth/mech.h), and the
+ * credentials it needs. The context is connection-bound: a reconnect starts
  * over, and so do the sequence numbers of the sealing.
  *
- * The first leg goes out as an empty POST with the NEGOTIATE_MESSAGE (no
- * anonymous probe first); the server answers 401 with its challenge; the
- * AUTHENTICATE_MESSAGE rides on the real request, already sealed.
+ * The first token goes out on an empty POST (no anonymous probe first); the
+ * server answers 401 with its own; the answer to that rides on the real
+ * request, already sealed. NTLM needs exactly those two legs.
  */
 #include <string.h>
 
+#include "auth/ntlm.h" /* the NT hash of the password */
 #include "wsman/session.h"
 #include "util/base64.h"
 
 #define AUTH_PREFIX "Authorization: Negotiate "
-
-/* VERSION (MS-NLMP 2.2.2.10): Windows 10, NTLMSSP revision 15 */
-static const uint8_t ntlm_version[8] = {10, 0, 0x61, 0x4a, 0, 0, 0, 0x0f};
 
 /* MS-NLMP 2.2.2.1 MsvAvChannelBindings: MD5 of a gss_channel_bindings_struct
  * (RFC 2744 3.11) with no addresses and the RFC 5929 application data. */
@@ -48,36 +47,41 @@ static bool offers_negotiate(const struct wrsh_session *s)
 	return false;
 }
 
-static wrsh_err first_leg(struct wrsh_session *s)
+/* The mechanism's first token; the server's answer lands in s->token. */
+static wrsh_err first_leg(struct wrsh_session *s, uint8_t *tok)
 {
-	uint8_t neg[NTLM_NEGOTIATE_LEN];
-	char hdr[sizeof(AUTH_PREFIX) + B64_ENC_LEN(NTLM_NEGOTIATE_LEN) + 3];
 	const uint8_t *req;
-	size_t len, k = sizeof(AUTH_PREFIX) - 1;
+	size_t n, len, cap, k = sizeof(AUTH_PREFIX) - 1;
+	char *hdr;
 	wrsh_err e;
-	ntlm_negotiate(&s->ntlm, ntlm_version, neg);
+	s->mech->start(s->mech_ctx, tok, &n);
+	cap = sizeof(AUTH_PREFIX) + B64_ENC_LEN(n) + 3;
+	if (!(hdr = wrsh_arena_alloc(s->arena, cap)))
+		return err_set(&s->err, WRSH_ENOMEM, "auth: arena exhausted", NULL);
 	memcpy(hdr, AUTH_PREFIX, k);
-	k += b64_encode(neg, sizeof(neg), hdr + k);
+	k += b64_encode(tok, n, hdr + k);
 	memcpy(hdr + k, "\r\n", 3);
-	if ((e = sess_frame(s, "application/soap+xml;charset=UTF-8", hdr, s->body_off, 0, &req,
-			    &len)))
+	e = sess_frame(s, "application/soap+xml;charset=UTF-8", hdr, s->body_off, 0, &req, &len);
+	wrsh_arena_free(s->arena, hdr); /* sess_frame copied it into the send buffer */
+	if (e)
 		return e;
 	s->token_len = 0;
 	e = sess_roundtrip(s, NULL, req, len, s->conn.timeout_ms, 0);
 	if (e)
 		return e;
 	if (s->status == 401 && !s->token_len && offers_negotiate(s))
-		/* a bare "Negotiate" again: NTLM refused, as where a domain
-		 * policy allows Kerberos only */
-		return err_set(&s->err, WRSH_EAUTH,
-			       "auth: the server refused NTLM under Negotiate (Kerberos only?); "
+		/* a bare "Negotiate" again: the mechanism refused, as NTLM is
+		 * where a domain policy allows Kerberos only */
+		return err_set(&s->err, WRSH_EAUTH, "auth: the server refused ", s->mech->name,
+			       " under Negotiate (Kerberos only?); "
 			       "this wrsh does not speak Kerberos yet",
 			       NULL);
 	if (s->status != 401 || !s->token_len)
 		return err_set(&s->err, WRSH_EAUTH,
 			       s->status == 401 ? "auth: the server does not offer Negotiate"
-						: "auth: the server did not challenge the NTLM "
-						  "negotiation",
+						: "auth: the server did not challenge the ",
+			       s->status == 401 ? "" : s->mech->name,
+			       s->status == 401 ? "" : " negotiation",
 			       s->offers[0] ? " (it offers " : "", s->offers,
 			       s->offers[0] ? ")" : "", NULL);
 	if (!s->conn.connected)
@@ -100,41 +104,33 @@ static wrsh_err pending_header(struct wrsh_session *s, const uint8_t *msg, size_
 	return WRSH_OK;
 }
 
-/* The server's challenge in, the AUTHENTICATE_MESSAGE out. */
-static wrsh_err second_leg(struct wrsh_session *s, uint8_t *chal, uint8_t *out)
+/* The server's token in, the mechanism's answer out. */
+static wrsh_err second_leg(struct wrsh_session *s, uint8_t *in, uint8_t *out)
 {
-	struct ntlm_input in;
+	struct auth_cred c;
 	struct b64_dec d;
 	uint8_t cbt[16];
-	char computer[64];
 	size_t cn, n;
 	wrsh_err e;
-	if (B64_DEC_MAX(s->token_len) > NTLM_MAX_CHALLENGE)
-		return err_set(&s->err, WRSH_ELIMIT, "auth: challenge beyond NTLM_MAX_CHALLENGE",
-			       NULL);
+	if (B64_DEC_MAX(s->token_len) > s->mech->server_token_max)
+		return err_set(&s->err, WRSH_ELIMIT, "auth: the server's ", s->mech->name,
+			       " token is beyond its cap", NULL);
 	b64_dec_init(&d);
-	if (b64_dec_push(&d, s->token, s->token_len, chal, &cn) || b64_dec_finish(&d))
+	if (b64_dec_push(&d, s->token, s->token_len, in, &cn) || b64_dec_finish(&d))
 		return err_set(&s->err, WRSH_EPROTO, "auth: the challenge is not base64", NULL);
-	memset(&in, 0, sizeof(in));
-	in.user = s->ntlm_user;
-	in.domain = s->ntlm_domain;
-	if (s->ntlm_local) { /* ".\user": the server's own accounts */
-		if ((e = ntlm_challenge_computer(chal, cn, computer, sizeof(computer))))
-			return err_set(&s->err, e, "auth: malformed challenge", NULL);
-		in.domain = computer;
-	}
-	in.nt_hash = s->nt_hash;
-	in.workstation = "";
-	in.spn = s->spn;
-	in.extend_av = true;
-	in.cbt = channel_bindings(s, cbt) ? cbt : NULL;
-	memcpy(in.version, ntlm_version, 8);
-	in.filetime = s->port->filetime ? s->port->filetime(s->port->ctx) : 0;
-	if (s->port->random(s->port->ctx, in.client_challenge, 8) ||
-	    s->port->random(s->port->ctx, in.session_key, 16))
-		return err_set(&s->err, WRSH_EIO, "auth: the port has no randomness", NULL);
-	e = ntlm_authenticate(&s->ntlm, &in, chal, cn, out, &n, &s->err);
-	wrsh_wipe(&in, sizeof(in));
+	memset(&c, 0, sizeof(c));
+	c.user = s->user;
+	c.domain = s->domain;
+	c.local = s->local;
+	c.nt_hash = s->nt_hash;
+	c.spn = s->spn;
+	c.cbt = channel_bindings(s, cbt) ? cbt : NULL;
+	c.port = s->port;
+	e = s->mech->step(s->mech_ctx, &c, in, cn, out, &n, &s->err);
+	if (!e && !s->mech->ready(s->mech_ctx))
+		e = err_set(&s->err, WRSH_EAUTH, "auth: ", s->mech->name,
+			    " needs more than two legs", NULL);
+	wrsh_wipe(&c, sizeof(c));
 	return e ? e : pending_header(s, out, n);
 }
 
@@ -143,46 +139,49 @@ static wrsh_err second_leg(struct wrsh_session *s, uint8_t *chal, uint8_t *out)
  * under 64 KB of arena). */
 static wrsh_err handshake(struct wrsh_session *s)
 {
-	uint8_t *chal = NULL, *out = NULL;
+	const struct auth_mech *m = s->mech;
+	uint8_t *in = NULL, *out = NULL;
 	wrsh_err e;
-	sess_note(s, "negotiating NTLM on a new connection");
+	sess_note(s, "negotiating on a new connection");
 	s->token_len = 0;
-	if (!(s->token = wrsh_arena_alloc(s->arena, CONFIG_WRSH_HTTP_MAX_LINE)))
-		return err_set(&s->err, WRSH_ENOMEM, "auth: arena exhausted", NULL);
-	if (!(e = first_leg(s))) {
-		chal = wrsh_arena_alloc(s->arena, NTLM_MAX_CHALLENGE);
-		out = wrsh_arena_alloc(s->arena, NTLM_MAX_AUTHENTICATE);
-		if (!chal || !out)
+	if (!(s->token = wrsh_arena_alloc(s->arena, CONFIG_WRSH_HTTP_MAX_LINE)) ||
+	    !(out = wrsh_arena_alloc(s->arena, m->token_max)))
+		e = err_set(&s->err, WRSH_ENOMEM, "auth: arena exhausted", NULL);
+	else
+		e = first_leg(s, out);
+	if (!e) {
+		in = wrsh_arena_alloc(s->arena, m->server_token_max);
+		if (!in)
 			e = err_set(&s->err, WRSH_ENOMEM, "auth: arena exhausted", NULL);
 		else
-			e = second_leg(s, chal, out);
+			e = second_leg(s, in, out);
 	}
 	if (out)
-		wrsh_wipe(out, NTLM_MAX_AUTHENTICATE);
+		wrsh_wipe(out, m->token_max);
 	wrsh_arena_free(s->arena, out);
-	wrsh_arena_free(s->arena, chal);
+	wrsh_arena_free(s->arena, in);
 	wrsh_arena_free(s->arena, s->token);
 	s->token = NULL;
 	s->token_len = 0;
 	if (!e)
-		s->ntlm_epoch = s->conn.epoch;
+		s->mech_epoch = s->conn.epoch;
 	return e;
 }
 
 wrsh_err sess_negotiate(struct wrsh_session *s)
 {
 	wrsh_err e;
-	if (s->conn.connected && s->ntlm_epoch == s->conn.epoch && s->ntlm.ready)
+	if (s->conn.connected && s->mech_epoch == s->conn.epoch && s->mech->ready(s->mech_ctx))
 		return WRSH_OK;
-	ntlm_wipe(&s->ntlm);
+	s->mech->wipe(s->mech_ctx);
 	e = handshake(s);
 	if (e == WRSH_ECLOSED && s->conn.retryable) { /* an idle connection went away */
 		err_clear(&s->err);
-		ntlm_wipe(&s->ntlm);
+		s->mech->wipe(s->mech_ctx);
 		e = handshake(s);
 	}
 	if (e)
-		ntlm_wipe(&s->ntlm);
+		s->mech->wipe(s->mech_ctx);
 	return e;
 }
 
@@ -196,29 +195,33 @@ void sess_auth_done(struct wrsh_session *s)
 }
 
 /* "DOMAIN\user", ".\user", "user@domain" or "user"; the NT hash from the
- * password, or given. */
-wrsh_err sess_ntlm_setup(struct wrsh_session *s, const struct wrsh_opts *o)
+ * password, or given; the mechanism's context in the arena. */
+wrsh_err sess_mech_setup(struct wrsh_session *s, const struct auth_mech *m,
+			 const struct wrsh_opts *o)
 {
 	const char *u = o->user, *bs = strchr(u, '\\');
 	size_t ul = strlen(u);
 	char *mem = wrsh_arena_alloc(s->arena, 2 * ul + 2 + 6 + sizeof(s->host));
-	if (!mem)
+	if (!mem || !(s->mech_ctx = wrsh_arena_calloc(s->arena, 1, m->ctx_size))) {
+		wrsh_arena_free(s->arena, mem);
 		return err_set(&s->err, WRSH_ENOMEM, "open: arena exhausted", NULL);
+	}
+	s->mech = m;
 	if (bs) {
 		size_t dl = (size_t)(bs - u);
 		memcpy(mem, u, dl);
 		mem[dl] = 0;
-		s->ntlm_domain = mem;
-		s->ntlm_local = dl == 1 && u[0] == '.';
-		s->ntlm_user = mem + dl + 1;
-		strcpy(s->ntlm_user, bs + 1);
+		s->domain = mem;
+		s->local = dl == 1 && u[0] == '.';
+		s->user = mem + dl + 1;
+		strcpy(s->user, bs + 1);
 	} else { /* a UPN travels whole with an empty domain */
 		mem[0] = 0;
-		s->ntlm_domain = mem;
-		s->ntlm_user = mem + 1;
-		strcpy(s->ntlm_user, u);
+		s->domain = mem;
+		s->user = mem + 1;
+		strcpy(s->user, u);
 	}
-	s->spn = s->ntlm_user + strlen(s->ntlm_user) + 1;
+	s->spn = s->user + strlen(s->user) + 1;
 	strcpy(s->spn, "HTTP/");
 	strcat(s->spn, s->host);
 	s->names_mem = mem;

@@ -142,11 +142,10 @@ static wrsh_err set_auth(struct wrsh_session *s, const struct wrsh_opts *o)
 				       NULL);
 		if (!o->user || !*o->user)
 			return err_set(&s->err, WRSH_EINVAL, "auth: NTLM needs a user name", NULL);
-		s->ntlm_on = true;
-		/* MS-WSMV 2.2.9.1: over HTTP the body is sealed by the NTLM context,
-		 * always; over HTTPS when asked (some hosts require it) */
+		/* MS-WSMV 2.2.9.1: over HTTP the body is sealed by the mechanism's
+		 * context, always; over HTTPS when asked (some hosts require it) */
 		s->seal = !s->port->secure || o->seal_https;
-		return sess_ntlm_setup(s, o);
+		return sess_mech_setup(s, &auth_ntlm, o);
 	}
 	return err_set(&s->err, WRSH_EINVAL, "auth: unknown method", NULL);
 }
@@ -213,7 +212,10 @@ static wrsh_err init_ids(struct wrsh_session *s)
 static void release(struct wrsh_session *s)
 {
 	sess_auth_done(s);
-	ntlm_wipe(&s->ntlm);
+	if (s->mech_ctx) {
+		s->mech->wipe(s->mech_ctx);
+		wrsh_arena_free(s->arena, s->mech_ctx);
+	}
 	wrsh_wipe(s->nt_hash, sizeof(s->nt_hash));
 	wrsh_arena_free(s->arena, s->names_mem);
 	if (s->auth_hdr && s->auth_hdr_cap) {
@@ -379,7 +381,7 @@ wrsh_err wrsh_identify(struct wrsh_session *s, bool authenticated, wrsh_prop_fn 
 	st.fn = fn;
 	st.fn_ctx = ctx;
 	wsman_identify_consumer(&c, &st);
-	anon = !(authenticated && (s->auth_hdr || s->ntlm_on));
+	anon = !(authenticated && (s->auth_hdr || s->mech));
 	e = sess_transact(s, &c, write_identify, NULL, anon, s->conn.timeout_ms, 0);
 	if (!e && !st.seen)
 		e = err_set(&s->err, WRSH_EPROTO, "wsman: the response holds no IdentifyResponse",

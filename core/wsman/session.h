@@ -2,7 +2,7 @@
 #ifndef WRSH_SESSION_H
 #define WRSH_SESSION_H
 
-#include "auth/ntlm.h"
+#include "auth/mech.h"
 #include "config.h"
 #include "base/err.h"
 #include "wsman/http.h"
@@ -23,12 +23,13 @@ struct wrsh_session {
 	char *auth_hdr;	     /* a whole header line with CRLF, or NULL */
 	size_t auth_hdr_cap; /* 0 when auth_hdr is not ours to wipe */
 
-	/* Negotiate (NTLM): connection-bound, sealed over HTTP */
-	bool ntlm_on, seal, ntlm_local;
-	char *ntlm_user, *ntlm_domain, *spn, *names_mem;
+	/* Negotiate: a mechanism's context, connection-bound, sealing over HTTP */
+	const struct auth_mech *mech; /* NULL: Basic, a certificate or none */
+	void *mech_ctx;		      /* mech->ctx_size bytes of the arena */
+	bool seal, local;
+	char *user, *domain, *spn, *names_mem;
 	uint8_t nt_hash[16];
-	struct ntlm_ctx ntlm;
-	unsigned ntlm_epoch; /* the connection the context belongs to */
+	unsigned mech_epoch; /* the connection the context belongs to */
 	char *pending_auth;  /* the last handshake leg, for the next request */
 	size_t pending_cap;
 	char *token; /* the server's Negotiate token, while a handshake runs */
@@ -108,8 +109,9 @@ void sess_note(struct wrsh_session *s, const char *text);
 void sess_trace_request(struct wrsh_session *s, const char *dir, const void *p, size_t n);
 void sess_trace_hook(struct wrsh_session *s);
 
-/* auth/negotiate.c */
-wrsh_err sess_ntlm_setup(struct wrsh_session *s, const struct wrsh_opts *o);
+/* negotiate.c: the handshake under the Negotiate scheme, for mechanism m */
+wrsh_err sess_mech_setup(struct wrsh_session *s, const struct auth_mech *m,
+			 const struct wrsh_opts *o);
 wrsh_err sess_negotiate(struct wrsh_session *s);
 void sess_auth_done(struct wrsh_session *s);
 

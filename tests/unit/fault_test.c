@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "auth/ntlm.h"
 #include "wsman/crypt.h"
 #include "harness.h"
 #include "mock.h"
@@ -549,7 +550,7 @@ static void add_sealed(struct mock_port *m, const char *body, size_t n)
 	if (id && rel && rel + 15 + 36 <= b + n &&
 	    id + 15 + 36 <= (uint8_t *)SRV.plain + SRV.plain_n)
 		memcpy(rel + 15, id + 15, 36);
-	crypt_wrap(&SRV.ntlm, frame, CRYPT_PREFIX_MAX, n, &off, &len);
+	crypt_wrap(&auth_ntlm, &SRV.ntlm, frame, CRYPT_PREFIX_MAX, n, &off, &len);
 	CHECK(mock_add_http(m, 200, CRYPT_CONTENT_TYPE, frame + off, len, 0));
 }
 
@@ -582,7 +583,7 @@ static void ntlm_server(void *ctx, struct mock_port *m)
 		return;
 	}
 	if (has(p, n, "Authorization: Negotiate TlRMTVNTUAAD"))
-		as_server(&SRV.ntlm, &S->ntlm);
+		as_server(&SRV.ntlm, S->mech_ctx);
 	saw(a, an);
 	for (i = 0; i < 4 && !has(a, an, action[i]); i++)
 		;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/ntlm.h"
 #include "wsman/crypt.h"
 #include "harness.h"
 #include "base/mem.h"
@@ -55,7 +56,7 @@ static size_t seal_as(struct ntlm_ctx *srv, const void *body, size_t n)
 	size_t off, len;
 	CHECK(CRYPT_PREFIX_MAX + n + CRYPT_SUFFIX_LEN <= sizeof(frame));
 	memcpy(frame + CRYPT_PREFIX_MAX, body, n);
-	crypt_wrap(srv, frame, CRYPT_PREFIX_MAX, n, &off, &len);
+	crypt_wrap(&auth_ntlm, srv, frame, CRYPT_PREFIX_MAX, n, &off, &len);
 	memmove(frame, frame + off, len);
 	return len;
 }
@@ -98,7 +99,7 @@ static void test_crypt_round_trip_and_layout(void)
 	CHECK(vec_each("tests/vectors/ntlm.txt", load) == 4);
 	pair(&cli, &srv);
 	memcpy(buf + CRYPT_PREFIX_MAX, body, n);
-	crypt_wrap(&cli, buf, CRYPT_PREFIX_MAX, n, &off, &len);
+	crypt_wrap(&auth_ntlm, &cli, buf, CRYPT_PREFIX_MAX, n, &off, &len);
 	/* MS-WSMV 2.2.9.1.1.1 framing, the part headers at the start of their
 	 * lines as OMI reads them (issue 12); 16 bytes of signature, then the
 	 * body */
@@ -108,13 +109,13 @@ static void test_crypt_round_trip_and_layout(void)
 	CHECK(memcmp(buf + off + hl + 16, body, n) != 0); /* sealed, not clear */
 	{
 		size_t o2, l2;
-		CHECK_EQ(crypt_unwrap(&srv, buf + off, len, &o2, &l2, &e), WRSH_OK);
+		CHECK_EQ(crypt_unwrap(&auth_ntlm, &srv, buf + off, len, &o2, &l2, &e), WRSH_OK);
 		CHECK_MEM(buf + off + o2, l2, body, n);
 	}
 	/* the server's answers, in order, all verify at the client */
 	for (n = 0; n < 3; n++) {
 		size_t fl = seal_as(&srv, "<answer/>", 9), o2, l2;
-		CHECK_EQ(crypt_unwrap(&cli, frame, fl, &o2, &l2, &e), WRSH_OK);
+		CHECK_EQ(crypt_unwrap(&auth_ntlm, &cli, frame, fl, &o2, &l2, &e), WRSH_OK);
 		CHECK_MEM(frame + o2, l2, "<answer/>", 9);
 	}
 }
@@ -156,10 +157,10 @@ static void test_crypt_reads_both_forms(void)
 	CHECK_EQ(tn, n + 3);
 	CHECK(memmem(tabbed, tn, "\r\n\tOriginalContent: type=", 25) != NULL);
 	c = cli;
-	CHECK_EQ(crypt_unwrap(&c, frame, n, &off, &len, &e), WRSH_OK);
+	CHECK_EQ(crypt_unwrap(&auth_ntlm, &c, frame, n, &off, &len, &e), WRSH_OK);
 	CHECK_MEM(frame + off, len, body, strlen(body));
 	c = cli;
-	CHECK_EQ(crypt_unwrap(&c, tabbed, tn, &off, &len, &e), WRSH_OK);
+	CHECK_EQ(crypt_unwrap(&auth_ntlm, &c, tabbed, tn, &off, &len, &e), WRSH_OK);
 	CHECK_MEM(tabbed + off, len, body, strlen(body));
 }
 
@@ -181,7 +182,7 @@ static void test_crypt_truncations_and_flips(void)
 		uint8_t *p = malloc(k ? k : 1); /* exact size: ASan sees any overread */
 		memcpy(p, good, k);
 		c = cli;
-		r = crypt_unwrap(&c, p, k, &off, &len, &e);
+		r = crypt_unwrap(&auth_ntlm, &c, p, k, &off, &len, &e);
 		if (k >= n - 2) /* only the CRLF after the end boundary missing */
 			CHECK_EQ(r, WRSH_OK);
 		else
@@ -193,7 +194,7 @@ static void test_crypt_truncations_and_flips(void)
 		memcpy(buf, good, n);
 		buf[k] ^= 0x01;
 		c = cli;
-		r = crypt_unwrap(&c, buf, n, &off, &len, &e);
+		r = crypt_unwrap(&auth_ntlm, &c, buf, n, &off, &len, &e);
 		/* a flip in a header's free text may leave it readable; it must
 		 * then still verify to the very same plaintext */
 		if (r == WRSH_OK)
@@ -202,9 +203,9 @@ static void test_crypt_truncations_and_flips(void)
 			CHECK(r == WRSH_EPROTO || r == WRSH_EINTEGRITY);
 	}
 	c = cli;
-	CHECK_EQ(crypt_unwrap(&c, good, n, &off, &len, &e), WRSH_OK);
+	CHECK_EQ(crypt_unwrap(&auth_ntlm, &c, good, n, &off, &len, &e), WRSH_OK);
 	memcpy(buf, good, n); /* the same message twice: a replay */
-	CHECK_EQ(crypt_unwrap(&c, buf, n, &off, &len, &e), WRSH_EINTEGRITY);
+	CHECK_EQ(crypt_unwrap(&auth_ntlm, &c, buf, n, &off, &len, &e), WRSH_EINTEGRITY);
 }
 
 static void test_crypt_lying_lengths(void)
@@ -224,19 +225,19 @@ static void test_crypt_lying_lengths(void)
 		return;
 	l[7] = '9'; /* 97: past the end */
 	c = cli;
-	CHECK_EQ(crypt_unwrap(&c, buf, n, &off, &len, &e), WRSH_EPROTO);
+	CHECK_EQ(crypt_unwrap(&auth_ntlm, &c, buf, n, &off, &len, &e), WRSH_EPROTO);
 	CHECK(strstr(e.msg, "Length") != NULL);
 	l[7] = '0', l[8] = '9'; /* 09: short of the boundary */
 	c = cli;
-	CHECK_EQ(crypt_unwrap(&c, buf, n, &off, &len, &e), WRSH_EPROTO);
+	CHECK_EQ(crypt_unwrap(&auth_ntlm, &c, buf, n, &off, &len, &e), WRSH_EPROTO);
 	memcpy(l, "Length=99999999999999999999999", 9); /* overflows */
 	c = cli;
-	CHECK_EQ(crypt_unwrap(&c, buf, n, &off, &len, &e), WRSH_EPROTO);
+	CHECK_EQ(crypt_unwrap(&auth_ntlm, &c, buf, n, &off, &len, &e), WRSH_EPROTO);
 	memcpy(buf, frame, n);
 	l = memmem(buf, n, "\x10\0\0\0", 4);
 	l[0] = 0x20; /* a signature length other than 16 */
 	c = cli;
-	CHECK_EQ(crypt_unwrap(&c, buf, n, &off, &len, &e), WRSH_EPROTO);
+	CHECK_EQ(crypt_unwrap(&auth_ntlm, &c, buf, n, &off, &len, &e), WRSH_EPROTO);
 }
 
 /* ---- whole sessions ------------------------------------------------------ */
@@ -331,7 +332,7 @@ static void rehearse(void)
 	CHECK(mock_add_http(&t->m, 503, "text/plain", "busy", 4, 0));
 	CHECK_EQ(wrsh_open(&t->s, t->a, &t->port, &t->o), WRSH_OK);
 	CHECK_EQ(wrsh_shell_open(t->s, NULL), WRSH_EHTTP);
-	as_server(&server0, &t->s->ntlm);
+	as_server(&server0, t->s->mech_ctx);
 	have_server = true;
 	wrsh_close(t->s);
 }
