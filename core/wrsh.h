@@ -458,6 +458,16 @@ struct wrsh_cim_sink {
 };
 
 /*
+ * The resource URI of winrm.cmd's short forms (`winrm help uris`):
+ * "wmicimv2/Win32_Service", "winrm/config", "wmi/root/default/...", and the
+ * aliases wmi, wmicimv2, cimv2, winrm, wsman, shell, any case. A full URI
+ * (with "://") is returned as it is; a short form is written to buf (cap
+ * bytes, NUL-terminated). NULL when res is neither, or buf is too small.
+ * Needs no session.
+ */
+const char *wrsh_cim_resource_uri(const char *res, char *buf, size_t cap);
+
+/*
  * Get the instance r names (DSP0226 7.3); sink receives it. Errors common
  * to every CIM call: WRSH_EINVAL (no resource, too many selectors or
  * options for CONFIG_WRSH_CIM_MAX_SELECTORS, a name that is not an XML

@@ -187,4 +187,8 @@ void json_text(struct json_out *j, const struct wrsh_ps_node *n, const char *p, 
 void json_close(struct json_out *j, const struct wrsh_ps_node *n);
 void json_end(struct json_out *j);
 
+/* cim_print.c: CIM instances printed as they stream */
+enum cim_fmt { CIM_LIST, CIM_JSON, CIM_XML };
+void cim_print_sink(struct wrsh_cim_sink *sink, enum cim_fmt fmt, FILE *f);
+
 #endif

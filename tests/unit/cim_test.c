@@ -580,6 +580,22 @@ static void test_cim_sink_error_stops_and_close_releases(void)
 	CHECK_EQ(wrsh_arena_in_use(t->a), 0);
 }
 
+/* winrm.cmd's short forms, as `winrm help uris` lists them */
+static void test_cim_resource_uri_short_forms(void)
+{
+	char buf[128];
+	CHECK_STR(wrsh_cim_resource_uri("wmicimv2/Win32_Service", buf, sizeof(buf)),
+		  "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Service");
+	CHECK_STR(wrsh_cim_resource_uri("WinRM/Config", buf, sizeof(buf)),
+		  "http://schemas.microsoft.com/wbem/wsman/1/Config");
+	CHECK_STR(wrsh_cim_resource_uri("shell", buf, sizeof(buf)),
+		  "http://schemas.microsoft.com/wbem/wsman/1/windows/shell");
+	CHECK_STR(wrsh_cim_resource_uri("http://x/y", NULL, 0), "http://x/y");
+	CHECK(wrsh_cim_resource_uri("wmix/Win32_Service", buf, sizeof(buf)) == NULL);
+	CHECK(wrsh_cim_resource_uri("wmicimv2/Win32_Service", buf, 60) == NULL);
+	CHECK(wrsh_cim_resource_uri(NULL, buf, sizeof(buf)) == NULL);
+}
+
 void cim_tests(void)
 {
 	if (!CONFIG_WRSH_CIM)
@@ -591,6 +607,7 @@ void cim_tests(void)
 	RUN(test_cim_nested_arrays_nil_and_datetime);
 	RUN(test_cim_caps_and_hostile_bodies);
 	RUN(test_cim_enumerate_and_pull_to_the_end);
+	RUN(test_cim_resource_uri_short_forms);
 	RUN(test_cim_enumerate_without_context_fails);
 	RUN(test_cim_endless_pull_is_bounded_by_the_caller);
 	RUN(test_cim_fault_mid_enumeration_releases);
