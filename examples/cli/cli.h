@@ -138,6 +138,7 @@ struct view {
 	unsigned method;
 	bool in_mi, in_mp, writing, comparing;
 	bool stopped, skip, in_data, in_list, item_open, has_text;
+	bool quiet; /* PIPE_QUIET */
 	unsigned items;
 	/* a progress record: Activity, StatusDescription, PercentComplete, Type */
 	char activity[128], status[128], percent[8];
@@ -158,10 +159,12 @@ void view_finish(struct view *v);
  * NULL). Returns 0 (completed, no errors), 1 (failed or wrote errors),
  * 130 (stopped by Ctrl-C), PIPE_GAVE_UP (a second Ctrl-C: leave now), or
  * the CLI's error status after printing the error. capture: the output's
- * text goes there instead of stdout (cap bytes, NUL-terminated). */
+ * text goes there instead of stdout (cap bytes, NUL-terminated, each
+ * object's text and a newline). */
 #define PIPE_JSON 1u
 #define PIPE_RAW 2u
 #define PIPE_INPUT 4u
+#define PIPE_QUIET 8u /* records (errors, warnings) not printed */
 #define PIPE_GAVE_UP 131
 int pipeline_signals(void);
 unsigned pipeline_interrupts(void);
@@ -190,5 +193,21 @@ void json_end(struct json_out *j);
 /* cim_print.c: CIM instances printed as they stream */
 enum cim_fmt { CIM_LIST, CIM_JSON, CIM_XML };
 void cim_print_sink(struct wrsh_cim_sink *sink, enum cim_fmt fmt, FILE *f);
+
+/* lineedit.c: `wrsh shell`'s line editor: keys, history, completion */
+#define LINEEDIT_MAX 8192
+#define LINEEDIT_MATCHES 64
+struct lineedit_completion {
+	size_t start, len; /* the bytes of the line the matches replace */
+	char buf[4096];	   /* the matches, each NUL-terminated */
+	size_t match[LINEEDIT_MATCHES];
+	unsigned n;
+};
+/* The completions of line with the cursor at byte pos; 0 when found. */
+typedef int (*lineedit_complete_fn)(void *ctx, const char *line, size_t pos,
+				    struct lineedit_completion *c);
+/* Read a line at prompt into buf: 0, -1 at the end of input, 2 for Ctrl-C. */
+int lineedit_read(const char *prompt, char *buf, size_t cap, lineedit_complete_fn fn, void *ctx);
+void lineedit_remember(const char *line);
 
 #endif

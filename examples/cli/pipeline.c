@@ -131,6 +131,7 @@ int pipeline_run(struct conn *c, const char *script, FILE *file, unsigned flags,
 	if (flags & PIPE_JSON)
 		json_begin(&json, stdout);
 	view_begin(&v, &sink, flags & PIPE_JSON ? &json : NULL, capture, cap);
+	v.quiet = flags & PIPE_QUIET;
 	start = WRSH_PS_HOST_UI | (flags & PIPE_INPUT ? WRSH_PS_INPUT : 0) |
 		(flags & (PIPE_RAW | PIPE_JSON) ? 0 : WRSH_PS_FORMAT);
 	e = file ? wrsh_ps_start_read(c->s, read_file, file, start)

@@ -86,6 +86,8 @@ static const char *const record_prefix[] = {
 
 static wrsh_err record_text(struct view *v, enum wrsh_ps_stream st, const char *p, size_t len)
 {
+	if (v->quiet)
+		return WRSH_OK;
 	if (!v->line.to) { /* the record's first piece: a new head */
 		line_start(&v->line, st == WRSH_PS_INFORMATION ? stdout : stderr,
 			   (size_t)st < sizeof(record_prefix) / sizeof(record_prefix[0])
@@ -395,6 +397,8 @@ static wrsh_err error_end(struct view *v)
 	static const char no_message[] = "(an error without a message)";
 	wrsh_err e;
 	v->errors++;
+	if (v->quiet)
+		return WRSH_OK;
 	if (!v->line.to)
 		record_text(v, WRSH_PS_ERROR, no_message, sizeof(no_message) - 1);
 	e = line_end(&v->line, true);
@@ -407,8 +411,8 @@ static wrsh_err error_end(struct view *v)
 
 static wrsh_err output_end(struct view *v)
 {
-	if (v->capture)
-		return WRSH_OK;
+	if (v->capture) /* objects a line each */
+		return output_put(v, "\n", 1);
 	return putchar('\n') == EOF || fflush(stdout) ? WRSH_EIO : WRSH_OK;
 }
 
@@ -438,7 +442,7 @@ static wrsh_err v_end(void *ctx, enum wrsh_ps_stream st)
 	case WRSH_PS_VERBOSE:
 	case WRSH_PS_DEBUG:
 	case WRSH_PS_INFORMATION:
-		if (!v->skip && (v->line.to || st != WRSH_PS_INFORMATION)) {
+		if (!v->skip && !v->quiet && (v->line.to || st != WRSH_PS_INFORMATION)) {
 			if (!v->line.to)
 				record_text(v, st, "", 0);
 			e = line_end(&v->line, true);

@@ -20,7 +20,8 @@ interpreter: statements separated by ';' or new lines, each one of
   ('text' * N)  (a string repeated, as an argument or a value)  ,@(1,'a')  (one list object)
   $input  process { $_ }  (the pipeline's input, each object as it comes)
   Write-Progress -Activity 'a' -Status 's' [-PercentComplete N] [-Completed]
-  $name = VALUE  $name += N  $name  Set-Location PATH  cd PATH  (Get-Location).Path
+  $name = VALUE  $name += N  $name  Set-Location PATH  cd PATH  (Get-Location).Path  prompt
+  TabExpansion2 as wrsh shell asks it (commands and $variables)
   (the pool's runspace keeps variables and its location between pipelines)
   # a comment (to the end of the line)
 
@@ -363,6 +364,22 @@ class Pipeline:
             self.emit(PIPELINE_HOST_CALL, host_call(-100, method, mid,
                                                     ["<S>%s</S>" % clixml_string(text)]))
 
+    def complete(self, line, col):
+        """TabExpansion2's answer: the word before the cursor (a command or
+        a $variable), its index and length in UTF-16 units, the matches."""
+        units = line.encode("utf-16-le")[:2 * col].decode("utf-16-le", "replace")
+        word = re.search(r"[^\s;|(]*$", units).group(0)
+        start = len(units[:len(units) - len(word)].encode("utf-16-le")) // 2
+        if word.startswith("$"):
+            names = ["$" + n for n in sorted(self.pool.vars)]
+        else:
+            names = COMMANDS
+        for v in (start, len(word.encode("utf-16-le")) // 2):
+            self.emit(PIPELINE_OUTPUT, "<I32>%d</I32>" % v)
+        for n in names:
+            if word and n.lower().startswith(word.lower()):
+                self.emit(PIPELINE_OUTPUT, "<S>%s</S>" % clixml_string(n))
+
     def output(self, v):
         if self.format:  # Out-String -Stream: one string per line of the console view
             if isinstance(v, tuple):
@@ -466,6 +483,8 @@ class Pipeline:
                                          "Completed" if done else "Processing", 1 if done else 0))
         elif st.lower() == "(get-location).path":
             self.output(self.pool.cwd)
+        elif st.lower() == "prompt":  # PowerShell's default prompt function
+            self.output("PS %s> " % self.pool.cwd)
         elif st in ("$input", "process { $_ }"):
             while True:
                 with self.lock:
@@ -626,6 +645,10 @@ class Pipeline:
 
     def interpret(self):
         state, extra = COMPLETED, ""
+        m = COMPLETION.fullmatch(self.script)
+        if m:  # wrsh shell's Tab, as PowerShell's console asks TabExpansion2
+            self.complete(unescape_quoted(m.group(1)), int(m.group(2)))
+            return state, extra
         try:
             for st in re.split(r";|\n", self.script):
                 st = st.strip()
@@ -644,6 +667,20 @@ class Pipeline:
                                  "PipelineStoppedException", name="ExceptionAsErrorRecord",
                                  ref=1)
         return state, extra
+
+
+COMPLETION = re.compile(
+    r"\$c = TabExpansion2 -inputScript '((?:[^']|'')*)' -cursorColumn (\d+); \$c\.ReplacementIndex; "
+    r"\$c\.ReplacementLength; \$c\.CompletionMatches \| ForEach-Object \{ \$_\.CompletionText \}",
+    re.S)
+COMMANDS = ["Get-ChildItem", "Get-Command", "Get-Content", "Get-Credential", "Get-Date",
+            "Get-Item", "Get-Location", "Get-Process", "Get-Service", "Read-Host", "Set-Location",
+            "Start-Sleep", "Write-Error", "Write-Host", "Write-Information", "Write-Output",
+            "Write-Progress", "Write-Verbose", "Write-Warning"]
+
+
+def unescape_quoted(s):
+    return s.replace("''", "'")
 
 
 class Pool:
