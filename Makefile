@@ -118,6 +118,11 @@ ifeq ($(SAN),asan)
   OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
   LDSAN := -fsanitize=address,undefined
 endif
+# ThreadSanitizer (clang): the library, expat and mbedTLS all instrumented
+ifeq ($(SAN),tsan)
+  OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+  LDSAN := -fsanitize=thread
+endif
 CSTD := -std=c99
 INC := -Icore -Iport -Iport/posix -Itls -Iexamples/cli -I$(B) -Ibuild
 DEFS := -DWRSH_HAVE_AUTOCONF
@@ -147,7 +152,7 @@ CFLAGS_ALL := $(CSTD) $(OPT) $(WARN) $(INC) $(DEFS) $(DEP_INC) $(DEP_DEFS) $(CFL
 CORE_SRC := $(wildcard core/*.c core/util/*.c core/auth/*.c core/cim/*.c) \
 	$(filter-out $(if $(filter y,$(CONFIG_WRSH_PSRP)),,core/psrp/pool.c),$(wildcard core/psrp/*.c))
 TLS_SRC := $(if $(filter y,$(CONFIG_WRSH_TLS)),tls/mbedtls.c,tls/none.c)
-PORT_SRC := port/posix/posix.c
+PORT_SRC := port/posix/posix.c port/posix/slot.c
 LIB_SRC := $(CORE_SRC) $(TLS_SRC) $(PORT_SRC)
 # busybox style: an applet is built when its CONFIG_WRSH_APPLET_<NAME> is y
 applet_on = $(filter y,$(CONFIG_WRSH_APPLET_$(shell echo $(basename $(notdir $(1))) | tr a-z A-Z)))
@@ -244,6 +249,23 @@ test-valgrind: $(B)/tests/unit $(B)/tests/replay
 	$(VALGRIND) $(B)/tests/unit
 	$(PY) tests/replay/check.py --driver "$(VALGRIND) $(B)/tests/replay"
 
+# several sessions in several threads at once (tests/threads/threads.c)
+THREADS_SRC := tests/threads/threads.c port/mock/mock.c
+$(B)/tests/threads: $(call obj,$(THREADS_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -pthread -o $@ $(call obj,$(THREADS_SRC)) $(B)/libwrsh.a $(DEP_LIBS)
+
+test-threads: $(B)/tests/threads
+	$(if $(filter tsan,$(SAN)),TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/threads/tsan.supp") $(QEMU) $(B)/tests/threads
+
+# the threaded test under ThreadSanitizer: a race anywhere fails it
+test-tsan:
+	$(MAKE) --no-print-directory CC=clang SAN=tsan test-threads
+
+# no writable data or bss in core/ and tls/ objects (scripts/state-check.sh)
+check-state: $(B)/libwrsh.a
+	scripts/state-check.sh $(B)
+
 test-endpoint:
 	$(PY) -m unittest discover -s tests/endpoint -p 'test_*.py'
 
@@ -333,6 +355,6 @@ clean:
 print-%:
 	@echo $($*)
 
-.PHONY: all test test-unit test-interop test-valgrind test-endpoint test-cli test-tls test-hostile \
+.PHONY: all test test-unit test-threads test-tsan check-state test-interop test-valgrind test-endpoint test-cli test-tls test-hostile \
 	test-firmware demo \
 	check static cross size fuzz fuzz-long bench install format menuconfig defconfig olddefconfig savedefconfig clean

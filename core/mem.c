@@ -341,10 +341,19 @@ void mem_reset_peak(struct wrsh_arena *a)
 /* see wrsh.h */
 void wrsh_wipe(void *p, size_t n)
 {
-	/* A volatile function pointer: the compiler cannot prove the call is
-	 * memset and so cannot drop the store (mbedtls_platform_zeroize does
-	 * the same). */
-	static void *(*const volatile set)(void *, int, size_t) = memset;
-	if (p && n)
-		set(p, 0, n);
+	if (!p || !n)
+		return;
+#if defined(__GNUC__)
+	/* memset, then a barrier that claims to read the buffer: the compiler
+	 * must keep the stores. (A volatile function pointer would do the same
+	 * but is a writable data symbol, and core/ holds none.) */
+	memset(p, 0, n);
+	__asm__ __volatile__("" : : "r"(p) : "memory");
+#else
+	{
+		volatile unsigned char *v = p;
+		while (n--)
+			*v++ = 0;
+	}
+#endif
 }

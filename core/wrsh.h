@@ -16,10 +16,18 @@
  *   wrsh_close() still acts (it still deletes a remote shell where it can).
  *   WRSH_EINTR is the exception: it reports that the port woke the session
  *   (a signal, local input) and leaves the session usable.
- * - Threads. A session is used from one thread at a time. The expat and
- *   mbedTLS allocation hooks route to "the arena of the session currently
- *   inside a call", so run at most one session call at a time per process
- *   unless the platform gives those hooks thread-local storage.
+ * - Threads. A session is used from one thread at a time; different
+ *   sessions may run in different threads at once. The library keeps no
+ *   mutable state of its own (core/ and tls/ objects hold no writable data,
+ *   `make check-state`): what expat's and mbedTLS's context-free allocation
+ *   hooks need goes through the port's per-thread hook slot
+ *   (wrsh_port_hook_slot() in port.h; port/posix keeps it thread-local).
+ *   One limit remains inside mbedTLS: its PSA key store is process-wide and
+ *   unlocked unless mbedTLS is built with MBEDTLS_THREADING_C (the bundled
+ *   one is not), so HTTPS sessions run their TLS calls in one thread at a
+ *   time. HTTP sessions, sealed or not, touch nothing shared (NTLM hashes
+ *   with core's MD4/RC4 and mbedTLS's context-only MD5); tests/threads runs
+ *   four at once under ThreadSanitizer (`make test-tsan`).
  */
 #ifndef WRSH_H
 #define WRSH_H

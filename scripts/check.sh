@@ -23,6 +23,8 @@ step "full profile, gcc: unit, replay, NTLM interop, endpoint, CLI, hostile serv
 step "install + pkg-config" scripts/install-check.sh
 step "tiny profile: unit, replay, CLI" make PROFILE=tiny test-unit test-cli
 step "clang -Werror: unit, replay" make CC=clang test-unit
+step "no mutable state in core/ and tls/ objects" make check-state
+step "ThreadSanitizer: sessions in parallel threads" make test-tsan
 step "ASan+UBSan: unit, replay, NTLM interop, CLI, hostile server" make SAN=asan test-unit test-interop test-cli test-hostile
 step "valgrind: unit, replay, a CLI session" scripts/valgrind-cli.sh
 step "static glibc + musl" make static
