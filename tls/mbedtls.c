@@ -971,8 +971,7 @@ again:
 		t->lower.close(t->lower.ctx);
 		if (t->io_err == WRSH_ETIMEDOUT) /* a read, or the whole handshake */
 			return fail(t, WRSH_ETIMEDOUT,
-				    "tls: handshake: timed out (--timeout): the server is too slow",
-				    NULL);
+				    "tls: handshake: timed out: the server is too slow", NULL);
 		if (t->io_err)
 			return io_fail(t, "tls: handshake: ");
 		if (retry_tls12(t, ret))

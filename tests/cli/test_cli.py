@@ -251,6 +251,9 @@ class CliTest(Base):
                       "alice", "echo", "hi")
         self.assertEqual(r.returncode, 255)
         self.assertIn(b"Basic over plain HTTP", r.stderr)
+        # the library names no flag; the CLI adds which ones are the way out
+        self.assertIn(b"allow it explicitly; --https, or --allow-unencrypted to send it anyway",
+                      r.stderr)
         self.assertEqual(len(r.stderr.strip().splitlines()), 1)
 
     def test_wrong_password(self):
