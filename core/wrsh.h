@@ -69,6 +69,32 @@ typedef enum {
 /* A static English name for an error code ("arena exhausted"). */
 const char *wrsh_strerror(wrsh_err err);
 
+/* ---- This build --------------------------------------------------------- */
+
+/*
+ * What this build of the library holds: its version, which features are
+ * compiled in, and every Kconfig cap that bounds memory or input (the
+ * CONFIG_WRSH_* values, in bytes unless named otherwise). A cap of a
+ * feature that is not built in reads 0. For integrators sizing an arena
+ * and for `wrsh --version -v`.
+ */
+struct wrsh_build_info {
+	const char *version; /* WRSH_VERSION */
+	/* features */
+	bool identify, winrs, psrp, cim;
+	bool auth_basic, auth_ntlm; /* NTLM: under Negotiate, with sealing */
+	bool tls, tls_crl;	    /* TLS: HTTPS and certificate authentication */
+	bool trace;
+	/* caps */
+	size_t tx_buf, rx_buf, seal_max;
+	size_t http_head_max, http_max_line, http_max_headers, http_max_drain;
+	size_t max_envelope, xml_max_depth, text_max, errmsg_len;
+	size_t cim_depth, cim_name_max, cim_context_max, cim_max_selectors;
+};
+
+/* The one, constant description of this build. */
+const struct wrsh_build_info *wrsh_build_info(void);
+
 /* ---- Arena ------------------------------------------------------------- */
 
 struct wrsh_arena;

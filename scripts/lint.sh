@@ -20,7 +20,7 @@ hits=$(grep -nE '#include <(sys/|unistd\.h|time\.h|stdio\.h|netdb\.h|poll\.h|fcn
 # 3. the include graph is the layer graph
 layer_of() { # module -> rank; a module may include its rank or lower
 	case $1 in
-	mem|err|config|check_config|wrsh_config_defaults|wrsh_autoconf|wrsh|port|util/*) echo 0 ;;
+	mem|err|config|build_info|check_config|wrsh_config_defaults|wrsh_autoconf|wrsh|port|util/*) echo 0 ;;
 	base64|bytes|guid|hex|str|utf|crypto) echo 0 ;;
 	http|xml|auth/ntlm|crypt|psrp/fragment|psrp/message|psrp/clixml|psrp/build) echo 1 ;;
 	wsman) echo 2 ;;

@@ -40,6 +40,50 @@ static int usage(FILE *f)
 	return f == stderr ? 2 : 0;
 }
 
+/* wrsh --version [-v]: the version and what this build holds; with -v
+ * every cap too (wrsh_build_info()). */
+static int version(bool verbose)
+{
+	const struct wrsh_build_info *b = wrsh_build_info();
+	const struct {
+		bool on;
+		const char *name;
+	} feats[] = {
+		{b->identify, "identify"}, {b->winrs, "winrs"},	     {b->psrp, "psrp"},
+		{b->cim, "cim"},	   {b->auth_basic, "basic"}, {b->auth_ntlm, "ntlm"},
+		{b->tls, "tls"},	   {b->tls_crl, "tls-crl"},  {b->trace, "trace"},
+	};
+	const struct {
+		size_t v;
+		const char *name;
+	} caps[] = {
+		{b->tx_buf, "TX_BUF"},
+		{b->rx_buf, "RX_BUF"},
+		{b->seal_max, "SEAL_MAX"},
+		{b->http_head_max, "HTTP_HEAD_MAX"},
+		{b->http_max_line, "HTTP_MAX_LINE"},
+		{b->http_max_headers, "HTTP_MAX_HEADERS"},
+		{b->http_max_drain, "HTTP_MAX_DRAIN"},
+		{b->max_envelope, "MAX_ENVELOPE"},
+		{b->xml_max_depth, "XML_MAX_DEPTH"},
+		{b->text_max, "TEXT_MAX"},
+		{b->errmsg_len, "ERRMSG_LEN"},
+		{b->cim_depth, "CIM_DEPTH"},
+		{b->cim_name_max, "CIM_NAME_MAX"},
+		{b->cim_context_max, "CIM_CONTEXT_MAX"},
+		{b->cim_max_selectors, "CIM_MAX_SELECTORS"},
+	};
+	size_t i;
+	printf("wrsh %s\nfeatures:", b->version);
+	for (i = 0; i < sizeof(feats) / sizeof(feats[0]); i++)
+		if (feats[i].on)
+			printf(" %s", feats[i].name);
+	printf("\n");
+	for (i = 0; verbose && i < sizeof(caps) / sizeof(caps[0]); i++)
+		printf("CONFIG_WRSH_%s=%zu\n", caps[i].name, caps[i].v);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
@@ -51,10 +95,8 @@ int main(int argc, char **argv)
 			return usage(stderr);
 		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 			return usage(stdout);
-		if (!strcmp(argv[1], "--version")) {
-			printf("wrsh %s\n", WRSH_VERSION);
-			return 0;
-		}
+		if (!strcmp(argv[1], "--version"))
+			return version(argc > 2 && !strcmp(argv[2], "-v"));
 		a = find(argv[1]);
 		if (!a) {
 			fprintf(stderr, "wrsh: unknown applet '%s'\n", argv[1]);
