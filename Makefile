@@ -14,9 +14,10 @@
 #   make menuconfig | defconfig | olddefconfig | savedefconfig
 #
 # Variants: ARCH=host|armhf|aarch64|mipsel|mips, LIBC=glibc|musl, STATIC=1,
-# SAN=asan, PROFILE=full|tiny (configs/<profile>_defconfig; without PROFILE a
-# top-level .config from menuconfig wins, else full), SYSTEM_LIBS=1 (link the
-# distribution's mbedTLS and expat instead of the ones built from .deps/).
+# SAN=asan|tsan, PROFILE=full|tiny (configs/<profile>_defconfig; without PROFILE a
+# top-level .config from menuconfig wins, else full), DEFCONFIG=FILE (any
+# profile file), SYSTEM_LIBS=1 (link the distribution's mbedTLS and expat
+# instead of the ones built from .deps/).
 
 WRSH_VERSION := 0.1.0
 export WRSH_VERSION
@@ -76,7 +77,11 @@ ifeq ($(CC),cc)
   CC := gcc
 endif
 
-ifneq ($(PROFILE),)
+ifneq ($(DEFCONFIG),)
+  # any defconfig file (scripts/feature-size.sh builds throwaway ones)
+  CONFIG_SRC := $(DEFCONFIG)
+  PROFILE_NAME := $(basename $(notdir $(DEFCONFIG)))
+else ifneq ($(PROFILE),)
   CONFIG_SRC := configs/$(PROFILE)_defconfig
   PROFILE_NAME := $(PROFILE)
 else ifneq ($(wildcard .config),)
@@ -313,6 +318,10 @@ cross:
 size:
 	scripts/size.sh
 
+# what each optional feature costs: the numbers in the Kconfig prompts
+feature-size:
+	scripts/feature-size.sh
+
 fuzz:
 	FUZZ_TIME=$(FUZZ_TIME) scripts/fuzz.sh
 
@@ -357,4 +366,4 @@ print-%:
 
 .PHONY: all test test-unit test-threads test-tsan check-state test-interop test-valgrind test-endpoint test-cli test-tls test-hostile \
 	test-firmware demo \
-	check static cross size fuzz fuzz-long bench install format menuconfig defconfig olddefconfig savedefconfig clean
+	check static cross size feature-size fuzz fuzz-long bench install format menuconfig defconfig olddefconfig savedefconfig clean
