@@ -10,7 +10,7 @@
 #   make fuzz            every fuzz target for FUZZ_TIME seconds each
 #   make fuzz-long       every fuzz target to 10 million executions or an hour
 #   make bench           CPU and memory of wrsh beside python3-winrm and Go winrm
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (make uninstall: the same files)
 #   make menuconfig | defconfig | olddefconfig | savedefconfig
 #
 # Variants: ARCH=host|armhf|aarch64|mipsel|mips, LIBC=glibc|musl, STATIC=1,
@@ -333,14 +333,35 @@ bench:
 	scripts/bench.sh
 
 # ---- install -------------------------------------------------------------------
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/wrsh
+# Nothing installed may collide with a distribution's or a firmware tree's
+# files: the public headers under wrsh_ names (their includes rewritten to
+# match), and the bundled, reconfigured expat and mbedTLS inside libwrsh.a
+# rather than as libexpat.a / libmbedtls.a. `make uninstall` removes exactly
+# INSTALLED. tests/install/install.sh checks both (`make test-install`).
+HDR_MAP := core/wrsh.h:wrsh.h port/port.h:wrsh_port.h tls/tls.h:wrsh_tls.h port/posix/posix.h:wrsh_posix.h
+HDR_SED := $(foreach m,$(HDR_MAP),-e 's|^\#include "$(notdir $(firstword $(subst :, ,$(m))))"|\#include "$(lastword $(subst :, ,$(m)))"|')
+INSTALLED := bin/wrsh lib/libwrsh.a lib/pkgconfig/wrsh.pc $(addprefix include/,$(foreach m,$(HDR_MAP),$(lastword $(subst :, ,$(m)))))
+PC_LIBS := $(if $(filter 1,$(SYSTEM_LIBS)),$(DEP_LIBS))
+
+# libwrsh.a with the bundled dependencies' objects in it (GNU ar's MRI script)
+$(B)/dist/libwrsh.a: $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
+	@mkdir -p $(dir $@)
+	$(call say,AR,$@)rm -f $@; printf 'create $@\n$(foreach a,$^,addlib $(a)\n)save\nend\n' | $(AR) -M
+
+install: all $(B)/dist/libwrsh.a
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(B)/wrsh $(DESTDIR)$(PREFIX)/bin/wrsh
-	install -m 644 $(B)/libwrsh.a $(DESTDIR)$(PREFIX)/lib/libwrsh.a
-	$(if $(filter 1,$(SYSTEM_LIBS)),,install -m 644 $(DEP_LIBS) $(DESTDIR)$(PREFIX)/lib/)
-	install -m 644 core/wrsh.h port/port.h tls/tls.h port/posix/posix.h $(DESTDIR)$(PREFIX)/include/wrsh/
-	sed -e 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(WRSH_VERSION)|; s|@LIBS@|$(if $(filter 1,$(SYSTEM_LIBS)),$(DEP_LIBS),-lmbedtls -lexpat)|' \
+	install -m 644 $(if $(filter 1,$(SYSTEM_LIBS)),$(B)/libwrsh.a,$(B)/dist/libwrsh.a) $(DESTDIR)$(PREFIX)/lib/libwrsh.a
+	$(foreach m,$(HDR_MAP),sed $(HDR_SED) $(firstword $(subst :, ,$(m))) > $(DESTDIR)$(PREFIX)/include/$(lastword $(subst :, ,$(m))) && chmod 644 $(DESTDIR)$(PREFIX)/include/$(lastword $(subst :, ,$(m)));)
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(WRSH_VERSION)|; s|@LIBS@|$(PC_LIBS)|' \
 		wrsh.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/wrsh.pc
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
+	-rmdir --ignore-fail-on-non-empty $(DESTDIR)$(PREFIX)/lib/pkgconfig
+
+test-install:
+	tests/install/install.sh
 
 # ---- configuration targets -------------------------------------------------------
 menuconfig: build/Kconfig.applets
@@ -366,4 +387,4 @@ print-%:
 
 .PHONY: all test test-unit test-threads test-tsan check-state test-interop test-valgrind test-endpoint test-cli test-tls test-hostile \
 	test-firmware demo \
-	check static cross size feature-size fuzz fuzz-long bench install format menuconfig defconfig olddefconfig savedefconfig clean
+	check static cross size feature-size fuzz fuzz-long bench install uninstall test-install format menuconfig defconfig olddefconfig savedefconfig clean

@@ -20,7 +20,7 @@ step() {
 step "deps" scripts/deps.sh
 step "lint: allocation, layering, format" scripts/lint.sh
 step "full profile, gcc: unit, replay, NTLM interop, endpoint, CLI, hostile server, firmware" make test
-step "install + pkg-config" scripts/install-check.sh
+step "install, a program against it through pkg-config, uninstall" make test-install
 step "tiny profile: unit, replay, CLI" make PROFILE=tiny test-unit test-cli
 step "clang -Werror: unit, replay" make CC=clang test-unit
 step "no mutable state in core/ and tls/ objects" make check-state
