@@ -234,11 +234,19 @@ TEST_INC := -Itests -Iport/mock
 
 $(B)/obj/tests/%.o: tests/%.c $(B)/wrsh_autoconf.h build/applets.h | $(DEP_STAMP) $(MUSL_STAMP)
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) $(TEST_INC) -Wno-missing-prototypes -MMD -MP -c $< -o $@
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) $(TEST_INC) -DWRSH_TESTING -Wno-missing-prototypes -MMD -MP -c $< -o $@
 
-$(B)/tests/unit: $(call obj,$(UNIT_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
+# The arena with the test-only mem_fail_after hook (WRSH_TESTING): linked
+# into the unit tests ahead of libwrsh.a, whose own mem.o, the one that
+# ships, has neither the hook nor its check in every allocation.
+MEM_TEST_OBJ := $(B)/obj/tests/core-mem-testing.o
+$(MEM_TEST_OBJ): core/mem.c $(B)/wrsh_autoconf.h | $(DEP_STAMP) $(MUSL_STAMP)
 	@mkdir -p $(dir $@)
-	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(UNIT_SRC)) $(B)/libwrsh.a $(DEP_LIBS)
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -DWRSH_TESTING -MMD -MP -c $< -o $@
+
+$(B)/tests/unit: $(call obj,$(UNIT_SRC)) $(MEM_TEST_OBJ) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(UNIT_SRC)) $(MEM_TEST_OBJ) $(B)/libwrsh.a $(DEP_LIBS)
 
 $(B)/tests/replay: $(call obj,$(REPLAY_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
 	@mkdir -p $(dir $@)

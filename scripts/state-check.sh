@@ -1,5 +1,6 @@
 #!/bin/bash
-# Issue 13's bar: no mutable file-scope state in core/ and tls/. Lists every
+# Issue 13's bars: no mutable file-scope state in core/ and tls/, and no
+# test hook in the library that ships. Lists every
 # object symbol of build/<variant>/obj/{core,tls} that sits in a writable
 # section (.data, .bss, thread-local, common) and fails if there is one.
 # Tables of pointers land in .data.rel.ro under PIE: read-only once
@@ -29,4 +30,9 @@ if [ -n "$bad" ]; then
 	echo "$bad"
 	exit 1
 fi
-echo "state-check: $(echo "$objs" | wc -l) objects, no writable data or bss"
+# the test-only allocation-failure hook is compiled out of what ships
+if ${NM:-nm} "$B/libwrsh.a" 2>/dev/null | grep -qw mem_fail_after; then
+	echo "state-check: $B/libwrsh.a has the test hook mem_fail_after (build it without WRSH_TESTING)"
+	exit 1
+fi
+echo "state-check: $(echo "$objs" | wc -l) objects, no writable data or bss, no test hook"
