@@ -111,7 +111,7 @@ $(B)/.config: $(CONFIG_SRC) $(KCONFIG_FILES)
 	@mkdir -p $(B)
 	$(call say,CONFIG,$@)$(PY) scripts/kconfig.py defconfig Kconfig $(CONFIG_SRC) $@
 
-$(B)/wrsh_autoconf.h: $(B)/.config
+$(B)/wrsh_autoconf.h: $(B)/.config scripts/kconfig.py
 	$(call say,GEN,$@)KCONFIG_CONFIG=$< $(PY) scripts/kconfig.py header Kconfig $@
 
 -include $(B)/.config
