@@ -275,9 +275,14 @@ test-threads: $(B)/tests/threads
 test-tsan:
 	$(MAKE) --no-print-directory CC=clang SAN=tsan test-threads
 
+# every stack frame of the library within 1 KB (scripts/stack.sh, -fstack-usage)
+check-stack:
+	scripts/stack.sh full
+	scripts/stack.sh tiny
+
 # no writable data or bss in core/ and tls/ objects (scripts/state-check.sh)
 check-state: $(B)/libwrsh.a
-	scripts/state-check.sh $(B)
+	OBJDUMP=$(CROSS)objdump NM=$(CROSS)nm scripts/state-check.sh $(B)
 
 test-endpoint:
 	$(PY) -m unittest discover -s tests/endpoint -p 'test_*.py'
@@ -393,6 +398,6 @@ clean:
 print-%:
 	@echo $($*)
 
-.PHONY: all test test-unit test-threads test-tsan check-state test-interop test-valgrind test-endpoint test-cli test-tls test-hostile \
+.PHONY: all test test-unit test-threads test-tsan check-state check-stack test-interop test-valgrind test-endpoint test-cli test-tls test-hostile \
 	test-firmware demo \
 	check static cross size feature-size fuzz fuzz-long bench install uninstall test-install format menuconfig defconfig olddefconfig savedefconfig clean

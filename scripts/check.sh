@@ -24,6 +24,7 @@ step "install, a program against it through pkg-config, uninstall" make test-ins
 step "tiny profile: unit, replay, CLI" make PROFILE=tiny test-unit test-cli
 step "clang -Werror: unit, replay" make CC=clang test-unit
 step "no mutable state in core/ and tls/ objects" make check-state
+step "stack: every library frame within 1 KB" make check-stack
 step "ThreadSanitizer: sessions in parallel threads" make test-tsan
 step "ASan+UBSan: unit, replay, NTLM interop, CLI, hostile server" make SAN=asan test-unit test-interop test-cli test-hostile
 step "valgrind: unit, replay, a CLI session" scripts/valgrind-cli.sh

@@ -101,7 +101,8 @@ static wrsh_err pending_header(struct wrsh_session *s, const uint8_t *msg, size_
 }
 
 /* The server's challenge in, the AUTHENTICATE_MESSAGE out. */
-static wrsh_err second_leg(struct wrsh_session *s, uint8_t *chal, uint8_t *out)
+static wrsh_err second_leg(struct wrsh_session *s, uint8_t *chal, uint8_t *out,
+			   struct ntlm_scratch *w)
 {
 	struct ntlm_input in;
 	struct b64_dec d;
@@ -133,17 +134,19 @@ static wrsh_err second_leg(struct wrsh_session *s, uint8_t *chal, uint8_t *out)
 	if (s->port->random(s->port->ctx, in.client_challenge, 8) ||
 	    s->port->random(s->port->ctx, in.session_key, 16))
 		return err_set(&s->err, WRSH_EIO, "auth: the port has no randomness", NULL);
-	e = ntlm_authenticate(&s->ntlm, &in, chal, cn, out, &n, &s->err);
+	e = ntlm_authenticate(&s->ntlm, w, &in, chal, cn, out, &n, &s->err);
 	wrsh_wipe(&in, sizeof(in));
 	return e ? e : pending_header(s, out, n);
 }
 
-/* The server's token, its challenge and our answer live only here: freed,
- * their 9 KB take the XML parser that comes next (sealed sessions stay
- * under 64 KB of arena). */
+/* The server's token, its challenge, our answer and NTLM's working memory
+ * (4.3 KB, in the arena rather than on the caller's stack) live only here:
+ * freed, their 13 KB take the XML parser that comes next (sealed sessions
+ * stay under 64 KB of arena). */
 static wrsh_err handshake(struct wrsh_session *s)
 {
 	uint8_t *chal = NULL, *out = NULL;
+	struct ntlm_scratch *w = NULL;
 	wrsh_err e;
 	sess_note(s, "negotiating NTLM on a new connection");
 	s->token_len = 0;
@@ -152,11 +155,13 @@ static wrsh_err handshake(struct wrsh_session *s)
 	if (!(e = first_leg(s))) {
 		chal = wrsh_arena_alloc(s->arena, NTLM_MAX_CHALLENGE);
 		out = wrsh_arena_alloc(s->arena, NTLM_MAX_AUTHENTICATE);
-		if (!chal || !out)
+		w = wrsh_arena_alloc(s->arena, sizeof(*w));
+		if (!chal || !out || !w)
 			e = err_set(&s->err, WRSH_ENOMEM, "auth: arena exhausted", NULL);
 		else
-			e = second_leg(s, chal, out);
+			e = second_leg(s, chal, out, w);
 	}
+	wrsh_arena_free(s->arena, w); /* ntlm_authenticate wiped it */
 	if (out)
 		wrsh_wipe(out, NTLM_MAX_AUTHENTICATE);
 	wrsh_arena_free(s->arena, out);
