@@ -308,7 +308,7 @@ $(B)/tests/ntlm_tool: $(call obj,tests/interop/ntlm_tool.c) $(B)/libwrsh.a $(fil
 test-interop: $(B)/tests/ntlm_tool
 	$(PY) tests/interop/ntlm_gss.py $(QEMU) $(B)/tests/ntlm_tool
 
-test: test-unit test-interop test-endpoint test-cli test-tls test-hostile test-firmware
+test: test-unit test-threads test-interop test-endpoint test-cli test-tls test-hostile test-firmware
 
 # ---- the two README commands -------------------------------------------------
 demo:

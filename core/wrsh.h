@@ -7,7 +7,9 @@
  *   buffer into the arena every session allocation comes from (and, through
  *   the hooks in tls/ and core/xml.c, mbedTLS and expat too). Nothing is ever
  *   taken from the C heap. Running out is WRSH_ENOMEM with the size in
- *   wrsh_errmsg(), never a crash.
+ *   wrsh_errmsg(), never a crash. Stack: no function of the library takes
+ *   a frame above 1 KB (`make check-stack`); larger working memory (NTLM's
+ *   scratch, a CIM operation's) is taken from the arena for the call.
  * - Strings are NUL-terminated UTF-8 unless a length is passed beside them.
  *   Pointers passed in options are read during the call only, unless the
  *   function says otherwise; the session copies what it keeps.
