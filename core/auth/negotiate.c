@@ -101,9 +101,9 @@ static wrsh_err pending_header(struct wrsh_session *s, const uint8_t *msg, size_
 }
 
 /* The server's challenge in, the AUTHENTICATE_MESSAGE out. */
-static wrsh_err second_leg(struct wrsh_session *s, uint8_t *chal, uint8_t *out,
-			   struct ntlm_scratch *w)
+static wrsh_err second_leg(struct wrsh_session *s, uint8_t *chal, uint8_t *out)
 {
+	struct ntlm_scratch *w;
 	struct ntlm_input in;
 	struct b64_dec d;
 	uint8_t cbt[16];
@@ -116,6 +116,12 @@ static wrsh_err second_leg(struct wrsh_session *s, uint8_t *chal, uint8_t *out,
 	b64_dec_init(&d);
 	if (b64_dec_push(&d, s->token, s->token_len, chal, &cn) || b64_dec_finish(&d))
 		return err_set(&s->err, WRSH_EPROTO, "auth: the challenge is not base64", NULL);
+	/* decoded: the token's text is done with, and its block
+	 * (CONFIG_WRSH_HTTP_MAX_LINE, 4 KB by default) can take NTLM's 3.7 KB
+	 * scratch below without raising the arena's high-water mark */
+	wrsh_arena_free(s->arena, s->token);
+	s->token = NULL;
+	s->token_len = 0;
 	memset(&in, 0, sizeof(in));
 	in.user = s->ntlm_user;
 	in.domain = s->ntlm_domain;
@@ -134,19 +140,23 @@ static wrsh_err second_leg(struct wrsh_session *s, uint8_t *chal, uint8_t *out,
 	if (s->port->random(s->port->ctx, in.client_challenge, 8) ||
 	    s->port->random(s->port->ctx, in.session_key, 16))
 		return err_set(&s->err, WRSH_EIO, "auth: the port has no randomness", NULL);
+	if (!(w = wrsh_arena_alloc(s->arena, sizeof(*w)))) {
+		wrsh_wipe(&in, sizeof(in));
+		return err_set(&s->err, WRSH_ENOMEM, "auth: arena exhausted", NULL);
+	}
 	e = ntlm_authenticate(&s->ntlm, w, &in, chal, cn, out, &n, &s->err);
+	wrsh_arena_free(s->arena, w); /* ntlm_authenticate wiped it */
 	wrsh_wipe(&in, sizeof(in));
 	return e ? e : pending_header(s, out, n);
 }
 
 /* The server's token, its challenge, our answer and NTLM's working memory
- * (4.3 KB, in the arena rather than on the caller's stack) live only here:
- * freed, their 13 KB take the XML parser that comes next (sealed sessions
- * stay under 64 KB of arena). */
+ * (3.7 KB, in the arena rather than on the caller's stack, after the token
+ * is freed) live only here: freed, their 9 KB take the XML parser that
+ * comes next (sealed sessions stay under 64 KB of arena). */
 static wrsh_err handshake(struct wrsh_session *s)
 {
 	uint8_t *chal = NULL, *out = NULL;
-	struct ntlm_scratch *w = NULL;
 	wrsh_err e;
 	sess_note(s, "negotiating NTLM on a new connection");
 	s->token_len = 0;
@@ -155,13 +165,11 @@ static wrsh_err handshake(struct wrsh_session *s)
 	if (!(e = first_leg(s))) {
 		chal = wrsh_arena_alloc(s->arena, NTLM_MAX_CHALLENGE);
 		out = wrsh_arena_alloc(s->arena, NTLM_MAX_AUTHENTICATE);
-		w = wrsh_arena_alloc(s->arena, sizeof(*w));
-		if (!chal || !out || !w)
+		if (!chal || !out)
 			e = err_set(&s->err, WRSH_ENOMEM, "auth: arena exhausted", NULL);
 		else
-			e = second_leg(s, chal, out, w);
+			e = second_leg(s, chal, out);
 	}
-	wrsh_arena_free(s->arena, w); /* ntlm_authenticate wiped it */
 	if (out)
 		wrsh_wipe(out, NTLM_MAX_AUTHENTICATE);
 	wrsh_arena_free(s->arena, out);

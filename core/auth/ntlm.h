@@ -78,7 +78,7 @@ struct ntlm_ctx {
 void ntlm_negotiate(struct ntlm_ctx *n, const uint8_t version[8], uint8_t *out);
 
 /*
- * The working memory of one ntlm_authenticate(), 4.3 KB: the names in
+ * The working memory of one ntlm_authenticate(), 3.7 KB: the names in
  * UTF-16 and the AV pairs the proof covers. The caller's (the session takes
  * it from the arena for the handshake), so that it is not on the stack of a
  * small firmware task. Holds the names only during the call, wiped after.
