@@ -10,13 +10,14 @@
 #   make fuzz            every fuzz target for FUZZ_TIME seconds each
 #   make fuzz-long       every fuzz target to 10 million executions or an hour
 #   make bench           CPU and memory of wrsh beside python3-winrm and Go winrm
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (make uninstall: the same files)
 #   make menuconfig | defconfig | olddefconfig | savedefconfig
 #
 # Variants: ARCH=host|armhf|aarch64|mipsel|mips, LIBC=glibc|musl, STATIC=1,
-# SAN=asan, PROFILE=full|tiny (configs/<profile>_defconfig; without PROFILE a
-# top-level .config from menuconfig wins, else full), SYSTEM_LIBS=1 (link the
-# distribution's mbedTLS and expat instead of the ones built from .deps/).
+# SAN=asan|tsan, PROFILE=full|tiny (configs/<profile>_defconfig; without PROFILE a
+# top-level .config from menuconfig wins, else full), DEFCONFIG=FILE (any
+# profile file), SYSTEM_LIBS=1 (link the distribution's mbedTLS and expat
+# instead of the ones built from .deps/).
 
 WRSH_VERSION := 0.1.0
 export WRSH_VERSION
@@ -76,7 +77,11 @@ ifeq ($(CC),cc)
   CC := gcc
 endif
 
-ifneq ($(PROFILE),)
+ifneq ($(DEFCONFIG),)
+  # any defconfig file (scripts/feature-size.sh builds throwaway ones)
+  CONFIG_SRC := $(DEFCONFIG)
+  PROFILE_NAME := $(basename $(notdir $(DEFCONFIG)))
+else ifneq ($(PROFILE),)
   CONFIG_SRC := configs/$(PROFILE)_defconfig
   PROFILE_NAME := $(PROFILE)
 else ifneq ($(wildcard .config),)
@@ -106,7 +111,7 @@ $(B)/.config: $(CONFIG_SRC) $(KCONFIG_FILES)
 	@mkdir -p $(B)
 	$(call say,CONFIG,$@)$(PY) scripts/kconfig.py defconfig Kconfig $(CONFIG_SRC) $@
 
-$(B)/wrsh_autoconf.h: $(B)/.config
+$(B)/wrsh_autoconf.h: $(B)/.config scripts/kconfig.py
 	$(call say,GEN,$@)KCONFIG_CONFIG=$< $(PY) scripts/kconfig.py header Kconfig $@
 
 -include $(B)/.config
@@ -117,6 +122,11 @@ OPT := -Os -g -ffunction-sections -fdata-sections -fno-unwind-tables -fno-asynch
 ifeq ($(SAN),asan)
   OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
   LDSAN := -fsanitize=address,undefined
+endif
+# ThreadSanitizer (clang): the library, expat and mbedTLS all instrumented
+ifeq ($(SAN),tsan)
+  OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+  LDSAN := -fsanitize=thread
 endif
 CSTD := -std=c99
 INC := -Icore -Iport -Iport/posix -Itls -Iexamples/cli -I$(B) -Ibuild
@@ -148,7 +158,7 @@ CORE_SRC := $(wildcard core/base/*.c core/util/*.c core/crypto/*.c core/auth/*.c
 	core/winrs/*.c core/cim/*.c) \
 	$(filter-out $(if $(filter y,$(CONFIG_WRSH_PSRP)),,core/psrp/pool.c),$(wildcard core/psrp/*.c))
 TLS_SRC := $(if $(filter y,$(CONFIG_WRSH_TLS)),tls/mbedtls.c,tls/none.c)
-PORT_SRC := port/posix/posix.c
+PORT_SRC := port/posix/posix.c port/posix/slot.c
 LIB_SRC := $(CORE_SRC) $(TLS_SRC) $(PORT_SRC)
 # busybox style: an applet is built when its CONFIG_WRSH_APPLET_<NAME> is y
 applet_on = $(filter y,$(CONFIG_WRSH_APPLET_$(shell echo $(basename $(notdir $(1))) | tr a-z A-Z)))
@@ -226,11 +236,19 @@ TEST_INC := -Itests -Iport/mock
 
 $(B)/obj/tests/%.o: tests/%.c $(B)/wrsh_autoconf.h build/applets.h | $(DEP_STAMP) $(MUSL_STAMP)
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) $(TEST_INC) -Wno-missing-prototypes -MMD -MP -c $< -o $@
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) $(TEST_INC) -DWRSH_TESTING -Wno-missing-prototypes -MMD -MP -c $< -o $@
 
-$(B)/tests/unit: $(call obj,$(UNIT_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
+# The arena with the test-only mem_fail_after hook (WRSH_TESTING): linked
+# into the unit tests ahead of libwrsh.a, whose own mem.o, the one that
+# ships, has neither the hook nor its check in every allocation.
+MEM_TEST_OBJ := $(B)/obj/tests/core-mem-testing.o
+$(MEM_TEST_OBJ): core/base/mem.c $(B)/wrsh_autoconf.h | $(DEP_STAMP) $(MUSL_STAMP)
 	@mkdir -p $(dir $@)
-	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(UNIT_SRC)) $(B)/libwrsh.a $(DEP_LIBS)
+	$(call say,CC,$<)$(CC) $(CFLAGS_ALL) -DWRSH_TESTING -MMD -MP -c $< -o $@
+
+$(B)/tests/unit: $(call obj,$(UNIT_SRC)) $(MEM_TEST_OBJ) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(UNIT_SRC)) $(MEM_TEST_OBJ) $(B)/libwrsh.a $(DEP_LIBS)
 
 $(B)/tests/replay: $(call obj,$(REPLAY_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
 	@mkdir -p $(dir $@)
@@ -253,6 +271,28 @@ test-exhaustive:
 test-valgrind: $(B)/tests/unit $(B)/tests/replay
 	WRSH_FAULT_STRIDE=32 $(VALGRIND) $(B)/tests/unit
 	$(PY) tests/replay/check.py --driver "$(VALGRIND) $(B)/tests/replay"
+
+# several sessions in several threads at once (tests/threads/threads.c)
+THREADS_SRC := tests/threads/threads.c port/mock/mock.c
+$(B)/tests/threads: $(call obj,$(THREADS_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -pthread -o $@ $(call obj,$(THREADS_SRC)) $(B)/libwrsh.a $(DEP_LIBS)
+
+test-threads: $(B)/tests/threads
+	$(if $(filter tsan,$(SAN)),TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/threads/tsan.supp") $(QEMU) $(B)/tests/threads
+
+# the threaded test under ThreadSanitizer: a race anywhere fails it
+test-tsan:
+	$(MAKE) --no-print-directory CC=clang SAN=tsan test-threads
+
+# every stack frame of the library within 1 KB (scripts/stack.sh, -fstack-usage)
+check-stack:
+	scripts/stack.sh full
+	scripts/stack.sh tiny
+
+# no writable data or bss in core/ and tls/ objects (scripts/state-check.sh)
+check-state: $(B)/libwrsh.a
+	OBJDUMP=$(CROSS)objdump NM=$(CROSS)nm scripts/state-check.sh $(B)
 
 test-endpoint:
 	$(PY) -m unittest discover -s tests/endpoint -p 'test_*.py'
@@ -278,7 +318,7 @@ $(B)/tests/ntlm_tool: $(call obj,tests/interop/ntlm_tool.c) $(B)/libwrsh.a $(fil
 test-interop: $(B)/tests/ntlm_tool
 	$(PY) tests/interop/ntlm_gss.py $(QEMU) $(B)/tests/ntlm_tool
 
-test: test-unit test-interop test-endpoint test-cli test-tls test-hostile test-firmware
+test: test-unit test-threads test-interop test-endpoint test-cli test-tls test-hostile test-firmware
 
 # ---- the two README commands -------------------------------------------------
 demo:
@@ -301,6 +341,10 @@ cross:
 size:
 	scripts/size.sh
 
+# what each optional feature costs: the numbers in the Kconfig prompts
+feature-size:
+	scripts/feature-size.sh
+
 fuzz:
 	FUZZ_TIME=$(FUZZ_TIME) scripts/fuzz.sh
 
@@ -312,14 +356,35 @@ bench:
 	scripts/bench.sh
 
 # ---- install -------------------------------------------------------------------
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/wrsh
+# Nothing installed may collide with a distribution's or a firmware tree's
+# files: the public headers under wrsh_ names (their includes rewritten to
+# match), and the bundled, reconfigured expat and mbedTLS inside libwrsh.a
+# rather than as libexpat.a / libmbedtls.a. `make uninstall` removes exactly
+# INSTALLED. tests/install/install.sh checks both (`make test-install`).
+HDR_MAP := core/wrsh.h:wrsh.h port/port.h:wrsh_port.h tls/tls.h:wrsh_tls.h port/posix/posix.h:wrsh_posix.h
+HDR_SED := $(foreach m,$(HDR_MAP),-e 's|^\#include "$(notdir $(firstword $(subst :, ,$(m))))"|\#include "$(lastword $(subst :, ,$(m)))"|')
+INSTALLED := bin/wrsh lib/libwrsh.a lib/pkgconfig/wrsh.pc $(addprefix include/,$(foreach m,$(HDR_MAP),$(lastword $(subst :, ,$(m)))))
+PC_LIBS := $(if $(filter 1,$(SYSTEM_LIBS)),$(DEP_LIBS))
+
+# libwrsh.a with the bundled dependencies' objects in it (GNU ar's MRI script)
+$(B)/dist/libwrsh.a: $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
+	@mkdir -p $(dir $@)
+	$(call say,AR,$@)rm -f $@; printf 'create $@\n$(foreach a,$^,addlib $(a)\n)save\nend\n' | $(AR) -M
+
+install: all $(B)/dist/libwrsh.a
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(B)/wrsh $(DESTDIR)$(PREFIX)/bin/wrsh
-	install -m 644 $(B)/libwrsh.a $(DESTDIR)$(PREFIX)/lib/libwrsh.a
-	$(if $(filter 1,$(SYSTEM_LIBS)),,install -m 644 $(DEP_LIBS) $(DESTDIR)$(PREFIX)/lib/)
-	install -m 644 core/wrsh.h port/port.h tls/tls.h port/posix/posix.h $(DESTDIR)$(PREFIX)/include/wrsh/
-	sed -e 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(WRSH_VERSION)|; s|@LIBS@|$(if $(filter 1,$(SYSTEM_LIBS)),$(DEP_LIBS),-lmbedtls -lexpat)|' \
+	install -m 644 $(if $(filter 1,$(SYSTEM_LIBS)),$(B)/libwrsh.a,$(B)/dist/libwrsh.a) $(DESTDIR)$(PREFIX)/lib/libwrsh.a
+	$(foreach m,$(HDR_MAP),sed $(HDR_SED) $(firstword $(subst :, ,$(m))) > $(DESTDIR)$(PREFIX)/include/$(lastword $(subst :, ,$(m))) && chmod 644 $(DESTDIR)$(PREFIX)/include/$(lastword $(subst :, ,$(m)));)
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(WRSH_VERSION)|; s|@LIBS@|$(PC_LIBS)|' \
 		wrsh.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/wrsh.pc
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
+	-rmdir --ignore-fail-on-non-empty $(DESTDIR)$(PREFIX)/lib/pkgconfig
+
+test-install:
+	tests/install/install.sh
 
 # ---- configuration targets -------------------------------------------------------
 menuconfig: build/Kconfig.applets
@@ -343,6 +408,6 @@ clean:
 print-%:
 	@echo $($*)
 
-.PHONY: all test test-unit test-exhaustive test-interop test-valgrind test-endpoint test-cli test-tls test-hostile \
+.PHONY: all test test-unit test-exhaustive test-threads test-tsan check-state check-stack test-interop test-valgrind test-endpoint test-cli test-tls test-hostile \
 	test-firmware demo \
-	check static cross size fuzz fuzz-long bench install format menuconfig defconfig olddefconfig savedefconfig clean
+	check static cross size feature-size fuzz fuzz-long bench install uninstall test-install format menuconfig defconfig olddefconfig savedefconfig clean

@@ -7,7 +7,9 @@
  *   buffer into the arena every session allocation comes from (and, through
  *   the hooks in tls/ and core/wsman/xml.c, mbedTLS and expat too). Nothing is ever
  *   taken from the C heap. Running out is WRSH_ENOMEM with the size in
- *   wrsh_errmsg(), never a crash.
+ *   wrsh_errmsg(), never a crash. Stack: no function of the library takes
+ *   a frame above 1 KB (`make check-stack`); larger working memory (NTLM's
+ *   scratch, a CIM operation's) is taken from the arena for the call.
  * - Strings are NUL-terminated UTF-8 unless a length is passed beside them.
  *   Pointers passed in options are read during the call only, unless the
  *   function says otherwise; the session copies what it keeps.
@@ -16,10 +18,18 @@
  *   wrsh_close() still acts (it still deletes a remote shell where it can).
  *   WRSH_EINTR is the exception: it reports that the port woke the session
  *   (a signal, local input) and leaves the session usable.
- * - Threads. A session is used from one thread at a time. The expat and
- *   mbedTLS allocation hooks route to "the arena of the session currently
- *   inside a call", so run at most one session call at a time per process
- *   unless the platform gives those hooks thread-local storage.
+ * - Threads. A session is used from one thread at a time; different
+ *   sessions may run in different threads at once. The library keeps no
+ *   mutable state of its own (core/ and tls/ objects hold no writable data,
+ *   `make check-state`): what expat's and mbedTLS's context-free allocation
+ *   hooks need goes through the port's per-thread hook slot
+ *   (wrsh_port_hook_slot() in port.h; port/posix keeps it thread-local).
+ *   One limit remains inside mbedTLS: its PSA key store is process-wide and
+ *   unlocked unless mbedTLS is built with MBEDTLS_THREADING_C (the bundled
+ *   one is not), so HTTPS sessions run their TLS calls in one thread at a
+ *   time. HTTP sessions, sealed or not, touch nothing shared (NTLM hashes
+ *   with core's MD4/RC4 and mbedTLS's context-only MD5); tests/threads runs
+ *   four at once under ThreadSanitizer (`make test-tsan`).
  */
 #ifndef WRSH_H
 #define WRSH_H
@@ -60,6 +70,32 @@ typedef enum {
 
 /* A static English name for an error code ("arena exhausted"). */
 const char *wrsh_strerror(wrsh_err err);
+
+/* ---- This build --------------------------------------------------------- */
+
+/*
+ * What this build of the library holds: its version, which features are
+ * compiled in, and every Kconfig cap that bounds memory or input (the
+ * CONFIG_WRSH_* values, in bytes unless named otherwise). A cap of a
+ * feature that is not built in reads 0. For integrators sizing an arena
+ * and for `wrsh --version -v`.
+ */
+struct wrsh_build_info {
+	const char *version; /* WRSH_VERSION */
+	/* features */
+	bool identify, winrs, psrp, cim;
+	bool auth_basic, auth_ntlm; /* NTLM: under Negotiate, with sealing */
+	bool tls, tls_crl;	    /* TLS: HTTPS and certificate authentication */
+	bool trace;
+	/* caps */
+	size_t tx_buf, rx_buf, seal_max;
+	size_t http_head_max, http_max_line, http_max_headers, http_max_drain;
+	size_t max_envelope, xml_max_depth, text_max, errmsg_len;
+	size_t cim_depth, cim_name_max, cim_context_max, cim_max_selectors;
+};
+
+/* The one, constant description of this build. */
+const struct wrsh_build_info *wrsh_build_info(void);
 
 /* ---- Arena ------------------------------------------------------------- */
 

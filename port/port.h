@@ -55,4 +55,25 @@ struct wrsh_port {
 	wrsh_err (*channel_binding)(void *ctx, uint8_t *buf, size_t cap, size_t *len);
 };
 
+/*
+ * The hook slot: the one piece of mutable state the library needs, kept by
+ * the platform because only the platform knows what a thread is.
+ *
+ * expat's memory suite (malloc/realloc/free of a size and a pointer) and
+ * mbedTLS's calloc/free and PSA random hooks take no context pointer, so
+ * they cannot be told which session's arena to use. The library stores
+ * "the session now calling into expat or mbedTLS" here on entry to each
+ * such call, on the calling thread, and the hooks read it back. port/posix
+ * keeps the slot _Thread_local, so sessions in different threads never
+ * see each other's; a single-threaded firmware may return the address of
+ * one static (examples/firmware does). Link-time, not in struct wrsh_port:
+ * the hooks that read it have no port either.
+ */
+struct wrsh_hook_slot {
+	struct wrsh_arena *arena;     /* where expat and mbedTLS allocate */
+	const struct wrsh_port *port; /* whose random() PSA draws from */
+};
+
+struct wrsh_hook_slot *wrsh_port_hook_slot(void);
+
 #endif

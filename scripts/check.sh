@@ -21,9 +21,12 @@ step "deps" scripts/deps.sh
 step "lint: allocation, layering, format" scripts/lint.sh
 step "full profile, gcc: unit, replay, NTLM interop, endpoint, CLI, hostile server, firmware" make test
 step "layers: no object references a higher layer" scripts/layers.sh
-step "install + pkg-config" scripts/install-check.sh
+step "install, a program against it through pkg-config, uninstall" make test-install
 step "tiny profile: unit, replay, CLI" make PROFILE=tiny test-unit test-cli
 step "clang -Werror: unit, replay" make CC=clang test-unit
+step "no mutable state in core/ and tls/ objects" make check-state
+step "stack: every library frame within 1 KB" make check-stack
+step "ThreadSanitizer: sessions in parallel threads" make test-tsan
 step "ASan+UBSan: unit, replay, NTLM interop, CLI, hostile server" make SAN=asan test-unit test-interop test-cli test-hostile
 step "valgrind: unit, replay, a CLI session" scripts/valgrind-cli.sh
 step "static glibc + musl" make static

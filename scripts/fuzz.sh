@@ -24,7 +24,7 @@ CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover
  -DWRSH_HAVE_AUTOCONF -Icore -Iport -Iport/mock -I$B -I.deps/expat-2.5.0/expat/lib
  -Itls -I$MBEDTLS/include -DMBEDTLS_CONFIG_FILE=\"wrsh_mbedtls_config.h\""
 objs=()
-for f in core/*/*.c port/mock/mock.c; do
+for f in core/*/*.c port/mock/mock.c port/posix/slot.c; do
 	o=$B/obj/$(echo "$f" | tr / _).o
 	[ "$o" -nt "$f" ] || clang $CFLAGS -std=c99 -c "$f" -o "$o"
 	objs+=("$o")

@@ -31,7 +31,11 @@ def header(kc, out):
         if sym.type == kconfiglib.BOOL:
             lines.append("#define CONFIG_%s %d" % (sym.name, 1 if sym.str_value == "y" else 0))
         elif sym.type in (kconfiglib.INT, kconfiglib.HEX):
-            lines.append("#define CONFIG_%s %s" % (sym.name, sym.str_value or "0"))
+            # the cap of a feature that is off has no value: left out, so
+            # core/wrsh_config_defaults.h gives it its default and arrays
+            # sized by it stay valid C in code that is compiled but unused
+            if sym.str_value:
+                lines.append("#define CONFIG_%s %s" % (sym.name, sym.str_value))
         elif sym.type == kconfiglib.STRING:
             lines.append('#define CONFIG_%s "%s"' % (sym.name, kconfiglib.escape(sym.str_value)))
     lines.append("#endif")

@@ -21,7 +21,7 @@ hits=$(grep -nE '#include <(sys/|unistd\.h|time\.h|stdio\.h|netdb\.h|poll\.h|fcn
 # a file includes only its own folder's headers or a lower layer's
 rank_of() { # folder of core/ -> rank
 	case $1 in
-	base|util|crypto) echo 0 ;; # the arena, errors, strings, hashes
+	base|util|crypto) echo 0 ;; # the arena, errors, strings, hashes, the build's facts
 	auth) echo 1 ;;		    # authentication mechanisms (NTLM)
 	wsman) echo 2 ;;	    # the WS-Man client core: HTTP, XML, envelopes, sealing, session
 	winrs|cim) echo 3 ;;	    # protocols on WS-Man

@@ -10,9 +10,12 @@
  * has: its memory then comes from the C heap, and the CA bundle is parsed
  * whole.
  *
- * Threads: the mbedTLS allocation and RNG hooks have no context pointer, so
- * the arena and port of the session inside a TLS call are kept in two
- * statics; one session is inside a TLS call at a time per process.
+ * Threads: the mbedTLS allocation and PSA RNG hooks have no context
+ * pointer, so every entry into mbedTLS first puts this session's arena and
+ * port in the port's per-thread hook slot (port.h), where the hooks find
+ * them. mbedTLS's own PSA key store is process-wide and, without
+ * MBEDTLS_THREADING_C, unlocked: TLS sessions run in one thread at a time
+ * (wrsh.h, "Threads").
  */
 #include <string.h>
 
@@ -70,24 +73,22 @@ struct tls {
 	char err[200];
 };
 
-static struct wrsh_arena *tls_cur_arena;
-static const struct wrsh_port *tls_cur_port;
-
 static void enter(struct tls *t)
 {
-	tls_cur_arena = t->arena;
-	tls_cur_port = &t->lower;
+	struct wrsh_hook_slot *s = wrsh_port_hook_slot();
+	s->arena = t->arena;
+	s->port = &t->lower;
 }
 
 #if defined(MBEDTLS_PLATFORM_MEMORY)
 static void *tls_calloc(size_t n, size_t size)
 {
-	return wrsh_arena_calloc(tls_cur_arena, n, size);
+	return wrsh_arena_calloc(wrsh_port_hook_slot()->arena, n, size);
 }
 
 static void tls_free(void *p)
 {
-	wrsh_arena_free(tls_cur_arena, p);
+	wrsh_arena_free(wrsh_port_hook_slot()->arena, p);
 }
 #endif
 
@@ -97,8 +98,9 @@ psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context
 					     uint8_t *output, size_t output_size,
 					     size_t *output_length)
 {
+	const struct wrsh_port *port = wrsh_port_hook_slot()->port;
 	(void)context;
-	if (!tls_cur_port || tls_cur_port->random(tls_cur_port->ctx, output, output_size))
+	if (!port || port->random(port->ctx, output, output_size))
 		return PSA_ERROR_INSUFFICIENT_ENTROPY;
 	*output_length = output_size;
 	return PSA_SUCCESS;
@@ -969,8 +971,7 @@ again:
 		t->lower.close(t->lower.ctx);
 		if (t->io_err == WRSH_ETIMEDOUT) /* a read, or the whole handshake */
 			return fail(t, WRSH_ETIMEDOUT,
-				    "tls: handshake: timed out (--timeout): the server is too slow",
-				    NULL);
+				    "tls: handshake: timed out: the server is too slow", NULL);
 		if (t->io_err)
 			return io_fail(t, "tls: handshake: ");
 		if (retry_tls12(t, ret))
@@ -1297,6 +1298,7 @@ wrsh_err wrsh_tls_wrap(struct wrsh_port *out, struct wrsh_arena *a, const struct
 /* see tls.h */
 void wrsh_tls_release(struct wrsh_port *p)
 {
+	struct wrsh_arena *a;
 	struct tls *t;
 	if (!p || !p->ctx)
 		return;
@@ -1312,7 +1314,8 @@ void wrsh_tls_release(struct wrsh_port *p)
 #endif
 	mbedtls_x509_crt_free(&t->own_cert);
 	mbedtls_pk_free(&t->own_key);
+	a = t->arena;
 	mbedtls_platform_zeroize(t, sizeof(*t));
-	wrsh_arena_free(tls_cur_arena, t);
+	wrsh_arena_free(a, t);
 	p->ctx = NULL;
 }

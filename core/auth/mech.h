@@ -20,11 +20,11 @@
 
 /* Who is authenticating, to whom, on what channel. */
 struct auth_cred {
-	const char *user, *domain; /* domain "" for a UPN (user@realm) */
-	bool local;		   /* ".\user": the server's own accounts */
-	const uint8_t *nt_hash;	   /* NTOWFv1 (NTLM), 16 bytes */
-	const char *spn;	   /* "HTTP/host" */
-	const uint8_t *cbt;	   /* MD5 of the channel bindings (RFC 5929), or NULL */
+	const char *user, *domain;    /* domain "" for a UPN (user@realm) */
+	bool local;		      /* ".\user": the server's own accounts */
+	const uint8_t *nt_hash;	      /* NTOWFv1 (NTLM), 16 bytes */
+	const char *spn;	      /* "HTTP/host" */
+	const uint8_t *cbt;	      /* MD5 of the channel bindings (RFC 5929), or NULL */
 	const struct wrsh_port *port; /* randomness, the wall clock */
 };
 
@@ -34,19 +34,20 @@ struct auth_mech {
 	size_t token_max;	 /* the longest token start or step writes */
 	size_t server_token_max; /* the longest server token step reads */
 	size_t sig_len;		 /* the signature wrap writes */
+	size_t scratch_size;	 /* working memory step needs (the core lends it) */
 	/* The first token of a new connection's handshake. */
 	void (*start)(void *ctx, uint8_t *out, size_t *out_len);
-	/* The server's token in, the next token out; ready() once established. */
+	/* The server's token in, the next token out; ready() once established.
+	 * scratch: scratch_size bytes, wiped by the core afterwards. */
 	wrsh_err (*step)(void *ctx, const struct auth_cred *c, const uint8_t *in, size_t in_len,
-			 uint8_t *out, size_t *out_len, struct errbuf *e);
+			 uint8_t *out, size_t *out_len, void *scratch, struct errbuf *e);
 	bool (*ready)(const void *ctx);
 	/* Seal msg in place and write its signature (sig_len bytes). */
 	void (*wrap)(void *ctx, uint8_t *msg, size_t len, uint8_t *sig);
 	/* Unseal msg in place and verify its signature: WRSH_EINTEGRITY when it
 	 * does not verify, WRSH_EPROTO when the signature is not of this
 	 * mechanism's form. */
-	wrsh_err (*unwrap)(void *ctx, uint8_t *msg, size_t len, const uint8_t *sig,
-			   size_t sig_len);
+	wrsh_err (*unwrap)(void *ctx, uint8_t *msg, size_t len, const uint8_t *sig, size_t sig_len);
 	/* Forget every key (the context may be started again). */
 	void (*wipe)(void *ctx);
 };

@@ -203,12 +203,7 @@ static void derive_keys(struct ntlm_ctx *n, const uint8_t key[16])
 	n->ready = true;
 }
 
-struct names {
-	uint8_t user[NTLM_MAX_NAME], domain[NTLM_MAX_NAME], ws[NTLM_MAX_NAME], spn[NTLM_MAX_NAME];
-	size_t user_n, domain_n, ws_n, spn_n;
-};
-
-static wrsh_err encode_names(const struct ntlm_input *in, struct names *nm, struct errbuf *e)
+static wrsh_err encode_names(const struct ntlm_input *in, struct ntlm_names *nm, struct errbuf *e)
 {
 	wrsh_err err;
 	if ((err = to16(in->user, nm->user, &nm->user_n, false, e)) ||
@@ -222,7 +217,7 @@ static wrsh_err encode_names(const struct ntlm_input *in, struct names *nm, stru
 }
 
 /* NTOWFv2 (3.3.2): HMAC_MD5(NT hash, UNICODE(Uppercase(User) + UserDom)) */
-static wrsh_err ntowf_v2(const struct ntlm_input *in, const struct names *nm, uint8_t out[16],
+static wrsh_err ntowf_v2(const struct ntlm_input *in, const struct ntlm_names *nm, uint8_t out[16],
 			 struct errbuf *e)
 {
 	uint8_t up[NTLM_MAX_NAME];
@@ -246,14 +241,14 @@ static size_t put_payload(uint8_t *out, size_t off, uint8_t *field, const void *
 	return off + n;
 }
 
-wrsh_err ntlm_authenticate(struct ntlm_ctx *n, const struct ntlm_input *in, const uint8_t *chal,
-			   size_t chal_len, uint8_t *out, size_t *out_len, struct errbuf *e)
+wrsh_err ntlm_authenticate(struct ntlm_ctx *n, struct ntlm_scratch *w, const struct ntlm_input *in,
+			   const uint8_t *chal, size_t chal_len, uint8_t *out, size_t *out_len,
+			   struct errbuf *e)
 {
-	static struct names nm_zero;
 	struct challenge c;
-	struct names nm = nm_zero;
-	uint8_t key_nt[16], proof[16], base_key[16], lm[24], mic[16],
-		av[NTLM_MAX_TARGET_INFO + 64 + NTLM_MAX_NAME];
+	struct ntlm_names *nm = &w->nm;
+	uint8_t *av = w->av;
+	uint8_t key_nt[16], proof[16], base_key[16], lm[24], mic[16];
 	uint8_t temp_head[28];
 	const uint8_t *ts;
 	size_t ts_len = 0, av_len, hdr, off;
@@ -268,7 +263,7 @@ wrsh_err ntlm_authenticate(struct ntlm_ctx *n, const struct ntlm_input *in, cons
 		return err_set(e, WRSH_EAUTH,
 			       "ntlm: the server does not offer 128-bit NTLMv2 session security",
 			       NULL);
-	if ((err = encode_names(in, &nm, e)) || (err = ntowf_v2(in, &nm, key_nt, e)))
+	if ((err = encode_names(in, nm, e)) || (err = ntowf_v2(in, nm, key_nt, e)))
 		goto out;
 	ts = av_find(c.target_info, c.target_info_len, AV_TIMESTAMP, &ts_len);
 	mic_on = ts && ts_len == 8 && in->extend_av;
@@ -282,7 +277,7 @@ wrsh_err ntlm_authenticate(struct ntlm_ctx *n, const struct ntlm_input *in, cons
 		for (off = 0; off < 8; off++)
 			temp_head[8 + off] = (uint8_t)(in->filetime >> (8 * off));
 	memcpy(temp_head + 16, in->client_challenge, 8);
-	av_len = client_av(&c, in, mic_on, nm.spn, nm.spn_n, av);
+	av_len = client_av(&c, in, mic_on, nm->spn, nm->spn_n, av);
 	memset(av + av_len, 0, 4);
 	av_len += 4;
 
@@ -307,9 +302,9 @@ wrsh_err ntlm_authenticate(struct ntlm_ctx *n, const struct ntlm_input *in, cons
 	memset(out, 0, hdr);
 	memcpy(out, signature, 8);
 	put_le32(out + 8, 3);
-	off = put_payload(out, hdr, out + 28, nm.domain, nm.domain_n);
-	off = put_payload(out, off, out + 36, nm.user, nm.user_n);
-	off = put_payload(out, off, out + 44, nm.ws, nm.ws_n);
+	off = put_payload(out, hdr, out + 28, nm->domain, nm->domain_n);
+	off = put_payload(out, off, out + 36, nm->user, nm->user_n);
+	off = put_payload(out, off, out + 44, nm->ws, nm->ws_n);
 	off = put_payload(out, off, out + 12, lm, 24);
 	put_field(out + 20, 16 + sizeof(temp_head) + av_len, off);
 	memcpy(out + off, proof, 16);
@@ -339,7 +334,7 @@ wrsh_err ntlm_authenticate(struct ntlm_ctx *n, const struct ntlm_input *in, cons
 out:
 	wrsh_wipe(key_nt, sizeof(key_nt));
 	wrsh_wipe(base_key, sizeof(base_key));
-	wrsh_wipe(&nm, sizeof(nm));
+	wrsh_wipe(w, sizeof(*w));
 	return err;
 }
 

@@ -78,15 +78,32 @@ struct ntlm_ctx {
 void ntlm_negotiate(struct ntlm_ctx *n, const uint8_t version[8], uint8_t *out);
 
 /*
+ * The working memory of one ntlm_authenticate(), 3.7 KB: the names in
+ * UTF-16 and the AV pairs the proof covers. The caller's (the session takes
+ * it from the arena for the handshake), so that it is not on the stack of a
+ * small firmware task. Holds the names only during the call, wiped after.
+ */
+struct ntlm_names {
+	uint8_t user[NTLM_MAX_NAME], domain[NTLM_MAX_NAME], ws[NTLM_MAX_NAME], spn[NTLM_MAX_NAME];
+	size_t user_n, domain_n, ws_n, spn_n;
+};
+
+struct ntlm_scratch {
+	struct ntlm_names nm;
+	uint8_t av[NTLM_MAX_TARGET_INFO + 64 + NTLM_MAX_NAME];
+};
+
+/*
  * Read the server's CHALLENGE_MESSAGE and write the AUTHENTICATE_MESSAGE
- * into out (NTLM_MAX_AUTHENTICATE bytes). Derives the session keys.
+ * into out (NTLM_MAX_AUTHENTICATE bytes), working in *w. Derives the session keys.
  * Errors: WRSH_EPROTO (malformed challenge), WRSH_EAUTH (the server does not
  * offer NTLMv2 with 128-bit extended session security and key exchange),
  * WRSH_ELIMIT (names or target info beyond the caps), WRSH_EINVAL (a user
  * name that is not UTF-8).
  */
-wrsh_err ntlm_authenticate(struct ntlm_ctx *n, const struct ntlm_input *in, const uint8_t *chal,
-			   size_t chal_len, uint8_t *out, size_t *out_len, struct errbuf *e);
+wrsh_err ntlm_authenticate(struct ntlm_ctx *n, struct ntlm_scratch *w, const struct ntlm_input *in,
+			   const uint8_t *chal, size_t chal_len, uint8_t *out, size_t *out_len,
+			   struct errbuf *e);
 
 /* The NetBIOS computer name of the challenge (MsvAvNbComputerName) as
  * UTF-8, for ".\user" logins; "" when absent. */

@@ -19,7 +19,7 @@ static void start(void *ctx, uint8_t *out, size_t *out_len)
 }
 
 static wrsh_err step(void *ctx, const struct auth_cred *c, const uint8_t *chal, size_t cn,
-		     uint8_t *out, size_t *out_len, struct errbuf *e)
+		     uint8_t *out, size_t *out_len, void *scratch, struct errbuf *e)
 {
 	struct ntlm_input in;
 	char computer[64];
@@ -43,7 +43,7 @@ static wrsh_err step(void *ctx, const struct auth_cred *c, const uint8_t *chal, 
 	    c->port->random(c->port->ctx, in.session_key, 16))
 		r = err_set(e, WRSH_EIO, "auth: the port has no randomness", NULL);
 	else
-		r = ntlm_authenticate(ctx, &in, chal, cn, out, out_len, e);
+		r = ntlm_authenticate(ctx, scratch, &in, chal, cn, out, out_len, e);
 	wrsh_wipe(&in, sizeof(in));
 	return r;
 }
@@ -76,6 +76,7 @@ const struct auth_mech auth_ntlm = {
 	.token_max = NTLM_MAX_AUTHENTICATE,
 	.server_token_max = NTLM_MAX_CHALLENGE,
 	.sig_len = NTLM_SIG_LEN,
+	.scratch_size = sizeof(struct ntlm_scratch),
 	.start = start,
 	.step = step,
 	.ready = ready,

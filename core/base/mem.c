@@ -41,7 +41,9 @@ struct wrsh_arena {
 	size_t in_use;
 	size_t head; /* bytes taken by this header before base */
 	struct fre *free;
+#ifdef WRSH_TESTING
 	long fail_after; /* test hook: < 0 never fail */
+#endif
 };
 
 static size_t round_up(size_t n)
@@ -150,7 +152,9 @@ struct wrsh_arena *wrsh_arena_init(void *buf, size_t len)
 	a->head = head;
 	a->base = (unsigned char *)buf + head;
 	a->cap = (len - head) & ~(size_t)(MEM_ALIGN - 1);
+#ifdef WRSH_TESTING
 	a->fail_after = -1;
+#endif
 	return a;
 }
 
@@ -183,6 +187,7 @@ static struct blk *take_top(struct wrsh_arena *a, size_t need)
 	return b;
 }
 
+#ifdef WRSH_TESTING
 static bool fail_now(struct wrsh_arena *a)
 {
 	if (a->fail_after < 0)
@@ -192,6 +197,13 @@ static bool fail_now(struct wrsh_arena *a)
 	a->fail_after--;
 	return false;
 }
+#else
+static bool fail_now(struct wrsh_arena *a)
+{
+	(void)a;
+	return false;
+}
+#endif
 
 /* see wrsh.h */
 void *wrsh_arena_alloc(struct wrsh_arena *a, size_t n)
@@ -328,10 +340,12 @@ size_t wrsh_arena_in_use(const struct wrsh_arena *a)
 	return a ? a->in_use : 0;
 }
 
+#ifdef WRSH_TESTING
 void mem_fail_after(struct wrsh_arena *a, long n)
 {
 	a->fail_after = n;
 }
+#endif
 
 void mem_reset_peak(struct wrsh_arena *a)
 {
@@ -341,10 +355,19 @@ void mem_reset_peak(struct wrsh_arena *a)
 /* see wrsh.h */
 void wrsh_wipe(void *p, size_t n)
 {
-	/* A volatile function pointer: the compiler cannot prove the call is
-	 * memset and so cannot drop the store (mbedtls_platform_zeroize does
-	 * the same). */
-	static void *(*const volatile set)(void *, int, size_t) = memset;
-	if (p && n)
-		set(p, 0, n);
+	if (!p || !n)
+		return;
+#if defined(__GNUC__)
+	/* memset, then a barrier that claims to read the buffer: the compiler
+	 * must keep the stores. (A volatile function pointer would do the same
+	 * but is a writable data symbol, and core/ holds none.) */
+	memset(p, 0, n);
+	__asm__ __volatile__("" : : "r"(p) : "memory");
+#else
+	{
+		volatile unsigned char *v = p;
+		while (n--)
+			*v++ = 0;
+	}
+#endif
 }

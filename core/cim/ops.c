@@ -240,29 +240,68 @@ static wrsh_err copy_kv(struct wrsh_session *s, const struct wrsh_cim_kv *in, si
 	return WRSH_OK;
 }
 
-/* Check the session and the request, fill q's header part. sel and opt
- * are the caller's arrays of CONFIG_WRSH_CIM_MAX_SELECTORS. */
-static wrsh_err begin(struct wrsh_session *s, const struct wrsh_cim_req *r, struct creq *q,
-		      enum ckind kind, struct wsman_kv *sel, struct wsman_kv *opt)
+/*
+ * One operation's working memory: the selector and option copies, the
+ * response reader, the request, the class name (about 2.3 KB with the
+ * default caps). Taken from the arena for the call and freed after it, so
+ * that it is not on the caller's stack, which on a firmware task is small.
+ */
+struct cim_op {
+	struct wsman_kv sel[CONFIG_WRSH_CIM_MAX_SELECTORS], opt[CONFIG_WRSH_CIM_MAX_SELECTORS];
+	struct cim_reader rd;
+	struct creq q;
+	char cls[CONFIG_WRSH_CIM_NAME_MAX];
+};
+
+static wrsh_err op_new(struct wrsh_session *s, struct cim_op **out)
 {
+	*out = wrsh_arena_alloc(s->arena, sizeof(**out));
+	if (!*out)
+		return err_set(&s->err, WRSH_ENOMEM, "cim: arena exhausted for the operation",
+			       NULL);
+	return WRSH_OK;
+}
+
+/* Free the operation's memory and leave the session with e. */
+static wrsh_err op_end(struct wrsh_session *s, struct cim_op *op, wrsh_err e)
+{
+	wrsh_arena_free(s->arena, op);
+	return sess_leave(s, e);
+}
+
+/* Check the session and the request, take the operation's memory, fill its
+ * request's header part. On error *out is NULL and nothing is held. */
+static wrsh_err begin(struct wrsh_session *s, const struct wrsh_cim_req *r, enum ckind kind,
+		      struct cim_op **out)
+{
+	struct cim_op *op;
+	struct creq *q;
 	wrsh_err e;
+	*out = NULL;
 	if (!CONFIG_WRSH_CIM)
 		return WRSH_EUNSUPPORTED;
 	if ((e = sess_enter(s)))
 		return e;
 	if (!r || !r->resource || !*r->resource)
 		return err_set(&s->err, WRSH_EINVAL, "cim: no resource URI", NULL);
-	if ((e = copy_kv(s, r->selectors, r->nselectors, sel, "selectors")) ||
-	    (e = copy_kv(s, r->options, r->noptions, opt, "options")))
+	if ((e = op_new(s, &op)))
 		return e;
+	if ((e = copy_kv(s, r->selectors, r->nselectors, op->sel, "selectors")) ||
+	    (e = copy_kv(s, r->options, r->noptions, op->opt, "options"))) {
+		wrsh_arena_free(s->arena, op);
+		return e;
+	}
+	q = &op->q;
 	memset(q, 0, sizeof(*q));
 	q->kind = kind;
 	q->action = actions[kind];
 	q->uri = r->resource;
-	q->sel = sel;
+	q->sel = op->sel;
 	q->nsel = r->nselectors;
-	q->opt = opt;
+	q->opt = op->opt;
 	q->nopt = r->noptions;
+	q->rd = &op->rd;
+	*out = op;
 	return WRSH_OK;
 }
 
@@ -282,17 +321,14 @@ static wrsh_err check_props(struct wrsh_session *s, const struct wrsh_cim_kv *p,
 wrsh_err wrsh_cim_get(struct wrsh_session *s, const struct wrsh_cim_req *r,
 		      const struct wrsh_cim_sink *sink)
 {
-	struct wsman_kv sel[CONFIG_WRSH_CIM_MAX_SELECTORS], opt[CONFIG_WRSH_CIM_MAX_SELECTORS];
-	struct cim_reader rd;
-	struct creq q;
+	struct cim_op *op;
 	wrsh_err e;
 	if (!s)
 		return WRSH_EINVAL;
-	if ((e = begin(s, r, &q, K_GET, sel, opt)))
+	if ((e = begin(s, r, K_GET, &op)))
 		return e;
-	q.rd = &rd;
-	q.sink = sink;
-	return sess_leave(s, call(s, &q, CIM_BODY_TRANSFER));
+	op->q.sink = sink;
+	return op_end(s, op, call(s, &op->q, CIM_BODY_TRANSFER));
 }
 
 /* The element of a Put or Create: the caller's, or the resource's last
@@ -323,22 +359,21 @@ static wrsh_err put_or_create(struct wrsh_session *s, const struct wrsh_cim_req 
 			      const char *class_name, const struct wrsh_cim_kv *props, size_t n,
 			      const struct wrsh_cim_sink *sink)
 {
-	struct wsman_kv sel[CONFIG_WRSH_CIM_MAX_SELECTORS], opt[CONFIG_WRSH_CIM_MAX_SELECTORS];
-	char cls[CONFIG_WRSH_CIM_NAME_MAX];
-	struct cim_reader rd;
-	struct creq q;
+	struct cim_op *op;
 	wrsh_err e;
 	if (!s)
 		return WRSH_EINVAL;
-	if ((e = begin(s, r, &q, kind, sel, opt)) || (e = check_props(s, props, n)) ||
-	    (e = class_of(s, r->resource, class_name, cls)))
+	if ((e = begin(s, r, kind, &op)))
 		return e;
-	q.elem = cls;
-	q.props = props;
-	q.nprops = n;
-	q.rd = &rd;
-	q.sink = sink;
-	return sess_leave(s, call(s, &q, CIM_BODY_TRANSFER));
+	if ((e = check_props(s, props, n)) || (e = class_of(s, r->resource, class_name, op->cls))) {
+		wrsh_arena_free(s->arena, op);
+		return e;
+	}
+	op->q.elem = op->cls;
+	op->q.props = props;
+	op->q.nprops = n;
+	op->q.sink = sink;
+	return op_end(s, op, call(s, &op->q, CIM_BODY_TRANSFER));
 }
 
 /* see wrsh.h */
@@ -360,16 +395,13 @@ wrsh_err wrsh_cim_create(struct wrsh_session *s, const struct wrsh_cim_req *r,
 /* see wrsh.h */
 wrsh_err wrsh_cim_delete(struct wrsh_session *s, const struct wrsh_cim_req *r)
 {
-	struct wsman_kv sel[CONFIG_WRSH_CIM_MAX_SELECTORS], opt[CONFIG_WRSH_CIM_MAX_SELECTORS];
-	struct cim_reader rd;
-	struct creq q;
+	struct cim_op *op;
 	wrsh_err e;
 	if (!s)
 		return WRSH_EINVAL;
-	if ((e = begin(s, r, &q, K_DELETE, sel, opt)))
+	if ((e = begin(s, r, K_DELETE, &op)))
 		return e;
-	q.rd = &rd;
-	return sess_leave(s, call(s, &q, CIM_BODY_TRANSFER));
+	return op_end(s, op, call(s, &op->q, CIM_BODY_TRANSFER));
 }
 
 /* see wrsh.h */
@@ -377,38 +409,40 @@ wrsh_err wrsh_cim_invoke(struct wrsh_session *s, const struct wrsh_cim_req *r, c
 			 const struct wrsh_cim_kv *params, size_t nparams,
 			 const struct wrsh_cim_sink *sink)
 {
-	struct wsman_kv sel[CONFIG_WRSH_CIM_MAX_SELECTORS], opt[CONFIG_WRSH_CIM_MAX_SELECTORS];
-	struct cim_reader rd;
-	struct creq q;
+	struct cim_op *op;
 	struct sbuf act;
 	size_t n;
 	char *mem;
 	wrsh_err e;
 	if (!s)
 		return WRSH_EINVAL;
-	if ((e = begin(s, r, &q, K_INVOKE, sel, opt)) || (e = check_props(s, params, nparams)))
+	if ((e = begin(s, r, K_INVOKE, &op)))
 		return e;
-	if (!valid_name(method, false) || strlen(method) >= CONFIG_WRSH_CIM_NAME_MAX)
-		return err_set(&s->err, WRSH_EINVAL, "cim: '", method ? method : "",
-			       "' is not a method name", NULL);
+	if ((e = check_props(s, params, nparams)) ||
+	    ((!valid_name(method, false) || strlen(method) >= CONFIG_WRSH_CIM_NAME_MAX) &&
+	     (e = err_set(&s->err, WRSH_EINVAL, "cim: '", method ? method : "",
+			  "' is not a method name", NULL)))) {
+		wrsh_arena_free(s->arena, op);
+		return e;
+	}
 	/* MS-WSMV 3.1.4.17: the action is the resource URI and the method */
 	n = strlen(r->resource) + 1 + strlen(method) + 1;
 	if (!(mem = wrsh_arena_alloc(s->arena, n)))
-		return sess_leave(s, err_set(&s->err, WRSH_ENOMEM,
-					     "cim: arena exhausted for the action URI", NULL));
+		return op_end(s, op,
+			      err_set(&s->err, WRSH_ENOMEM,
+				      "cim: arena exhausted for the action URI", NULL));
 	sb_init(&act, mem, n);
 	sb_puts(&act, r->resource);
 	sb_putc(&act, '/');
 	sb_puts(&act, method);
-	q.action = sb_cstr(&act);
-	q.elem = method;
-	q.props = params;
-	q.nprops = nparams;
-	q.rd = &rd;
-	q.sink = sink;
-	e = call(s, &q, CIM_BODY_TRANSFER);
+	op->q.action = sb_cstr(&act);
+	op->q.elem = method;
+	op->q.props = params;
+	op->q.nprops = nparams;
+	op->q.sink = sink;
+	e = call(s, &op->q, CIM_BODY_TRANSFER);
 	wrsh_arena_free(s->arena, mem);
-	return sess_leave(s, e);
+	return op_end(s, op, e);
 }
 
 /* ---- enumeration --------------------------------------------------------- */
@@ -495,35 +529,36 @@ wrsh_err wrsh_cim_enumerate(struct wrsh_session *s, const struct wrsh_cim_req *r
 			    const struct wrsh_cim_enum_opts *eo, const struct wrsh_cim_sink *sink,
 			    bool *end)
 {
-	struct wsman_kv sel[CONFIG_WRSH_CIM_MAX_SELECTORS], opt[CONFIG_WRSH_CIM_MAX_SELECTORS];
-	struct cim_reader rd;
-	struct creq q;
+	struct cim_op *op;
+	struct cim_reader *rd;
 	wrsh_err e;
 	if (!s || !end)
 		return WRSH_EINVAL;
 	*end = false;
-	if ((e = begin(s, r, &q, K_ENUMERATE, sel, opt)))
+	if ((e = begin(s, r, K_ENUMERATE, &op)))
 		return e;
-	if (enum_of(s))
+	if (enum_of(s)) {
+		wrsh_arena_free(s->arena, op);
 		return err_set(&s->err, WRSH_ESTATE,
 			       "cim: an enumeration is open: pull it to the end or release it",
 			       NULL);
-	q.eo = eo;
-	q.max_elements = eo && eo->max_elements ? eo->max_elements : CIM_DEFAULT_MAX_ELEMENTS;
-	q.rd = &rd;
-	q.sink = sink;
-	if ((e = keep_enum(s, &q)))
-		return sess_leave(s, e);
-	e = call(s, &q, CIM_BODY_ENUM);
+	}
+	rd = &op->rd;
+	op->q.eo = eo;
+	op->q.max_elements = eo && eo->max_elements ? eo->max_elements : CIM_DEFAULT_MAX_ELEMENTS;
+	op->q.sink = sink;
+	if ((e = keep_enum(s, &op->q)))
+		return op_end(s, op, e);
+	e = call(s, &op->q, CIM_BODY_ENUM);
 	if (!e)
-		e = page_done(s, &rd, end);
-	else if (rd.response_seen && rd.context_done && !rd.context_cut)
+		e = page_done(s, rd, end);
+	else if (rd->response_seen && rd->context_done && !rd->context_cut)
 		/* the sink stopped mid-page: the context is the server's, and
 		 * wrsh_close releases it */
-		memcpy(enum_of(s)->context, rd.context, rd.context_n + 1);
+		memcpy(enum_of(s)->context, rd->context, rd->context_n + 1);
 	if (enum_of(s) && !enum_of(s)->context[0])
 		forget_enum(s); /* nothing open on the server */
-	return sess_leave(s, e);
+	return op_end(s, op, e);
 }
 
 static void pull_req(struct wrsh_session *s, struct creq *q, enum ckind kind, struct cim_reader *rd,
@@ -544,8 +579,8 @@ static void pull_req(struct wrsh_session *s, struct creq *q, enum ckind kind, st
 /* see wrsh.h */
 wrsh_err wrsh_cim_pull(struct wrsh_session *s, const struct wrsh_cim_sink *sink, bool *end)
 {
-	struct cim_reader rd;
-	struct creq q;
+	struct cim_op *op;
+	struct cim_reader *rd;
 	wrsh_err e;
 	if (!s || !end)
 		return WRSH_EINVAL;
@@ -556,31 +591,39 @@ wrsh_err wrsh_cim_pull(struct wrsh_session *s, const struct wrsh_cim_sink *sink,
 		return e;
 	if (!enum_of(s))
 		return err_set(&s->err, WRSH_ESTATE, "cim: no enumeration is open", NULL);
-	pull_req(s, &q, K_PULL, &rd, sink);
-	e = call(s, &q, CIM_BODY_ENUM);
+	if ((e = op_new(s, &op)))
+		return e;
+	rd = &op->rd;
+	pull_req(s, &op->q, K_PULL, rd, sink);
+	e = call(s, &op->q, CIM_BODY_ENUM);
 	if (e == WRSH_EFAULT && wsman_fault_is(&s->resp, "TimedOut")) {
+		wrsh_arena_free(s->arena, op);
 		err_clear(&s->err); /* nothing came within OperationTimeout: pull again */
 		return WRSH_OK;
 	}
 	if (e == WRSH_EFAULT && wsman_fault_is(&s->resp, "InvalidEnumerationContext"))
 		forget_enum(s); /* expired or unknown: nothing left to release */
 	if (!e)
-		e = page_done(s, &rd, end);
-	else if (enum_of(s) && rd.response_seen && rd.context_done && !rd.context_cut)
-		memcpy(enum_of(s)->context, rd.context, rd.context_n + 1);
-	return sess_leave(s, e);
+		e = page_done(s, rd, end);
+	else if (enum_of(s) && rd->response_seen && rd->context_done && !rd->context_cut)
+		memcpy(enum_of(s)->context, rd->context, rd->context_n + 1);
+	return op_end(s, op, e);
 }
 
 /* A Release whatever happened before (the caller's choice, or
  * wrsh_close). */
 static wrsh_err release_now(struct wrsh_session *s)
 {
-	struct cim_reader rd;
-	struct creq q;
+	struct cim_op *op;
 	wrsh_err e;
-	pull_req(s, &q, K_RELEASE, &rd, NULL);
-	e = call(s, &q, CIM_BODY_ENUM);
+	if ((e = op_new(s, &op))) {
+		forget_enum(s); /* the server drops it when it expires */
+		return e;
+	}
+	pull_req(s, &op->q, K_RELEASE, &op->rd, NULL);
+	e = call(s, &op->q, CIM_BODY_ENUM);
 	forget_enum(s);
+	wrsh_arena_free(s->arena, op);
 	return e;
 }
 

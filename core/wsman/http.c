@@ -334,8 +334,7 @@ static wrsh_err too_slow(struct http_conn *c, const char *what)
 {
 	char num[21];
 	return err_set(c->err, WRSH_ETIMEDOUT, "http: ", what, " did not complete within ",
-		       err_num(num, c->timeout_ms / 1000), " s (--timeout): the server is too slow",
-		       NULL);
+		       err_num(num, c->timeout_ms / 1000), " s: the server is too slow", NULL);
 }
 
 static wrsh_err send_all(struct http_conn *c, const uint8_t *p, size_t n)

@@ -108,6 +108,7 @@ static wrsh_err pending_header(struct wrsh_session *s, const uint8_t *msg, size_
 static wrsh_err second_leg(struct wrsh_session *s, uint8_t *in, uint8_t *out)
 {
 	struct auth_cred c;
+	void *w = NULL;
 	struct b64_dec d;
 	uint8_t cbt[16];
 	size_t cn, n;
@@ -118,6 +119,14 @@ static wrsh_err second_leg(struct wrsh_session *s, uint8_t *in, uint8_t *out)
 	b64_dec_init(&d);
 	if (b64_dec_push(&d, s->token, s->token_len, in, &cn) || b64_dec_finish(&d))
 		return err_set(&s->err, WRSH_EPROTO, "auth: the challenge is not base64", NULL);
+	/* decoded: the token's text is done with, and its block
+	 * (CONFIG_WRSH_HTTP_MAX_LINE, 4 KB by default) can take the mechanism's
+	 * scratch (NTLM's 3.7 KB) without raising the arena's high-water mark */
+	wrsh_arena_free(s->arena, s->token);
+	s->token = NULL;
+	s->token_len = 0;
+	if (s->mech->scratch_size && !(w = wrsh_arena_alloc(s->arena, s->mech->scratch_size)))
+		return err_set(&s->err, WRSH_ENOMEM, "auth: arena exhausted", NULL);
 	memset(&c, 0, sizeof(c));
 	c.user = s->user;
 	c.domain = s->domain;
@@ -126,7 +135,11 @@ static wrsh_err second_leg(struct wrsh_session *s, uint8_t *in, uint8_t *out)
 	c.spn = s->spn;
 	c.cbt = channel_bindings(s, cbt) ? cbt : NULL;
 	c.port = s->port;
-	e = s->mech->step(s->mech_ctx, &c, in, cn, out, &n, &s->err);
+	e = s->mech->step(s->mech_ctx, &c, in, cn, out, &n, w, &s->err);
+	if (w) {
+		wrsh_wipe(w, s->mech->scratch_size);
+		wrsh_arena_free(s->arena, w);
+	}
 	if (!e && !s->mech->ready(s->mech_ctx))
 		e = err_set(&s->err, WRSH_EAUTH, "auth: ", s->mech->name,
 			    " needs more than two legs", NULL);
@@ -134,9 +147,11 @@ static wrsh_err second_leg(struct wrsh_session *s, uint8_t *in, uint8_t *out)
 	return e ? e : pending_header(s, out, n);
 }
 
-/* The server's token, its challenge and our answer live only here: freed,
- * their 9 KB take the XML parser that comes next (sealed sessions stay
- * under 64 KB of arena). */
+/* The server's token, its challenge, our answer and the mechanism's
+ * working memory (NTLM's 3.7 KB, in the arena rather than on the caller's
+ * stack, after the token is freed) live only here: freed, their 9 KB take
+ * the XML parser that comes next (sealed sessions stay under 64 KB of
+ * arena). */
 static wrsh_err handshake(struct wrsh_session *s)
 {
 	const struct auth_mech *m = s->mech;

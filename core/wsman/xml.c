@@ -7,28 +7,35 @@
 
 #include <expat.h>
 
+#include "port.h"
 #include "wsman/xml.h"
 
 /*
- * expat's memory suite has no context pointer: the arena of the document
- * being parsed is kept here for the duration of each call into expat. One
- * session parses at a time per process (see wrsh.h, "Threads").
+ * expat's memory suite has no context pointer, so the arena of the document
+ * being parsed goes through the port's hook slot (port.h): set on entry to
+ * every call into expat, read by the three hooks, per thread. Two sessions
+ * in two threads each parse into their own arena. Every expat call that
+ * can allocate or free (create, parse, free) is made from this file, below
+ * a call to use_arena().
  */
-static struct wrsh_arena *xml_cur_arena;
+static void use_arena(struct wrsh_arena *a)
+{
+	wrsh_port_hook_slot()->arena = a;
+}
 
 static void *xml_malloc(size_t n)
 {
-	return wrsh_arena_alloc(xml_cur_arena, n);
+	return wrsh_arena_alloc(wrsh_port_hook_slot()->arena, n);
 }
 
 static void *xml_realloc(void *p, size_t n)
 {
-	return wrsh_arena_realloc(xml_cur_arena, p, n);
+	return wrsh_arena_realloc(wrsh_port_hook_slot()->arena, p, n);
 }
 
 static void xml_free(void *p)
 {
-	wrsh_arena_free(xml_cur_arena, p);
+	wrsh_arena_free(wrsh_port_hook_slot()->arena, p);
 }
 
 #define XML_PIECE 2048
@@ -158,7 +165,7 @@ wrsh_err xml_begin(struct xml_parser *x, struct wrsh_arena *a, unsigned long sal
 	x->c[1] = body;
 	x->stack[0] = XML_ID_ROOT;
 	x->errbuf = errbuf;
-	xml_cur_arena = a;
+	use_arena(a);
 	p = XML_ParserCreate_MM(NULL, &xml_suite, "|");
 	if (!p)
 		return err_set(errbuf, WRSH_ENOMEM, "xml: arena exhausted creating the parser",
@@ -193,7 +200,7 @@ wrsh_err xml_push(struct xml_parser *x, const void *p, size_t n, bool final)
 		return err_set(x->errbuf, WRSH_ESTATE, "xml: no document in progress", NULL);
 	if (x->err)
 		return x->err;
-	xml_cur_arena = x->arena;
+	use_arena(x->arena);
 	do {
 		/* Bounded pieces bound expat's own buffer: when a piece ends inside
 		 * a token, expat keeps the rest in a buffer of twice the piece. */
@@ -210,7 +217,7 @@ void xml_end(struct xml_parser *x)
 {
 	if (!x->expat)
 		return;
-	xml_cur_arena = x->arena;
+	use_arena(x->arena);
 	XML_ParserFree((XML_Parser)x->expat);
 	x->expat = NULL;
 }

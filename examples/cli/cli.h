@@ -63,6 +63,7 @@ int conn_parse(int argc, char **argv, struct conn_opts *o, const struct applet_o
 
 struct conn {
 	struct conn_opts o;
+	enum wrsh_auth auth; /* what -a resolved to; the error hints look at it */
 	unsigned char *arena_buf;
 	struct wrsh_arena *arena;
 	struct posix_port posix_ctx;

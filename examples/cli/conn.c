@@ -570,6 +570,7 @@ int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
 								    : "negotiate",
 							  &auth))
 		return 2;
+	c->auth = auth;
 	if (auth == WRSH_AUTH_CERTIFICATE && (!o->cert || !o->https))
 		return cli_error("-a certificate needs --https and --cert FILE"), 2;
 	if (need_user && !o->user && auth != WRSH_AUTH_CERTIFICATE)
@@ -604,14 +605,51 @@ int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
 	return r;
 }
 
+/*
+ * The library's messages describe the condition and never name a flag; the
+ * way out is the CLI's to name. One row per (error, situation): the first
+ * row whose error matches and whose test holds adds its hint.
+ */
+static bool cert_unpinned(const struct conn *c)
+{
+	return !c->o.pin && !c->o.insecure; /* a wrong pin has no way out */
+}
+
+static bool basic_in_clear(const struct conn *c)
+{
+	return c->auth == WRSH_AUTH_BASIC && !c->o.https && !c->o.allow_unencrypted;
+}
+
+static bool always(const struct conn *c)
+{
+	(void)c;
+	return true;
+}
+
+static const struct {
+	wrsh_err err;
+	bool (*when)(const struct conn *c);
+	const char *hint;
+} hints[] = {
+	{WRSH_ECERT, cert_unpinned, "use --pin SHA256 to trust it anyway"},
+	{WRSH_EAUTH, basic_in_clear, "--https, or --allow-unencrypted to send it anyway"},
+	{WRSH_ETIMEDOUT, always, "raise --timeout if it is only slow"},
+};
+
+static const char *hint_for(const struct conn *c, wrsh_err e)
+{
+	size_t i;
+	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (hints[i].err == e && hints[i].when(c))
+			return hints[i].hint;
+	return NULL;
+}
+
 int conn_fail(struct conn *c, wrsh_err e)
 {
 	const char *m = c->s ? wrsh_errmsg(c->s) : "";
-	/* the library says why a certificate was refused; the way out is the
-	 * CLI's to name (a wrong pin has none) */
-	bool hint = e == WRSH_ECERT && !c->o.pin && !c->o.insecure;
-	cli_error("%s%s", *m ? m : wrsh_strerror(e),
-		  hint ? "; use --pin SHA256 to trust it anyway" : "");
+	const char *hint = hint_for(c, e);
+	cli_error("%s%s%s", *m ? m : wrsh_strerror(e), hint ? "; " : "", hint ? hint : "");
 	return CLI_EXIT_ERROR;
 }
 

@@ -189,8 +189,7 @@ static void complete(struct ed *e, int dir, lineedit_complete_fn fn, void *ctx)
 		e->comp_i = (e->comp_i + c->n + (unsigned)dir) % c->n;
 	}
 	m = c->buf + c->match[e->comp_i];
-	if (c->start + c->len > e->base_len ||
-	    e->base_len - c->len + strlen(m) >= e->cap)
+	if (c->start + c->len > e->base_len || e->base_len - c->len + strlen(m) >= e->cap)
 		return;
 	memcpy(e->buf, e->base, c->start);
 	strcpy(e->buf + c->start, m);

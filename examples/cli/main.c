@@ -4,6 +4,7 @@
  * generated from the //applet: lines of the files in applets/
  * (scripts/applets.py).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +41,59 @@ static int usage(FILE *f)
 	return f == stderr ? 2 : 0;
 }
 
+/* wrsh --version [-v]: the version and what this build holds; with -v
+ * every cap too (wrsh_build_info()). The tables name fields by offset, so
+ * they are constant data rather than code. */
+struct field {
+	unsigned short off; /* in struct wrsh_build_info */
+	char name[18];
+};
+#define FIELD(f, name)                                    \
+	{                                                 \
+		offsetof(struct wrsh_build_info, f), name \
+	}
+
+static const struct field feats[] = {
+	FIELD(identify, "identify"), FIELD(winrs, "winrs"),	 FIELD(psrp, "psrp"),
+	FIELD(cim, "cim"),	     FIELD(auth_basic, "basic"), FIELD(auth_ntlm, "ntlm"),
+	FIELD(tls, "tls"),	     FIELD(tls_crl, "tls-crl"),	 FIELD(trace, "trace"),
+};
+
+static const struct field caps[] = {
+	FIELD(tx_buf, "TX_BUF"),
+	FIELD(rx_buf, "RX_BUF"),
+	FIELD(seal_max, "SEAL_MAX"),
+	FIELD(http_head_max, "HTTP_HEAD_MAX"),
+	FIELD(http_max_line, "HTTP_MAX_LINE"),
+	FIELD(http_max_headers, "HTTP_MAX_HEADERS"),
+	FIELD(http_max_drain, "HTTP_MAX_DRAIN"),
+	FIELD(max_envelope, "MAX_ENVELOPE"),
+	FIELD(xml_max_depth, "XML_MAX_DEPTH"),
+	FIELD(text_max, "TEXT_MAX"),
+	FIELD(errmsg_len, "ERRMSG_LEN"),
+	FIELD(cim_depth, "CIM_DEPTH"),
+	FIELD(cim_name_max, "CIM_NAME_MAX"),
+	FIELD(cim_context_max, "CIM_CONTEXT_MAX"),
+	FIELD(cim_max_selectors, "CIM_MAX_SELECTORS"),
+};
+
+static int version(bool verbose)
+{
+	const struct wrsh_build_info *b = wrsh_build_info();
+	const char *p = (const char *)b;
+	size_t i, v;
+	printf("wrsh %s\nfeatures:", b->version);
+	for (i = 0; i < sizeof(feats) / sizeof(feats[0]); i++)
+		if (*(const bool *)(const void *)(p + feats[i].off))
+			printf(" %s", feats[i].name);
+	for (i = 0; verbose && i < sizeof(caps) / sizeof(caps[0]); i++) {
+		memcpy(&v, p + caps[i].off, sizeof(v));
+		printf("\nCONFIG_WRSH_%s=%zu", caps[i].name, v);
+	}
+	fputs("\n", stdout);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
@@ -51,10 +105,8 @@ int main(int argc, char **argv)
 			return usage(stderr);
 		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 			return usage(stdout);
-		if (!strcmp(argv[1], "--version")) {
-			printf("wrsh %s\n", WRSH_VERSION);
-			return 0;
-		}
+		if (!strcmp(argv[1], "--version"))
+			return version(argc > 2 && !strcmp(argv[2], "-v"));
 		a = find(argv[1]);
 		if (!a) {
 			fprintf(stderr, "wrsh: unknown applet '%s'\n", argv[1]);

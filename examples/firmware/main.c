@@ -25,6 +25,15 @@
 /* All the memory wrsh gets: no heap anywhere. */
 static unsigned char arena[64 * 1024] __attribute__((aligned(16)));
 
+/* The hook slot (port.h): this firmware runs one session in one task, so
+ * one static is enough; an RTOS with several sessions in several tasks
+ * returns a per-task slot (FreeRTOS: a thread-local storage pointer). */
+struct wrsh_hook_slot *wrsh_port_hook_slot(void)
+{
+	static struct wrsh_hook_slot slot;
+	return &slot;
+}
+
 struct fw_net {
 	int fd;
 };

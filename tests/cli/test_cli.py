@@ -251,6 +251,9 @@ class CliTest(Base):
                       "alice", "echo", "hi")
         self.assertEqual(r.returncode, 255)
         self.assertIn(b"Basic over plain HTTP", r.stderr)
+        # the library names no flag; the CLI adds which ones are the way out
+        self.assertIn(b"allow it explicitly; --https, or --allow-unencrypted to send it anyway",
+                      r.stderr)
         self.assertEqual(len(r.stderr.strip().splitlines()), 1)
 
     def test_wrong_password(self):
@@ -477,6 +480,36 @@ def read_until(fd, needle, timeout):
                 break
             buf += chunk
     return buf
+
+
+class VersionTest(unittest.TestCase):
+    """`wrsh --version -v` reports the Kconfig values the binary was built with."""
+
+    def test_version_reports_the_build(self):
+        variant = os.environ.get("WRSH_VARIANT", "host-glibc-full")
+        conf = {}
+        with open(os.path.join(TOP, "build", variant, "wrsh_autoconf.h")) as f:
+            for line in f:
+                part = line.split()
+                if len(part) == 3 and part[0] == "#define" and part[1].startswith("CONFIG_"):
+                    conf[part[1]] = part[2]
+        r = subprocess.run([WRSH, "--version", "-v"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0)
+        lines = r.stdout.splitlines()
+        self.assertEqual(lines[0], "wrsh " + os.environ.get("WRSH_VERSION", "0.1.0"))
+        feats = set(lines[1].split()[1:])
+        for name, sym in [("winrs", "WINRS"), ("psrp", "PSRP"), ("cim", "CIM"),
+                          ("tls", "TLS"), ("ntlm", "AUTH_NTLM"), ("trace", "TRACE")]:
+            self.assertEqual(name in feats, conf["CONFIG_WRSH_" + sym] == "1", name)
+        caps = dict(line.split("=", 1) for line in lines[2:])
+        self.assertIn("CONFIG_WRSH_TX_BUF", caps)
+        for k, v in caps.items():
+            feature = {"SEAL_MAX": "AUTH_NTLM"}.get(k[len("CONFIG_WRSH_"):],
+                                                    "CIM" if k.startswith("CONFIG_WRSH_CIM_") else None)
+            if feature and conf["CONFIG_WRSH_" + feature] != "1":
+                self.assertEqual(v, "0", k)
+            else:
+                self.assertEqual(v, conf[k], k)
 
 
 if __name__ == "__main__":

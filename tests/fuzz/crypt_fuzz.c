@@ -9,6 +9,9 @@
 
 #include "wsman/crypt.h"
 
+/* ntlm_authenticate()'s working memory (the library takes it from the arena) */
+static struct ntlm_scratch ntlm_w;
+
 /* MS-NLMP 4.2.4.2.2's CHALLENGE_MESSAGE (tests/vectors/ntlm.txt) */
 static const uint8_t chal[] = {
 	0x4e, 0x54, 0x4c, 0x4d, 0x53, 0x53, 0x50, 0x00, 0x02, 0x00, 0x00, 0x00, 0x0c, 0x00, 0x0c,
@@ -35,7 +38,7 @@ static void contexts(struct ntlm_ctx *cli, struct ntlm_ctx *srv)
 	in.workstation = "";
 	memcpy(in.version, version, 8);
 	ntlm_negotiate(cli, version, neg);
-	if (ntlm_authenticate(cli, &in, chal, sizeof(chal), out, &len, &e))
+	if (ntlm_authenticate(cli, &ntlm_w, &in, chal, sizeof(chal), out, &len, &e))
 		__builtin_trap();
 	*srv = *cli; /* the server: the client with its directions swapped */
 	memcpy(srv->client_sign, cli->server_sign, 16);

@@ -7,6 +7,9 @@
 
 #include "auth/ntlm.h"
 
+/* ntlm_authenticate()'s working memory (the library takes it from the arena) */
+static struct ntlm_scratch ntlm_w;
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -30,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.extend_av = true;
 	memcpy(in.version, version, 8);
 	ntlm_negotiate(&n, version, neg);
-	if (ntlm_authenticate(&n, &in, data, size, out, &len, &e) == WRSH_OK) {
+	if (ntlm_authenticate(&n, &ntlm_w, &in, data, size, out, &len, &e) == WRSH_OK) {
 		if (len > sizeof(out) || len < 88 || memcmp(out, "NTLMSSP\0\3\0\0\0", 12))
 			__builtin_trap();
 	} else if (!e.msg[0]) {

@@ -18,6 +18,9 @@
 #include "auth/ntlm.h"
 #include "util/hex.h"
 
+/* ntlm_authenticate()'s working memory (the library takes it from the arena) */
+static struct ntlm_scratch ntlm_w;
+
 static const uint8_t version[8] = {10, 0, 0x61, 0x4a, 0, 0, 0, 0x0f};
 
 static void print_hex(const uint8_t *p, size_t n)
@@ -71,7 +74,7 @@ int main(int argc, char **argv)
 		in.session_key[i] = (uint8_t)(0xa0 + i);
 	in.filetime = 0x01d9000000000000ull;
 	memcpy(in.version, version, 8);
-	if (ntlm_authenticate(&n, &in, chal, cn, out, &len, &e)) {
+	if (ntlm_authenticate(&n, &ntlm_w, &in, chal, cn, out, &len, &e)) {
 		fprintf(stderr, "%s\n", e.msg);
 		return 1;
 	}

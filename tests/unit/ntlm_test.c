@@ -9,6 +9,9 @@
 #include "harness.h"
 #include "vectors.h"
 
+/* ntlm_authenticate()'s working memory (the library takes it from the arena) */
+static struct ntlm_scratch ntlm_w;
+
 static uint8_t chal[512], authmsg[512], wrap_in[64], wrap_data[64], wrap_sig[16];
 static size_t chal_n, auth_n, wrap_n, wrap_data_n;
 static uint8_t nthash[16];
@@ -53,7 +56,7 @@ static void vector_context(struct ntlm_ctx *n)
 	size_t len;
 	vector_input(&in);
 	ntlm_negotiate(n, version, neg);
-	CHECK_EQ(ntlm_authenticate(n, &in, chal, chal_n, out, &len, &e), WRSH_OK);
+	CHECK_EQ(ntlm_authenticate(n, &ntlm_w, &in, chal, chal_n, out, &len, &e), WRSH_OK);
 }
 
 static void test_ntlm_nt_hash_vector(void)
@@ -75,7 +78,7 @@ static void test_ntlm_authenticate_matches_spec(void)
 	vector_input(&in);
 	ntlm_negotiate(&n, version, neg);
 	CHECK(!memcmp(neg, "NTLMSSP\0\1\0\0\0", 12));
-	CHECK_EQ(ntlm_authenticate(&n, &in, chal, chal_n, out, &len, &e), WRSH_OK);
+	CHECK_EQ(ntlm_authenticate(&n, &ntlm_w, &in, chal, chal_n, out, &len, &e), WRSH_OK);
 	CHECK_MEM(out, len, authmsg, auth_n);
 }
 
@@ -160,26 +163,26 @@ static void test_ntlm_malformed_challenges(void)
 		memcpy(p, chal, cut);
 		err_clear(&e);
 		ntlm_negotiate(&n, version, neg);
-		CHECK(ntlm_authenticate(&n, &in, p, cut, out, &len, &e) != WRSH_OK);
+		CHECK(ntlm_authenticate(&n, &ntlm_w, &in, p, cut, out, &len, &e) != WRSH_OK);
 		free(p);
 	}
 	memcpy(bad, chal, chal_n);
 	bad[40] = 0xff; /* target info length past the end */
 	err_clear(&e);
-	CHECK_EQ(ntlm_authenticate(&n, &in, bad, chal_n, out, &len, &e), WRSH_EPROTO);
+	CHECK_EQ(ntlm_authenticate(&n, &ntlm_w, &in, bad, chal_n, out, &len, &e), WRSH_EPROTO);
 	memcpy(bad, chal, chal_n);
 	bad[0x44 + 2] = 0xf0; /* an AV pair longer than the target info */
 	err_clear(&e);
-	CHECK_EQ(ntlm_authenticate(&n, &in, bad, chal_n, out, &len, &e), WRSH_EPROTO);
+	CHECK_EQ(ntlm_authenticate(&n, &ntlm_w, &in, bad, chal_n, out, &len, &e), WRSH_EPROTO);
 	memcpy(bad, chal, chal_n);
 	bad[23] &= 0xbf; /* no NTLMSSP_NEGOTIATE_KEY_EXCH */
 	err_clear(&e);
-	CHECK_EQ(ntlm_authenticate(&n, &in, bad, chal_n, out, &len, &e), WRSH_EAUTH);
+	CHECK_EQ(ntlm_authenticate(&n, &ntlm_w, &in, bad, chal_n, out, &len, &e), WRSH_EAUTH);
 	CHECK(strstr(e.msg, "128-bit") != NULL);
 	memcpy(bad, chal, chal_n);
 	bad[8] = 3; /* not a challenge */
 	err_clear(&e);
-	CHECK_EQ(ntlm_authenticate(&n, &in, bad, chal_n, out, &len, &e), WRSH_EPROTO);
+	CHECK_EQ(ntlm_authenticate(&n, &ntlm_w, &in, bad, chal_n, out, &len, &e), WRSH_EPROTO);
 }
 
 /* With a server timestamp, as Windows sends it: MsvAvFlags with the MIC
@@ -206,7 +209,7 @@ static void test_ntlm_modern_exchange_has_mic_and_bindings(void)
 	memset(cbt, 0xcb, 16);
 	in.cbt = cbt;
 	ntlm_negotiate(&n, version, neg);
-	CHECK_EQ(ntlm_authenticate(&n, &in, c, cn, out, &len, &e), WRSH_OK);
+	CHECK_EQ(ntlm_authenticate(&n, &ntlm_w, &in, c, cn, out, &len, &e), WRSH_OK);
 	for (i = 72; i < 88; i++)
 		zero_mic &= out[i] == 0;
 	CHECK(!zero_mic);

@@ -24,6 +24,9 @@
 #include "vectors.h"
 #include "wrsh.h"
 
+/* ntlm_authenticate()'s working memory (the library takes it from the arena) */
+static struct ntlm_scratch ntlm_w;
+
 #define STD "tests/replay/windows/pypsrp-winrs-standard/"
 
 static uint8_t store[1u << 20], sent[1u << 20];
@@ -79,7 +82,7 @@ static void pair(struct ntlm_ctx *cli, struct ntlm_ctx *srv)
 	memset(in.session_key, 0x55, 16);
 	memcpy(in.version, version, 8);
 	ntlm_negotiate(cli, version, neg);
-	CHECK_EQ(ntlm_authenticate(cli, &in, chal, chal_n, out, &len, &e), WRSH_OK);
+	CHECK_EQ(ntlm_authenticate(cli, &ntlm_w, &in, chal, chal_n, out, &len, &e), WRSH_OK);
 	as_server(srv, cli);
 }
 

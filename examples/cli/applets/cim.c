@@ -1,5 +1,5 @@
 //config:config WRSH_APPLET_CIM
-//config:	bool "cim: get, set, enumerate and invoke WS-Man resources (like winrm get/enum)"
+//config:	bool "cim: get, set, enumerate and invoke WS-Man resources (like winrm get/enum) (+13 KB)"
 //config:	default y
 //config:	depends on WRSH_CIM
 //config:	help

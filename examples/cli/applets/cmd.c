@@ -1,5 +1,5 @@
 //config:config WRSH_APPLET_CMD
-//config:	bool "cmd: run a command in a remote cmd shell (like winrs)"
+//config:	bool "cmd: run a command in a remote cmd shell (like winrs) (+5 KB)"
 //config:	default y
 //config:	depends on WRSH_WINRS
 //config:	help

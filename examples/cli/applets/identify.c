@@ -1,5 +1,5 @@
 //config:config WRSH_APPLET_IDENTIFY
-//config:	bool "identify: ask a WS-Man server who it is (like winrm id)"
+//config:	bool "identify: ask a WS-Man server who it is (like winrm id) (+1.4 KB)"
 //config:	default y
 //config:	depends on WRSH_IDENTIFY
 //applet:identify ask a WS-Management server who it is (like winrm id)

@@ -1,5 +1,5 @@
 //config:config WRSH_APPLET_PS
-//config:	bool "ps: run PowerShell in a remote runspace (like Invoke-Command)"
+//config:	bool "ps: run PowerShell in a remote runspace (like Invoke-Command) (+2.1 KB)"
 //config:	default y
 //config:	depends on WRSH_PSRP
 //config:	help

@@ -1,5 +1,5 @@
 //config:config WRSH_APPLET_SHELL
-//config:	bool "shell: an interactive PowerShell session (like Enter-PSSession)"
+//config:	bool "shell: an interactive PowerShell session (like Enter-PSSession) (+1.6 KB)"
 //config:	default y
 //config:	depends on WRSH_PSRP
 //config:	help
