@@ -73,12 +73,6 @@ struct tls {
 static struct wrsh_arena *tls_cur_arena;
 static const struct wrsh_port *tls_cur_port;
 
-static void enter(struct tls *t)
-{
-	tls_cur_arena = t->arena;
-	tls_cur_port = &t->lower;
-}
-
 #if defined(MBEDTLS_PLATFORM_MEMORY)
 static void *tls_calloc(size_t n, size_t size)
 {
@@ -90,6 +84,16 @@ static void tls_free(void *p)
 	wrsh_arena_free(tls_cur_arena, p);
 }
 #endif
+
+static void enter(struct tls *t)
+{
+	tls_cur_arena = t->arena;
+	tls_cur_port = &t->lower;
+#if defined(MBEDTLS_PLATFORM_MEMORY)
+	/* core/crypto.c points mbedTLS at its own hooks for PSRP's RSA */
+	mbedtls_platform_set_calloc_free(tls_calloc, tls_free);
+#endif
+}
 
 #if defined(MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG)
 /* PSA's random source is the port's (getrandom on POSIX, a TRNG on a board). */

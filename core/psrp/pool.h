@@ -10,6 +10,7 @@
 #include "psrp/clixml.h"
 
 struct wrsh_session;
+struct psrp_keyx; /* the key exchange's state (pool.c), made when first needed */
 
 struct psrp_pool {
 	struct wrsh_session *s;
@@ -38,6 +39,8 @@ struct psrp_pool {
 	size_t hc_name_n;
 	bool hc_pending, in_mi;
 	bool host_ui, input_open;
+	bool key_requested, pool_rx; /* PUBLIC_KEY_REQUEST seen; a Receive for the pool */
+	struct psrp_keyx *kx;
 	/* outgoing: fragments, base64-encoded into the envelope, a request's
 	 * worth at a time: out.p[send_off .. send_end) */
 	struct sbuf out;

@@ -149,6 +149,18 @@ static wrsh_err v_text(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_n
 		}
 		return WRSH_OK;
 	}
+	if (n->depth == 1 && st == WRSH_PS_OUTPUT && is(n->tag, "SS")) {
+		/* as PowerShell prints one; its ciphertext is nobody's business */
+		static const char ss[] = "System.Security.SecureString";
+		v->root_value = true;
+		if (!last)
+			return WRSH_OK;
+		if (v->capture)
+			keep(v->capture, v->capture_cap, &v->capture_n, ss, sizeof(ss) - 1);
+		else if (fwrite(ss, 1, sizeof(ss) - 1, stdout) != sizeof(ss) - 1)
+			return WRSH_EIO;
+		return WRSH_OK;
+	}
 	if (n->depth == 1 && st == WRSH_PS_OUTPUT && v->capture) {
 		v->root_value = true;
 		keep(v->capture, v->capture_cap, &v->capture_n, p, len);
