@@ -183,7 +183,11 @@ int crypto_rsa_generate(struct wrsh_arena *a, crypto_rng_fn rng, void *rng_ctx, 
 	if (!k)
 		return -1;
 	crypto_enter(a);
+#if MBEDTLS_VERSION_MAJOR < 3
+	mbedtls_rsa_init(&k->ctx, MBEDTLS_RSA_PKCS_V15, 0);
+#else
 	mbedtls_rsa_init(&k->ctx);
+#endif
 	if (mbedtls_rsa_gen_key(&k->ctx, rng, rng_ctx, bits, 65537)) {
 		crypto_rsa_free(a, k);
 		return -1;
@@ -213,7 +217,14 @@ int crypto_rsa_decrypt(struct wrsh_arena *a, struct crypto_rsa *k, crypto_rng_fn
 		       const uint8_t *in, uint8_t *out, size_t cap, size_t *outlen)
 {
 	crypto_enter(a);
+#if MBEDTLS_VERSION_MAJOR < 3
+	return mbedtls_rsa_pkcs1_decrypt(&k->ctx, rng, rng_ctx, MBEDTLS_RSA_PRIVATE, outlen, in,
+					 out, cap)
+		       ? -1
+		       : 0;
+#else
 	return mbedtls_rsa_pkcs1_decrypt(&k->ctx, rng, rng_ctx, outlen, in, out, cap) ? -1 : 0;
+#endif
 }
 
 void crypto_rsa_free(struct wrsh_arena *a, struct crypto_rsa *k)
@@ -226,22 +237,39 @@ void crypto_rsa_free(struct wrsh_arena *a, struct crypto_rsa *k)
 	wrsh_arena_free(a, k);
 }
 
+/* CBC (SP 800-38A 6.2) chained here over mbedTLS's AES blocks: its own
+ * CBC mode (MBEDTLS_CIPHER_MODE_CBC) would also turn on TLS's CBC cipher
+ * suites, which wrsh does not offer. */
 int crypto_aes256_cbc(const uint8_t key[32], const uint8_t iv[16], int encrypt, uint8_t *buf,
 		      size_t n)
 {
 	mbedtls_aes_context c;
-	uint8_t v[16];
+	uint8_t prev[16], next[16];
+	size_t off, i;
 	int r;
 	if (n % 16)
 		return -1;
-	memcpy(v, iv, 16);
+	memcpy(prev, iv, 16);
 	mbedtls_aes_init(&c);
 	r = encrypt ? mbedtls_aes_setkey_enc(&c, key, 256) : mbedtls_aes_setkey_dec(&c, key, 256);
-	if (!r)
-		r = mbedtls_aes_crypt_cbc(&c, encrypt ? MBEDTLS_AES_ENCRYPT : MBEDTLS_AES_DECRYPT,
-					  n, v, buf, buf);
+	for (off = 0; !r && off < n; off += 16) {
+		uint8_t *b = buf + off;
+		if (encrypt) {
+			for (i = 0; i < 16; i++)
+				b[i] ^= prev[i];
+			r = mbedtls_aes_crypt_ecb(&c, MBEDTLS_AES_ENCRYPT, b, b);
+			memcpy(prev, b, 16);
+		} else {
+			memcpy(next, b, 16);
+			r = mbedtls_aes_crypt_ecb(&c, MBEDTLS_AES_DECRYPT, b, b);
+			for (i = 0; i < 16; i++)
+				b[i] ^= prev[i];
+			memcpy(prev, next, 16);
+		}
+	}
 	mbedtls_aes_free(&c); /* zeroes the round keys */
-	wrsh_wipe(v, sizeof(v));
+	wrsh_wipe(prev, sizeof(prev));
+	wrsh_wipe(next, sizeof(next));
 	return r ? -1 : 0;
 }
 #endif

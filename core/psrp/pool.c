@@ -876,11 +876,8 @@ wrsh_err wrsh_ps_receive(struct wrsh_session *s, const struct wrsh_ps_sink *sink
 	e = call(s, P_RECEIVE, s->op_ms + s->conn.timeout_ms,
 		 flags & WRSH_WAKEABLE ? WRSH_PORT_WAKEABLE : 0);
 	p->user = NULL;
-	if (!e || (e == WRSH_EFAULT && wsman_fault_is(&s->resp, "TimedOut"))) {
-		wrsh_err k = answer_key_request(s, p);
-		if (k)
-			return sess_leave(s, k);
-	}
+	if (!e && (e = answer_key_request(s, p))) /* it was read whole in this Receive */
+		return sess_leave(s, e);
 	if (e == WRSH_EFAULT && wsman_fault_is(&s->resp, "TimedOut")) {
 		err_clear(&s->err);
 		return WRSH_OK;
