@@ -16,6 +16,7 @@ void ps_session_tests(void);
 void cim_tests(void);
 void fault_tests(void);
 void tls_tests(void);
+void secure_tests(void);
 
 static void all(void)
 {
@@ -34,6 +35,7 @@ static void all(void)
 	cim_tests();
 	fault_tests();
 	tls_tests();
+	secure_tests();
 }
 
 int main(int argc, char **argv)
