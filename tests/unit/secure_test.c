@@ -24,14 +24,19 @@
 static const char spec_pubkey[] =
 	"BgIAAACkAABSU0ExAAgAAAEAAQBxLtiI7U4s5gkx4zzFaRyhCgTwSYWBdxx6MfjJMXcuLewnq7RvIo6yfgcN2s8FXr"
 	"elHs8y34S0fdvM/fbSXjaacKOQoLVvOgyVf1x7EODpDADW2Tj9RIz52hcsVzNFfkfT4EhMvcJbDIqtEwIF6BmjHc5y"
-	"NPsywTFD6QU50BIySeV7IT3qhjxihQEbMt/shf0DcFX07JIs37FPPZpesaviyG3RZjhQbfCbJ66vlea+1ocVYgqM7W98"
-	"ZIeHlRT2XhrPSD+hwriUcfG3oOJIILpo2acpAxcz8KCEOkpocH4wA/IgF+9UcaeanOkBXqK3xc9LPtVuQ7otZYa+zvrT"
+	"NPsywTFD6QU50BIySeV7IT3qhjxihQEbMt/"
+	"shf0DcFX07JIs37FPPZpesaviyG3RZjhQbfCbJ66vlea+1ocVYgqM7W98"
+	"ZIeHlRT2XhrPSD+hwriUcfG3oOJIILpo2acpAxcz8KCEOkpocH4wA/"
+	"IgF+9UcaeanOkBXqK3xc9LPtVuQ7otZYa+zvrT"
 	"ZXe4";
 /* MS-PSRP 2.2.2.4's example ENCRYPTED_SESSION_KEY */
 static const char spec_sesskey[] =
-	"AQIAABBmAAAApAAAgY6iLhsPXjMGza6Rc6JeEfezwTaZjJhm+gj55YRVzv6QTyRkl3j9XuESv5WhNwHHZD0pAwDC5iZc"
-	"xFCKtZ4PSuBIy6EULAuvxUCvREZ2NueMLUzbOaLviFc4Y2Qf9rPEBfjK/iKyudKTiF4bY92RTZxoxVECaT4Z9EJI4Qyi"
-	"gCIUfjY7oXzcntkc09Its+v9HgoQY50qXCtqB+r1Npdx3gYPvtuTPsRGGPlmKnns6gVALeh8Tw/FPo8EMk+oGpfAUZjh"
+	"AQIAABBmAAAApAAAgY6iLhsPXjMGza6Rc6JeEfezwTaZjJhm+"
+	"gj55YRVzv6QTyRkl3j9XuESv5WhNwHHZD0pAwDC5iZc"
+	"xFCKtZ4PSuBIy6EULAuvxUCvREZ2NueMLUzbOaLviFc4Y2Qf9rPEBfjK/"
+	"iKyudKTiF4bY92RTZxoxVECaT4Z9EJI4Qyi"
+	"gCIUfjY7oXzcntkc09Its+v9HgoQY50qXCtqB+r1Npdx3gYPvtuTPsRGGPlmKnns6gVALeh8Tw/"
+	"FPo8EMk+oGpfAUZjh"
 	"xcNpmrniujs8UTlDzV8JWa/sEjrpewEGTBRWs0AQ3yEj2ALZzpwDa+bHhSp8TtJV+V6ZN7MvTX2igcAwQA==";
 
 static size_t unb64(const char *s, uint8_t *out, size_t cap)
@@ -117,7 +122,8 @@ static void test_secure_string_against_python_cryptography(void)
 		key[i] = (uint8_t)i;
 	for (i = 0; i < sizeof(ss_vectors) / sizeof(ss_vectors[0]); i++) {
 		const char *t = ss_vectors[i].text;
-		CHECK_EQ(psrp_ss_encrypt(key, t, strlen(t), work, sizeof(work), out, sizeof(out), &e),
+		CHECK_EQ(psrp_ss_encrypt(key, t, strlen(t), work, sizeof(work), out, sizeof(out),
+					 &e),
 			 WRSH_OK);
 		CHECK_STR(out, ss_vectors[i].b64);
 		CHECK_EQ(psrp_ss_decrypt(key, ss_vectors[i].b64, strlen(ss_vectors[i].b64), work,
