@@ -201,16 +201,18 @@ static wrsh_err choose(struct wrsh_session *s, const struct prompt *q)
 
 #define NO_TTY "wrsh: a secure prompt needs a terminal (stdin is not one)"
 #define NO_SECURE "wrsh: secure strings are not built into this wrsh (CONFIG_WRSH_PSRP_SECURE)"
+#define TOO_LONG "wrsh: a secret longer than CONFIG_WRSH_PSRP_SECRET_MAX bytes"
 
 /* A secret from the terminal on stdin, echo off, read straight into buf
- * (no stdio buffer keeps a copy): false at end of input. The caller
- * checked isatty(0). */
-static bool read_secret(const char *label, char *buf, size_t cap)
+ * (no stdio buffer keeps a copy): false at end of input or when it does
+ * not fit (*cut; never sent cut short). The caller checked isatty(0). */
+static bool read_secret(const char *label, char *buf, size_t cap, bool *cut)
 {
 	struct termios old, quiet;
 	size_t n = 0;
 	bool got = false;
 	char c;
+	*cut = false;
 	/* echo off before the label shows, so that what is typed as soon as
 	 * it appears is not echoed (as conn.c's password prompt) */
 	tcgetattr(0, &old);
@@ -226,25 +228,31 @@ static bool read_secret(const char *label, char *buf, size_t cap)
 			break;
 		if (n + 1 < cap)
 			buf[n++] = c;
+		else
+			*cut = true;
 	}
 	buf[n] = 0;
 	c = 0;
 	tcsetattr(0, TCSANOW, &old);
 	fputc('\n', stderr); /* the one the terminal did not echo */
-	return got;
+	if (*cut)
+		wrsh_wipe(buf, cap);
+	return got && !*cut;
 }
 
 static wrsh_err secret_line(struct wrsh_session *s)
 {
 	struct wrsh_ps_answer a = {WRSH_PS_ANSWER_SECURE, NULL, 0, NULL, NULL, 0, NULL, NULL};
 	char secret[CONFIG_WRSH_PSRP_SECRET_MAX + 1];
+	bool cut;
 	wrsh_err e;
 	if (!CONFIG_WRSH_PSRP_SECURE)
 		return refuse(s, NO_SECURE);
 	if (!isatty(0))
 		return refuse(s, NO_TTY);
-	if (!read_secret(NULL, secret, sizeof(secret)))
-		return refuse(s, "wrsh: no answer to the secure prompt (end of input)");
+	if (!read_secret(NULL, secret, sizeof(secret), &cut))
+		return refuse(s, cut ? TOO_LONG
+				     : "wrsh: no answer to the secure prompt (end of input)");
 	a.secret = secret;
 	e = wrsh_ps_host_answer(s, &a);
 	wrsh_wipe(secret, sizeof(secret));
@@ -257,6 +265,7 @@ static wrsh_err credential(struct wrsh_session *s, const struct prompt *q)
 {
 	struct wrsh_ps_answer a = {WRSH_PS_ANSWER_CREDENTIAL, NULL, 0, NULL, NULL, 0, NULL, NULL};
 	char user[256], label[300], secret[CONFIG_WRSH_PSRP_SECRET_MAX + 1];
+	bool cut;
 	wrsh_err e;
 	if (!CONFIG_WRSH_PSRP_SECURE)
 		return refuse(s, NO_SECURE);
@@ -271,9 +280,10 @@ static wrsh_err credential(struct wrsh_session *s, const struct prompt *q)
 			return refuse(s, "wrsh: no answer to the credential prompt (end of input)");
 	}
 	snprintf(label, sizeof(label), "Password for user %s: ", user);
-	if (!read_secret(label, secret, sizeof(secret))) {
+	if (!read_secret(label, secret, sizeof(secret), &cut)) {
 		wrsh_wipe(secret, sizeof(secret));
-		return refuse(s, "wrsh: no answer to the credential prompt (end of input)");
+		return refuse(s, cut ? TOO_LONG
+				     : "wrsh: no answer to the credential prompt (end of input)");
 	}
 	a.text = user;
 	a.secret = secret;
@@ -292,6 +302,10 @@ static bool type_is(const char *type, const char *name)
 static wrsh_err fields(struct wrsh_session *s, const struct prompt *q)
 {
 	static char answers[PROMPT_ITEMS][512];
+	/* a secret field: what the library takes, within the field's buffer */
+	const size_t secret_room = CONFIG_WRSH_PSRP_SECRET_MAX + 1 < sizeof(answers[0])
+					   ? CONFIG_WRSH_PSRP_SECRET_MAX + 1
+					   : sizeof(answers[0]);
 	const char *names[PROMPT_ITEMS], *values[PROMPT_ITEMS];
 	bool secure[PROMPT_ITEMS];
 	struct wrsh_ps_answer a = {WRSH_PS_ANSWER_FIELDS, NULL, 0, names, values, 0, NULL, secure};
@@ -313,15 +327,16 @@ static wrsh_err fields(struct wrsh_session *s, const struct prompt *q)
 	print_heading(q);
 	for (i = 0; i < q->nitems; i++) {
 		const char *label = s_at(q, q->item[i].label);
-		bool got;
+		bool got, cut = false;
 		char shown[300];
 		snprintf(shown, sizeof(shown), "%s: ", *label ? label : s_at(q, q->item[i].name));
 		if (!secure[i])
 			fputs(shown, stderr);
-		got = secure[i] ? read_secret(shown, answers[i], sizeof(answers[i]))
+		got = secure[i] ? read_secret(shown, answers[i], secret_room, &cut)
 				: read_answer(answers[i], sizeof(answers[i]));
 		if (!got) {
-			e = refuse(s, "wrsh: no answer to the prompt (end of input)");
+			e = refuse(s,
+				   cut ? TOO_LONG : "wrsh: no answer to the prompt (end of input)");
 			goto wipe;
 		}
 		names[i] = s_at(q, q->item[i].name);

@@ -150,6 +150,13 @@ class SecureTest(Base):
         self.assertIn(b"User=dave\r\nPin=System.Security.SecureString\r\nTrue\r\n", buf)
         self.assert_secret_hidden(buf)
 
+    def test_a_secret_too_long_is_refused_not_cut(self):
+        # CONFIG_WRSH_PSRP_SECRET_MAX is 256 in the full profile
+        code, buf = self.pty_run(["Read-Host -AsSecureString; 'after'"], [(None, b"x" * 300)])
+        self.assertEqual(code, 1, buf)
+        self.assertIn(b"wrsh: a secret longer than CONFIG_WRSH_PSRP_SECRET_MAX bytes", buf)
+        self.assertIn(b"after\r\n", buf)
+
     def test_refused_without_a_terminal(self):
         for script, cmdlet in (("Read-Host -AsSecureString", b"[Read-Host]"),
                                ("Get-Credential", b"[Get-Credential]"),
