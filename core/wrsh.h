@@ -416,10 +416,12 @@ wrsh_err wrsh_ps_host_reply(struct wrsh_session *s, const char *result);
  * answers when it cannot or will not honour the call). */
 enum wrsh_ps_answer_kind {
 	WRSH_PS_ANSWER_NIL,
-	WRSH_PS_ANSWER_TEXT,   /* ReadLine: text */
-	WRSH_PS_ANSWER_CHOICE, /* PromptForChoice: choice, an index */
-	WRSH_PS_ANSWER_FIELDS, /* Prompt: n names and values, as a Hashtable */
-	WRSH_PS_ANSWER_REFUSE  /* any method: text is the exception's message */
+	WRSH_PS_ANSWER_TEXT,	  /* ReadLine: text */
+	WRSH_PS_ANSWER_CHOICE,	  /* PromptForChoice: choice, an index */
+	WRSH_PS_ANSWER_FIELDS,	  /* Prompt: n names and values, as a Hashtable */
+	WRSH_PS_ANSWER_REFUSE,	  /* any method: text is the exception's message */
+	WRSH_PS_ANSWER_SECURE,	  /* ReadLineAsSecureString: secret, a SecureString */
+	WRSH_PS_ANSWER_CREDENTIAL /* PromptForCredential: text the user, secret the password */
 };
 struct wrsh_ps_answer {
 	enum wrsh_ps_answer_kind kind;
@@ -427,10 +429,22 @@ struct wrsh_ps_answer {
 	int32_t choice;
 	const char *const *names, *const *values;
 	size_t n;
+	const char *secret;
+	/* FIELDS: NULL, or n flags: a true one sends that value as a
+	 * SecureString (a field of type System.Security.SecureString) */
+	const bool *secure;
 };
-/* Errors: WRSH_ESTATE (no call pending), WRSH_ELIMIT (an answer beyond
+/* Secrets (CONFIG_WRSH_PSRP_SECURE) travel AES-256-encrypted with the
+ * session key: the first one costs the key exchange (MS-PSRP 3.1.4.8: an
+ * RSA-2048 key pair made then, PUBLIC_KEY sent on the pool's stdin,
+ * ENCRYPTED_SESSION_KEY awaited in the pool's Receives). The library's
+ * copies of a secret (UTF-16, before encryption) are wiped; the caller's
+ * are the caller's to wipe. Neither a trace nor the arena sees the text.
+ * Errors: WRSH_ESTATE (no call pending), WRSH_ELIMIT (an answer beyond
  * one request: about three quarters of CONFIG_WRSH_TX_BUF, at most 24 KB,
- * escaped), transport and faults. */
+ * escaped; a secret beyond CONFIG_WRSH_PSRP_SECRET_MAX), WRSH_EUNSUPPORTED
+ * (a secret, secure strings not built in), WRSH_EPSRP (the key exchange
+ * failed), transport and faults. */
 wrsh_err wrsh_ps_host_answer(struct wrsh_session *s, const struct wrsh_ps_answer *a);
 
 /* Stop the running pipeline (PowerShell's Ctrl-C); its end still arrives

@@ -35,18 +35,20 @@ for f in xmlparse xmlrole xmltok; do
 		-c $EXPAT/$f.c -o "$o"
 	objs+=("$o")
 done
-# core/crypto/crypto.c takes MD5 from mbedTLS (the same file the real build links)
-for f in md5 platform platform_util; do
+# core/crypto/crypto.c takes MD5 from mbedTLS (the same file the real build links),
+# and RSA and AES for PSRP's secure strings
+for f in md5 platform platform_util rsa rsa_alt_helpers bignum bignum_core constant_time aes \
+	aesni aesce md sha1 sha256 sha512 oid asn1parse asn1write psa_util; do
 	o=$B/obj/mbedtls_$f.o
 	[ -f "$o" ] || clang -g -O1 -fsanitize=fuzzer-no-link,address,undefined -w -Itls -I$MBEDTLS/include \
 		-DMBEDTLS_CONFIG_FILE='"wrsh_mbedtls_config.h"' -c $MBEDTLS/library/$f.c -o "$o"
 	objs+=("$o")
 done
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session ntlm crypt psrp clixml cim)
+[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session ntlm crypt psrp clixml cim secure)
 status=0
 for t in "${targets[@]}"; do
-	clang $CFLAGS -fsanitize=fuzzer tests/fuzz/${t}_fuzz.c "${objs[@]}" -o $B/$t
+	clang $CFLAGS -fsanitize=fuzzer tests/fuzz/${t}_fuzz.c tests/fuzz/psa_stub.c "${objs[@]}" -o $B/$t
 	corpus=$B/corpus/$t
 	mkdir -p "$corpus" tests/fuzz/regress/$t
 	case $t in
@@ -98,6 +100,7 @@ PY
 			{ printf '\x03\x00'; cat "$x"; } >"$corpus/transfer-$n"
 		done ;;
 	crypt) printf '\x00<s:Envelope/>' >"$corpus/seed1"; printf '\x0f<s:Envelope/>X' >"$corpus/seed2" ;;
+	secure) cp tests/fuzz/seeds/secure/[a-z]* "$corpus"/; rm -f "$corpus"/README ;;
 	esac
 	if [ -n "$(ls tests/fuzz/regress/$t)" ]; then
 		$B/$t tests/fuzz/regress/$t/* >/dev/null 2>&1 || { echo "fuzz: $t regression input fails"; status=1; }

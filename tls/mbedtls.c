@@ -33,6 +33,7 @@
 #endif
 
 #include "config.h"
+#include "crypto/crypto.h"
 #include "tls.h"
 #include "util/base64.h"
 
@@ -79,18 +80,6 @@ static void enter(struct tls *t)
 	s->arena = t->arena;
 	s->port = &t->lower;
 }
-
-#if defined(MBEDTLS_PLATFORM_MEMORY)
-static void *tls_calloc(size_t n, size_t size)
-{
-	return wrsh_arena_calloc(wrsh_port_hook_slot()->arena, n, size);
-}
-
-static void tls_free(void *p)
-{
-	wrsh_arena_free(wrsh_port_hook_slot()->arena, p);
-}
-#endif
 
 #if defined(MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG)
 /* PSA's random source is the port's (getrandom on POSIX, a TRNG on a board). */
@@ -1268,7 +1257,8 @@ wrsh_err wrsh_tls_wrap(struct wrsh_port *out, struct wrsh_arena *a, const struct
 	t->warn_ctx = o->warn_ctx;
 	enter(t);
 #if defined(MBEDTLS_PLATFORM_MEMORY)
-	mbedtls_platform_set_calloc_free(tls_calloc, tls_free);
+	/* the same hooks core/crypto's RSA installs: the slot's arena */
+	mbedtls_platform_set_calloc_free(crypto_mbedtls_calloc, crypto_mbedtls_free);
 #endif
 	mbedtls_ssl_config_init(&t->conf);
 	mbedtls_ssl_init(&t->ssl);

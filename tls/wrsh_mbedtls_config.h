@@ -71,6 +71,11 @@
 #define MBEDTLS_RSA_C
 #define MBEDTLS_PKCS1_V15
 #define MBEDTLS_PKCS1_V21
+/* PSRP secure strings (core/crypto.c): the client's own RSA key pair for
+ * the session key exchange (MS-PSRP 3.1.4.8); dropped at link time when
+ * CONFIG_WRSH_PSRP_SECURE is off. (Their AES-256-CBC is chained in
+ * crypto.c: MBEDTLS_CIPHER_MODE_CBC would enable TLS's CBC suites too.) */
+#define MBEDTLS_GENPRIME
 #define MBEDTLS_ECP_C
 #define MBEDTLS_ECDH_C
 #define MBEDTLS_ECDSA_C

@@ -1,10 +1,17 @@
 /* MD4 after RFC 1320 section 3; MD5 from mbedTLS. RC4 is in rc4.c. */
 #include <string.h>
 
+#include "config.h"
 #include "mbedtls/md5.h"
 #include "mbedtls/version.h"
+#if CONFIG_WRSH_PSRP_SECURE
+#include "mbedtls/aes.h"
+#include "mbedtls/platform.h"
+#include "mbedtls/rsa.h"
+#endif
 
 #include "crypto/crypto.h"
+#include "port.h"
 #include "util/bytes.h"
 #include "wrsh.h"
 
@@ -138,3 +145,131 @@ void hmac_md5(const uint8_t *key, size_t klen, const struct cbuf *parts, size_t 
 	wrsh_wipe(pad, sizeof(pad));
 	wrsh_wipe(inner, sizeof(inner));
 }
+
+#if defined(MBEDTLS_PLATFORM_MEMORY)
+void *crypto_mbedtls_calloc(size_t n, size_t size)
+{
+	return wrsh_arena_calloc(wrsh_port_hook_slot()->arena, n, size);
+}
+
+void crypto_mbedtls_free(void *p)
+{
+	wrsh_arena_free(wrsh_port_hook_slot()->arena, p);
+}
+#endif
+
+#if CONFIG_WRSH_PSRP_SECURE
+/* mbedTLS's bignums allocate; during these calls from the caller's arena,
+ * through the port's hook slot as every mbedTLS call of tls/ does: the
+ * same two hooks (crypto_mbedtls_calloc/free) serve both, so whichever
+ * installed them last, each call allocates from its own session's arena. */
+static void crypto_enter(struct wrsh_arena *a)
+{
+	wrsh_port_hook_slot()->arena = a;
+#if defined(MBEDTLS_PLATFORM_MEMORY)
+	mbedtls_platform_set_calloc_free(crypto_mbedtls_calloc, crypto_mbedtls_free);
+#endif
+}
+
+struct crypto_rsa {
+	mbedtls_rsa_context ctx;
+};
+
+int crypto_rsa_generate(struct wrsh_arena *a, crypto_rng_fn rng, void *rng_ctx, unsigned bits,
+			struct crypto_rsa **out)
+{
+	struct crypto_rsa *k = wrsh_arena_calloc(a, 1, sizeof(*k));
+	*out = NULL;
+	if (!k)
+		return -1;
+	crypto_enter(a);
+#if MBEDTLS_VERSION_MAJOR < 3
+	mbedtls_rsa_init(&k->ctx, MBEDTLS_RSA_PKCS_V15, 0);
+#else
+	mbedtls_rsa_init(&k->ctx);
+#endif
+	if (mbedtls_rsa_gen_key(&k->ctx, rng, rng_ctx, bits, 65537)) {
+		crypto_rsa_free(a, k);
+		return -1;
+	}
+	*out = k;
+	return 0;
+}
+
+size_t crypto_rsa_len(const struct crypto_rsa *k)
+{
+	return mbedtls_rsa_get_len(&k->ctx);
+}
+
+int crypto_rsa_public(struct wrsh_arena *a, struct crypto_rsa *k, uint8_t *n, size_t nlen,
+		      uint32_t *e)
+{
+	uint8_t eb[4];
+	crypto_enter(a);
+	if (nlen != (size_t)mbedtls_rsa_get_len(&k->ctx) ||
+	    mbedtls_rsa_export_raw(&k->ctx, n, nlen, NULL, 0, NULL, 0, NULL, 0, eb, sizeof(eb)))
+		return -1;
+	*e = (uint32_t)get_be(eb, 4);
+	return 0;
+}
+
+int crypto_rsa_decrypt(struct wrsh_arena *a, struct crypto_rsa *k, crypto_rng_fn rng, void *rng_ctx,
+		       const uint8_t *in, uint8_t *out, size_t cap, size_t *outlen)
+{
+	crypto_enter(a);
+#if MBEDTLS_VERSION_MAJOR < 3
+	return mbedtls_rsa_pkcs1_decrypt(&k->ctx, rng, rng_ctx, MBEDTLS_RSA_PRIVATE, outlen, in,
+					 out, cap)
+		       ? -1
+		       : 0;
+#else
+	return mbedtls_rsa_pkcs1_decrypt(&k->ctx, rng, rng_ctx, outlen, in, out, cap) ? -1 : 0;
+#endif
+}
+
+void crypto_rsa_free(struct wrsh_arena *a, struct crypto_rsa *k)
+{
+	if (!k)
+		return;
+	crypto_enter(a);
+	mbedtls_rsa_free(&k->ctx); /* zeroes and frees every bignum */
+	wrsh_wipe(k, sizeof(*k));
+	wrsh_arena_free(a, k);
+}
+
+/* CBC (SP 800-38A 6.2) chained here over mbedTLS's AES blocks: its own
+ * CBC mode (MBEDTLS_CIPHER_MODE_CBC) would also turn on TLS's CBC cipher
+ * suites, which wrsh does not offer. */
+int crypto_aes256_cbc(const uint8_t key[32], const uint8_t iv[16], int encrypt, uint8_t *buf,
+		      size_t n)
+{
+	mbedtls_aes_context c;
+	uint8_t prev[16], next[16];
+	size_t off, i;
+	int r;
+	if (n % 16)
+		return -1;
+	memcpy(prev, iv, 16);
+	mbedtls_aes_init(&c);
+	r = encrypt ? mbedtls_aes_setkey_enc(&c, key, 256) : mbedtls_aes_setkey_dec(&c, key, 256);
+	for (off = 0; !r && off < n; off += 16) {
+		uint8_t *b = buf + off;
+		if (encrypt) {
+			for (i = 0; i < 16; i++)
+				b[i] ^= prev[i];
+			r = mbedtls_aes_crypt_ecb(&c, MBEDTLS_AES_ENCRYPT, b, b);
+			memcpy(prev, b, 16);
+		} else {
+			memcpy(next, b, 16);
+			r = mbedtls_aes_crypt_ecb(&c, MBEDTLS_AES_DECRYPT, b, b);
+			for (i = 0; i < 16; i++)
+				b[i] ^= prev[i];
+			memcpy(prev, next, 16);
+		}
+	}
+	mbedtls_aes_free(&c); /* zeroes the round keys */
+	wrsh_wipe(prev, sizeof(prev));
+	wrsh_wipe(next, sizeof(next));
+	return r ? -1 : 0;
+}
+#endif

@@ -313,7 +313,9 @@ static void fields(struct cw *w, const struct wrsh_ps_answer *a)
 	for (i = 0; i < a->n; i++) {
 		sb_puts(w->b, "<En>");
 		prim(w, "S", "Key", a->names[i] ? a->names[i] : "");
-		prim(w, "S", "Value", a->values[i] ? a->values[i] : "");
+		/* a secret field's value is already the <SS> text (pool.c) */
+		prim(w, a->secure && a->secure[i] ? "SS" : "S", "Value",
+		     a->values[i] ? a->values[i] : "");
 		sb_puts(w->b, "</En>");
 	}
 	sb_puts(w->b, "</DCT></Obj>");
@@ -389,6 +391,18 @@ void psrp_build_host_response(struct sbuf *b, const struct psrp_ids *id, int64_t
 	case WRSH_PS_ANSWER_REFUSE:
 		refusal(&w, a->text ? a->text : "the client refused the host call");
 		break;
+	case WRSH_PS_ANSWER_SECURE: /* secret: the <SS> text (pool.c encrypted it) */
+		prim(&w, "SS", "mr", a->secret ? a->secret : "");
+		break;
+	case WRSH_PS_ANSWER_CREDENTIAL: /* MS-PSRP 2.2.3.25 */
+		obj_begin(&w, "mr");
+		sb_puts(b, "<TN RefId=\"1\"><T>System.Management.Automation.PSCredential</T>"
+			   "<T>System.Object</T></TN><ToString>System.Management.Automation."
+			   "PSCredential</ToString><Props>");
+		prim(&w, "S", "UserName", a->text ? a->text : "");
+		prim(&w, "SS", "Password", a->secret ? a->secret : "");
+		sb_puts(b, "</Props></Obj>");
+		break;
 	default:
 		prim(&w, "Nil", "mr", NULL);
 	}
@@ -398,4 +412,14 @@ void psrp_build_host_response(struct sbuf *b, const struct psrp_ids *id, int64_t
 void psrp_build_end_of_input(struct sbuf *b, const struct psrp_ids *id)
 {
 	head(b, PSRP_END_OF_PIPELINE_INPUT, id, true);
+}
+
+void psrp_build_public_key(struct sbuf *b, const struct psrp_ids *id, const char *blob_b64)
+{
+	struct cw w = {b, 0};
+	head(b, PSRP_PUBLIC_KEY, id, false);
+	obj_begin(&w, NULL);
+	sb_puts(b, "<MS>");
+	prim(&w, "S", "PublicKey", blob_b64);
+	sb_puts(b, "</MS></Obj>");
 }

@@ -45,6 +45,8 @@ void psrp_build_host_response(struct sbuf *b, const struct psrp_ids *id, int64_t
 			      int method, const char *method_name, const struct wrsh_ps_answer *a);
 void psrp_build_input_string(struct sbuf *b, const struct psrp_ids *id, const char *s, size_t n);
 void psrp_build_end_of_input(struct sbuf *b, const struct psrp_ids *id);
+/* PUBLIC_KEY (MS-PSRP 2.2.2.3): a pool message, the blob in base64. */
+void psrp_build_public_key(struct sbuf *b, const struct psrp_ids *id, const char *blob_b64);
 
 /* A string as CLIXML text: XML escapes, and _xHHHH_ for control characters
  * and for an underscore that would read as an escape (MS-PSRP 2.2.5.3.2). */

@@ -9,7 +9,10 @@
  */
 #include <string.h>
 
+#include "crypto/crypto.h"
 #include "psrp/pool.h"
+#include "psrp/secure.h"
+#include "util/base64.h"
 #include "winrs/shell.h"
 #include "util/bytes.h"
 
@@ -19,6 +22,18 @@
 #define MAX_BLOB (32768 - PSRP_FRAG_HEAD)      /* MS-PSRP 3.1.4.1.1's default */
 /* what an envelope needs around the fragments: headers, ids, elements */
 #define ENVELOPE_RESERVE 2560
+#define PSRP_SEALED_MAX 8 /* secure fields in one Prompt */
+
+/* The session key exchange (MS-PSRP 3.1.4.8), in the arena from the first
+ * secure answer (or the server's PUBLIC_KEY_REQUEST) to the pool's end:
+ * the RSA pair only until the session key is in, then wiped and freed. */
+struct psrp_keyx {
+	struct crypto_rsa *rsa;
+	uint8_t key[PSRP_SESSION_KEY];
+	bool have_key, over;
+	char esk[B64_ENC_LEN(PSRP_SESSKEY_BLOB) + 8]; /* EncryptedSessionKey, base64 */
+	size_t esk_n;
+};
 
 /* RunspacePoolState (MS-PSRP 2.2.3.4) */
 enum { POOL_OPENED = 2, POOL_CLOSED = 3, POOL_BROKEN = 5 };
@@ -103,6 +118,20 @@ static wrsh_err cx_text(void *ctx, const struct wrsh_ps_node *n, const char *s, 
 	wrsh_err e;
 	if (p->type == PSRP_PIPELINE_HOST_CALL && (e = host_call_text(p, n, s, len, last)))
 		return e;
+	if (p->type == PSRP_ENCRYPTED_SESSION_KEY) {
+		struct psrp_keyx *k = p->kx;
+		if (n->depth != 3 || !n->name || strcmp(n->name, "EncryptedSessionKey"))
+			return WRSH_OK;
+		if (!k || !k->rsa)
+			return err_set(p->err, WRSH_EPSRP,
+				       "psrp: ENCRYPTED_SESSION_KEY, but no PUBLIC_KEY was sent",
+				       NULL);
+		if (len > sizeof(k->esk) - 1 - k->esk_n)
+			k->over = true;
+		else
+			memcpy(k->esk + k->esk_n, s, len), k->esk_n += len;
+		return WRSH_OK;
+	}
 	if (state) {
 		uint64_t v;
 		if (len > sizeof(p->num) - 1 - p->num_n)
@@ -146,10 +175,49 @@ static bool wanted(uint32_t type)
 	case PSRP_INFORMATION_RECORD:
 	case PSRP_PROGRESS_RECORD:
 	case PSRP_PIPELINE_HOST_CALL:
+	case PSRP_ENCRYPTED_SESSION_KEY:
+	case PSRP_PUBLIC_KEY_REQUEST:
 		return true;
 	default: /* capabilities, private data, availability: nothing we use */
 		return false;
 	}
+}
+
+static int port_rng(void *ctx, unsigned char *out, size_t n)
+{
+	const struct wrsh_session *s = ctx;
+	return s->port->random(s->port->ctx, out, n) ? -1 : 0;
+}
+
+/* ENCRYPTED_SESSION_KEY's blob, decrypted with our private key: the
+ * session key; the key pair is done with (wiped and freed). */
+static wrsh_err keyx_import(struct psrp_pool *p)
+{
+	struct psrp_keyx *k = p->kx;
+	uint8_t blob[PSRP_SESSKEY_BLOB + 8], ct[PSRP_RSA_BYTES], key[PSRP_RSA_BYTES];
+	struct b64_dec d;
+	size_t n = 0, klen = 0;
+	wrsh_err e = WRSH_OK;
+	if (!k || !k->rsa)
+		return err_set(p->err, WRSH_EPSRP,
+			       "psrp: ENCRYPTED_SESSION_KEY, but no PUBLIC_KEY was sent", NULL);
+	b64_dec_init(&d);
+	if (k->over || B64_DEC_MAX(k->esk_n) > sizeof(blob) ||
+	    b64_dec_push(&d, k->esk, k->esk_n, blob, &n) || b64_dec_finish(&d))
+		return err_set(p->err, WRSH_EPSRP,
+			       "psrp: ENCRYPTED_SESSION_KEY without a base64 key blob", NULL);
+	if ((e = psrp_sesskey_parse(blob, n, ct, p->err)))
+		return e;
+	if (crypto_rsa_decrypt(p->s->arena, k->rsa, port_rng, p->s, ct, key, sizeof(key), &klen) ||
+	    klen != PSRP_SESSION_KEY)
+		e = err_set(p->err, WRSH_EPSRP,
+			    "psrp: ENCRYPTED_SESSION_KEY does not decrypt to an AES-256 key", NULL);
+	else
+		memcpy(k->key, key, PSRP_SESSION_KEY), k->have_key = true;
+	wrsh_wipe(key, sizeof(key));
+	crypto_rsa_free(p->s->arena, k->rsa);
+	k->rsa = NULL;
+	return e;
 }
 
 static wrsh_err m_begin(void *ctx, const struct psrp_msg_head *h)
@@ -177,7 +245,10 @@ static wrsh_err m_begin(void *ctx, const struct psrp_msg_head *h)
 		p->hc_name[0] = 0;
 		p->in_mi = false;
 	}
-	p->to_user = p->parse && h->type != PSRP_RUNSPACEPOOL_STATE;
+	p->to_user = p->parse && h->type != PSRP_RUNSPACEPOOL_STATE &&
+		     h->type != PSRP_ENCRYPTED_SESSION_KEY && h->type != PSRP_PUBLIC_KEY_REQUEST;
+	if (h->type == PSRP_ENCRYPTED_SESSION_KEY && p->kx)
+		p->kx->esk_n = 0, p->kx->over = false;
 	p->stream = stream_of(h->type);
 	p->num_n = 0;
 	p->state_read = 0;
@@ -204,6 +275,10 @@ static wrsh_err m_end(void *ctx)
 	p->cx_on = false;
 	if ((e = clixml_finish(&p->cx)))
 		return e;
+	if (p->type == PSRP_ENCRYPTED_SESSION_KEY)
+		return keyx_import(p);
+	if (p->type == PSRP_PUBLIC_KEY_REQUEST)
+		p->key_requested = true; /* answered once this Receive is read */
 	if (p->type == PSRP_RUNSPACEPOOL_STATE)
 		p->pool_state = p->state_read;
 	else if (p->type == PSRP_PIPELINE_STATE)
@@ -286,7 +361,7 @@ static void put_fragments(struct sbuf *b, const struct psrp_pool *p)
 		b->over = true;
 }
 
-enum preq_kind { P_CREATE, P_COMMAND, P_RECEIVE, P_SIGNAL, P_SEND_PR, P_SEND_IN };
+enum preq_kind { P_CREATE, P_COMMAND, P_RECEIVE, P_SIGNAL, P_SEND_PR, P_SEND_IN, P_SEND_POOL };
 
 static void pool_gone(struct wrsh_session *s, struct sess_part *part);
 
@@ -328,7 +403,7 @@ static void write_req(struct wrsh_session *s, struct sbuf *b, void *ctx)
 	winrs_parse_init(wp, &s->err);
 	wp->out = on_stream;
 	wp->out_ctx = p;
-	wp->cmd_id = kind == P_RECEIVE && p->pipeline ? p->pid_text : NULL;
+	wp->cmd_id = kind == P_RECEIVE && p->pipeline && !p->pool_rx ? p->pid_text : NULL;
 	sess_new_message_id(s);
 	switch (kind) {
 	case P_CREATE:
@@ -363,7 +438,7 @@ static void write_req(struct wrsh_session *s, struct sbuf *b, void *ctx)
 		h.noptions = 1;
 		wsman_write_begin(b, &s->ws, &h);
 		sb_puts(b, "<rsp:Receive><rsp:DesiredStream");
-		if (p->pipeline) {
+		if (p->pipeline && !p->pool_rx) {
 			sb_puts(b, " CommandId=\"");
 			sb_puts(b, p->pid_text);
 			sb_putc(b, '"');
@@ -378,6 +453,13 @@ static void write_req(struct wrsh_session *s, struct sbuf *b, void *ctx)
 					     : "<rsp:Send><rsp:Stream Name=\"stdin\" CommandId=\"");
 		sb_puts(b, p->pid_text);
 		sb_puts(b, "\">");
+		put_fragments(b, p);
+		sb_puts(b, "</rsp:Stream></rsp:Send>");
+		break;
+	case P_SEND_POOL: /* the pool's own messages (PUBLIC_KEY): no CommandId */
+		hdr(&h, WINRS_NS "/Send", s, &sel);
+		wsman_write_begin(b, &s->ws, &h);
+		sb_puts(b, "<rsp:Send><rsp:Stream Name=\"stdin\">");
 		put_fragments(b, p);
 		sb_puts(b, "</rsp:Stream></rsp:Send>");
 		break;
@@ -475,6 +557,8 @@ static void b_reply(struct sbuf *b, const struct psrp_ids *id, const void *arg)
 	psrp_build_host_response(b, id, a->p->hc_ci, a->p->hc_method, a->p->hc_name, a->a);
 }
 
+static wrsh_err answer_key_request(struct wrsh_session *s, struct psrp_pool *p);
+
 /* ---- the API ----------------------------------------------------------- */
 
 static wrsh_err random_guid(struct wrsh_session *s, uint8_t g[16])
@@ -492,6 +576,11 @@ static void pool_gone(struct wrsh_session *s, struct sess_part *part)
 	struct psrp_pool *p = SESS_STATE(part, struct psrp_pool);
 	if (p->cx_on)
 		clixml_abort(&p->cx);
+	if (p->kx) {
+		crypto_rsa_free(s->arena, p->kx->rsa);
+		wrsh_wipe(p->kx, sizeof(*p->kx));
+		wrsh_arena_free(s->arena, p->kx);
+	}
 	sess_detach(s, part);
 	wrsh_arena_free(s->arena, p);
 }
@@ -808,6 +897,8 @@ wrsh_err wrsh_ps_receive(struct wrsh_session *s, const struct wrsh_ps_sink *sink
 	e = call(s, P_RECEIVE, s->op_ms + s->conn.timeout_ms,
 		 flags & WRSH_WAKEABLE ? WRSH_PORT_WAKEABLE : 0);
 	p->user = NULL;
+	if (!e && (e = answer_key_request(s, p))) /* it was read whole in this Receive */
+		return sess_leave(s, e);
 	if (e == WRSH_EFAULT && wsman_fault_is(&s->resp, "TimedOut")) {
 		err_clear(&s->err);
 		return WRSH_OK;
@@ -885,6 +976,72 @@ wrsh_err wrsh_ps_input(struct wrsh_session *s, const char *const *items, const s
 	return sess_leave(s, e);
 }
 
+static void b_public_key(struct sbuf *b, const struct psrp_ids *id, const void *arg)
+{
+	psrp_build_public_key(b, id, arg);
+}
+
+/* Our key pair, made now (2048-bit RSA: the costly part, about a tenth of
+ * a second on a PC, seconds on a microcontroller), its public half sent in
+ * PUBLIC_KEY on the pool's stdin; then the pool's Receives until the
+ * server's ENCRYPTED_SESSION_KEY is in (MS-PSRP 3.1.4.8, 3.1.5.4.4). */
+static wrsh_err key_exchange(struct wrsh_session *s, struct psrp_pool *p)
+{
+	uint8_t nbe[PSRP_RSA_BYTES], blob[PSRP_PUBKEY_BLOB];
+	char b64[B64_ENC_LEN(PSRP_PUBKEY_BLOB) + 1];
+	unsigned waits = 0;
+	uint32_t pe = 0;
+	wrsh_err e;
+	if (!CONFIG_WRSH_PSRP_SECURE)
+		return err_set(&s->err, WRSH_EUNSUPPORTED,
+			       "psrp: secure strings are not built in (CONFIG_WRSH_PSRP_SECURE)",
+			       NULL);
+	if (!p->kx && !(p->kx = wrsh_arena_calloc(s->arena, 1, sizeof(*p->kx))))
+		return err_set(&s->err, WRSH_ENOMEM, "psrp: arena exhausted (key exchange)", NULL);
+	p->kx->have_key = false;
+	crypto_rsa_free(s->arena, p->kx->rsa);
+	if (crypto_rsa_generate(s->arena, port_rng, s, PSRP_RSA_BITS, &p->kx->rsa) ||
+	    crypto_rsa_public(s->arena, p->kx->rsa, nbe, sizeof(nbe), &pe))
+		return err_set(&s->err, WRSH_ENOMEM,
+			       "psrp: no RSA key pair (arena exhausted or no randomness)", NULL);
+	psrp_pubkey_blob(nbe, pe, blob);
+	b64[b64_encode(blob, sizeof(blob), b64)] = 0;
+	if ((e = out_begin(p, 2048)))
+		return e;
+	e = queue(p, b_public_key, b64);
+	if (!e) {
+		next_batch(p);
+		e = call(s, P_SEND_POOL, s->conn.timeout_ms, 0);
+	}
+	out_end(p);
+	p->pool_rx = true;
+	while (!e && !p->kx->have_key) {
+		e = call(s, P_RECEIVE, s->op_ms + s->conn.timeout_ms, 0);
+		if (e == WRSH_EFAULT && wsman_fault_is(&s->resp, "TimedOut") && ++waits < 3) {
+			err_clear(&s->err);
+			e = WRSH_OK;
+		} else if (e == WRSH_EFAULT && wsman_fault_is(&s->resp, "TimedOut")) {
+			err_clear(&s->err);
+			e = err_set(&s->err, WRSH_EPSRP,
+				    "psrp: no ENCRYPTED_SESSION_KEY from the server", NULL);
+		}
+	}
+	p->pool_rx = false;
+	if (e)
+		reader_reset(p);
+	return e;
+}
+
+/* A PUBLIC_KEY_REQUEST read in the last Receive: the server wants to send
+ * a secure string (MS-PSRP 3.1.5.4.5). */
+static wrsh_err answer_key_request(struct wrsh_session *s, struct psrp_pool *p)
+{
+	if (!p->key_requested)
+		return WRSH_OK;
+	p->key_requested = false;
+	return key_exchange(s, p);
+}
+
 /* see wrsh.h */
 bool wrsh_ps_host_call(const struct wrsh_session *s, int *method, const char **name)
 {
@@ -901,7 +1058,7 @@ bool wrsh_ps_host_call(const struct wrsh_session *s, int *method, const char **n
 /* see wrsh.h */
 wrsh_err wrsh_ps_host_reply(struct wrsh_session *s, const char *result)
 {
-	struct wrsh_ps_answer a = {WRSH_PS_ANSWER_TEXT, result, 0, NULL, NULL, 0};
+	struct wrsh_ps_answer a = {WRSH_PS_ANSWER_TEXT, result, 0, NULL, NULL, 0, NULL, NULL};
 	if (!result)
 		a.kind = WRSH_PS_ANSWER_NIL;
 	return wrsh_ps_host_answer(s, &a);
@@ -914,17 +1071,116 @@ static size_t answer_room(const struct psrp_pool *p, const struct wrsh_ps_answer
 	size_t n = 2048, i;
 	if (a->text)
 		n += 8 * strlen(a->text);
+	if (a->secret)
+		n += strlen(a->secret); /* already the <SS> text */
 	for (i = 0; a->kind == WRSH_PS_ANSWER_FIELDS && i < a->n; i++)
 		n += 64 + 8 * ((a->names[i] ? strlen(a->names[i]) : 0) +
 			       (a->values[i] ? strlen(a->values[i]) : 0));
 	return n < p->frag_room ? n : p->frag_room;
 }
 
+static wrsh_err send_answer(struct wrsh_session *s, struct psrp_pool *p,
+			    const struct wrsh_ps_answer *answer)
+{
+	struct reply_arg a = {p, answer};
+	wrsh_err e;
+	if ((e = out_begin(p, answer_room(p, answer))))
+		return e;
+	e = queue(p, b_reply, &a);
+	if (!e) {
+		next_batch(p);
+		e = call(s, P_SEND_PR, s->conn.timeout_ms, 0);
+	}
+	out_end(p);
+	if (!e)
+		p->hc_pending = false;
+	return e;
+}
+
+static bool has_secret(const struct wrsh_ps_answer *a)
+{
+	size_t i;
+	if (a->kind == WRSH_PS_ANSWER_SECURE || a->kind == WRSH_PS_ANSWER_CREDENTIAL)
+		return true;
+	for (i = 0; a->kind == WRSH_PS_ANSWER_FIELDS && a->secure && i < a->n; i++)
+		if (a->secure[i])
+			return true;
+	return false;
+}
+
+/* One secret as its <SS> text, in the arena (*out; the caller frees). */
+static wrsh_err seal(struct wrsh_session *s, struct psrp_pool *p, const char *secret, char **out)
+{
+	size_t n = secret ? strlen(secret) : 0, wn = PSRP_SS_WORK(n), bn = PSRP_SS_B64(n);
+	uint8_t *work;
+	wrsh_err e;
+	*out = NULL;
+	if (n > CONFIG_WRSH_PSRP_SECRET_MAX)
+		return err_set(&s->err, WRSH_ELIMIT,
+			       "psrp: a secret longer than CONFIG_WRSH_PSRP_SECRET_MAX", NULL);
+	work = wrsh_arena_alloc(s->arena, wn + bn);
+	if (!work)
+		return err_set(&s->err, WRSH_ENOMEM, "psrp: arena exhausted (a secure string)",
+			       NULL);
+	/* the plaintext's UTF-16 lives in work only, wiped by psrp_ss_encrypt */
+	e = psrp_ss_encrypt(p->kx->key, secret ? secret : "", n, work, wn, (char *)work + wn, bn,
+			    &s->err);
+	if (e) {
+		wrsh_arena_free(s->arena, work);
+		return e;
+	}
+	memmove(work, work + wn, strlen((char *)work + wn) + 1); /* keep one block */
+	*out = (char *)work;
+	return WRSH_OK;
+}
+
+/* An answer carrying secrets: the session key first (the exchange if
+ * there is none yet), then each secret encrypted into the copy sent. */
+static wrsh_err answer_secret(struct wrsh_session *s, struct psrp_pool *p,
+			      const struct wrsh_ps_answer *answer)
+{
+	struct wrsh_ps_answer a = *answer;
+	const char **vals = NULL;
+	char *sealed[PSRP_SEALED_MAX] = {NULL};
+	size_t i, ns = 0;
+	wrsh_err e = WRSH_OK;
+	if (!CONFIG_WRSH_PSRP_SECURE)
+		return err_set(&s->err, WRSH_EUNSUPPORTED,
+			       "psrp: secure strings are not built in (CONFIG_WRSH_PSRP_SECURE)",
+			       NULL);
+	if ((!p->kx || !p->kx->have_key) && (e = key_exchange(s, p)))
+		return e;
+	if (a.kind == WRSH_PS_ANSWER_FIELDS) {
+		vals = wrsh_arena_calloc(s->arena, a.n ? a.n : 1, sizeof(*vals));
+		if (!vals)
+			return err_set(&s->err, WRSH_ENOMEM, "psrp: arena exhausted", NULL);
+		for (i = 0; !e && i < a.n; i++) {
+			vals[i] = a.values[i];
+			if (!a.secure[i])
+				continue;
+			if (ns == PSRP_SEALED_MAX)
+				e = err_set(&s->err, WRSH_ELIMIT, "psrp: too many secure fields",
+					    NULL);
+			else if (!(e = seal(s, p, a.values[i], &sealed[ns])))
+				vals[i] = sealed[ns++];
+		}
+		a.values = vals;
+	} else if (!(e = seal(s, p, a.secret, &sealed[0]))) {
+		a.secret = sealed[ns++];
+	}
+	if (!e)
+		e = send_answer(s, p, &a);
+	while (ns)
+		wrsh_arena_free(s->arena, sealed[--ns]);
+	if (vals)
+		wrsh_arena_free(s->arena, vals);
+	return e;
+}
+
 /* see wrsh.h */
 wrsh_err wrsh_ps_host_answer(struct wrsh_session *s, const struct wrsh_ps_answer *answer)
 {
 	struct psrp_pool *p;
-	struct reply_arg a;
 	wrsh_err e;
 	if (!s || !answer ||
 	    (answer->kind == WRSH_PS_ANSWER_FIELDS && answer->n &&
@@ -935,19 +1191,9 @@ wrsh_err wrsh_ps_host_answer(struct wrsh_session *s, const struct wrsh_ps_answer
 	p = pool_of(s);
 	if (!p || !p->hc_pending)
 		return err_set(&s->err, WRSH_ESTATE, "psrp: no host call to answer", NULL);
-	a.p = p;
-	a.a = answer;
-	if ((e = out_begin(p, answer_room(p, answer))))
-		return sess_leave(s, e);
-	e = queue(p, b_reply, &a);
-	if (!e) {
-		next_batch(p);
-		e = call(s, P_SEND_PR, s->conn.timeout_ms, 0);
-	}
-	out_end(p);
-	if (!e)
-		p->hc_pending = false;
-	return sess_leave(s, e);
+	if (has_secret(answer))
+		return sess_leave(s, answer_secret(s, p, answer));
+	return sess_leave(s, send_answer(s, p, answer));
 }
 
 /* see wrsh.h */

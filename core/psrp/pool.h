@@ -11,6 +11,7 @@
 #include "wsman/session.h"
 
 struct wrsh_session;
+struct psrp_keyx; /* the key exchange's state (pool.c), made when first needed */
 
 struct psrp_pool {
 	struct sess_part part; /* first: the pool's memory goes at wrsh_close */
@@ -40,6 +41,8 @@ struct psrp_pool {
 	size_t hc_name_n;
 	bool hc_pending, in_mi;
 	bool host_ui, input_open;
+	bool key_requested, pool_rx; /* PUBLIC_KEY_REQUEST seen; a Receive for the pool */
+	struct psrp_keyx *kx;
 	/* outgoing: fragments, base64-encoded into the envelope, a request's
 	 * worth at a time: out.p[send_off .. send_end) */
 	struct sbuf out;

@@ -179,10 +179,11 @@ void json_text(struct json_out *j, const struct wrsh_ps_node *n, const char *p, 
 				key(j, k);
 			else if (j->depth)
 				member(j);
-			j->value_kind = !strcmp(n->tag, "Nil") ? 'z'
-					: !strcmp(n->tag, "B") ? 'b'
-					: numeric(n->tag)      ? 'n'
-							       : 's';
+			j->value_kind = !strcmp(n->tag, "Nil")	? 'z'
+					: !strcmp(n->tag, "B")	? 'b'
+					: !strcmp(n->tag, "SS") ? 'S' /* never its ciphertext */
+					: numeric(n->tag)	? 'n'
+								: 's';
 			if (j->value_kind == 's')
 				fputc('"', j->f);
 		}
@@ -210,6 +211,9 @@ void json_text(struct json_out *j, const struct wrsh_ps_node *n, const char *p, 
 		break;
 	case 'z':
 		fputs("null", j->f);
+		break;
+	case 'S':
+		fputs("{\"SecureString\":true}", j->f);
 		break;
 	case 'b':
 		fputs(j->bool_true ? "true" : "false", j->f);

@@ -258,8 +258,15 @@ static wrsh_err output_put(struct view *v, const char *p, size_t len)
 static wrsh_err output_text(struct view *v, const struct wrsh_ps_node *n, const char *p, size_t len,
 			    bool last)
 {
-	bool item = v->in_list && !v->has_text &&
-		    ((n->depth == 3 && !n->container) || (n->depth == 4 && is(n->tag, "ToString")));
+	static const char ss[] = "System.Security.SecureString";
+	bool item;
+	if (n->depth == 1 && is(n->tag, "SS")) {
+		/* as PowerShell prints one; its ciphertext is nobody's business */
+		v->has_text = true;
+		return last ? output_put(v, ss, sizeof(ss) - 1) : WRSH_OK;
+	}
+	item = v->in_list && !v->has_text &&
+	       ((n->depth == 3 && !n->container) || (n->depth == 4 && is(n->tag, "ToString")));
 	if (n->depth == 1 || (n->depth == 2 && is(n->tag, "ToString"))) {
 		v->has_text = true;
 	} else if (item) {

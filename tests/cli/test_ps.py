@@ -103,19 +103,23 @@ class PsTest(Base):
                     stdin=b"Alice\nParis\n")
         self.assertEqual((r.returncode, r.stdout), (0, b"Name=Alice\nCity=Paris\n"), r.stderr)
         self.assertEqual(r.stderr, b"Account\nDetails please\nName: City: ")
-        # a field of a secret type is refused before anything is read
+        # a field of a secret type, stdin not a terminal: refused before
+        # anything is read (test_secure.py answers them at a pty)
         r = self.ps("$Host.UI.Prompt('c','m',@('User','Pin:SecureString')); 'after'",
                     stdin=b"x\ny\n")
         self.assertEqual((r.returncode, r.stdout), (1, b"after\n"))
-        self.assertIn(b"does not send secure strings", r.stderr)
+        self.assertIn(b"a secure prompt needs a terminal", r.stderr)
+        r = self.ps("$Host.UI.Prompt('c','m',@('Cred:Management.Automation.PSCredential'))",
+                    stdin=b"x\n")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"does not answer credential fields", r.stderr)
 
     def test_secure_input_is_refused_not_hung(self):
         for script, cmdlet in (("Read-Host -AsSecureString", b"Read-Host"),
                                ("Get-Credential", b"Get-Credential")):
             r = self.ps(script + "; 'after'", stdin=b"secret\n")
             self.assertEqual((r.returncode, r.stdout), (1, b"after\n"), r.stderr)
-            self.assertIn(b"wrsh: this client does not send secure strings or credentials",
-                          r.stderr)
+            self.assertIn(b"wrsh: a secure prompt needs a terminal (stdin is not one)", r.stderr)
             self.assertIn(b"[" + cmdlet + b"], HostException", r.stderr)
 
     def test_prompts_refused_when_stdin_is_input(self):

@@ -15,7 +15,14 @@ interpreter: statements separated by ';' or new lines, each one of
   Read-Host ['prompt']  $Host.UI.WriteLine('m')  $Host.UI.WriteErrorLine('m')
   $Host.UI.PromptForChoice('c','m',@('&Yes','&No'),N)  (the answer's index)
   $Host.UI.Prompt('c','m',@('Name','Pin:SecureString'))  (name=value lines)
-  Read-Host -AsSecureString  Get-Credential  (a client can only refuse these)
+  Read-Host -AsSecureString  Get-Credential  $s = Read-Host -AsSecureString
+  $c = Get-Credential  $c.UserName  $c = $Host.UI.PromptForCredential('c','m','user','')
+  [Net.NetworkCredential]::new('', $s).Password -eq 'text'  (True or False)
+  $c.GetNetworkCredential().Password -eq 'text'
+  ConvertTo-SecureString 'text' -AsPlainText -Force  (a SecureString out)
+  Request-PublicKey  (endpoint only: a PUBLIC_KEY_REQUEST, MS-PSRP 2.2.2.5, then
+    the key exchange; sent in the pipeline's stream: wrsh has no Receive on the
+    pool open while a pipeline runs)
   exit [N]  (the script ends; a host hears SetShouldExit(N))
   ('text' * N)  (a string repeated, as an argument or a value)  ,@(1,'a')  (one list object)
   $input  process { $_ }  (the pipeline's input, each object as it comes)
@@ -27,6 +34,7 @@ interpreter: statements separated by ';' or new lines, each one of
 
 anything else being a CommandNotFoundException, as PowerShell reports it.
 """
+import base64
 import re
 import struct
 import threading
@@ -42,6 +50,9 @@ INIT_RUNSPACEPOOL = 0x00010004
 RUNSPACEPOOL_STATE = 0x00021005
 CREATE_PIPELINE = 0x00021006
 APPLICATION_PRIVATE_DATA = 0x00021009
+PUBLIC_KEY = 0x00010005
+ENCRYPTED_SESSION_KEY = 0x00010006
+PUBLIC_KEY_REQUEST = 0x00010007
 PIPELINE_INPUT = 0x00041002
 END_OF_PIPELINE_INPUT = 0x00041003
 PIPELINE_OUTPUT = 0x00041004
@@ -280,7 +291,7 @@ class Refused:
         self.message = message
 
 
-def host_answer(root):
+def host_answer(root, key=None):
     """The value of a PIPELINE_HOST_RESPONSE: mr as a Python value, or Refused
     when me carries the ErrorRecord of the exception (MS-PSRP 2.2.2.28)."""
     me, mr = prop(root, "me"), prop(root, "mr")
@@ -297,13 +308,22 @@ def host_answer(root):
         raise ProtocolError("PIPELINE_HOST_RESPONSE without mr or me")
     if mr.tag == "Nil":
         return None
+    if mr.tag == "SS":
+        return SecureStr(ss_decrypt(key, mr.text or ""))
+    if mr.tag == "Obj" and mr.find("TN") is not None and \
+            mr.find("TN")[0].text == "System.Management.Automation.PSCredential":
+        user, pw = prop(mr, "UserName"), prop(mr, "Password")
+        if user is None or pw is None or pw.tag != "SS":
+            raise ProtocolError("a PSCredential without UserName or a SecureString Password")
+        return Cred(unescape(user.text or ""), SecureStr(ss_decrypt(key, pw.text or "")))
     if mr.tag == "I32":
         return int(mr.text)
     if mr.tag == "Obj" and mr.find("DCT") is not None:
         out = {}
         for en in mr.find("DCT"):
             k, v = en.find("*[@N='Key']"), en.find("*[@N='Value']")
-            out[unescape(k.text or "")] = unescape(v.text or "") if v.tag == "S" else v.tag
+            out[unescape(k.text or "")] = unescape(v.text or "") if v.tag == "S" else \
+                SecureStr(ss_decrypt(key, v.text or "")) if v.tag == "SS" else v.tag
         return out
     if mr.tag == "S":
         return unescape(mr.text or "")
@@ -334,6 +354,69 @@ def fields_arg(fields):
                 21 + 2 * i))
     return ('<Obj RefId="9"><TN RefId="8"><T>System.Collections.ArrayList</T><T>System.Object'
             '</T></TN><LST>%s</LST></Obj>' % "".join(items))
+
+
+# ---- secure strings (MS-PSRP 2.2.2.3-5, 2.2.5.1.24), with python3-cryptography ----
+
+class SecureStr:
+    """A SecureString's text, decrypted here with the session key."""
+
+    def __init__(self, text):
+        self.text = text
+
+
+class Cred:
+    def __init__(self, user, password):
+        self.user, self.password = user, password
+
+
+def public_key_from_blob(blob):
+    """A PUBLICKEYBLOB (06 02 00 00, CALG_RSA_KEYX, "RSA1", bits, e, n LE)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    if len(blob) != 276 or blob[:8] != b"\x06\x02\x00\x00\x00\xa4\x00\x00" or \
+            blob[8:12] != b"RSA1" or struct.unpack_from("<I", blob, 12)[0] != 2048:
+        raise ProtocolError("PUBLIC_KEY is not a 2048-bit PUBLICKEYBLOB")
+    e = struct.unpack_from("<I", blob, 16)[0]
+    n = int.from_bytes(blob[20:], "little")
+    return rsa.RSAPublicNumbers(e, n).public_key()
+
+
+def session_key_blob(pub, key):
+    """key, RSAES-PKCS1-v1_5-encrypted, as a SIMPLEBLOB (ciphertext LE)."""
+    from cryptography.hazmat.primitives.asymmetric import padding
+    ct = pub.encrypt(key, padding.PKCS1v15())
+    return b"\x01\x02\x00\x00\x10\x66\x00\x00\x00\xa4\x00\x00" + ct[::-1]
+
+
+def ss_encrypt(key, text):
+    from cryptography.hazmat.primitives import padding as sympad
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    p = sympad.PKCS7(128).padder()
+    data = p.update(text.encode("utf-16-le")) + p.finalize()
+    enc = Cipher(algorithms.AES(key), modes.CBC(b"\0" * 16)).encryptor()
+    return base64.b64encode(enc.update(data) + enc.finalize()).decode()
+
+
+def ss_decrypt(key, b64):
+    from cryptography.hazmat.primitives import padding as sympad
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    if key is None:
+        raise ProtocolError("a SecureString before the session key exchange")
+    dec = Cipher(algorithms.AES(key), modes.CBC(b"\0" * 16)).decryptor()
+    data = dec.update(base64.b64decode(b64, validate=True)) + dec.finalize()
+    u = sympad.PKCS7(128).unpadder()
+    return (u.update(data) + u.finalize()).decode("utf-16-le")
+
+
+# 'text', or text given as base64 (so that a test's script need not hold a secret)
+TEXT_VALUE = (r"(?:'([^']*)'|\[text\.encoding\]::utf8\.getstring\(\[convert\]::"
+              r"frombase64string\('([A-Za-z0-9+/=]*)'\)\))")
+
+
+def text_value(m):
+    if m.group(m.lastindex) is not None and m.lastindex >= 3:
+        return base64.b64decode(m.group(3)).decode("utf-8")
+    return m.group(2)
 
 
 class Pipeline:
@@ -382,7 +465,15 @@ class Pipeline:
 
     def output(self, v):
         if self.format:  # Out-String -Stream: one string per line of the console view
-            if isinstance(v, tuple):
+            if isinstance(v, SecureStr):
+                lines = ["System.Security.SecureString"]
+            elif isinstance(v, Cred):
+                lines = ["", "UserName                     Password",
+                         "--------                     --------",
+                         "%-8s System.Security.SecureString" % v.user, ""]
+            elif isinstance(v, bool):
+                lines = ["True" if v else "False"]
+            elif isinstance(v, tuple):
                 lines = ["", "Status   Name               DisplayName",
                          "------   ----               -----------",
                          "%-8s %-18s %s" % (v[2], v[0], v[1]), ""]
@@ -390,6 +481,16 @@ class Pipeline:
                 lines = str(v).split("\n")
             for line in lines:
                 self.emit(PIPELINE_OUTPUT, "<S>%s</S>" % clixml_string(line))
+        elif isinstance(v, SecureStr):  # encrypted with the session key (made if need be)
+            self.emit(PIPELINE_OUTPUT, "<SS>%s</SS>" % ss_encrypt(self.pool.key(), v.text))
+        elif isinstance(v, Cred):
+            self.emit(PIPELINE_OUTPUT, (
+                '<Obj RefId="0"><TN RefId="0"><T>System.Management.Automation.PSCredential</T>'
+                '<T>System.Object</T></TN><ToString>System.Management.Automation.PSCredential'
+                '</ToString><Props><S N="UserName">%s</S><SS N="Password">%s</SS></Props></Obj>')
+                % (clixml_string(v.user), ss_encrypt(self.pool.key(), v.password.text)))
+        elif isinstance(v, bool):
+            self.emit(PIPELINE_OUTPUT, "<B>%s</B>" % ("true" if v else "false"))
         elif isinstance(v, tuple):
             self.emit(PIPELINE_OUTPUT, SERVICE % (escape(v[0]), escape(v[1]), v[2], v[3]))
         elif isinstance(v, int):
@@ -446,6 +547,8 @@ class Pipeline:
             return error_record(arg, "System.Management.Automation.RuntimeException", arg,
                                 "OperationStopped: (%s:String) [], RuntimeException" % arg,
                                 name="ExceptionAsErrorRecord", ref=1)
+        elif self.secure_statement(st):
+            pass
         elif re.fullmatch(r"\$(\w+)\s*\+=\s*(-?\d+)", st):
             m = re.fullmatch(r"\$(\w+)\s*\+=\s*(-?\d+)", st)
             with self.pool.lock:
@@ -532,6 +635,48 @@ class Pipeline:
                 "CommandNotFoundException" % cmd))
         return None
 
+    def secure_statement(self, st):
+        """The secure-string statements; True when st was one."""
+        m = re.fullmatch(r"\$(\w+)\s*=\s*(.+)", st)
+        if m and re.match(r"(read-host\s+-assecurestring|get-credential|\$host\.ui\."
+                          r"promptforcredential)", m.group(2), re.I):
+            self.capture_to = m.group(1).lower()
+            try:
+                if not self.host_method(m.group(2).strip()):
+                    return False
+            finally:
+                self.capture_to = None
+            return True
+        m = re.fullmatch(r"\[net\.networkcredential\]::new\('',\s*\$(\w+)\)\.password\s+-eq\s+"
+                         + TEXT_VALUE, st, re.I)
+        if m:
+            with self.pool.lock:
+                v = self.pool.vars.get(m.group(1).lower())
+            self.output(isinstance(v, SecureStr) and v.text == text_value(m))
+            return True
+        m = re.fullmatch(r"\$(\w+)\.getnetworkcredential\(\)\.password\s+-eq\s+" + TEXT_VALUE,
+                         st, re.I)
+        if m:
+            with self.pool.lock:
+                v = self.pool.vars.get(m.group(1).lower())
+            self.output(isinstance(v, Cred) and v.password.text == text_value(m))
+            return True
+        m = re.fullmatch(r"\$(\w+)\.username", st, re.I)
+        if m:
+            with self.pool.lock:
+                v = self.pool.vars.get(m.group(1).lower())
+            if isinstance(v, Cred):
+                self.output(v.user)
+            return True
+        m = re.fullmatch(r"convertto-securestring\s+'([^']*)'\s+-asplaintext\s+-force", st, re.I)
+        if m:
+            self.output(SecureStr(m.group(1)))
+            return True
+        if st.lower() == "request-publickey":
+            self.pool.request_key(self)
+            return True
+        return False
+
     def ask(self, method, mid, args):
         """A host call that waits: its answer (or Refused)."""
         ci = self.next_ci
@@ -569,6 +714,12 @@ class Pipeline:
             self.host_result("ReadLineAsSecureString", 0,
                              self.ask("ReadLineAsSecureString", 12, []), cmdlet="Read-Host")
             return True
+        m = re.fullmatch(r"\$host\.ui\.promptforcredential\('([^']*)',\s*'([^']*)',\s*'([^']*)',"
+                         r"\s*'([^']*)'\)", st, re.I)
+        if m:
+            args = ["<S>%s</S>" % clixml_string(g) for g in m.groups()]
+            self.host_result("PromptForCredential", 4, self.ask("PromptForCredential1", 24, args))
+            return True
         if st.lower() == "get-credential":
             args = ["<S>PowerShell credential request</S>", "<S>Enter your credentials.</S>",
                     "<Nil />", "<S></S>"]
@@ -589,10 +740,21 @@ class Pipeline:
                 fqid, cat = "HostException", "NotSpecified: (:) [], MethodInvocationException"
             self.emit(ERROR_RECORD, error_record(
                 msg, "System.Management.Automation.MethodInvocationException", fqid, cat))
+        elif getattr(self, "capture_to", None):
+            if not isinstance(answer, (SecureStr, Cred)):
+                raise ProtocolError("%s answered without a secure string" % method)
+            with self.pool.lock:
+                self.pool.vars[self.capture_to] = answer
         elif isinstance(answer, dict):
             for k, v in answer.items():
+                if isinstance(v, SecureStr):  # kept for the script to check
+                    with self.pool.lock:
+                        self.pool.vars[k.lower()] = v
+                    v = "System.Security.SecureString"
                 self.output("%s=%s" % (k, v))
-        elif cmdlet:  # a secure string must not come back as plain text
+        elif isinstance(answer, (SecureStr, Cred)):
+            self.output(answer)
+        elif cmdlet or method == "PromptForCredential":
             raise ProtocolError("%s answered without a secure string" % method)
         elif answer is not None:
             self.output(answer)
@@ -693,6 +855,9 @@ class Pool:
         self.cwd = "C:\\Users\\%s\\Documents" % user
         self.next_object = 1
         self.pipelines = {}
+        self.session_key = None  # AES-256, made when first needed (MS-PSRP 3.2.4)
+        self.key_sent = threading.Event()
+        self.pool_parts = {}
         msgs = read_messages(creation)
         types = [m[0] for m in msgs]
         if types != [SESSION_CAPABILITY, INIT_RUNSPACEPOOL]:
@@ -726,6 +891,41 @@ class Pool:
             obj = self.next_object
             self.next_object += 1
         return Outgoing(obj, message(typ, self.rpid, pid, clixml))
+
+    def key(self):
+        import os
+        with self.lock:
+            if self.session_key is None:
+                self.session_key = os.urandom(32)
+            return self.session_key
+
+    def pool_input(self, data):
+        """The pool's own messages on stdin (no CommandId): PUBLIC_KEY."""
+        for typ, rpid, pid, body in read_messages(data, self.pool_parts):
+            if typ != PUBLIC_KEY or rpid != self.rpid or pid.int != 0:
+                raise ProtocolError("unexpected pool message 0x%08x on stdin" % typ)
+            pk = prop(ET.fromstring(body), "PublicKey")
+            if pk is None or pk.tag != "S":
+                raise ProtocolError("PUBLIC_KEY without PublicKey")
+            pub = public_key_from_blob(base64.b64decode(pk.text or "", validate=True))
+            blob = base64.b64encode(session_key_blob(pub, self.key())).decode()
+            frame = self.frame(ENCRYPTED_SESSION_KEY, uuid.UUID(int=0),
+                               '<Obj RefId="0"><MS><S N="EncryptedSessionKey">%s</S></MS>'
+                               '</Obj>' % blob)
+            with self.lock:
+                self.pool_queue.append(frame)
+            self.key_sent.set()
+        return True
+
+    def request_key(self, pipeline):
+        """PUBLIC_KEY_REQUEST, and wait for the exchange it starts."""
+        self.key_sent.clear()
+        with pipeline.lock:
+            pipeline.queue.append(self.outgoing(PUBLIC_KEY_REQUEST, uuid.UUID(int=0), "<S></S>"))
+            pipeline.lock.notify_all()
+        while not self.key_sent.wait(0.05):
+            if pipeline.stop.is_set():
+                raise Stop()
 
     def command(self, command_id, args):
         """A Command's CREATE_PIPELINE; a long one continues on stdin (send)."""
@@ -766,9 +966,12 @@ class Pool:
         False) when there is no such pipeline or the client left (what was
         taken then stays for the next Receive, as on Windows)."""
         if command_id is None:
-            with self.lock:
-                out, self.pool_queue = b"".join(self.pool_queue), []
-            return out, False
+            while True:  # the pool's messages: wait for one, as for a pipeline's
+                with self.lock:
+                    out, self.pool_queue = b"".join(self.pool_queue), []
+                if out or time.monotonic() >= deadline or gone():
+                    return out, False
+                time.sleep(0.05)
         p = self.pipelines.get(command_id.upper())
         if p is None:
             return None, False
@@ -795,6 +998,8 @@ class Pool:
     def send_input(self, command_id, data):
         """stdin: the rest of a CREATE_PIPELINE that did not fit in its
         Command, or the pipeline's input objects."""
+        if not command_id:
+            return self.pool_input(data)
         parts = getattr(self, "partial", {}).get(command_id.upper())
         if parts is not None:
             msgs = read_messages(data, parts)
@@ -828,7 +1033,7 @@ class Pool:
             ci = prop(root, "ci")
             if ci is None or ci.tag != "I64" or prop(root, "mi") is None:
                 raise ProtocolError("PIPELINE_HOST_RESPONSE without ci or mi")
-            p.answer(int(ci.text), host_answer(root))
+            p.answer(int(ci.text), host_answer(root, self.session_key))
         return True
 
     def signal(self, command_id):

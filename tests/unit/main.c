@@ -17,6 +17,7 @@ void cim_tests(void);
 void fault_tests(void);
 void tls_tests(void);
 void build_info_tests(void);
+void secure_tests(void);
 
 static void all(void)
 {
@@ -36,6 +37,7 @@ static void all(void)
 	fault_tests();
 	tls_tests();
 	build_info_tests();
+	secure_tests();
 }
 
 int main(int argc, char **argv)

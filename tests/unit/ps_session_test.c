@@ -464,7 +464,8 @@ static void test_ps_session_state_checks(void)
 	CHECK_EQ(wrsh_open(&t->s, t->a, &t->port, &t->o), WRSH_OK);
 	CHECK_EQ(wrsh_ps_host_reply(t->s, "x"), WRSH_ESTATE);
 	{
-		struct wrsh_ps_answer bad = {WRSH_PS_ANSWER_FIELDS, NULL, 0, NULL, NULL, 1};
+		struct wrsh_ps_answer bad = {
+			WRSH_PS_ANSWER_FIELDS, NULL, 0, NULL, NULL, 1, NULL, NULL};
 		CHECK_EQ(wrsh_ps_host_answer(t->s, &bad), WRSH_EINVAL);
 		CHECK_EQ(wrsh_ps_host_answer(t->s, NULL), WRSH_EINVAL);
 	}
