@@ -246,7 +246,7 @@ class PsAgainstPwshTest(test_ps.PsTest):
         # BigOutput is the imitation's: the same 100,000 strings of 100
         # characters, made by PowerShell
         r1 = self.ps("--stats", "1")
-        rn = self.ps("--stats", "1..100000 | % { ('{0:D8} ' -f ($_ - 1)) + 'x' * 91 }",
+        rn = self.ps("--stats", "foreach ($i in 0..99999) { ('{0:D8} ' -f $i) + 'x' * 91 }",
                      timeout=300)
         self.assertEqual(rn.returncode, 0, rn.stderr[-300:])
         self.assertEqual(len(rn.stdout), 100000 * 101)
@@ -321,6 +321,7 @@ class PsAgainstPwshTest(test_ps.PsTest):
 @real_pwsh
 class ShellAgainstPwshTest(test_shell.ShellTest):
     """Every wrsh shell test, against real PowerShell."""
+    PROMPT_END = b" %s> " % os.path.expanduser("~").encode()  # pwsh starts in its home
 
     @classmethod
     def setUpClass(cls):

@@ -11,6 +11,8 @@ from test_ps import ps_built
 
 @unittest.skipUnless(ps_built(), "wrsh built without PowerShell Remoting")
 class ShellTest(Base):
+    PROMPT_END = b"Documents> "  # the end of the prompt in the pool's first location
+
     @classmethod
     def setUpClass(cls):
         cls.ep = Endpoint("--operation-timeout-cap", "2", basic=False)
@@ -61,11 +63,11 @@ class ShellTest(Base):
         if pid == 0:
             os.execve(WRSH, [WRSH, "shell", *self.conn()],
                       {**os.environ, "WRSH_PASSWORD": PASSWORD})
-        buf = read_until(fd, b"Documents> ", 20)
+        buf = read_until(fd, self.PROMPT_END, 20)
         os.write(fd, b"'sleeping'; Start-Sleep 60; 'not reached'\n")
-        buf += read_until(fd, b"sleeping", 20)
+        buf += read_until(fd, b"sleeping\r\n", 20)  # the output, not the echo
         os.write(fd, b"\x03")  # the terminal's Ctrl-C
-        buf += read_until(fd, b"Documents> ", 20)
+        buf += read_until(fd, self.PROMPT_END, 20)
         os.write(fd, b"'after'\n")
         buf += read_until(fd, b"after\r\n", 20)
         os.write(fd, b"exit\n")
