@@ -263,7 +263,7 @@ class Pool:
                 while not p.opened and not self.dead and time.monotonic() < deadline:
                     self.cond.wait(0.05)
                 self.opening_sent = p.opened
-            self.gather(p)
+            self.gather(p, budget)
             if gone():
                 return None, False
             out = self.take(p, budget)
@@ -272,15 +272,15 @@ class Pool:
             self.finish(cid)
         return out, done
 
-    def gather(self, p):
-        """Windows answers a Receive with what came in a short while: wait
-        until pwsh has been quiet 10 ms (at most 100 ms in all)."""
+    def gather(self, p, budget):
+        """Windows answers a Receive with what came in a short while: up to
+        100 ms, unless the pipeline has ended or an envelope's worth is
+        there (a quiet spell is no sign: pwsh writes a script's state a few
+        ms after its output, more on a loaded machine)."""
         end = time.monotonic() + 0.1
-        while not p.terminal and time.monotonic() < end:
-            n = len(p.queue)
+        while not p.terminal and not self.dead and time.monotonic() < end and \
+                sum(len(f[3]) + 21 + STREAM_COST for f in p.queue) < budget:
             self.cond.wait(0.01)
-            if len(p.queue) == n:
-                break
 
     @staticmethod
     def take(p, budget):
