@@ -152,11 +152,17 @@ class RealPowerShellTest(Base):
                 "Items = @(1..3 | % { [pscustomobject]@{ Id=$_; Child=[pscustomobject]"
                 "@{ Depth=2 } } }) }")
         wide = "$h=[ordered]@{}; 1..300 | % { $h[\"p$_\"] = $_ * 2 }; [pscustomobject]$h"
-        r = self.ps("--json", deep + "; " + wide)
+        nested = ("$o = 'bottom'; foreach ($i in 1..8) { $o = [pscustomobject]@{ Level=$i; "
+                  "In=$o } }; $o")
+        r = self.ps("--json", deep + "; " + wide + "; " + nested)
         self.assertEqual(r.returncode, 0, r.stderr)
         objs = [json.loads(line) for line in r.stdout.decode().splitlines()]
-        self.assertEqual(len(objs), 2, r.stdout[:500])
-        root, flat = objs
+        self.assertEqual(len(objs), 3, r.stdout[:500])
+        root, flat, o = objs
+        for level in range(8, 0, -1):  # PSCustomObjects travel whole, however deep
+            self.assertEqual(o["Level"], level)
+            o = o["In"]
+        self.assertEqual(o, "bottom")
         self.assertEqual(root["Name"], "root")
         self.assertEqual(len(root["Items"]["_items"]), 3)
         self.assertTrue(root["When"].startswith("2024-05-06T07:08:09"), root["When"])
