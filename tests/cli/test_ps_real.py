@@ -171,6 +171,17 @@ class RealPowerShellTest(Base):
         self.assertEqual(len([k for k in flat if k.startswith("p")]), 300)
         self.assertEqual((flat["p1"], flat["p300"]), (2, 600))
 
+    def test_fragments_larger_than_the_envelope(self):
+        # pwsh writes fragments of up to 32 KB; the bridge cuts them to the
+        # client's envelope (new fragment ids, start and end flags kept)
+        # and wrsh puts the object back together
+        text = "".join(chr(65 + i % 26) for i in range(1, 60001)).encode()
+        script = "$s = -join (1..60000 | % { [char](65 + $_ % 26) }); $s.Length; $s"
+        for envelope in ([], ["--envelope", "8192"]):
+            r = self.ps(*envelope, script)
+            self.assertEqual((r.returncode, r.stdout), (0, b"60000\n" + text + b"\n"),
+                             r.stderr[-300:])
+
     def test_ctrl_c_ends_start_sleep(self):
         p = subprocess.Popen([WRSH, "ps", "-H", "127.0.0.1", "-p", str(self.ep.http), "-u",
                               "alice", "'started'; Start-Sleep 30; 'not reached'"],
