@@ -81,6 +81,7 @@ class Pool:
     def __init__(self, user, shell_id, creation):
         self.user, self.id = user, shell_id
         self.cond = threading.Condition()
+        self.wlock = threading.Lock()
         self.pipelines = {}          # CommandId (upper) -> Pipeline
         self.pool = Pipeline()       # messages for the pool (Receive without CommandId)
         self.backlog = {}            # guid -> packets waiting for the one in flight
@@ -105,12 +106,15 @@ class Pool:
     # ---- to pwsh ------------------------------------------------------------
 
     def write(self, line):
-        TRACE(self.id, ">", line)
-        try:
-            self.proc.stdin.write(line.encode() + b"\n")
-            self.proc.stdin.flush()
-        except (OSError, ValueError) as e:
-            self.gone("stdin: %s" % e)
+        """One packet a line; request threads and the reader (sending what
+        an ack let go) write, one at a time."""
+        with self.wlock:
+            TRACE(self.id, ">", line)
+            try:
+                self.proc.stdin.write(line.encode() + b"\n")
+                self.proc.stdin.flush()
+            except (OSError, ValueError) as e:
+                self.gone("stdin: %s" % e)
 
     def post(self, guid, line):
         """One packet in flight per GUID: pwsh handles packets on pool
