@@ -26,6 +26,7 @@ the envelope allows.
 Pool has the interface of psrp.Pool that winrm_endpoint.py uses.
 """
 import base64
+import collections
 import os
 import re
 import signal
@@ -70,7 +71,7 @@ class Pipeline:
     """What pwsh wrote for one pipeline, waiting for Receive."""
 
     def __init__(self):
-        self.queue = []      # [obj, fid, flags, blob]: fids as pwsh numbered them
+        self.queue = collections.deque()  # [obj, fid, flags, blob], fids as pwsh gave them
         self.shift = {}      # obj -> fragments added by re-fragmenting
         self.watch = {}      # obj -> blobs of a PIPELINE_STATE message so far
         self.terminal = False  # the terminal PIPELINE_STATE is queued
@@ -283,8 +284,16 @@ class Pool:
         ms after its output, more on a loaded machine)."""
         end = time.monotonic() + 0.1
         while not p.terminal and not self.dead and time.monotonic() < end and \
-                sum(len(f[3]) + 21 + STREAM_COST for f in p.queue) < budget:
+                not self.filled(p, budget):
             self.cond.wait(0.01)
+
+    @staticmethod
+    def filled(p, budget):
+        for f in p.queue:
+            budget -= len(f[3]) + 21 + STREAM_COST
+            if budget <= 0:
+                return True
+        return False
 
     @staticmethod
     def take(p, budget):
@@ -304,7 +313,7 @@ class Pool:
                 p.shift[obj] = p.shift.get(obj, 0) + 1
                 out.append(head)
                 break
-            p.queue.pop(0)
+            p.queue.popleft()
             out.append(struct.pack(">QQBI", obj, fid + p.shift.get(obj, 0), flags, len(chunk)) +
                        chunk)
             used += len(out[-1]) + STREAM_COST
