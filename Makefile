@@ -297,6 +297,8 @@ check-state: $(B)/libwrsh.a
 test-endpoint:
 	$(PY) -m unittest discover -s tests/endpoint -p 'test_*.py'
 
+# every tests/cli/test_*.py, test_ps_real.py too: wrsh ps/shell against real
+# PowerShell (~/.dotnet/tools/pwsh or $WRSH_PWSH; skipped without it, unless CI=true)
 test-cli: $(B)/wrsh
 	WRSH=$(B)/wrsh WRSH_VARIANT=$(VARIANT) $(PY) -m unittest discover -s tests/cli -p 'test_*.py'
 

@@ -2,7 +2,8 @@
 # Install the Debian packages wrsh needs, if they are missing.
 #
 #   scripts/bootstrap.sh demo    build + the test endpoint
-#   scripts/bootstrap.sh check   everything `make check` uses (cross, sanitizers, ...)
+#   scripts/bootstrap.sh check   everything `make check` uses (cross, sanitizers, ...,
+#                                PowerShell 7 as a .NET global tool)
 #   scripts/bootstrap.sh bench   build, the endpoint and the peers of `make bench`
 #
 # Runs as root (CI) or through sudo. Debian 12 (bookworm) package names.
@@ -23,16 +24,41 @@ bench) want=$BENCH ;;
 *) echo "usage: $0 demo|check|bench" >&2; exit 2 ;;
 esac
 
+# PowerShell 7 (a .NET global tool) for the real-PowerShell tests: the
+# user's own tool, installed without sudo; fatal only under CI=true
+pwsh_tool() {
+	pwsh=${WRSH_PWSH:-$HOME/.dotnet/tools/pwsh}
+	"$pwsh" -NoLogo -NoProfile -c 'exit 0' >/dev/null 2>&1 && return 0
+	if ! command -v dotnet >/dev/null 2>&1; then
+		why="no dotnet (the .NET SDK) on PATH to install PowerShell with"
+	elif out=$(dotnet tool install --global PowerShell --version 7.6.9 2>&1); then
+		if "$pwsh" -NoLogo -NoProfile -c 'exit 0' >/dev/null 2>&1; then
+			echo "bootstrap: installed PowerShell 7.6.9 ($pwsh)"
+			return 0
+		fi
+		why="PowerShell 7.6.9 installed ($out) but $pwsh does not run"
+	else
+		why="dotnet tool install --global PowerShell --version 7.6.9 failed: $out"
+	fi
+	if [ "${CI:-}" = true ]; then
+		echo "bootstrap: $why" >&2
+		exit 1
+	fi
+	echo "bootstrap: warning: $why; the real-PowerShell tests (tests/cli/test_ps_real.py) are skipped" >&2
+}
+
 missing=
 for p in $want; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-
-SUDO=
-[ "$(id -u)" = 0 ] || SUDO=sudo
-echo "bootstrap: installing$missing"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+if [ -n "$missing" ]; then
+	SUDO=
+	[ "$(id -u)" = 0 ] || SUDO=sudo
+	echo "bootstrap: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+[ "${1:-check}" = check ] && pwsh_tool
+exit 0

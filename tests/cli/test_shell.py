@@ -11,6 +11,8 @@ from test_ps import ps_built
 
 @unittest.skipUnless(ps_built(), "wrsh built without PowerShell Remoting")
 class ShellTest(Base):
+    PROMPT_END = b"Documents> "  # the end of the prompt in the pool's first location
+
     @classmethod
     def setUpClass(cls):
         cls.ep = Endpoint("--operation-timeout-cap", "2", basic=False)
@@ -61,11 +63,11 @@ class ShellTest(Base):
         if pid == 0:
             os.execve(WRSH, [WRSH, "shell", *self.conn()],
                       {**os.environ, "WRSH_PASSWORD": PASSWORD})
-        buf = read_until(fd, b"Documents> ", 20)
+        buf = read_until(fd, self.PROMPT_END, 20)
         os.write(fd, b"'sleeping'; Start-Sleep 60; 'not reached'\n")
-        buf += read_until(fd, b"sleeping", 20)
+        buf += read_until(fd, b"sleeping\r\n", 20)  # the output, not the echo
         os.write(fd, b"\x03")  # the terminal's Ctrl-C
-        buf += read_until(fd, b"Documents> ", 20)
+        buf += read_until(fd, self.PROMPT_END, 20)
         os.write(fd, b"'after'\n")
         buf += read_until(fd, b"after\r\n", 20)
         os.write(fd, b"exit\n")
@@ -82,13 +84,13 @@ class ShellTest(Base):
         if pid == 0:
             os.execve(WRSH, [WRSH, "shell", *self.conn()],
                       {**os.environ, "WRSH_PASSWORD": PASSWORD})
-        buf = read_until(fd, b"Documents> ", 20)
+        buf = read_until(fd, self.PROMPT_END, 20)
         for k in keys[:-1]:
             os.write(fd, k)
             # the line's end, then the next prompt (the editor's redraws
             # of the line show the prompt too)
             buf += read_until(fd, b"\r\n", 20)
-            buf += read_until(fd, b"Documents> ", 20)
+            buf += read_until(fd, self.PROMPT_END, 20)
         os.write(fd, keys[-1])
         buf += read_until(fd, until, 20)
         os.write(fd, b"exit\r")
@@ -123,7 +125,7 @@ class ShellTest(Base):
         self.assertIn(b"completed", out)
         self.assertIn(b"var", out)
         # Write-Error, Write-Host, back to Write-Error, on to Write-Host
-        self.assertTrue(buf.rsplit(b"Documents> Write-", 1)[1].startswith(b"Host"), buf)
+        self.assertTrue(buf.rsplit(self.PROMPT_END + b"Write-", 1)[1].startswith(b"Host"), buf)
         self.assertNotIn(b"CategoryInfo", buf)
 
 

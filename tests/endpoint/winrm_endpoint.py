@@ -39,6 +39,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cim  # noqa: E402
 import negotiate  # noqa: E402
 import psrp  # noqa: E402
+import pwsh_bridge  # noqa: E402
 import winshell  # noqa: E402
 import wsman  # noqa: E402
 from wsman import Fault  # noqa: E402
@@ -374,7 +375,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if a == wsman.A_CREATE:
                 return self.ps_create(req, user)
             pool = self.find_shell(req, user)
-            if not isinstance(pool, psrp.Pool):
+            if not isinstance(pool, (psrp.Pool, pwsh_bridge.Pool)):
                 raise Fault(wsman.F_INVALID_SELECTORS)
             if a == wsman.A_DELETE:
                 return self.winrs_delete(req, pool)
@@ -420,12 +421,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise Fault(wsman.F_SCHEMA)
         import uuid
         sid = (body.get("ShellId") or str(uuid.uuid4())).upper()
-        pool = psrp.Pool(user, sid, base64.b64decode(cx.text or ""))
-        pool.commands = pool.pipelines  # what the state page counts
         with svc.lock:
             mine = sum(1 for s in svc.shells.values() if s.user.lower() == user.lower())
-            if mine >= svc.args.max_shells_per_user:
-                raise Fault(wsman.F_QUOTA, svc.args.max_shells_per_user, sender=False)
+        if mine >= svc.args.max_shells_per_user:
+            raise Fault(wsman.F_QUOTA, svc.args.max_shells_per_user, sender=False)
+        # --psrp-server pwsh: real PowerShell answers the pool's PSRP; what
+        # only WinRM has (the shell's lifetime and quota here, shell
+        # enumeration, Disconnect/Reconnect) stays this endpoint's own
+        server = pwsh_bridge.Pool if svc.args.psrp_server == "pwsh" else psrp.Pool
+        pool = server(user, sid, base64.b64decode(cx.text or ""))
+        pool.commands = pool.pipelines  # what the state page counts
+        with svc.lock:
             svc.shells[sid] = pool
         return wsman.envelope(
             "http://schemas.xmlsoap.org/ws/2004/09/transfer/CreateResponse", req.message_id,
@@ -449,8 +455,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not data and not done:
             raise Fault(wsman.F_TIMED_OUT, sender=False)
         attr = ' CommandId="%s"' % cid.upper() if cid else ""
-        xml = '<rsp:Stream Name="stdout"%s>%s</rsp:Stream>' % (
-            attr, base64.b64encode(data).decode()) if data else ""
+        # real PowerShell's answers come a fragment a stream, as Windows
+        # sends them; the endpoint's own server hands one run of bytes
+        xml = "".join('<rsp:Stream Name="stdout"%s>%s</rsp:Stream>' % (
+            attr, base64.b64encode(d).decode()) for d in (
+                data if isinstance(data, list) else [data]) if d)
         if done:
             xml += ('<rsp:CommandState%s State="%s"><rsp:ExitCode>0</rsp:ExitCode>'
                     '</rsp:CommandState>' % (attr, wsman.DONE))
@@ -783,6 +792,11 @@ def main():
                     help="a user that authenticates but may not use WinRM (repeatable)")
     ap.add_argument("--psrp-version", choices=["2.1", "2.2", "2.3"], default="2.3",
                     help="the PSRP protocol version the server announces")
+    ap.add_argument("--psrp-server", choices=["endpoint", "pwsh"],
+                    default=os.environ.get("WRSH_ENDPOINT_PSRP_SERVER", "endpoint"),
+                    help="who answers PowerShell Remoting: this endpoint's own server "
+                         "(psrp.py) or a real `pwsh -s` per pool (pwsh_bridge.py; $WRSH_PWSH "
+                         "names pwsh, $WRSH_PWSH_TRACE a file for its packets)")
     ap.add_argument("--certificate", action="store_true",
                     help="Service/Auth/Certificate: client certificates (Windows: off)")
     ap.add_argument("--services", type=int, default=40,
@@ -841,6 +855,9 @@ def main():
     for s in servers:
         s.shutdown()
         s.server_close()
+    for shell in list(service.shells.values()):
+        if isinstance(shell, pwsh_bridge.Pool):  # its pwsh is a process of its own
+            shell.close()
 
 
 if __name__ == "__main__":
