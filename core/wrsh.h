@@ -341,6 +341,14 @@ enum wrsh_ps_state {
  * broke or the server spoke nonsense), transport, HTTP and fault errors. */
 wrsh_err wrsh_ps_open(struct wrsh_session *s);
 
+/* A session configuration by name (Register-PSSessionConfiguration: JEA
+ * endpoints, PowerShell.7, Microsoft.PowerShell32): the pool's resource URI
+ * is http://schemas.microsoft.com/powershell/NAME; NULL or "" is
+ * Microsoft.PowerShell, as wrsh_ps_open. WRSH_EINVAL for a name beyond
+ * WRSH_PS_CONFIGURATION_MAX or with other than letters, digits and ._-. */
+#define WRSH_PS_CONFIGURATION_MAX 64
+wrsh_err wrsh_ps_open_configuration(struct wrsh_session *s, const char *name);
+
 #define WRSH_PS_FORMAT 1u  /* end the pipeline in Out-String -Stream */
 #define WRSH_PS_HOST_UI 2u /* answer host calls (Read-Host): see wrsh_ps_host_call */
 #define WRSH_PS_INPUT 4u   /* the pipeline reads input: see wrsh_ps_input */

@@ -16,7 +16,6 @@
 #include "winrs/shell.h"
 #include "util/bytes.h"
 
-#define PSRP_URI "http://schemas.microsoft.com/powershell/Microsoft.PowerShell"
 #define PSRP_NS "http://schemas.microsoft.com/powershell"
 #define STOP_SIGNAL "powershell/signal/crtl_c" /* sic: the spec's and Windows' spelling */
 #define MAX_BLOB (32768 - PSRP_FRAG_HEAD)      /* MS-PSRP 3.1.4.1.1's default */
@@ -381,7 +380,7 @@ static void hdr(struct wsman_hdr *h, const char *action, const struct wrsh_sessi
 {
 	memset(h, 0, sizeof(*h));
 	h->action = action;
-	h->resource_uri = PSRP_URI;
+	h->resource_uri = pool_of(s)->uri;
 	h->op_timeout_ms = s->op_ms;
 	if (winrs_shell(s) && winrs_shell(s)->open) {
 		sel->name = "ShellId";
@@ -588,7 +587,7 @@ static void pool_gone(struct wrsh_session *s, struct sess_part *part)
 static wrsh_err open_pool(struct wrsh_session *s)
 {
 	struct psrp_pool *p = pool_of(s);
-	struct winrs_shell *sh = winrs_shell_new(s, PSRP_URI);
+	struct winrs_shell *sh = winrs_shell_new(s, p->uri);
 	bool done = false;
 	wrsh_err e;
 	if (!sh)
@@ -635,8 +634,24 @@ static wrsh_err open_pool(struct wrsh_session *s)
 	return WRSH_OK;
 }
 
+static bool config_name_ok(const char *n)
+{
+	size_t i;
+	for (i = 0; n[i]; i++)
+		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= 'A' && n[i] <= 'Z') ||
+		      (n[i] >= '0' && n[i] <= '9') || n[i] == '.' || n[i] == '_' || n[i] == '-'))
+			return false;
+	return i <= WRSH_PS_CONFIGURATION_MAX;
+}
+
 /* see wrsh.h */
 wrsh_err wrsh_ps_open(struct wrsh_session *s)
+{
+	return wrsh_ps_open_configuration(s, NULL);
+}
+
+/* see wrsh.h */
+wrsh_err wrsh_ps_open_configuration(struct wrsh_session *s, const char *name)
 {
 	struct psrp_pool *p;
 	size_t body;
@@ -649,9 +664,18 @@ wrsh_err wrsh_ps_open(struct wrsh_session *s)
 		return err_set(&s->err, WRSH_EUNSUPPORTED, "psrp: not built in", NULL);
 	if (winrs_shell(s))
 		return err_set(&s->err, WRSH_ESTATE, "psrp: a shell is already open", NULL);
+	if (!name || !*name)
+		name = "Microsoft.PowerShell";
+	if (!config_name_ok(name))
+		return err_set(&s->err, WRSH_EINVAL,
+			       "psrp: a session configuration is a name of up to 64 letters, "
+			       "digits and ._-",
+			       NULL);
 	p = wrsh_arena_calloc(s->arena, 1, sizeof(*p));
 	if (!p)
 		return err_set(&s->err, WRSH_ENOMEM, "psrp: arena exhausted", NULL);
+	strcpy(p->uri, PSRP_URI_BASE);
+	strcat(p->uri, name);
 	p->part.close = pool_gone;
 	sess_attach(s, &p->part);
 	p->s = s;

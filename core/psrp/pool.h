@@ -13,12 +13,15 @@
 struct wrsh_session;
 struct psrp_keyx; /* the key exchange's state (pool.c), made when first needed */
 
+#define PSRP_URI_BASE "http://schemas.microsoft.com/powershell/"
+
 struct psrp_pool {
 	struct sess_part part; /* first: the pool's memory goes at wrsh_close */
 	struct wrsh_session *s;
 	struct errbuf *err;
 	struct psrp_ids ids;
-	char pid_text[GUID_STR_LEN + 1]; /* the pipeline's CommandId */
+	char uri[sizeof(PSRP_URI_BASE) + WRSH_PS_CONFIGURATION_MAX]; /* its configuration's */
+	char pid_text[GUID_STR_LEN + 1];			     /* the pipeline's CommandId */
 	uint64_t next_object;
 	bool pipeline; /* started, its final state not yet seen */
 	int pool_state, pipe_state, state_read;

@@ -66,6 +66,30 @@ class PsTest(Base):
         r = self.ps("Write-Information 'same'; Write-Information 'x'; $Host.UI.WriteLine('y')")
         self.assertEqual((r.returncode, r.stdout), (0, b"same\nx\ny\n"), r.stderr)
 
+    def test_session_configuration(self):
+        # a JEA-like endpoint (NoLanguage, a few visible commands): an
+        # allowed command runs, a forbidden one and any language fail there
+        r = self.ps("--configuration", "JEA.Maintenance", "Get-Service")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"WinRM", r.stdout)
+        r = self.ps("--configuration", "JEA.Maintenance", "Get-Process")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"The term 'Get-Process' is not recognized", r.stderr)
+        r = self.ps("--configuration", "JEA.Maintenance", "'a literal'")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"no-language mode", r.stderr)
+        # the pool's resource URI names the configuration
+        r = self.ps("-v", "--configuration", "PowerShell.7", "7")
+        self.assertEqual((r.returncode, r.stdout), (0, b"7\n"), r.stderr[-300:])
+        self.assertIn(b"<w:ResourceURI s:mustUnderstand=\"true\">http://schemas.microsoft.com/"
+                      b"powershell/PowerShell.7</w:ResourceURI>", r.stderr)
+        r = self.ps("--configuration", "Not.Registered", "1")
+        self.assertEqual(r.returncode, 255)
+        self.assertIn(b"w:DestinationUnreachable", r.stderr)
+        r = self.ps("--configuration", "bad name", "1")
+        self.assertEqual(r.returncode, 255)
+        self.assertIn(b"session configuration is a name", r.stderr)
+
     def test_pipeline_input_from_stdin(self):
         r = self.ps("--input", "process { $_ }", stdin=b"one\r\ntwo\nthree")
         self.assertEqual((r.returncode, r.stdout), (0, b"one\ntwo\nthree\n"), r.stderr)

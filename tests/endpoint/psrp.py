@@ -44,6 +44,19 @@ import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
 URI = "http://schemas.microsoft.com/powershell/microsoft.powershell"
+URI_BASE = "http://schemas.microsoft.com/powershell/"
+# The session configurations this host has registered (lower case): None is
+# full language; a set is a JEA-like restricted endpoint in NoLanguage mode
+# whose visible commands are those.
+CONFIGURATIONS = {"microsoft.powershell": None, "powershell.7": None,
+                  "microsoft.powershell32": None,
+                  "jea.maintenance": {"get-service", "prompt", "tabexpansion2"}}
+
+
+def configuration(resource):
+    """The configuration a resource URI names, or None if not PowerShell's."""
+    r = (resource or "").lower()
+    return r[len(URI_BASE):] if r.startswith(URI_BASE) else None
 
 SESSION_CAPABILITY = 0x00010002
 INIT_RUNSPACEPOOL = 0x00010004
@@ -498,9 +511,35 @@ class Pipeline:
         else:
             self.emit(PIPELINE_OUTPUT, "<S>%s</S>" % clixml_string(v))
 
+    def restricted(self, st):
+        """A JEA-like endpoint: its visible commands only, no language. The
+        error a statement gets, or None when it may run."""
+        allowed = CONFIGURATIONS.get(self.pool.configuration)
+        if allowed is None:
+            return None
+        cmd = st.split(" ", 1)[0]
+        if re.fullmatch(r"[A-Za-z][\w-]*", cmd):
+            if cmd.lower() in allowed:
+                return None
+            return error_record(
+                "The term '%s' is not recognized as the name of a cmdlet, function, script "
+                "file, or operable program. Check the spelling of the name, or if a path was "
+                "included, verify that the path is correct and try again." % cmd,
+                "System.Management.Automation.CommandNotFoundException",
+                "CommandNotFoundException", "ObjectNotFound: (%s:String) [], "
+                "CommandNotFoundException" % cmd)
+        return error_record(
+            "The syntax is not supported by this runspace. This can occur if the runspace is "
+            "in no-language mode.", "System.Management.Automation.ParseException",
+            "ScriptsNotAllowed", "ParserError: (%s:String) [], ParseException" % st)
+
     def statement(self, st):
         if self.stop.is_set():
             raise Stop()
+        refused = self.restricted(st)
+        if refused:
+            self.emit(ERROR_RECORD, refused)
+            return None
         m = re.fullmatch(r"(-?\d+)\.\.(-?\d+)", st)
         if m:
             a, b = int(m.group(1)), int(m.group(2))
@@ -848,8 +887,9 @@ def unescape_quoted(s):
 class Pool:
     """One runspace pool: the shell of the PowerShell resource."""
 
-    def __init__(self, user, shell_id, creation):
+    def __init__(self, user, shell_id, creation, configuration="microsoft.powershell"):
         self.user, self.id = user, shell_id
+        self.configuration = configuration
         self.lock = threading.Lock()
         self.vars = {}  # the runspace's state, kept between pipelines
         self.cwd = "C:\\Users\\%s\\Documents" % user

@@ -267,7 +267,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.unauthorized()
                 return
             if svc.args.strict_omi and req.action == wsman.A_CREATE and req.resource and \
-                    req.resource.lower() in (wsman.SHELL_CMD, psrp.URI):
+                    (req.resource.lower() == wsman.SHELL_CMD or psrp.configuration(req.resource)):
                 # OMI has no shell provider: a 500, a SOAP type, no body
                 self.send(500, b"", soap_type=True)
                 svc.record(user=user, action=req.action, status=500)
@@ -342,7 +342,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def dispatch(self, req, user):
         if user.lower() in (u.lower() for u in self.server.service.args.no_rights or []):
             raise Fault(wsman.F_ACCESS_DENIED)
-        if req.resource and req.resource.lower() == psrp.URI:
+        if psrp.configuration(req.resource) is not None:
             return self.ps_dispatch(req, user)
         if cim.handles(req.resource):
             svc = self.server.service
@@ -428,8 +428,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         # --psrp-server pwsh: real PowerShell answers the pool's PSRP; what
         # only WinRM has (the shell's lifetime and quota here, shell
         # enumeration, Disconnect/Reconnect) stays this endpoint's own
-        server = pwsh_bridge.Pool if svc.args.psrp_server == "pwsh" else psrp.Pool
-        pool = server(user, sid, base64.b64decode(cx.text or ""))
+        name = psrp.configuration(req.resource)
+        if name not in psrp.CONFIGURATIONS or \
+                (svc.args.psrp_server == "pwsh" and psrp.CONFIGURATIONS[name] is not None):
+            # Windows: no such configuration registered (the restricted one
+            # is the imitation's: pwsh -s has no session configurations)
+            raise Fault(wsman.F_RESOURCE)
+        if svc.args.psrp_server == "pwsh":
+            pool = pwsh_bridge.Pool(user, sid, base64.b64decode(cx.text or ""))
+        else:
+            pool = psrp.Pool(user, sid, base64.b64decode(cx.text or ""), name)
         pool.commands = pool.pipelines  # what the state page counts
         with svc.lock:
             svc.shells[sid] = pool
@@ -438,7 +446,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             '<rsp:Shell><rsp:ShellId>%s</rsp:ShellId><rsp:ResourceUri>%s</rsp:ResourceUri>'
             '<rsp:Owner>%s</rsp:Owner><rsp:InputStreams>stdin pr</rsp:InputStreams>'
             '<rsp:OutputStreams>stdout</rsp:OutputStreams></rsp:Shell>' % (
-                sid, "http://schemas.microsoft.com/powershell/Microsoft.PowerShell", user))
+                sid, req.resource, user))
 
     def ps_receive(self, req, pool):
         ds = req.body.find(wsman.q("rsp", "Receive") + "/" + wsman.q("rsp", "DesiredStream"))

@@ -17,6 +17,8 @@
 //usage:                           ($input, process { $_ })
 //usage:      --json               one JSON line per output object: properties, "_types",
 //usage:                           "_string", "_items" (lists), "_entries" (dictionaries)
+//usage:      --configuration NAME the session configuration (a JEA endpoint, PowerShell.7;
+//usage:                           default Microsoft.PowerShell)
 //usage:Read-Host reads a line of stdin; $Host.UI writes go to the console; progress
 //usage:is one line on the terminal (stderr).
 //usage:Ctrl-C stops the pipeline; a second one gives up. The runspace pool is closed
@@ -32,7 +34,7 @@
 #include "cli.h"
 
 struct ps_opts {
-	const char *file;
+	const char *file, *configuration;
 	bool no_format, json, input;
 };
 
@@ -51,6 +53,9 @@ static int ps_option(void *ctx, int opt, const char *arg)
 		return 0;
 	case 'I':
 		p->input = true;
+		return 0;
+	case 'C':
+		p->configuration = arg;
 		return 0;
 	}
 	return -1;
@@ -79,7 +84,7 @@ static int run(struct conn *c, const char *script, FILE *file, const struct ps_o
 {
 	unsigned flags = (po->json ? PIPE_JSON : 0) | (po->no_format ? PIPE_RAW : 0) |
 			 (po->input ? PIPE_INPUT : 0);
-	wrsh_err e = wrsh_ps_open(c->s);
+	wrsh_err e = wrsh_ps_open_configuration(c->s, po->configuration);
 	int status;
 	if (e)
 		return conn_fail(c, e);
@@ -100,6 +105,7 @@ int ps_main(int argc, char **argv)
 		{"no-format", no_argument, NULL, 'F'},
 		{"json", no_argument, NULL, 'J'},
 		{"input", no_argument, NULL, 'I'},
+		{"configuration", required_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
 	struct ps_opts po;

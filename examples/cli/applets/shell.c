@@ -6,7 +6,7 @@
 //config:	  A prompt that runs each line in one remote runspace, so
 //config:	  variables and the current location stay between commands.
 //applet:shell an interactive PowerShell session on the host (like Enter-PSSession)
-//usage:wrsh shell -H HOST [conn options]
+//usage:wrsh shell -H HOST [conn options] [--configuration NAME]
 //usage:Reads PowerShell lines at the remote prompt function's "[HOST]: PS C:\path> " and
 //usage:runs each in one runspace that lives as long as the session: variables,
 //usage:functions and the current location carry over. Output streams as it comes.
@@ -141,11 +141,11 @@ static bool is_exit(const char *line, int *status)
 	return true;
 }
 
-static int session(struct conn *c, const char *host)
+static int session(struct conn *c, const char *host, const char *configuration)
 {
 	static char line[LINEEDIT_MAX];
 	char shown[1200];
-	wrsh_err e = wrsh_ps_open(c->s);
+	wrsh_err e = wrsh_ps_open_configuration(c->s, configuration);
 	int status = 0, leave = 0, r;
 	if (e)
 		return conn_fail(c, e);
@@ -177,12 +177,27 @@ static int session(struct conn *c, const char *host)
 	return leave;
 }
 
+static int shell_option(void *ctx, int opt, const char *arg)
+{
+	if (opt != 'C')
+		return -1;
+	*(const char **)ctx = arg;
+	return 0;
+}
+
 int shell_main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{"configuration", required_argument, NULL, 'C'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *configuration = NULL;
+	struct applet_opts ao = {"", longopts, shell_option, NULL};
 	struct conn_opts o;
 	struct conn c;
 	int first, status = 0;
-	first = conn_parse(argc, argv, &o, NULL, &status);
+	ao.ctx = &configuration;
+	first = conn_parse(argc, argv, &o, &ao, &status);
 	if (first < 0)
 		return status;
 	if (first < argc)
@@ -193,7 +208,7 @@ int shell_main(int argc, char **argv)
 		conn_close(&c);
 		return cli_error("cannot set up signals: %s", strerror(errno)), CLI_EXIT_ERROR;
 	}
-	status = session(&c, o.host);
+	status = session(&c, o.host, configuration);
 	conn_close(&c);
 	return status;
 }
