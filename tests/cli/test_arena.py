@@ -19,7 +19,7 @@ USES = [
     ("ps, Negotiate, sealed HTTP", ["ps", "1"], "http-ntlm", 77824),
     ("ps, Basic, HTTPS", ["ps", "1"], "https-basic", 90112),
     ("cim enumerate, Negotiate, sealed HTTP",
-     ["cim enumerate", "wmicimv2/Win32_Service"], "http-ntlm", 73728),
+     ["cim enumerate", "wmicimv2/Win32_Service"], "http-ntlm", 77824),
 ]
 
 
