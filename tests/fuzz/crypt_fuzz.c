@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/ntlm.h"
 #include "wsman/crypt.h"
 
 /* ntlm_authenticate()'s working memory (the library takes it from the arena) */
@@ -65,17 +66,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n = size - 1;
 		buf = malloc(CRYPT_PREFIX_MAX + n + CRYPT_SUFFIX_LEN);
 		memcpy(buf + CRYPT_PREFIX_MAX, data + 1, n);
-		crypt_wrap(&srv, buf, CRYPT_PREFIX_MAX, n, &off, &len);
+		crypt_wrap(&auth_ntlm, &srv, buf, CRYPT_PREFIX_MAX, n, &off, &len);
 		if (cut && cut < len)
 			memcpy(buf + off + len - cut, data + 1, cut < n ? cut : n);
 		memmove(buf, buf + off, len);
-		r = crypt_unwrap(&cli, buf, len, &off, &len, &e);
+		r = crypt_unwrap(&auth_ntlm, &cli, buf, len, &off, &len, &e);
 		if (!cut && (r != WRSH_OK || len != n || memcmp(buf + off, data + 1, n)))
 			__builtin_trap(); /* untouched: must come back whole */
 	} else {
 		buf = malloc(size);
 		memcpy(buf, data, size);
-		r = crypt_unwrap(&cli, buf, size, &off, &len, &e);
+		r = crypt_unwrap(&auth_ntlm, &cli, buf, size, &off, &len, &e);
 		if (r == WRSH_OK && off + len > size)
 			__builtin_trap();
 	}
