@@ -8,10 +8,12 @@
 
 #include "psrp/build.h"
 #include "psrp/clixml.h"
+#include "psrp/secure.h"
+#include "util/base64.h"
 #include "wsman/session.h"
 
 struct wrsh_session;
-struct psrp_keyx; /* the key exchange's state (pool.c), made when first needed */
+struct psrp_keyx; /* the key exchange's state (below), made when first needed */
 
 #define PSRP_URI_BASE "http://schemas.microsoft.com/powershell/"
 
@@ -56,5 +58,52 @@ struct psrp_pool {
 /* The open pool's ids (RPID, the pipeline's PID), or NULL: for tests that
  * play the server. */
 const struct psrp_ids *psrp_pool_ids(const struct wrsh_session *s);
+
+/* ---- inside the pool: pool.c (the API), incoming.c, outgoing.c ---- */
+
+/* The session key exchange (MS-PSRP 3.1.4.8), in the arena from the first
+ * secure answer (or the server's PUBLIC_KEY_REQUEST) to the pool's end:
+ * the RSA pair only until the session key is in, then wiped and freed. */
+struct psrp_keyx {
+	struct crypto_rsa *rsa;
+	uint8_t key[PSRP_SESSION_KEY];
+	bool have_key, over;
+	char esk[B64_ENC_LEN(PSRP_SESSKEY_BLOB) + 8]; /* EncryptedSessionKey, base64 */
+	size_t esk_n;
+};
+
+/* RunspacePoolState (MS-PSRP 2.2.3.4) */
+enum { POOL_OPENED = 2, POOL_CLOSED = 3, POOL_BROKEN = 5 };
+
+enum preq_kind { P_CREATE, P_COMMAND, P_RECEIVE, P_SIGNAL, P_SEND_PR, P_SEND_IN, P_SEND_POOL };
+
+struct input_arg {
+	const char *s;
+	size_t n;
+};
+
+struct reply_arg {
+	const struct psrp_pool *p;
+	const struct wrsh_ps_answer *a;
+};
+
+struct psrp_pool *psrp_pool_of(const struct wrsh_session *s);
+/* incoming.c */
+wrsh_err psrp_on_stream(void *ctx, int stream, const void *buf, size_t len);
+void psrp_reader_reset(struct psrp_pool *p);
+int psrp_port_rng(void *ctx, unsigned char *out, size_t n);
+/* outgoing.c: one request of kind (a preq_kind) and its answer */
+wrsh_err psrp_call(struct wrsh_session *s, enum preq_kind kind, uint32_t wait_ms, unsigned flags);
+wrsh_err psrp_out_begin(struct psrp_pool *p, size_t cap);
+void psrp_out_end(struct psrp_pool *p);
+void psrp_next_batch(struct psrp_pool *p);
+wrsh_err psrp_queue(struct psrp_pool *p,
+		    void (*build)(struct sbuf *b, const struct psrp_ids *id, const void *arg),
+		    const void *arg);
+void psrp_b_capability(struct sbuf *b, const struct psrp_ids *id, const void *arg);
+void psrp_b_init(struct sbuf *b, const struct psrp_ids *id, const void *arg);
+void psrp_b_input(struct sbuf *b, const struct psrp_ids *id, const void *arg);
+void psrp_b_end_of_input(struct sbuf *b, const struct psrp_ids *id, const void *arg);
+void psrp_b_reply(struct sbuf *b, const struct psrp_ids *id, const void *arg);
 
 #endif
