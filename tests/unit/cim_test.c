@@ -9,6 +9,7 @@
 
 #include "cim/instance.h"
 #include "config.h"
+#include "fixture.h"
 #include "harness.h"
 #include "base/mem.h"
 #include "mock.h"
@@ -18,8 +19,6 @@
 #define OMI "tests/replay/windows/winrb-omi-linux-responses/"
 #define SOAP_CT "application/soap+xml;charset=UTF-8"
 
-static unsigned char arena_buf[256 * 1024] __attribute__((aligned(16)));
-static uint8_t store[1u << 20], sent[1u << 20];
 static char doc[16384];
 
 /* Every event as one line of text, so that runs compare whole. */
@@ -101,7 +100,7 @@ static wrsh_err parse(const char *d, size_t n, size_t cut, enum cim_body kind, s
 		      struct log *l, struct wsman_resp *resp, struct errbuf *e)
 {
 	static struct wrsh_cim_sink sink = {l_begin, l_open, l_text, l_close, l_end, NULL};
-	struct wrsh_arena *a = wrsh_arena_init(arena_buf, sizeof(arena_buf));
+	struct wrsh_arena *a = wrsh_arena_init(fixture_arena_buf(), FIXTURE_ARENA);
 	struct xml_consumer env, body;
 	struct xml_parser x;
 	wrsh_err err;
@@ -313,14 +312,8 @@ static struct t *setup(void)
 {
 	struct t *t = &T;
 	memset(t, 0, sizeof(*t));
-	mock_init(&t->m, &t->port, store, sizeof(store), sent, sizeof(sent));
+	fixture_basic(&t->m, &t->port, &t->a, &t->o);
 	t->m.fix_relates_to = true;
-	t->a = wrsh_arena_init(arena_buf, sizeof(arena_buf));
-	t->o.host = "win.example";
-	t->o.auth = WRSH_AUTH_BASIC;
-	t->o.user = "alice";
-	t->o.password = "Passw0rd!";
-	t->o.allow_unencrypted = true;
 	t->sink.begin = l_begin;
 	t->sink.open = l_open;
 	t->sink.text = l_text;

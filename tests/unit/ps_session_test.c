@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "harness.h"
 #include "base/mem.h"
 #include "mock.h"
@@ -24,8 +25,6 @@
 
 #if CONFIG_WRSH_PSRP
 
-static uint8_t store[1u << 20], sent[1u << 20];
-static unsigned char arena_buf[256 * 1024] __attribute__((aligned(16)));
 static uint8_t rpid[16], pid[16]; /* the pool's, and the running pipeline's */
 static bool have_rpid;
 static char out[4096];
@@ -45,13 +44,7 @@ static struct t *setup(void)
 {
 	struct t *t = &T;
 	memset(t, 0, sizeof(*t));
-	mock_init(&t->m, &t->port, store, sizeof(store), sent, sizeof(sent));
-	t->a = wrsh_arena_init(arena_buf, sizeof(arena_buf));
-	t->o.host = "win.example";
-	t->o.auth = WRSH_AUTH_BASIC;
-	t->o.user = "alice";
-	t->o.password = "Passw0rd!";
-	t->o.allow_unencrypted = true;
+	fixture_basic(&t->m, &t->port, &t->a, &t->o);
 	out_n = 0;
 	objects = 0;
 	return t;

@@ -16,6 +16,7 @@
 
 #include "auth/ntlm.h"
 #include "wsman/crypt.h"
+#include "fixture.h"
 #include "harness.h"
 #include "base/mem.h"
 #include "mock.h"
@@ -29,8 +30,6 @@ static struct ntlm_scratch ntlm_w;
 
 #define STD "tests/replay/windows/pypsrp-winrs-standard/"
 
-static uint8_t store[1u << 20], sent[1u << 20];
-static unsigned char arena_buf[256 * 1024] __attribute__((aligned(16)));
 static uint8_t chal[512], frame[64 * 1024];
 static size_t chal_n;
 static struct ntlm_ctx server0; /* the server's context before its first seal */
@@ -273,8 +272,7 @@ static struct t *setup(void)
 	char b64[1024], resp[1200];
 	size_t n;
 	memset(t, 0, sizeof(*t));
-	mock_init(&t->m, &t->port, store, sizeof(store), sent, sizeof(sent));
-	t->a = wrsh_arena_init(arena_buf, sizeof(arena_buf));
+	fixture_port(&t->m, &t->port, &t->a);
 	t->o.host = "win.example";
 	t->o.auth = WRSH_AUTH_NEGOTIATE;
 	t->o.user = "Domain\\User";
@@ -470,8 +468,7 @@ static void refused_first_leg(const char *resp, const char *says)
 {
 	struct t *t = &T;
 	memset(t, 0, sizeof(*t));
-	mock_init(&t->m, &t->port, store, sizeof(store), sent, sizeof(sent));
-	t->a = wrsh_arena_init(arena_buf, sizeof(arena_buf));
+	fixture_port(&t->m, &t->port, &t->a);
 	t->o.host = "win.example";
 	t->o.auth = WRSH_AUTH_NEGOTIATE;
 	t->o.user = "alice";

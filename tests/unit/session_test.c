@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "fixture.h"
 #include "harness.h"
 #include "base/mem.h"
 #include "mock.h"
@@ -25,8 +26,6 @@
 	"<s:Header><a:Action>http://schemas.microsoft.com/wbem/wsman/1/windows/shell/" what \
 	"</a:Action></s:Header><s:Body>"
 
-static uint8_t store[2u << 20], sent[1u << 20];
-static unsigned char arena_buf[256 * 1024] __attribute__((aligned(16)));
 static char file_buf[256 * 1024];
 
 struct t {
@@ -69,13 +68,7 @@ static struct t *setup(void)
 {
 	struct t *t = &T;
 	memset(t, 0, sizeof(*t));
-	mock_init(&t->m, &t->port, store, sizeof(store), sent, sizeof(sent));
-	t->a = wrsh_arena_init(arena_buf, sizeof(arena_buf));
-	t->o.host = "win.example";
-	t->o.auth = WRSH_AUTH_BASIC;
-	t->o.user = "alice";
-	t->o.password = "Passw0rd!";
-	t->o.allow_unencrypted = true;
+	fixture_basic(&t->m, &t->port, &t->a, &t->o);
 	return t;
 }
 
