@@ -237,6 +237,20 @@ class PsAgainstPwshTest(test_ps.PsTest):
 
     # ---- where real PowerShell answers otherwise than the imitation ----
 
+    def test_session_configuration(self):
+        # pwsh -s has no session configurations: the pool's resource URI
+        # names one, and only the unrestricted ones reach pwsh (the
+        # restricted endpoint is the imitation's, see PsTest)
+        r = self.ps("-v", "--configuration", "PowerShell.7", "$PSVersionTable.PSVersion.Major")
+        self.assertEqual((r.returncode, r.stdout), (0, b"7\n"), r.stderr[-300:])
+        self.assertIn(b"powershell/PowerShell.7</w:ResourceURI>", r.stderr)
+        r = self.ps("--configuration", "JEA.Maintenance", "Get-Service")
+        self.assertEqual(r.returncode, 255)
+        self.assertIn(b"w:DestinationUnreachable", r.stderr)
+        r = self.ps("--configuration", "bad name", "1")
+        self.assertEqual(r.returncode, 255)
+        self.assertIn(b"session configuration is a name", r.stderr)
+
     def test_formatted_by_default_and_raw_on_request(self):
         # Get-Service is a Windows cmdlet (not in pwsh on Linux): a directory
         r = self.ps("Get-Item /tmp")
