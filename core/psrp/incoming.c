@@ -184,7 +184,8 @@ static wrsh_err keyx_import(struct psrp_pool *p)
 			       "psrp: ENCRYPTED_SESSION_KEY without a base64 key blob", NULL);
 	if ((e = psrp_sesskey_parse(blob, n, ct, p->err)))
 		return e;
-	if (crypto_rsa_decrypt(p->s->arena, k->rsa, psrp_port_rng, p->s, ct, key, sizeof(key), &klen) ||
+	if (crypto_rsa_decrypt(p->s->arena, k->rsa, psrp_port_rng, p->s, ct, key, sizeof(key),
+			       &klen) ||
 	    klen != PSRP_SESSION_KEY)
 		e = err_set(p->err, WRSH_EPSRP,
 			    "psrp: ENCRYPTED_SESSION_KEY does not decrypt to an AES-256 key", NULL);
@@ -288,4 +289,3 @@ void psrp_reader_reset(struct psrp_pool *p)
 	psrp_msg_reader_init(&p->reader, &p->msg_sink, PSRP_TO_CLIENT, p->err);
 	psrp_defrag_init(&p->defrag, &p->reader.obj, p->err);
 }
-

@@ -64,7 +64,6 @@ static void put_fragments(struct sbuf *b, const struct psrp_pool *p)
 		b->over = true;
 }
 
-
 static void hdr(struct wsman_hdr *h, const char *action, const struct wrsh_session *s,
 		struct wsman_kv *sel)
 {
@@ -190,8 +189,8 @@ void psrp_out_end(struct psrp_pool *p)
 
 /* A message into the outgoing buffer, written where it will be sent. */
 wrsh_err psrp_queue(struct psrp_pool *p,
-		      void (*build)(struct sbuf *, const struct psrp_ids *, const void *),
-		      const void *arg)
+		    void (*build)(struct sbuf *, const struct psrp_ids *, const void *),
+		    const void *arg)
 {
 	size_t start = p->out.len;
 	struct sbuf m;
@@ -218,7 +217,6 @@ void psrp_b_init(struct sbuf *b, const struct psrp_ids *id, const void *arg)
 	psrp_build_init_runspacepool(b, id, 1, 1);
 }
 
-
 void psrp_b_input(struct sbuf *b, const struct psrp_ids *id, const void *arg)
 {
 	const struct input_arg *a = arg;
@@ -231,11 +229,8 @@ void psrp_b_end_of_input(struct sbuf *b, const struct psrp_ids *id, const void *
 	psrp_build_end_of_input(b, id);
 }
 
-
 void psrp_b_reply(struct sbuf *b, const struct psrp_ids *id, const void *arg)
 {
 	const struct reply_arg *a = arg;
 	psrp_build_host_response(b, id, a->p->hc_ci, a->p->hc_method, a->p->hc_name, a->a);
 }
-
-
