@@ -276,7 +276,8 @@ test-valgrind: $(B)/tests/unit $(B)/tests/replay
 THREADS_SRC := tests/threads/threads.c port/mock/mock.c
 $(B)/tests/threads: $(call obj,$(THREADS_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
 	@mkdir -p $(dir $@)
-	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -pthread -o $@ $(call obj,$(THREADS_SRC)) $(B)/libwrsh.a $(DEP_LIBS)
+	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -pthread -o $@ $(call obj,$(THREADS_SRC)) \
+		-Wl,--start-group $(B)/libwrsh.a $(DEP_LIBS) -Wl,--end-group
 
 test-threads: $(B)/tests/threads
 	$(if $(filter tsan,$(SAN)),TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/threads/tsan.supp") $(QEMU) $(B)/tests/threads
