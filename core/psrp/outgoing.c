@@ -80,6 +80,13 @@ static void hdr(struct wsman_hdr *h, const char *action, const struct wrsh_sessi
 	}
 }
 
+static void frags(struct sbuf *b, const void *p)
+{
+	put_fragments(b, p);
+}
+
+/* The pool's requests: Create here (its creationXml is PSRP's), the rest by
+ * the WinRS writers with the pool's resource URI */
 static void write_req(struct wrsh_session *s, struct sbuf *b, void *ctx)
 {
 	struct psrp_pool *p = psrp_pool_of(s);
@@ -88,6 +95,11 @@ static void write_req(struct wrsh_session *s, struct sbuf *b, void *ctx)
 	struct wsman_hdr h;
 	struct wsman_kv sel, opt = {"protocolversion", PSRP_PROTOCOL_VERSION, true};
 	char rpid[GUID_STR_LEN + 1];
+	struct winrs_to to;
+	to.uri = p->uri;
+	to.shell_id = winrs_shell(s)->open ? winrs_shell(s)->id : NULL;
+	to.cmd_id = p->pid_text;
+	to.op_ms = s->op_ms;
 	winrs_parse_init(wp, &s->err);
 	wp->out = psrp_on_stream;
 	wp->out_ctx = p;
@@ -109,55 +121,25 @@ static void write_req(struct wrsh_session *s, struct sbuf *b, void *ctx)
 		sb_puts(b, "</creationXml></rsp:Shell>");
 		break;
 	case P_COMMAND:
-		hdr(&h, WINRS_NS "/Command", s, &sel);
-		wsman_write_begin(b, &s->ws, &h);
-		sb_puts(b, "<rsp:CommandLine CommandId=\"");
-		sb_puts(b, p->pid_text);
-		sb_puts(b, "\"><rsp:Command></rsp:Command><rsp:Arguments>");
-		put_fragments(b, p);
-		sb_puts(b, "</rsp:Arguments></rsp:CommandLine>");
-		break;
+		winrs_write_command_to(b, &s->ws, &to, frags, p);
+		return;
 	case P_RECEIVE:
-		hdr(&h, WINRS_NS "/Receive", s, &sel);
-		opt.name = "WSMAN_CMDSHELL_OPTION_KEEPALIVE";
-		opt.value = "TRUE";
-		opt.must_comply = false;
-		h.options = &opt;
-		h.noptions = 1;
-		wsman_write_begin(b, &s->ws, &h);
-		sb_puts(b, "<rsp:Receive><rsp:DesiredStream");
-		if (p->pipeline && !p->pool_rx) {
-			sb_puts(b, " CommandId=\"");
-			sb_puts(b, p->pid_text);
-			sb_putc(b, '"');
-		}
-		sb_puts(b, ">stdout</rsp:DesiredStream></rsp:Receive>");
-		break;
+		if (!p->pipeline || p->pool_rx)
+			to.cmd_id = NULL; /* the pool's own messages */
+		winrs_write_receive_to(b, &s->ws, &to, "stdout");
+		return;
 	case P_SEND_PR: /* prompt responses: host call answers (MS-PSRP 3.1.5.3.7) */
 	case P_SEND_IN: /* what did not fit in the Command (3.1.5.3.5) */
-		hdr(&h, WINRS_NS "/Send", s, &sel);
-		wsman_write_begin(b, &s->ws, &h);
-		sb_puts(b, kind == P_SEND_PR ? "<rsp:Send><rsp:Stream Name=\"pr\" CommandId=\""
-					     : "<rsp:Send><rsp:Stream Name=\"stdin\" CommandId=\"");
-		sb_puts(b, p->pid_text);
-		sb_puts(b, "\">");
-		put_fragments(b, p);
-		sb_puts(b, "</rsp:Stream></rsp:Send>");
-		break;
+		winrs_write_send_to(b, &s->ws, &to, kind == P_SEND_PR ? "pr" : "stdin", false,
+				    frags, p);
+		return;
 	case P_SEND_POOL: /* the pool's own messages (PUBLIC_KEY): no CommandId */
-		hdr(&h, WINRS_NS "/Send", s, &sel);
-		wsman_write_begin(b, &s->ws, &h);
-		sb_puts(b, "<rsp:Send><rsp:Stream Name=\"stdin\">");
-		put_fragments(b, p);
-		sb_puts(b, "</rsp:Stream></rsp:Send>");
-		break;
+		to.cmd_id = NULL;
+		winrs_write_send_to(b, &s->ws, &to, "stdin", false, frags, p);
+		return;
 	case P_SIGNAL:
-		hdr(&h, WINRS_NS "/Signal", s, &sel);
-		wsman_write_begin(b, &s->ws, &h);
-		sb_puts(b, "<rsp:Signal CommandId=\"");
-		sb_puts(b, p->pid_text);
-		sb_puts(b, "\"><rsp:Code>" STOP_SIGNAL "</rsp:Code></rsp:Signal>");
-		break;
+		winrs_write_signal_to(b, &s->ws, &to, STOP_SIGNAL);
+		return;
 	}
 	wsman_write_end(b);
 }

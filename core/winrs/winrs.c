@@ -10,20 +10,29 @@
 
 #define SIGNAL_BASE WINRS_NS "/signal/"
 
-static void hdr(struct wsman_hdr *h, const char *action, const char *shell_id, uint32_t op_ms,
-		struct wsman_kv *sel)
+static void hdr_to(struct wsman_hdr *h, const char *action, const struct winrs_to *t,
+		   struct wsman_kv *sel)
 {
 	memset(h, 0, sizeof(*h));
 	h->action = action;
-	h->resource_uri = WINRS_URI;
-	h->op_timeout_ms = op_ms;
-	if (shell_id) {
+	h->resource_uri = t->uri;
+	h->op_timeout_ms = t->op_ms;
+	if (t->shell_id) {
 		sel->name = "ShellId";
-		sel->value = shell_id;
+		sel->value = t->shell_id;
 		sel->must_comply = false;
 		h->selectors = sel;
 		h->nselectors = 1;
 	}
+}
+
+static void hdr(struct wsman_hdr *h, const char *action, const char *shell_id, uint32_t op_ms,
+		struct wsman_kv *sel)
+{
+	struct winrs_to t = {WINRS_URI, NULL, NULL, 0};
+	t.shell_id = shell_id;
+	t.op_ms = op_ms;
+	hdr_to(h, action, &t, sel);
 }
 
 static void put_text_elem(struct sbuf *b, const char *name, const char *text, size_t n)
@@ -115,56 +124,129 @@ void winrs_write_command(struct sbuf *b, struct wsman_ctx *w, const char *shell_
 	wsman_write_end(b);
 }
 
-void winrs_write_send(struct sbuf *b, struct wsman_ctx *w, const char *shell_id, const char *cmd_id,
-		      const void *data, size_t len, bool eof, uint32_t op_ms)
+void winrs_write_command_to(struct sbuf *b, struct wsman_ctx *w, const struct winrs_to *t,
+			    winrs_body_fn args, const void *ctx)
 {
 	struct wsman_hdr h;
 	struct wsman_kv sel;
-	hdr(&h, WINRS_NS "/Send", shell_id, op_ms, &sel);
+	hdr_to(&h, WINRS_NS "/Command", t, &sel);
 	wsman_write_begin(b, w, &h);
-	sb_puts(b, "<rsp:Send><rsp:Stream Name=\"stdin\" CommandId=\"");
+	sb_puts(b, "<rsp:CommandLine CommandId=\"");
+	sb_puts_xml(b, t->cmd_id);
+	sb_puts(b, "\"><rsp:Command></rsp:Command><rsp:Arguments>");
+	args(b, ctx);
+	sb_puts(b, "</rsp:Arguments></rsp:CommandLine>");
+	wsman_write_end(b);
+}
+
+static void put_cmd_id(struct sbuf *b, const char *cmd_id)
+{
+	if (!cmd_id)
+		return;
+	sb_puts(b, " CommandId=\"");
 	sb_puts_xml(b, cmd_id);
-	sb_puts(b, eof ? "\" End=\"true\">" : "\">");
-	if (!b->over && B64_ENC_LEN(len) <= b->cap - b->len)
-		b->len += b64_encode(data, len, b->p + b->len);
-	else
-		b->over = true;
+	sb_putc(b, '"');
+}
+
+void winrs_write_send_to(struct sbuf *b, struct wsman_ctx *w, const struct winrs_to *t,
+			 const char *stream, bool eof, winrs_body_fn body, const void *ctx)
+{
+	struct wsman_hdr h;
+	struct wsman_kv sel;
+	hdr_to(&h, WINRS_NS "/Send", t, &sel);
+	wsman_write_begin(b, w, &h);
+	sb_puts(b, "<rsp:Send><rsp:Stream Name=\"");
+	sb_puts(b, stream);
+	sb_putc(b, '"');
+	put_cmd_id(b, t->cmd_id);
+	sb_puts(b, eof ? " End=\"true\">" : ">");
+	body(b, ctx);
 	sb_puts(b, "</rsp:Stream></rsp:Send>");
 	wsman_write_end(b);
 }
 
-void winrs_write_receive(struct sbuf *b, struct wsman_ctx *w, const char *shell_id,
-			 const char *cmd_id, uint32_t op_ms)
+void winrs_write_receive_to(struct sbuf *b, struct wsman_ctx *w, const struct winrs_to *t,
+			    const char *streams)
 {
 	struct wsman_hdr h;
 	struct wsman_kv sel, opt = {NULL, NULL, false};
-	hdr(&h, WINRS_NS "/Receive", shell_id, op_ms, &sel);
+	hdr_to(&h, WINRS_NS "/Receive", t, &sel);
 	/* keeps the shell alive while we poll (MS-WSMV 3.1.4.14) */
 	opt.name = "WSMAN_CMDSHELL_OPTION_KEEPALIVE";
 	opt.value = "TRUE";
 	h.options = &opt;
 	h.noptions = 1;
 	wsman_write_begin(b, w, &h);
-	sb_puts(b, "<rsp:Receive><rsp:DesiredStream CommandId=\"");
-	sb_puts_xml(b, cmd_id);
-	sb_puts(b, "\">stdout stderr</rsp:DesiredStream></rsp:Receive>");
+	sb_puts(b, "<rsp:Receive><rsp:DesiredStream");
+	put_cmd_id(b, t->cmd_id);
+	sb_putc(b, '>');
+	sb_puts(b, streams);
+	sb_puts(b, "</rsp:DesiredStream></rsp:Receive>");
 	wsman_write_end(b);
+}
+
+void winrs_write_signal_to(struct sbuf *b, struct wsman_ctx *w, const struct winrs_to *t,
+			   const char *code)
+{
+	struct wsman_hdr h;
+	struct wsman_kv sel;
+	hdr_to(&h, WINRS_NS "/Signal", t, &sel);
+	wsman_write_begin(b, w, &h);
+	sb_puts(b, "<rsp:Signal");
+	put_cmd_id(b, t->cmd_id);
+	sb_puts(b, "><rsp:Code>");
+	sb_puts(b, code);
+	sb_puts(b, "</rsp:Code></rsp:Signal>");
+	wsman_write_end(b);
+}
+
+struct stdin_data {
+	const void *data;
+	size_t len;
+};
+
+static void put_base64(struct sbuf *b, const void *ctx)
+{
+	const struct stdin_data *d = ctx;
+	if (!b->over && B64_ENC_LEN(d->len) <= b->cap - b->len)
+		b->len += b64_encode(d->data, d->len, b->p + b->len);
+	else
+		b->over = true;
+}
+
+void winrs_write_send(struct sbuf *b, struct wsman_ctx *w, const char *shell_id, const char *cmd_id,
+		      const void *data, size_t len, bool eof, uint32_t op_ms)
+{
+	struct winrs_to t = {WINRS_URI, NULL, NULL, 0};
+	struct stdin_data d;
+	t.shell_id = shell_id;
+	t.cmd_id = cmd_id;
+	t.op_ms = op_ms;
+	d.data = data;
+	d.len = len;
+	winrs_write_send_to(b, w, &t, "stdin", eof, put_base64, &d);
+}
+
+void winrs_write_receive(struct sbuf *b, struct wsman_ctx *w, const char *shell_id,
+			 const char *cmd_id, uint32_t op_ms)
+{
+	struct winrs_to t = {WINRS_URI, NULL, NULL, 0};
+	t.shell_id = shell_id;
+	t.cmd_id = cmd_id;
+	t.op_ms = op_ms;
+	winrs_write_receive_to(b, w, &t, "stdout stderr");
 }
 
 void winrs_write_signal(struct sbuf *b, struct wsman_ctx *w, const char *shell_id,
 			const char *cmd_id, enum winrs_signal sig, uint32_t op_ms)
 {
-	static const char *const code[] = {"ctrl_c", "terminate", "ctrl_break"};
-	struct wsman_hdr h;
-	struct wsman_kv sel;
-	hdr(&h, WINRS_NS "/Signal", shell_id, op_ms, &sel);
-	wsman_write_begin(b, w, &h);
-	sb_puts(b, "<rsp:Signal CommandId=\"");
-	sb_puts_xml(b, cmd_id);
-	sb_puts(b, "\"><rsp:Code>" SIGNAL_BASE);
-	sb_puts(b, code[sig]);
-	sb_puts(b, "</rsp:Code></rsp:Signal>");
-	wsman_write_end(b);
+	static const char *const code[] = {SIGNAL_BASE "ctrl_c", SIGNAL_BASE "terminate",
+					   SIGNAL_BASE "ctrl_break"};
+	struct winrs_to t = {WINRS_URI, NULL, NULL, 0};
+	t.shell_id = shell_id;
+	t.cmd_id = cmd_id;
+	t.op_ms = op_ms;
+	winrs_write_signal_to(b, w, &t, code[sig]);
 }
 
 void winrs_write_delete(struct sbuf *b, struct wsman_ctx *w, const char *uri, const char *shell_id,

@@ -25,7 +25,31 @@ struct winrs_shell_cfg {
 
 enum winrs_signal { WINRS_CTRL_C, WINRS_TERMINATE, WINRS_CTRL_BREAK };
 
-/* Each writes a whole envelope; w->message_id must be fresh. */
+/* Which shell a request goes to: its resource URI (WinRS cmd, or a
+ * PowerShell configuration's), its id, the command's id (NULL: the shell's
+ * own streams, as PSRP's pool messages), the OperationTimeout. */
+struct winrs_to {
+	const char *uri, *shell_id, *cmd_id;
+	uint32_t op_ms;
+};
+/* A body written in place inside its element (base64 of stdin, PSRP's
+ * fragments). */
+typedef void (*winrs_body_fn)(struct sbuf *b, const void *ctx);
+
+/* The requests of any shell, the parts in which cmd and a PowerShell pool
+ * differ as parameters: Command with a CommandId the client chose and its
+ * Arguments written by body (PSRP's CREATE_PIPELINE); Send on a named
+ * stream; Receive of the named streams; Signal with a code URI. */
+void winrs_write_command_to(struct sbuf *b, struct wsman_ctx *w, const struct winrs_to *t,
+			    winrs_body_fn args, const void *ctx);
+void winrs_write_send_to(struct sbuf *b, struct wsman_ctx *w, const struct winrs_to *t,
+			 const char *stream, bool eof, winrs_body_fn body, const void *ctx);
+void winrs_write_receive_to(struct sbuf *b, struct wsman_ctx *w, const struct winrs_to *t,
+			    const char *streams);
+void winrs_write_signal_to(struct sbuf *b, struct wsman_ctx *w, const struct winrs_to *t,
+			   const char *code);
+
+/* cmd's, on those. Each writes a whole envelope; w->message_id must be fresh. */
 void winrs_write_create(struct sbuf *b, struct wsman_ctx *w, const struct winrs_shell_cfg *c,
 			uint32_t op_ms);
 void winrs_write_command(struct sbuf *b, struct wsman_ctx *w, const char *shell_id,
