@@ -158,13 +158,13 @@ static void host_line(struct view *v)
 /* The host's text stopped being the record's copy: print what matched. */
 static wrsh_err echo_differs(struct view *v)
 {
-	size_t have = v->pos < v->head_n ? v->pos : v->head_n;
+	size_t have = v->pos < v->head_n ? (size_t)v->pos : v->head_n;
 	v->comparing = false;
 	if (v->pos > v->head_n)
 		fprintf(stderr,
-			"wrsh: warning: %zu bytes of a host line that began as the record "
+			"wrsh: warning: %llu bytes of a host line that began as the record "
 			"before it were not kept\n",
-			v->pos - v->head_n);
+			(unsigned long long)(v->pos - v->head_n));
 	return line_put(&v->line, v->head, have);
 }
 
