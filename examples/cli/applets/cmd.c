@@ -35,6 +35,7 @@
 #define MAX_ENV 64
 #define STDIN_BURST 8
 #define BUSY_POLL_MS 1000
+#define STDIN_POLL_MS 500 /* stdin open and quiet: what it types reaches the host within */
 
 struct cmd_opts {
 	const char *dir;
@@ -224,10 +225,15 @@ static wrsh_err receive(struct run *r, bool *done, uint32_t *code)
 {
 	struct posix_port *pp = conn_posix(r->c);
 	wrsh_err e;
-	/* wake on Ctrl-C always, on stdin while it is open and quiet */
+	/* wake on Ctrl-C only. Never on stdin: a wake drops the connection,
+	 * and output the server had already put in its answer to this
+	 * Receive would be lost with it (seen under load: a 740 KB echo came
+	 * back short). While stdin is open, Receives are short polls instead. */
 	pp->wake_fd[0] = sig_pipe[0];
-	pp->wake_fd[1] = r->stdin_open && !r->busy ? 0 : -1;
-	wrsh_set_operation_timeout(r->c->s, r->busy ? BUSY_POLL_MS : 0);
+	pp->wake_fd[1] = -1;
+	wrsh_set_operation_timeout(r->c->s, r->busy	    ? BUSY_POLL_MS
+					    : r->stdin_open ? STDIN_POLL_MS
+							    : 0);
 	e = wrsh_cmd_receive(r->c->s, output, NULL, WRSH_WAKEABLE, done, code);
 	pp->wake_fd[0] = pp->wake_fd[1] = -1;
 	if (flush_out() && !e) /* what arrived is out before we wait again */
