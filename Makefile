@@ -151,6 +151,10 @@ endif
 
 CFLAGS_ALL := $(CSTD) $(OPT) $(WARN) $(INC) $(DEFS) $(DEP_INC) $(DEP_DEFS) $(CFLAGS)
 
+# libwrsh.a and the bundled libraries as one group: mbedTLS's PSA calls back
+# into tls/ for its random source, whatever pulled PSA in
+LINK_LIBS = -Wl,--start-group $(B)/libwrsh.a $(DEP_LIBS) -Wl,--end-group
+
 # ---- sources ---------------------------------------------------------------
 # PSRP's parsers are always there (a binary links them only when used);
 # the pool, which the session calls, only with CONFIG_WRSH_PSRP
@@ -221,10 +225,10 @@ $(B)/libwrsh.a: $(call obj,$(LIB_SRC))
 	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $^
 
 $(B)/wrsh: $(call obj,$(CLI_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
-	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -Wl,-Map=$@.map -o $@ $(call obj,$(CLI_SRC)) $(B)/libwrsh.a $(DEP_LIBS) $(LDFLAGS)
+	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -Wl,-Map=$@.map -o $@ $(call obj,$(CLI_SRC)) $(LINK_LIBS) $(LDFLAGS)
 
 $(B)/firmware-example: $(call obj,$(FW_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
-	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(FW_SRC)) $(B)/libwrsh.a $(DEP_LIBS) $(LDFLAGS)
+	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(FW_SRC)) $(LINK_LIBS) $(LDFLAGS)
 
 all: $(B)/wrsh $(B)/libwrsh.a $(B)/firmware-example
 .DEFAULT_GOAL := all
@@ -248,11 +252,11 @@ $(MEM_TEST_OBJ): core/base/mem.c $(B)/wrsh_autoconf.h | $(DEP_STAMP) $(MUSL_STAM
 
 $(B)/tests/unit: $(call obj,$(UNIT_SRC)) $(MEM_TEST_OBJ) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
 	@mkdir -p $(dir $@)
-	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(UNIT_SRC)) $(MEM_TEST_OBJ) $(B)/libwrsh.a $(DEP_LIBS)
+	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(UNIT_SRC)) $(MEM_TEST_OBJ) $(LINK_LIBS)
 
 $(B)/tests/replay: $(call obj,$(REPLAY_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
 	@mkdir -p $(dir $@)
-	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(REPLAY_SRC)) $(B)/libwrsh.a $(DEP_LIBS)
+	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(REPLAY_SRC)) $(LINK_LIBS)
 
 VALGRIND := valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=all -q
 
@@ -277,7 +281,7 @@ THREADS_SRC := tests/threads/threads.c port/mock/mock.c
 $(B)/tests/threads: $(call obj,$(THREADS_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -pthread -o $@ $(call obj,$(THREADS_SRC)) \
-		-Wl,--start-group $(B)/libwrsh.a $(DEP_LIBS) -Wl,--end-group
+		$(LINK_LIBS)
 
 test-threads: $(B)/tests/threads
 	$(if $(filter tsan,$(SAN)),TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/threads/tsan.supp") $(QEMU) $(B)/tests/threads
@@ -315,7 +319,8 @@ test-firmware: $(B)/firmware-example
 	tests/cli/firmware.sh $(B)/firmware-example
 
 $(B)/tests/ntlm_tool: $(call obj,tests/interop/ntlm_tool.c) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
-	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,tests/interop/ntlm_tool.c) $(B)/libwrsh.a $(DEP_LIBS)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,tests/interop/ntlm_tool.c) $(LINK_LIBS)
 
 # NTLM bytes against gss-ntlmssp and impacket
 test-interop: $(B)/tests/ntlm_tool
