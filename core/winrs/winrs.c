@@ -26,12 +26,21 @@ static void hdr_to(struct wsman_hdr *h, const char *action, const struct winrs_t
 	}
 }
 
+/* cmd's shell, as the cmd writers below address it */
+static struct winrs_to cmd_to(const char *shell_id, const char *cmd_id, uint32_t op_ms)
+{
+	struct winrs_to t;
+	t.uri = WINRS_URI;
+	t.shell_id = shell_id;
+	t.cmd_id = cmd_id;
+	t.op_ms = op_ms;
+	return t;
+}
+
 static void hdr(struct wsman_hdr *h, const char *action, const char *shell_id, uint32_t op_ms,
 		struct wsman_kv *sel)
 {
-	struct winrs_to t = {WINRS_URI, NULL, NULL, 0};
-	t.shell_id = shell_id;
-	t.op_ms = op_ms;
+	struct winrs_to t = cmd_to(shell_id, NULL, op_ms);
 	hdr_to(h, action, &t, sel);
 }
 
@@ -217,11 +226,8 @@ static void put_base64(struct sbuf *b, const void *ctx)
 void winrs_write_send(struct sbuf *b, struct wsman_ctx *w, const char *shell_id, const char *cmd_id,
 		      const void *data, size_t len, bool eof, uint32_t op_ms)
 {
-	struct winrs_to t = {WINRS_URI, NULL, NULL, 0};
+	struct winrs_to t = cmd_to(shell_id, cmd_id, op_ms);
 	struct stdin_data d;
-	t.shell_id = shell_id;
-	t.cmd_id = cmd_id;
-	t.op_ms = op_ms;
 	d.data = data;
 	d.len = len;
 	winrs_write_send_to(b, w, &t, "stdin", eof, put_base64, &d);
@@ -230,10 +236,7 @@ void winrs_write_send(struct sbuf *b, struct wsman_ctx *w, const char *shell_id,
 void winrs_write_receive(struct sbuf *b, struct wsman_ctx *w, const char *shell_id,
 			 const char *cmd_id, uint32_t op_ms)
 {
-	struct winrs_to t = {WINRS_URI, NULL, NULL, 0};
-	t.shell_id = shell_id;
-	t.cmd_id = cmd_id;
-	t.op_ms = op_ms;
+	struct winrs_to t = cmd_to(shell_id, cmd_id, op_ms);
 	winrs_write_receive_to(b, w, &t, "stdout stderr");
 }
 
@@ -242,10 +245,7 @@ void winrs_write_signal(struct sbuf *b, struct wsman_ctx *w, const char *shell_i
 {
 	static const char *const code[] = {SIGNAL_BASE "ctrl_c", SIGNAL_BASE "terminate",
 					   SIGNAL_BASE "ctrl_break"};
-	struct winrs_to t = {WINRS_URI, NULL, NULL, 0};
-	t.shell_id = shell_id;
-	t.cmd_id = cmd_id;
-	t.op_ms = op_ms;
+	struct winrs_to t = cmd_to(shell_id, cmd_id, op_ms);
 	winrs_write_signal_to(b, w, &t, code[sig]);
 }
 

@@ -15,7 +15,8 @@
  * being parsed goes through the port's hook slot (port.h): set on entry to
  * every call into expat, read by the three hooks, per thread. Two sessions
  * in two threads each parse into their own arena. Every expat call that
- * can allocate or free (create, parse, free) is made from this file, below
+ * can allocate or release memory (creating, parsing, freeing a parser) is made
+ * from this file, below
  * a call to use_arena().
  */
 static void use_arena(struct wrsh_arena *a)
