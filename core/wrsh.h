@@ -17,7 +17,8 @@
  *   the first one, later calls on the session return it again, and only
  *   wrsh_close() still acts (it still deletes a remote shell where it can).
  *   WRSH_EINTR is the exception: it reports that the port woke the session
- *   (a signal, local input) and leaves the session usable.
+ *   (a signal, local input) and leaves the session usable; so is WRSH_EFILE,
+ *   one file that could not be copied (the protocol ended cleanly).
  * - Threads. A session is used from one thread at a time; different
  *   sessions may run in different threads at once. The library keeps no
  *   mutable state of its own (core/ and tls/ objects hold no writable data,
@@ -65,6 +66,7 @@ typedef enum {
 	WRSH_EPROTO,	   /* well-formed input the protocol does not allow */
 	WRSH_EUNSUPPORTED, /* a feature that is not built in or not supported */
 	WRSH_EINTR,	   /* the port woke the session; not sticky */
+	WRSH_EFILE,	   /* a file was not copied (refused, or did not verify); not sticky */
 	WRSH_ERR_COUNT
 } wrsh_err;
 
@@ -161,6 +163,9 @@ struct wrsh_opts {
 	uint32_t max_envelope;	       /* MaxEnvelopeSize to announce; 0: Kconfig default.
 					* Sealed: held whole, so this much arena, at most
 					* CONFIG_WRSH_MAX_ENVELOPE; 0: CONFIG_WRSH_SEAL_MAX */
+	uint32_t send_buf;	       /* the largest request body: 0: CONFIG_WRSH_TX_BUF; more
+					* lets PowerShell send up to the server's envelope in
+					* one request (file transfers); costs this much arena */
 	const char *locale;	       /* NULL: "en-US" */
 	wrsh_trace_fn trace;	       /* NULL: no tracing */
 	void *trace_ctx;
@@ -390,6 +395,16 @@ wrsh_err wrsh_ps_receive(struct wrsh_session *s, const struct wrsh_ps_sink *sink
 wrsh_err wrsh_ps_input(struct wrsh_session *s, const char *const *items, const size_t *lens,
 		       size_t n, bool end);
 
+/* Pipeline input of bytes: one string, the base64 text of up to max
+ * bytes (0: no limit) read from read, as many as one request holds (about
+ * three eighths of the request: base64 twice); *n how many were read, 0
+ * at the reader's end (nothing is sent then). Requests grow to what the
+ * server takes (500 KB from protocol 2.2 on, within wrsh_opts.send_buf and
+ * max_envelope) and shrink again on its EncodingLimit fault. Errors: as
+ * wrsh_ps_input, and what read returned. */
+wrsh_err wrsh_ps_input_bytes(struct wrsh_session *s, wrsh_ps_read_fn read, void *ctx, size_t max,
+			     size_t *n);
+
 /* RemoteHostMethodId (MS-PSRP 2.2.3.17), the ones a text client meets */
 enum wrsh_ps_host_method {
 	WRSH_PS_HOST_SET_SHOULD_EXIT = 6, /* the script ran `exit N`: N */
@@ -461,6 +476,83 @@ wrsh_err wrsh_ps_stop(struct wrsh_session *s);
 
 /* Close the pool (Delete of its shell). wrsh_close() does it too. */
 wrsh_err wrsh_ps_close(struct wrsh_session *s);
+
+/* ---- Files over PowerShell Remoting: put and get ------------------------
+ *
+ * A file travels through the open runspace pool (wrsh_ps_open): the bytes
+ * as base64 pipeline input to a script that appends them to a FileStream
+ * on the host (put), or as base64 output strings of a script that reads
+ * one (get), in chunks as large as a request or envelope holds; SHA-256 on
+ * both sides while it streams. A put writes NAME.wrsh-part beside the
+ * target and renames it only once the hashes agree: an interrupted copy
+ * never leaves a short file under the target's name, and WRSH_XFER_RESUME
+ * continues it. Memory does not grow with the file on either end. The
+ * pool's pipeline is the transfer's for the length of the call.
+ * Errors: WRSH_EFILE (one file not copied: no such path, access denied,
+ * the target exists, disk full, in use, a hash mismatch; wrsh_errmsg
+ * names it; not sticky), WRSH_ESTATE (no pool, a pipeline running),
+ * what the local callbacks returned, and the errors of wrsh_ps_start and
+ * wrsh_ps_receive.
+ */
+#define WRSH_XFER_RESUME 1u	/* continue a partial copy whose first bytes match */
+#define WRSH_XFER_NO_CLOBBER 2u /* put: refuse a target that exists */
+#define WRSH_XFER_MKDIRS 4u	/* put: make the target's missing folders */
+#define WRSH_XFER_TREE 8u	/* get: remote is a folder: all below it */
+#define WRSH_XFER_NAME_MAX 1024 /* a remote path, UTF-8: longer is WRSH_ELIMIT */
+
+enum wrsh_xfer_event {
+	WRSH_XFER_FOLDER, /* get TREE: a folder (name relative to the root) */
+	WRSH_XFER_BEGIN,  /* get: a file's bytes follow (from `at`, see below) */
+	WRSH_XFER_END,	  /* get: the file is whole and its hash matched */
+	WRSH_XFER_FAILED  /* get TREE: this file was not sent (why: in text) */
+};
+
+struct wrsh_xfer_file {
+	const char *name; /* TREE: relative ("a/b.txt", '/' separated); else the host's path */
+	uint64_t size;	  /* the remote file's length */
+	int64_t mtime_ms; /* its modification time, ms since 1970 UTC */
+	uint64_t at;	  /* BEGIN: bytes of the local partial kept (resume), else 0 */
+	const char *sha256, *text;
+};
+
+struct wrsh_xfer_io {
+	/* put: the file from its start; get with WRSH_XFER_RESUME: the local
+	 * partial, read back once to hash it */
+	wrsh_ps_read_fn read;
+	/* get: the bytes, in order, after BEGIN */
+	wrsh_err (*write)(void *ctx, const void *buf, size_t len);
+	/* get: what happens to a file (BEGIN: truncate the local file to at);
+	 * put: BEGIN asks to read again from the start (a partial that did
+	 * not match): NULL where the source cannot (stdin), and the copy then
+	 * fails */
+	wrsh_err (*event)(void *ctx, enum wrsh_xfer_event ev, const struct wrsh_xfer_file *f);
+	/* bytes done of total (UINT64_MAX: not known), now and then */
+	void (*progress)(void *ctx, uint64_t done, uint64_t total);
+	void *ctx;
+};
+
+struct wrsh_xfer {
+	unsigned flags;
+	uint64_t size;	  /* put: the source's length for progress (UINT64_MAX: unknown) */
+	int64_t mtime_ms; /* put: set on the remote file, -1: now */
+	uint64_t at;	  /* get RESUME: the local partial's length */
+	/* results */
+	uint64_t bytes, skipped; /* the file's length; bytes a resume did not send */
+	char sha256[65];
+	char remote[WRSH_XFER_NAME_MAX]; /* put: the file written (a folder target adds the name) */
+};
+
+/* Copy io->read's bytes to remote (a file, or a folder that receives
+ * leaf). x->flags: RESUME, NO_CLOBBER, MKDIRS. */
+wrsh_err wrsh_put(struct wrsh_session *s, const char *remote, const char *leaf,
+		  const struct wrsh_xfer_io *io, struct wrsh_xfer *x);
+/* Copy remote to io->write (TREE: every file below the folder remote,
+ * each one framed by events). x->flags: RESUME (x->at bytes read back
+ * through io->read first), TREE. */
+wrsh_err wrsh_get(struct wrsh_session *s, const char *remote, const struct wrsh_xfer_io *io,
+		  struct wrsh_xfer *x);
+/* Make a folder and its missing parents on the host. */
+wrsh_err wrsh_mkdir(struct wrsh_session *s, const char *remote);
 
 /* ---- CIM / WS-Man resources (DSP0226 7-8, MS-WSMV 3.1.4) ------------------
  *

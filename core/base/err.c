@@ -58,6 +58,7 @@ static const char *const names[WRSH_ERR_COUNT] = {
 	[WRSH_EPROTO] = "protocol violation",
 	[WRSH_EUNSUPPORTED] = "not supported",
 	[WRSH_EINTR] = "interrupted",
+	[WRSH_EFILE] = "remote file error",
 };
 
 /* see wrsh.h */

@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "mbedtls/md5.h"
+#include "mbedtls/sha256.h"
 #include "mbedtls/version.h"
 #if CONFIG_WRSH_PSRP_SECURE
 #include "mbedtls/aes.h"
@@ -20,6 +21,9 @@
 #define mbedtls_md5_starts mbedtls_md5_starts_ret
 #define mbedtls_md5_update mbedtls_md5_update_ret
 #define mbedtls_md5_finish mbedtls_md5_finish_ret
+#define mbedtls_sha256_starts mbedtls_sha256_starts_ret
+#define mbedtls_sha256_update mbedtls_sha256_update_ret
+#define mbedtls_sha256_finish mbedtls_sha256_finish_ret
 #endif
 
 #define ROTL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
@@ -273,3 +277,25 @@ int crypto_aes256_cbc(const uint8_t key[32], const uint8_t iv[16], int encrypt, 
 	return r ? -1 : 0;
 }
 #endif
+
+typedef char sha256_fits[sizeof(mbedtls_sha256_context) <= sizeof(struct crypto_sha256) ? 1 : -1];
+
+void crypto_sha256_init(struct crypto_sha256 *c)
+{
+	mbedtls_sha256_context *m = (mbedtls_sha256_context *)(void *)c->u.b;
+	mbedtls_sha256_init(m);
+	(void)mbedtls_sha256_starts(m, 0);
+}
+
+void crypto_sha256_update(struct crypto_sha256 *c, const void *p, size_t n)
+{
+	(void)mbedtls_sha256_update((mbedtls_sha256_context *)(void *)c->u.b, p, n);
+}
+
+void crypto_sha256_final(struct crypto_sha256 *c, uint8_t out[32])
+{
+	mbedtls_sha256_context *m = (mbedtls_sha256_context *)(void *)c->u.b;
+	(void)mbedtls_sha256_finish(m, out);
+	mbedtls_sha256_free(m);
+	wrsh_wipe(c, sizeof(*c));
+}

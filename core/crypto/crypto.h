@@ -36,6 +36,20 @@ struct cbuf {
 void md5_v(const struct cbuf *parts, size_t n, uint8_t out[16]);
 void hmac_md5(const uint8_t *key, size_t klen, const struct cbuf *parts, size_t n, uint8_t out[16]);
 
+/* SHA-256 (FIPS 180-4) in pieces, mbedTLS's: file transfers verify with
+ * it. The context is mbedTLS's, held here so that callers need not see
+ * its headers (crypto.c checks that it fits). */
+struct crypto_sha256 {
+	union {
+		uint64_t align;
+		unsigned char b[128];
+	} u;
+};
+void crypto_sha256_init(struct crypto_sha256 *c);
+void crypto_sha256_update(struct crypto_sha256 *c, const void *p, size_t n);
+/* The digest; the context is wiped. */
+void crypto_sha256_final(struct crypto_sha256 *c, uint8_t out[32]);
+
 struct rc4_ctx {
 	uint8_t s[256];
 	uint8_t i, j;

@@ -295,6 +295,12 @@ void psrp_build_create_pipeline(struct sbuf *b, const struct psrp_ids *id, const
 	psrp_build_create_pipeline_tail(b, format, &st);
 }
 
+void psrp_build_input_head(struct sbuf *b, const struct psrp_ids *id)
+{
+	head(b, PSRP_PIPELINE_INPUT, id, true);
+	sb_puts(b, "<S>");
+}
+
 void psrp_build_input_string(struct sbuf *b, const struct psrp_ids *id, const char *s, size_t n)
 {
 	head(b, PSRP_PIPELINE_INPUT, id, true);

@@ -43,6 +43,9 @@ void psrp_build_create_pipeline_tail(struct sbuf *b, bool format, struct psrp_pi
  * refusal as the ErrorRecord of a HostException in me. */
 void psrp_build_host_response(struct sbuf *b, const struct psrp_ids *id, int64_t call_id,
 			      int method, const char *method_name, const struct wrsh_ps_answer *a);
+/* PIPELINE_INPUT up to its string's text, which the caller writes (and
+ * then "</S>"): text without characters that need escaping */
+void psrp_build_input_head(struct sbuf *b, const struct psrp_ids *id);
 void psrp_build_input_string(struct sbuf *b, const struct psrp_ids *id, const char *s, size_t n);
 void psrp_build_end_of_input(struct sbuf *b, const struct psrp_ids *id);
 /* PUBLIC_KEY (MS-PSRP 2.2.2.3): a pool message, the blob in base64. */

@@ -84,6 +84,34 @@ static wrsh_err host_call_text(struct psrp_pool *p, const struct wrsh_ps_node *n
 	return WRSH_OK;
 }
 
+/* The server's protocolversion ("2.3") as 203: what it may be sent. */
+static wrsh_err capability_text(struct psrp_pool *p, const struct wrsh_ps_node *n, const char *s,
+				size_t len, bool last)
+{
+	unsigned part[2] = {0, 0}, k = 0;
+	size_t i;
+	if (n->depth != 3 || !n->name || strcmp(n->name, "protocolversion"))
+		return WRSH_OK;
+	if (len > sizeof(p->num) - 1 - p->num_n)
+		return err_set(p->err, WRSH_EPSRP, "psrp: a protocolversion out of range", NULL);
+	memcpy(p->num + p->num_n, s, len);
+	p->num_n += len;
+	if (!last)
+		return WRSH_OK;
+	for (i = 0; i < p->num_n && !(p->num[i] == '.' && k); i++) {
+		if (p->num[i] == '.')
+			k = 1;
+		else if (p->num[i] >= '0' && p->num[i] <= '9' && part[k] < 100)
+			part[k] = part[k] * 10 + (unsigned)(p->num[i] - '0');
+		else
+			return err_set(p->err, WRSH_EPSRP,
+				       "psrp: a protocolversion that is not a version", NULL);
+	}
+	p->num_n = 0;
+	p->server_version = part[0] * 100 + part[1];
+	return WRSH_OK;
+}
+
 /* RunspaceState / PipelineState: an I32 property of the message's object */
 static wrsh_err cx_text(void *ctx, const struct wrsh_ps_node *n, const char *s, size_t len,
 			bool last)
@@ -94,6 +122,8 @@ static wrsh_err cx_text(void *ctx, const struct wrsh_ps_node *n, const char *s, 
 	wrsh_err e;
 	if (p->type == PSRP_PIPELINE_HOST_CALL && (e = host_call_text(p, n, s, len, last)))
 		return e;
+	if (p->type == PSRP_SESSION_CAPABILITY)
+		return capability_text(p, n, s, len, last);
 	if (p->type == PSRP_ENCRYPTED_SESSION_KEY) {
 		struct psrp_keyx *k = p->kx;
 		if (n->depth != 3 || !n->name || strcmp(n->name, "EncryptedSessionKey"))
@@ -141,6 +171,7 @@ static const struct clixml_sink cx_sink_proto = {cx_open, cx_text, cx_close, NUL
 static bool wanted(uint32_t type)
 {
 	switch (type) {
+	case PSRP_SESSION_CAPABILITY:
 	case PSRP_RUNSPACEPOOL_STATE:
 	case PSRP_PIPELINE_STATE:
 	case PSRP_PIPELINE_OUTPUT:
@@ -154,7 +185,7 @@ static bool wanted(uint32_t type)
 	case PSRP_ENCRYPTED_SESSION_KEY:
 	case PSRP_PUBLIC_KEY_REQUEST:
 		return true;
-	default: /* capabilities, private data, availability: nothing we use */
+	default: /* private data, availability: nothing we use */
 		return false;
 	}
 }
@@ -223,7 +254,8 @@ static wrsh_err m_begin(void *ctx, const struct psrp_msg_head *h)
 		p->in_mi = false;
 	}
 	p->to_user = p->parse && h->type != PSRP_RUNSPACEPOOL_STATE &&
-		     h->type != PSRP_ENCRYPTED_SESSION_KEY && h->type != PSRP_PUBLIC_KEY_REQUEST;
+		     h->type != PSRP_SESSION_CAPABILITY && h->type != PSRP_ENCRYPTED_SESSION_KEY &&
+		     h->type != PSRP_PUBLIC_KEY_REQUEST;
 	if (h->type == PSRP_ENCRYPTED_SESSION_KEY && p->kx)
 		p->kx->esk_n = 0, p->kx->over = false;
 	p->stream = stream_of(h->type);

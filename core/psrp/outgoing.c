@@ -21,7 +21,7 @@
 /* The message was written at p->out's end, after room for one fragment
  * header; a message longer than a blob gets the headers of its further
  * fragments moved in, last first. */
-static wrsh_err fragment_in_place(struct psrp_pool *p, size_t start, size_t len)
+wrsh_err psrp_fragment(struct psrp_pool *p, size_t start, size_t len)
 {
 	size_t blob = p->blob_max, nfrag = len ? (len + blob - 1) / blob : 1, i;
 	uint8_t *base = (uint8_t *)p->out.p + start;
@@ -184,7 +184,7 @@ wrsh_err psrp_queue(struct psrp_pool *p,
 		return err_set(p->err, WRSH_ELIMIT,
 			       "psrp: a message (input or host answer) beyond one request", NULL);
 	p->out.len = start + PSRP_FRAG_HEAD + m.len;
-	return fragment_in_place(p, start, m.len);
+	return psrp_fragment(p, start, m.len);
 }
 
 void psrp_b_capability(struct sbuf *b, const struct psrp_ids *id, const void *arg)

@@ -112,6 +112,32 @@ static wrsh_err open_pool(struct wrsh_session *s)
 	return WRSH_OK;
 }
 
+void psrp_request_room(struct psrp_pool *p, size_t body)
+{
+	p->request_body = body;
+	p->frag_room = body > ENVELOPE_RESERVE + 1024 ? (body - ENVELOPE_RESERVE) / 4 * 3 : 768;
+	p->blob_max =
+		p->frag_room - PSRP_FRAG_HEAD < MAX_BLOB ? p->frag_room - PSRP_FRAG_HEAD : MAX_BLOB;
+}
+
+/*
+ * Requests as large as the server takes, once its capability is known:
+ * MaxEnvelopeSizekb is 500 by default since WinRM 3.0 (PowerShell 3,
+ * protocol 2.2) and 150 before; pypsrp sizes its requests by the same rule,
+ * and a Windows Server 2019 took 512000-byte envelopes from it
+ * (testdata/windows/pypsrp-client-copy-file). Never beyond the session's
+ * send buffer, nor beyond the envelope we announce as our own limit; a
+ * server set lower answers EncodingLimit, and input.c shrinks again.
+ */
+static void size_requests(struct wrsh_session *s, struct psrp_pool *p)
+{
+	size_t server = p->server_version >= 202 ? 512000 : 153600, body = s->body_cap;
+	size_t ours =
+		s->ws.max_envelope > WSMAN_REQUEST_MAX ? s->ws.max_envelope : WSMAN_REQUEST_MAX;
+	body = body < server ? body : server;
+	psrp_request_room(p, body < ours ? body : ours);
+}
+
 static bool config_name_ok(const char *n)
 {
 	size_t i;
@@ -132,7 +158,6 @@ wrsh_err wrsh_ps_open(struct wrsh_session *s)
 wrsh_err wrsh_ps_open_configuration(struct wrsh_session *s, const char *name)
 {
 	struct psrp_pool *p;
-	size_t body;
 	wrsh_err e;
 	if (!s)
 		return WRSH_EINVAL;
@@ -159,15 +184,12 @@ wrsh_err wrsh_ps_open_configuration(struct wrsh_session *s, const char *name)
 	p->s = s;
 	p->err = &s->err;
 	p->next_object = 1;
-	/* fragments sized so that whole ones fill a request */
-	body = s->body_cap < WSMAN_REQUEST_MAX ? s->body_cap : WSMAN_REQUEST_MAX;
-	p->frag_room = body > ENVELOPE_RESERVE + 1024 ? (body - ENVELOPE_RESERVE) / 4 * 3 : 768;
-	p->blob_max =
-		p->frag_room - PSRP_FRAG_HEAD < MAX_BLOB ? p->frag_room - PSRP_FRAG_HEAD : MAX_BLOB;
+	psrp_request_room(p, s->body_cap < WSMAN_REQUEST_MAX ? s->body_cap : WSMAN_REQUEST_MAX);
 	psrp_reader_reset(p);
 	if ((e = random_guid(s, p->ids.rpid)))
 		return sess_leave(s, e);
-	e = open_pool(s);
+	if (!(e = open_pool(s)))
+		size_requests(s, p);
 	if (e && !(winrs_shell(s) && winrs_shell(s)->open)) { /* nothing to delete */
 		if (winrs_shell(s))
 			(void)winrs_delete_shell(s);
@@ -418,63 +440,6 @@ wrsh_err wrsh_ps_receive(struct wrsh_session *s, const struct wrsh_ps_sink *sink
 	}
 	if (e) /* a message may be half read: the stream cannot be trusted */
 		psrp_reader_reset(p);
-	return sess_leave(s, e);
-}
-
-/* Send what the outgoing buffer holds, as whole-fragment requests. */
-static wrsh_err send_input(struct wrsh_session *s, struct psrp_pool *p)
-{
-	wrsh_err e = WRSH_OK;
-	for (p->send_off = 0; !e && p->send_off < p->out.len; p->send_off = p->send_end) {
-		psrp_next_batch(p);
-		e = psrp_call(s, P_SEND_IN, s->conn.timeout_ms, 0);
-	}
-	p->out.len = 0;
-	return e;
-}
-
-/* see wrsh.h */
-wrsh_err wrsh_ps_input(struct wrsh_session *s, const char *const *items, const size_t *lens,
-		       size_t n, bool end)
-{
-	struct psrp_pool *p;
-	size_t i, cap;
-	wrsh_err e = WRSH_OK;
-	if (!s || (n && (!items || !lens)))
-		return WRSH_EINVAL;
-	if ((e = sess_enter(s)))
-		return e;
-	p = psrp_pool_of(s);
-	if (!p || !p->pipeline || !p->input_open)
-		return err_set(&s->err, WRSH_ESTATE, "psrp: no pipeline reading input", NULL);
-	/* one request's worth at a time: messages are small, a batch goes whole */
-	cap = p->frag_room;
-	for (i = 0; i < n; i++)
-		if (lens[i] > cap / 2 - 256) /* escaped, it could double */
-			return err_set(&s->err, WRSH_ELIMIT,
-				       "psrp: an input object larger than one request holds", NULL);
-	if ((e = psrp_out_begin(p, cap)))
-		return sess_leave(s, e);
-	for (i = 0; !e && i <= n; i++) {
-		struct input_arg a;
-		size_t mark = p->out.len;
-		if (i == n && !end)
-			break;
-		a.s = i < n ? items[i] : NULL;
-		a.n = i < n ? lens[i] : 0;
-		e = psrp_queue(p, i < n ? psrp_b_input : psrp_b_end_of_input, &a);
-		if (e == WRSH_ELIMIT && mark > 0) { /* full: send, then this one again */
-			err_clear(&s->err);
-			p->out.len = mark;
-			e = send_input(s, p);
-			i--;
-		}
-	}
-	if (!e && p->out.len)
-		e = send_input(s, p);
-	if (!e && end)
-		p->input_open = false;
-	psrp_out_end(p);
 	return sess_leave(s, e);
 }
 

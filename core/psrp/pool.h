@@ -53,6 +53,8 @@ struct psrp_pool {
 	struct sbuf out;
 	size_t send_off, send_end;
 	size_t frag_room, blob_max; /* raw bytes per request; per fragment */
+	size_t request_body;	    /* the request size they were cut for */
+	unsigned server_version;    /* its SESSION_CAPABILITY's protocolversion: 203 */
 };
 
 /* The open pool's ids (RPID, the pipeline's PID), or NULL: for tests that
@@ -94,9 +96,14 @@ void psrp_reader_reset(struct psrp_pool *p);
 int psrp_port_rng(void *ctx, unsigned char *out, size_t n);
 /* outgoing.c: one request of kind (a preq_kind) and its answer */
 wrsh_err psrp_call(struct wrsh_session *s, enum preq_kind kind, uint32_t wait_ms, unsigned flags);
+/* pool.c: fragments sized so that whole ones fill a request of body bytes */
+void psrp_request_room(struct psrp_pool *p, size_t body);
 wrsh_err psrp_out_begin(struct psrp_pool *p, size_t cap);
 void psrp_out_end(struct psrp_pool *p);
 void psrp_next_batch(struct psrp_pool *p);
+/* the message at out[start..start+len) (after room for a fragment header)
+ * cut into fragments in place */
+wrsh_err psrp_fragment(struct psrp_pool *p, size_t start, size_t len);
 wrsh_err psrp_queue(struct psrp_pool *p,
 		    void (*build)(struct sbuf *b, const struct psrp_ids *id, const void *arg),
 		    const void *arg);

@@ -15,7 +15,7 @@
 
 static wrsh_err fail(struct wrsh_session *s, wrsh_err e)
 {
-	if (e != WRSH_OK && e != WRSH_EINTR && !s->sticky)
+	if (e != WRSH_OK && e != WRSH_EINTR && e != WRSH_EFILE && !s->sticky)
 		s->sticky = e;
 	return e;
 }
@@ -166,12 +166,14 @@ static uint32_t envelope(const struct wrsh_session *s, const struct wrsh_opts *o
 	return o->max_envelope < cap ? o->max_envelope : cap;
 }
 
-static wrsh_err alloc_buffers(struct wrsh_session *s)
+static wrsh_err alloc_buffers(struct wrsh_session *s, const struct wrsh_opts *o)
 {
 	size_t seal_in = s->ws.max_envelope + 1024; /* a sealed answer and its framing */
 	s->head_max = CONFIG_WRSH_HTTP_HEAD_MAX;
 	s->body_off = s->head_max + (s->seal ? CRYPT_PREFIX_MAX : 0);
-	s->body_cap = CONFIG_WRSH_TX_BUF;
+	s->body_cap = o->send_buf ? o->send_buf : CONFIG_WRSH_TX_BUF;
+	if (s->body_cap < 2048 || s->body_cap > SESS_SEND_BUF_MAX)
+		return err_set(&s->err, WRSH_EINVAL, "open: a send buffer of 2 KB to 16 MB", NULL);
 	s->tx_cap = s->body_off + s->body_cap + (s->seal ? CRYPT_SUFFIX_LEN : 0);
 	if (s->seal && s->tx_cap < seal_in)
 		s->tx_cap = seal_in;
@@ -241,7 +243,7 @@ static wrsh_err open_steps(struct wrsh_session *s, const struct wrsh_opts *o)
 	if ((e = set_host(s, o)) || (e = set_url(s, o)) || (e = set_auth(s, o)))
 		return e;
 	s->ws.max_envelope = envelope(s, o);
-	if ((e = alloc_buffers(s)) || (e = init_ids(s)))
+	if ((e = alloc_buffers(s, o)) || (e = init_ids(s)))
 		return e;
 	s->ws.to = s->to;
 	s->ws.locale = o->locale ? o->locale : "en-US";
