@@ -160,7 +160,9 @@ LINK_LIBS = -Wl,--start-group $(B)/libwrsh.a $(DEP_LIBS) -Wl,--end-group
 # the pool, which the session calls, only with CONFIG_WRSH_PSRP
 CORE_SRC := $(wildcard core/base/*.c core/util/*.c core/crypto/*.c core/auth/*.c core/wsman/*.c \
 	core/winrs/*.c core/cim/*.c) \
-	$(filter-out $(if $(filter y,$(CONFIG_WRSH_PSRP)),,core/psrp/pool.c),$(wildcard core/psrp/*.c))
+	$(filter-out $(if $(filter y,$(CONFIG_WRSH_PSRP)),,core/psrp/pool.c core/psrp/input.c),\
+		$(wildcard core/psrp/*.c)) \
+	$(if $(filter y,$(CONFIG_WRSH_XFER)),$(wildcard core/xfer/*.c))
 TLS_SRC := $(if $(filter y,$(CONFIG_WRSH_TLS)),tls/mbedtls.c,tls/none.c)
 PORT_SRC := port/posix/posix.c port/posix/slot.c
 LIB_SRC := $(CORE_SRC) $(TLS_SRC) $(PORT_SRC)
@@ -168,6 +170,7 @@ LIB_SRC := $(CORE_SRC) $(TLS_SRC) $(PORT_SRC)
 applet_on = $(filter y,$(CONFIG_WRSH_APPLET_$(shell echo $(basename $(notdir $(1))) | tr a-z A-Z)))
 CLI_PS_SRC := $(if $(filter y,$(CONFIG_WRSH_PSRP)),examples/cli/json.c examples/cli/pipeline.c examples/cli/prompt.c examples/cli/view.c examples/cli/lineedit.c)
 CLI_SRC := examples/cli/main.c examples/cli/conn.c $(CLI_PS_SRC) \
+	$(if $(filter y,$(CONFIG_WRSH_XFER)),examples/cli/transfer.c) \
 	$(if $(filter y,$(CONFIG_WRSH_APPLET_CIM)),examples/cli/cim_print.c) $(foreach f,$(APPLET_SRC),$(if $(call applet_on,$(f)),$(f)))
 FW_SRC := examples/firmware/main.c
 

@@ -12,10 +12,11 @@ rank_of() {
 	wsman) echo 2 ;;
 	winrs | cim) echo 3 ;;
 	psrp) echo 4 ;;
+	xfer) echo 5 ;;
 	*) echo 9 ;;
 	esac
 }
-folders=(base util crypto auth wsman winrs cim psrp)
+folders=(base util crypto auth wsman winrs cim psrp xfer)
 objs() { # the objects of a folder whose sources exist (a build dir may hold stale ones)
 	local f
 	for f in core/"$1"/*.c; do

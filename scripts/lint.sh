@@ -26,6 +26,7 @@ rank_of() { # folder of core/ -> rank
 	wsman) echo 2 ;;	    # the WS-Man client core: HTTP, XML, envelopes, sealing, session
 	winrs|cim) echo 3 ;;	    # protocols on WS-Man
 	psrp) echo 4 ;;		    # PowerShell Remoting, on WinRS
+	xfer) echo 5 ;;		    # file transfer, on PSRP
 	*) echo 9 ;;
 	esac
 }

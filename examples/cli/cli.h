@@ -41,6 +41,7 @@ struct conn_opts {
 	unsigned timeout_s;
 	size_t mem;
 	uint32_t envelope; /* 0: the library's default */
+	uint32_t send_buf; /* 0: the library's default (the applet may set it) */
 };
 
 /* An applet's own options: getopt_long entries plus a handler. shortopts
@@ -169,6 +170,7 @@ void view_finish(struct view *v);
 #define PIPE_GAVE_UP 131
 int pipeline_signals(void);
 unsigned pipeline_interrupts(void);
+int pipeline_wake_fd(void); /* readable after a Ctrl-C: the port's wake_fd */
 int pipeline_run(struct conn *c, const char *script, FILE *file, unsigned flags, char *capture,
 		 size_t cap);
 

@@ -538,6 +538,7 @@ static int start_session(struct conn *c, const char *host, enum wrsh_auth auth, 
 	wo.seal_https = c->o.seal_https;
 	wo.timeout_ms = c->o.timeout_s * 1000u;
 	wo.max_envelope = c->o.envelope;
+	wo.send_buf = c->o.send_buf;
 	if (c->o.verbose && !CONFIG_WRSH_TRACE)
 		cli_error("warning: -v: tracing is not built into this wrsh");
 	if (c->o.verbose) {
@@ -683,7 +684,10 @@ void conn_close(struct conn *c)
 		posix_unmap_file(c->crl_map, c->crl_len);
 	c->crl_map = NULL;
 	if (c->arena_buf) {
-		wrsh_wipe(c->arena_buf, c->o.mem);
+		/* what was ever written lies below the peak: wiping more would
+		 * only make the untouched pages resident */
+		size_t used = wrsh_arena_peak(c->arena);
+		wrsh_wipe(c->arena_buf, used && used < c->o.mem ? used : c->o.mem);
 		free(c->arena_buf);
 	}
 	c->arena_buf = NULL;

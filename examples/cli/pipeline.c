@@ -97,6 +97,11 @@ int pipeline_signals(void)
 	return 0;
 }
 
+int pipeline_wake_fd(void)
+{
+	return sig_pipe[0];
+}
+
 unsigned pipeline_interrupts(void)
 {
 	char b[16];
