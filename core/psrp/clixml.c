@@ -224,8 +224,21 @@ static wrsh_err on_text(void *ctx, unsigned id, const char *s, size_t n)
 	if (!r->in_value)
 		return WRSH_OK; /* whitespace between elements */
 	o.r = r, o.n = 0, o.err = WRSH_OK;
-	for (i = 0; i < n && !o.err; i++)
-		put(&o, s[i]);
+	for (i = 0; i < n && !o.err;) {
+		size_t j = i;
+		if (r->esc_n || s[i] == '_') {
+			put(&o, s[i++]);
+			continue;
+		}
+		/* a run without escapes (base64, most text) goes out as it is */
+		while (j < n && s[j] != '_')
+			j++;
+		drop_high(&o);
+		flush(&o);
+		if (!o.err)
+			o.err = r->sink->text(r->sink->ctx, &r->node, s + i, j - i, false);
+		i = j;
+	}
 	flush(&o);
 	return o.err;
 }

@@ -63,8 +63,8 @@ static wrsh_err parse_u64(struct get *g, char **p, uint64_t *v)
 {
 	char *w = xfer_word(p);
 	if (str_to_u64(w, strlen(w), UINT64_MAX, v))
-		return xfer_fail(&g->rx, WRSH_EPROTO, "xfer: a number from the host that is not one",
-				 NULL);
+		return xfer_fail(&g->rx, WRSH_EPROTO,
+				 "xfer: a number from the host that is not one", NULL);
 	return WRSH_OK;
 }
 
@@ -131,7 +131,8 @@ static wrsh_err on_line(struct xfer_rx *r, char *line)
 	}
 	if (!strcmp(w, "name") || !strcmp(w, "dir")) {
 		if (g->in_file || g->named || (g->tree && !safe_name(p)))
-			return xfer_fail(r, WRSH_EPROTO, "xfer: a name from the host that is not a ",
+			return xfer_fail(r, WRSH_EPROTO,
+					 "xfer: a name from the host that is not a ",
 					 "safe relative path");
 		str_copy(g->name, sizeof(g->name), p, strlen(p));
 		g->f.name = g->name;
@@ -251,6 +252,32 @@ wrsh_err wrsh_get(struct wrsh_session *s, const char *remote, const struct wrsh_
 	wrsh_arena_free(s->arena, script);
 	wrsh_arena_free(s->arena, g);
 	return sess_leave(s, e);
+}
+
+wrsh_err xfer_get_replay(struct wrsh_session *s, const char *const *str, const size_t *len,
+			 const size_t *cut, size_t n, unsigned flags, const struct wrsh_xfer_io *io)
+{
+	static const struct wrsh_ps_node node = {"S", NULL, -1, 1, false};
+	struct wrsh_ps_sink sink;
+	struct wrsh_xfer x;
+	struct get g;
+	size_t i;
+	memset(&g, 0, sizeof(g));
+	memset(&x, 0, sizeof(x));
+	x.flags = flags;
+	g.io = io;
+	g.x = &x;
+	g.tree = flags & WRSH_XFER_TREE;
+	xfer_rx_init(&g.rx, s, on_line, on_data, &g);
+	xfer_rx_sink(&g.rx, &sink);
+	for (i = 0; i < n && !g.rx.err; i++) {
+		size_t k = cut[i] < len[i] ? cut[i] : len[i];
+		(void)sink.text(sink.ctx, WRSH_PS_OUTPUT, &node, str[i], k, false);
+		(void)sink.text(sink.ctx, WRSH_PS_OUTPUT, &node, str[i] + k, len[i] - k, false);
+		(void)sink.text(sink.ctx, WRSH_PS_OUTPUT, &node, "", 0, true);
+		(void)sink.object_end(sink.ctx, WRSH_PS_OUTPUT);
+	}
+	return g.rx.err;
 }
 
 static wrsh_err mkdir_line(struct xfer_rx *r, char *line)

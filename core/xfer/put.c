@@ -32,8 +32,8 @@ static wrsh_err on_line(struct xfer_rx *r, char *line)
 	if (!strcmp(w, "ready") || !strcmp(w, "at")) {
 		char *num = xfer_word(&p);
 		if (str_to_u64(num, strlen(num), UINT64_MAX, &v))
-			return xfer_fail(r, WRSH_EPROTO, "xfer: the host's byte count is not a number",
-					 NULL);
+			return xfer_fail(r, WRSH_EPROTO,
+					 "xfer: the host's byte count is not a number", NULL);
 		if (!strcmp(w, "at")) {
 			u->host_at = v;
 			return WRSH_OK;
@@ -192,7 +192,8 @@ static wrsh_err run(struct put *u, char *script, size_t cap)
 		if ((e = send_segment(u)) || (e = xfer_receive(&u->rx)) || u->rx.err || u->eof)
 			break;
 		if (u->host_at != u->sent)
-			return xfer_fail(&u->rx, WRSH_EPROTO, "xfer: the host wrote another number ",
+			return xfer_fail(&u->rx, WRSH_EPROTO,
+					 "xfer: the host wrote another number ",
 					 "of bytes than were sent");
 		e = start(u, false, script, cap);
 	}

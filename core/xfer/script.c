@@ -24,38 +24,40 @@
  */
 #include "xfer/xfer.h"
 
-#define HELPERS                                                                                   \
-	"$ErrorActionPreference = 'Stop'\n"                                                      \
-	"function wrsh_why($r) {\n"                                                               \
-	" $e = if ($r -is [Management.Automation.ErrorRecord]) { $r.Exception } else { $r }\n"   \
-	" while ($e.InnerException -and $e -is [Management.Automation.MethodInvocationException]) " \
-	"{ $e = $e.InnerException }\n"                                                            \
-	" $h = $e.HResult -band 0xFFFF\n"                                                         \
-	" $k = if ($e -is [UnauthorizedAccessException]) { 'access' }\n"                         \
+#define HELPERS                                                                                    \
+	"$ErrorActionPreference = 'Stop'\n"                                                        \
+	"function wrsh_why($r) {\n"                                                                \
+	" $e = if ($r -is [Management.Automation.ErrorRecord]) { $r.Exception } else { $r }\n"     \
+	" while ($e.InnerException -and $e -is "                                                   \
+	"[Management.Automation.MethodInvocationException]) "                                      \
+	"{ $e = $e.InnerException }\n"                                                             \
+	" $h = $e.HResult -band 0xFFFF\n"                                                          \
+	" $k = if ($e -is [UnauthorizedAccessException]) { 'access' }\n"                           \
 	"  elseif ($e -is [IO.FileNotFoundException] -or $e -is [IO.DirectoryNotFoundException]) " \
-	"{ 'missing' }\n"                                                                         \
-	"  elseif ($e -is [IO.PathTooLongException] -or $h -eq 206) { 'toolong' }\n"             \
-	"  elseif ($h -eq 32 -or $h -eq 33) { 'inuse' }\n"                                       \
-	"  elseif ($h -eq 39 -or $h -eq 112 -or $h -eq 28) { 'full' } else { 'io' }\n"           \
-	" '!err ' + $k + ' ' + ($e.Message -replace '\\s+', ' ')\n"                              \
-	"}\n"                                                                                     \
-	"function wrsh_long($p) {\n"                                                              \
-	" if ($PSVersionTable.PSVersion.Major -ge 6 -or $p.Length -lt 248) { return $p }\n"      \
-	" if ($p -match '^[A-Za-z]:\\\\') { return '\\\\?\\' + $p }\n"                           \
-	" if ($p.StartsWith('\\\\') -and -not $p.StartsWith('\\\\?')) " \
-	"{ return '\\\\?\\UNC\\' + $p.Substring(2) }\n"                                           \
-	" $p\n"                                                                                   \
-	"}\n"                                                                                     \
-	"function wrsh_hex($b) { [BitConverter]::ToString($b).Replace('-', '').ToLowerInvariant() }\n" \
-	"function wrsh_path($p) { " \
+	"{ 'missing' }\n"                                                                          \
+	"  elseif ($e -is [IO.PathTooLongException] -or $h -eq 206) { 'toolong' }\n"               \
+	"  elseif ($h -eq 32 -or $h -eq 33) { 'inuse' }\n"                                         \
+	"  elseif ($h -eq 39 -or $h -eq 112 -or $h -eq 28) { 'full' } else { 'io' }\n"             \
+	" '!err ' + $k + ' ' + ($e.Message -replace '\\s+', ' ')\n"                                \
+	"}\n"                                                                                      \
+	"function wrsh_long($p) {\n"                                                               \
+	" if ($PSVersionTable.PSVersion.Major -ge 6 -or $p.Length -lt 248) { return $p }\n"        \
+	" if ($p -match '^[A-Za-z]:\\\\') { return '\\\\?\\' + $p }\n"                             \
+	" if ($p.StartsWith('\\\\') -and -not $p.StartsWith('\\\\?')) "                            \
+	"{ return '\\\\?\\UNC\\' + $p.Substring(2) }\n"                                            \
+	" $p\n"                                                                                    \
+	"}\n"                                                                                      \
+	"function wrsh_hex($b) { [BitConverter]::ToString($b).Replace('-', "                       \
+	"'').ToLowerInvariant() }\n"                                                               \
+	"function wrsh_path($p) { "                                                                \
 	"$ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($p) }\n"
 
 /* put: args remote, leaf, open, mkdirs, noclobber, resume */
 static const char put_script[] =
-	"begin {\n" HELPERS
-	"$open = \001; $mkdirs = \001; $noclobber = \001; $resume = \001\n"
+	"begin {\n" HELPERS "$open = \001; $mkdirs = \001; $noclobber = \001; $resume = \001\n"
 	"if (-not $open) {\n"
-	" if (-not $global:wrsh_put) { '!err io the transfer''s state is gone (the runspace was reset)' }\n"
+	" if (-not $global:wrsh_put) { '!err io the transfer''s state is gone (the runspace was "
+	"reset)' }\n"
 	" return\n"
 	"}\n"
 	"try {\n"
@@ -65,7 +67,8 @@ static const char put_script[] =
 	" $dir = [IO.Path]::GetDirectoryName($d)\n"
 	" if ($mkdirs -and $dir) { [void][IO.Directory]::CreateDirectory((wrsh_long $dir)) }\n"
 	" if ([IO.Directory]::Exists((wrsh_long $d))) { '!err isdir ' + $d; return }\n"
-	" if ($dir -and -not [IO.Directory]::Exists((wrsh_long $dir))) " "{ '!err missing ' + $dir; return }\n"
+	" if ($dir -and -not [IO.Directory]::Exists((wrsh_long $dir))) "
+	"{ '!err missing ' + $dir; return }\n"
 	" if ($noclobber -and [IO.File]::Exists((wrsh_long $d))) { '!err exists ' + $d; return }\n"
 	" $t = [IO.Path]::Combine($dir, [IO.Path]::GetFileName($d) + '.wrsh-part')\n"
 	" $fs = [IO.FileStream]::new((wrsh_long $t), [IO.FileMode]::OpenOrCreate, "
@@ -74,7 +77,8 @@ static const char put_script[] =
 	" if ($resume) {\n"
 	"  $ps = [Security.Cryptography.SHA256]::Create(); $b = [byte[]]::new(1048576)\n"
 	"  while (($k = $fs.Read($b, 0, $b.Length)) -gt 0) {\n"
-	"   [void]$sha.TransformBlock($b, 0, $k, $null, 0); [void]$ps.TransformBlock($b, 0, $k, $null, 0)\n"
+	"   [void]$sha.TransformBlock($b, 0, $k, $null, 0); [void]$ps.TransformBlock($b, 0, $k, "
+	"$null, 0)\n"
 	"   $n += $k\n"
 	"  }\n"
 	"  [void]$ps.TransformFinalBlock($b, 0, 0); $pre = wrsh_hex $ps.Hash\n"
@@ -95,7 +99,8 @@ static const char put_script[] =
 	" }\n"
 	" $w = $_.Split(' ')\n"
 	" if ($w[0] -eq '!restart') {\n"
-	"  $x.fs.SetLength(0); $x.sha.Dispose(); $x.sha = [Security.Cryptography.SHA256]::Create(); $x.n = [long]0\n"
+	"  $x.fs.SetLength(0); $x.sha.Dispose(); $x.sha = "
+	"[Security.Cryptography.SHA256]::Create(); $x.n = [long]0\n"
 	"  return\n"
 	" }\n"
 	" [void]$x.sha.TransformFinalBlock([byte[]]::new(0), 0, 0); $h = wrsh_hex $x.sha.Hash\n"
@@ -103,7 +108,8 @@ static const char put_script[] =
 	" $lt = wrsh_long $x.t; $ld = wrsh_long $x.d\n"
 	" if ($h -ne $w[1]) { [IO.File]::Delete($lt); '!bad ' + $h; return }\n"
 	" if ($w[2] -ne '-') {\n"
-	"  [IO.File]::SetLastWriteTimeUtc($lt, [DateTimeOffset]::FromUnixTimeMilliseconds([long]$w[2]).UtcDateTime)\n"
+	"  [IO.File]::SetLastWriteTimeUtc($lt, "
+	"[DateTimeOffset]::FromUnixTimeMilliseconds([long]$w[2]).UtcDateTime)\n"
 	" }\n"
 	" if ($PSVersionTable.PSVersion.Major -ge 6) { [IO.File]::Move($lt, $ld, $true) }\n"
 	" elseif ([IO.File]::Exists($ld)) { [IO.File]::Replace($lt, $ld, $null) }\n"
@@ -121,24 +127,28 @@ static const char put_abort_script[] =
 	"if ($global:wrsh_put) { $global:wrsh_put.fs.Dispose(); $global:wrsh_put = $null }\n";
 
 /* get: args remote, tree, at, prefix hash, chunk */
-static const char get_script[] =
-	HELPERS
+static const char get_script[] = HELPERS
 	"$tree = \001; $at = [long]\001; $pre = '\002'; $chunk = \001\n"
 	"function wrsh_send($p, $at) {\n"
 	" $fs = [IO.FileStream]::new((wrsh_long $p), [IO.FileMode]::Open, [IO.FileAccess]::Read, "
 	"[IO.FileShare]'ReadWrite, Delete')\n"
 	" try {\n"
-	"  $sha = [Security.Cryptography.SHA256]::Create(); $len = $fs.Length; $b = [byte[]]::new($chunk)\n"
-	"  $mt = [DateTimeOffset]::new([IO.File]::GetLastWriteTimeUtc((wrsh_long $p))).ToUnixTimeMilliseconds()\n"
+	"  $sha = [Security.Cryptography.SHA256]::Create(); $len = $fs.Length; $b = "
+	"[byte[]]::new($chunk)\n"
+	"  $mt = [DateTimeOffset]::new([IO.File]::GetLastWriteTimeUtc((wrsh_long "
+	"$p))).ToUnixTimeMilliseconds()\n"
 	"  if ($at -gt 0 -and $at -le $len) {\n"
 	"   $ps = [Security.Cryptography.SHA256]::Create(); $left = $at\n"
-	"   while ($left -gt 0 -and ($k = $fs.Read($b, 0, [int][Math]::Min($b.Length, $left))) -gt 0) {\n"
-	"    [void]$sha.TransformBlock($b, 0, $k, $null, 0); [void]$ps.TransformBlock($b, 0, $k, $null, 0)\n"
+	"   while ($left -gt 0 -and ($k = $fs.Read($b, 0, [int][Math]::Min($b.Length, $left))) -gt "
+	"0) {\n"
+	"    [void]$sha.TransformBlock($b, 0, $k, $null, 0); [void]$ps.TransformBlock($b, 0, $k, "
+	"$null, 0)\n"
 	"    $left -= $k\n"
 	"   }\n"
 	"   [void]$ps.TransformFinalBlock($b, 0, 0)\n"
 	"   if ((wrsh_hex $ps.Hash) -ne $pre) {\n"
-	"    $at = 0; $fs.Position = 0; $sha.Dispose(); $sha = [Security.Cryptography.SHA256]::Create()\n"
+	"    $at = 0; $fs.Position = 0; $sha.Dispose(); $sha = "
+	"[Security.Cryptography.SHA256]::Create()\n"
 	"   }\n"
 	"  } else { $at = 0 }\n"
 	"  '!file ' + $len + ' ' + $at + ' ' + $mt\n"
@@ -151,7 +161,8 @@ static const char get_script[] =
 	"try {\n"
 	" $s = wrsh_path '\002'\n"
 	" if (-not [IO.Directory]::Exists((wrsh_long $s))) {\n"
-	"  if ($tree -and [IO.File]::Exists((wrsh_long $s))) { '!err isdir not a folder: ' + $s; return }\n"
+	"  if ($tree -and [IO.File]::Exists((wrsh_long $s))) { '!err isdir not a folder: ' + $s; "
+	"return }\n"
 	"  '!name ' + $s; wrsh_send $s $at; return\n"
 	" }\n"
 	" if (-not $tree) { '!err isdir ' + $s; return }\n"
@@ -165,8 +176,9 @@ static const char get_script[] =
 	" '!tree'\n"
 	"} catch { wrsh_why $_ }\n";
 
-static const char mkdir_script[] = HELPERS "try { [void][IO.Directory]::CreateDirectory((wrsh_long "
-					   "(wrsh_path '\002'))); '!done' } catch { wrsh_why $_ }\n";
+static const char mkdir_script[] =
+	HELPERS "try { [void][IO.Directory]::CreateDirectory((wrsh_long "
+		"(wrsh_path '\002'))); '!done' } catch { wrsh_why $_ }\n";
 
 /* A value as the inside of a single-quoted literal. */
 static void put_quoted(struct sbuf *b, const char *v)

@@ -64,7 +64,8 @@ static void data_text(struct xfer_rx *r, const char *p, size_t len)
 	while (len && !r->err) {
 		size_t k = len < sizeof(r->out) / 3 * 4 - 4 ? len : sizeof(r->out) / 3 * 4 - 4, got;
 		if (b64_dec_push(&r->dec, p, k, r->out, &got)) {
-			xfer_fail(r, WRSH_EPROTO, "xfer: the host sent data that is not base64", NULL);
+			xfer_fail(r, WRSH_EPROTO, "xfer: the host sent data that is not base64",
+				  NULL);
 			return;
 		}
 		if (got && r->data)
@@ -113,7 +114,8 @@ static wrsh_err rx_end(void *ctx, enum wrsh_ps_stream st)
 	if (st != WRSH_PS_OUTPUT || r->err)
 		return WRSH_OK;
 	if (r->kind == RX_DATA && b64_dec_finish(&r->dec))
-		xfer_fail(r, WRSH_EPROTO, "xfer: the host's data ended inside a base64 group", NULL);
+		xfer_fail(r, WRSH_EPROTO, "xfer: the host's data ended inside a base64 group",
+			  NULL);
 	else if (r->kind == RX_LINE) {
 		r->buf[r->n] = 0;
 		r->got_line = true;
@@ -124,11 +126,20 @@ static wrsh_err rx_end(void *ctx, enum wrsh_ps_stream st)
 	return WRSH_OK;
 }
 
+void xfer_rx_sink(struct xfer_rx *r, struct wrsh_ps_sink *sink)
+{
+	sink->open = rx_open;
+	sink->text = rx_text;
+	sink->close = rx_close;
+	sink->object_end = rx_end;
+	sink->ctx = r;
+}
+
 wrsh_err xfer_receive(struct xfer_rx *r)
 {
-	struct wrsh_ps_sink sink = {rx_open, rx_text, rx_close, rx_end, NULL};
+	struct wrsh_ps_sink sink;
 	wrsh_err e = WRSH_OK;
-	sink.ctx = r;
+	xfer_rx_sink(r, &sink);
 	r->got_line = false;
 	while (!e && !r->done && !r->err && !(r->want_line && r->got_line))
 		e = wrsh_ps_receive(r->s, &sink, WRSH_WAKEABLE, &r->done, &r->state);

@@ -13,7 +13,7 @@
 #include "wrsh.h"
 
 #define XFER_LINE_MAX (WRSH_XFER_NAME_MAX + 96) /* a control line: words and a path */
-#define XFER_WHY_MAX 200			   /* the first error record's text */
+#define XFER_WHY_MAX 200			/* the first error record's text */
 
 /* script.c: the scripts with the caller's values quoted in */
 size_t xfer_script_max(size_t values_len);
@@ -55,6 +55,14 @@ struct xfer_rx {
 
 void xfer_rx_init(struct xfer_rx *r, struct wrsh_session *s, xfer_line_fn line, xfer_data_fn data,
 		  void *ctx);
+/* The sink that reads into r (what xfer_receive gives wrsh_ps_receive). */
+void xfer_rx_sink(struct xfer_rx *r, struct wrsh_ps_sink *sink);
+/* For the fuzz target and tests: what a get makes of n output strings
+ * (each one delivered in two pieces, cut at cut[i]) with these flags;
+ * io as for wrsh_get. Returns the error the get would keep. */
+wrsh_err xfer_get_replay(struct wrsh_session *s, const char *const *str, const size_t *len,
+			 const size_t *cut, size_t n, unsigned flags,
+			 const struct wrsh_xfer_io *io);
 /* Receives until the pipeline ends, a failure is kept, or (want_line) a
  * control line has come. */
 wrsh_err xfer_receive(struct xfer_rx *r);
