@@ -18,6 +18,7 @@ void fault_tests(void);
 void tls_tests(void);
 void build_info_tests(void);
 void secure_tests(void);
+void xfer_tests(void);
 
 static void all(void)
 {
@@ -38,6 +39,7 @@ static void all(void)
 	tls_tests();
 	build_info_tests();
 	secure_tests();
+	xfer_tests();
 }
 
 int main(int argc, char **argv)

@@ -441,6 +441,119 @@ static void test_ps_session_script_streams(void)
 	wrsh_close(t->s);
 }
 
+/* What the fault Windows answers a request larger than MaxEnvelopeSizekb
+ * with: its subcode (MS-WSMV 2.2.4.10) and code 2150858817 */
+static const char encoding_limit[] =
+	"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+	"xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
+	"xmlns:w=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"><s:Header><a:Action>"
+	"http://schemas.dmtf.org/wbem/wsman/1/wsman/fault</a:Action></s:Header><s:Body><s:Fault>"
+	"<s:Code><s:Value>s:Sender</s:Value><s:Subcode><s:Value>w:EncodingLimit</s:Value>"
+	"</s:Subcode></s:Code><s:Reason><s:Text xml:lang=\"en-US\">The WS-Management service "
+	"cannot process the request because the request is too large.</s:Text></s:Reason>"
+	"</s:Fault></s:Body></s:Envelope>";
+
+static uint8_t pattern[300000];
+static size_t pattern_off;
+
+static wrsh_err read_pattern(void *ctx, char *buf, size_t cap, size_t *len)
+{
+	size_t k = sizeof(pattern) - pattern_off;
+	(void)ctx;
+	k = k < cap ? k : cap;
+	k = k < 7777 ? k : 7777; /* short reads, as a pipe gives */
+	memcpy(buf, pattern + pattern_off, k);
+	pattern_off += k;
+	*len = k;
+	return WRSH_OK;
+}
+
+/* The string inside the Send's PIPELINE_INPUT: its fragments' bytes
+ * after the message header, from "<S>" to "</S>", base64-decoded. */
+static size_t sent_input(struct t *t, unsigned req, uint8_t *to, size_t cap)
+{
+	static uint8_t raw[400000];
+	const uint8_t *p, *q, *e;
+	size_t len, n = 0, dec_n = 0;
+	struct b64_dec d;
+	CHECK(mock_request(&t->m, req, &p, &len));
+	if (!(q = memmem(p, len, "<rsp:Stream Name=\"stdin\"", 24)) ||
+	    !(q = memchr(q, '>', len - (size_t)(q - p))) ||
+	    !(e = memmem(q, len - (size_t)(q - p), "</rsp:Stream>", 13)))
+		return 0;
+	b64_dec_init(&d);
+	CHECK_EQ(b64_dec_push(&d, (const char *)q + 1, (size_t)(e - q - 1), raw, &n), WRSH_OK);
+	/* fragments: 21-byte headers, the first blob starts with the message's 40 */
+	{
+		size_t off = 0, text = 0;
+		while (off + 21 <= n) {
+			uint32_t blen = (uint32_t)raw[off + 17] << 24 |
+					(uint32_t)raw[off + 18] << 16 |
+					(uint32_t)raw[off + 19] << 8 | raw[off + 20];
+			memmove(raw + text, raw + off + 21, blen);
+			text += blen;
+			off += 21 + blen;
+		}
+		n = text;
+	}
+	CHECK(n > 40 + 7);
+	CHECK_MEM(raw + 40, 3, "<S>", 3);
+	CHECK_MEM(raw + n - 4, 4, "</S>", 4);
+	b64_dec_init(&d);
+	CHECK(B64_DEC_MAX(n) <= cap + 3);
+	CHECK_EQ(b64_dec_push(&d, (const char *)raw + 43, n - 47, to, &dec_n), WRSH_OK);
+	return dec_n;
+}
+
+/* Bytes as pipeline input: requests as large as a 2.3 server takes, cut
+ * in half after an EncodingLimit fault, the bytes intact in either. */
+static void test_ps_session_input_bytes(void)
+{
+	static uint8_t back[300000];
+	struct t *t;
+	size_t n1 = 0, n2 = 0, i, dec_n, retry;
+	learn_rpid();
+	t = setup();
+	for (i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(i * 7 + i / 251);
+	pattern_off = 0;
+	t->o.send_buf = 131072;
+	t->o.max_envelope = 512000;
+	add_created(t);
+	add_messages(t, rpid, false, 2, opened_t, opened_x, 0);
+	add_command_response(t);
+	CHECK_EQ(wrsh_open(&t->s, t->a, &t->port, &t->o), WRSH_OK);
+	CHECK_EQ(wrsh_ps_open(t->s), WRSH_OK);
+	CHECK_EQ(wrsh_ps_start(t->s, "process { $_ }", WRSH_PS_INPUT), WRSH_OK);
+	CHECK(mock_add_http(&t->m, 500, MSRV_SOAP_CT, encoding_limit, strlen(encoding_limit), 0));
+	for (i = 0; i < 3; i++)
+		msrv_empty(&t->m, MSRV_SENT);
+	retry = t->m.requests;
+	CHECK_EQ(wrsh_ps_input_bytes(t->s, read_pattern, NULL, 0, &n1), WRSH_OK);
+	/* three eighths of a 128 KB request, less the envelope's room */
+	CHECK(n1 > 68000 && n1 < 73000);
+	/* the refused request whole, then its three fragments again in
+	 * requests of half the size */
+	dec_n = sent_input(t, (unsigned)retry, back, sizeof(back));
+	CHECK_EQ(dec_n, n1);
+	CHECK(memcmp(back, pattern, n1) == 0);
+	CHECK_EQ(t->m.requests, retry + 4);
+	for (i = retry + 1; i < retry + 4; i++) {
+		const uint8_t *p;
+		size_t l;
+		CHECK(mock_request(&t->m, (unsigned)i, &p, &l));
+		CHECK(l < 65536 + 2048);
+	}
+	msrv_empty(&t->m, MSRV_SENT);
+	CHECK_EQ(wrsh_ps_input_bytes(t->s, read_pattern, NULL, 1000, &n2), WRSH_OK);
+	CHECK_EQ(n2, 1000);
+	dec_n = sent_input(t, t->m.requests - 1, back, sizeof(back));
+	CHECK_EQ(dec_n, 1000);
+	CHECK(memcmp(back, pattern + n1, 1000) == 0);
+	wrsh_close(t->s);
+	CHECK_EQ(wrsh_arena_in_use(t->a), 0);
+}
+
 static void test_ps_session_state_checks(void)
 {
 	struct t *t = setup();
@@ -473,6 +586,7 @@ void ps_session_tests(void)
 	RUN(test_ps_session_broken_pool);
 	RUN(test_ps_session_pipeline_message_at_open);
 	RUN(test_ps_session_script_streams);
+	RUN(test_ps_session_input_bytes);
 	RUN(test_ps_session_state_checks);
 }
 #else
