@@ -104,8 +104,8 @@ static wrsh_err read_full(struct psrp_pool *p, wrsh_ps_read_fn read, void *ctx, 
 		size_t k = 0;
 		wrsh_err e = read(ctx, (char *)buf + *got, cap - *got, &k);
 		if (e)
-			return err_set(p->err, e, "psrp: reading the input failed (", wrsh_strerror(e),
-				       ")", NULL);
+			return err_set(p->err, e, "psrp: reading the input failed (",
+				       wrsh_strerror(e), ")", NULL);
 		if (k > cap - *got)
 			return err_set(p->err, WRSH_EINVAL,
 				       "psrp: the input's reader gave more than asked", NULL);

@@ -19,18 +19,24 @@ static void test_xfer_quotes_are_doubled(void)
 	struct sbuf b;
 	sb_init(&b, script, sizeof(script));
 	/* ' and U+2018 (a quote to PowerShell too) */
-	xfer_script_put(&b, "C:\\a'b\xe2\x80\x98" "c", "x'", true, WRSH_XFER_RESUME);
+	xfer_script_put(&b,
+			"C:\\a'b\xe2\x80\x98"
+			"c",
+			"x'", true, WRSH_XFER_RESUME);
 	CHECK(!b.over);
 	sb_cstr(&b);
-	CHECK(strstr(script, "wrsh_path 'C:\\a''b\xe2\x80\x98\xe2\x80\x98" "c'") != NULL);
+	CHECK(strstr(script, "wrsh_path 'C:\\a''b\xe2\x80\x98\xe2\x80\x98"
+			     "c'") != NULL);
 	CHECK(strstr(script, "Combine($d, 'x''')") != NULL);
-	CHECK(strstr(script, "$open = $true; $mkdirs = $false; $noclobber = $false; $resume = $true") !=
+	CHECK(strstr(script,
+		     "$open = $true; $mkdirs = $false; $noclobber = $false; $resume = $true") !=
 	      NULL);
 	CHECK(strchr(script, '\001') == NULL && strchr(script, '\002') == NULL);
 	sb_init(&b, script, sizeof(script));
 	xfer_script_get(&b, "D:\\l'g", false, 1234, "-", 4096);
 	sb_cstr(&b);
-	CHECK(strstr(script, "$tree = $false; $at = [long]1234; $pre = '-'; $chunk = 4096") != NULL);
+	CHECK(strstr(script, "$tree = $false; $at = [long]1234; $pre = '-'; $chunk = 4096") !=
+	      NULL);
 	CHECK(strstr(script, "wrsh_path 'D:\\l''g'") != NULL);
 }
 
@@ -60,7 +66,8 @@ static wrsh_err ev(void *ctx, enum wrsh_xfer_event e, const struct wrsh_xfer_fil
 	return WRSH_OK;
 }
 
-#define ABC_SHA "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" /* FIPS 180-2 B.1 */
+#define ABC_SHA \
+	"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" /* FIPS 180-2 B.1 */
 
 static wrsh_err replay(struct got *g, unsigned flags, const char *const *s, size_t n)
 {
@@ -88,8 +95,9 @@ static void test_xfer_get_reads_what_the_host_prints(void)
 	static const char *const not_b64[] = {"!name C:\\x", "!file 3 0 0", "YW*j"};
 	static const char *const before[] = {"YWJj"};
 	static const char *const refused[] = {"!err access Access to the path is denied."};
-	static const char *const tree[] = {"!dir a b", "!name a b/c", "!file 3 0 0", "YWJj",
-					   "!end " ABC_SHA, "!name d", "!err inuse busy", "!tree"};
+	static const char *const tree[] = {
+		"!dir a b",	 "!name a b/c", "!file 3 0 0",	   "YWJj",
+		"!end " ABC_SHA, "!name d",	"!err inuse busy", "!tree"};
 	static const char *const escape[] = {"!name ../../etc/passwd", "!file 0 0 0"};
 	static const char *const absolute[] = {"!dir /etc"};
 	struct got g;

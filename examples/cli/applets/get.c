@@ -333,8 +333,10 @@ static void get_all(struct get_app *a)
 int get_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"recursive", no_argument, NULL, 'r'}, {"preserve", no_argument, NULL, 'p'},
-		{"resume", no_argument, NULL, 'R'},    {"json", no_argument, NULL, 'J'},
+		{"recursive", no_argument, NULL, 'r'},
+		{"preserve", no_argument, NULL, 'p'},
+		{"resume", no_argument, NULL, 'R'},
+		{"json", no_argument, NULL, 'J'},
 		{NULL, 0, NULL, 0},
 	};
 	static struct get_app a;

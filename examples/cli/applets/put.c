@@ -246,9 +246,9 @@ static void put_all(struct put_app *a)
 int put_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"recursive", no_argument, NULL, 'r'},	{"preserve", no_argument, NULL, 'p'},
-		{"resume", no_argument, NULL, 'R'},	{"no-clobber", no_argument, NULL, 'N'},
-		{"json", no_argument, NULL, 'J'},	{NULL, 0, NULL, 0},
+		{"recursive", no_argument, NULL, 'r'}, {"preserve", no_argument, NULL, 'p'},
+		{"resume", no_argument, NULL, 'R'},    {"no-clobber", no_argument, NULL, 'N'},
+		{"json", no_argument, NULL, 'J'},      {NULL, 0, NULL, 0},
 	};
 	static struct put_app a;
 	struct applet_opts ao = {"-rp", longopts, put_option, &a};
