@@ -25,6 +25,7 @@ struct get {
 	bool tree, in_file, named, tree_done, file_ok;
 	unsigned failed;
 	char name[WRSH_XFER_NAME_MAX];
+	char why[160];
 };
 
 /* A name from the host that becomes a local path under the caller's
@@ -123,10 +124,11 @@ static wrsh_err on_line(struct xfer_rx *r, char *line)
 	char *p = line, *w = xfer_word(&p);
 	if (!strcmp(w, "err")) {
 		if (!g->tree || !g->named || g->in_file)
-			return xfer_remote_error(r, "get: ", line);
+			return xfer_remote_error(r, "get: ", p);
 		g->named = false;
 		g->failed++;
-		g->f.text = p;
+		xfer_why(g->why, sizeof(g->why), p);
+		g->f.text = g->why;
 		return event(g, WRSH_XFER_FAILED);
 	}
 	if (!strcmp(w, "name") || !strcmp(w, "dir")) {
@@ -282,7 +284,7 @@ wrsh_err xfer_get_replay(struct wrsh_session *s, const char *const *str, const s
 
 static wrsh_err mkdir_line(struct xfer_rx *r, char *line)
 {
-	return strncmp(line, "err", 3) ? WRSH_OK : xfer_remote_error(r, "mkdir: ", line);
+	return strncmp(line, "err ", 4) ? WRSH_OK : xfer_remote_error(r, "mkdir: ", line + 4);
 }
 
 /* see wrsh.h */

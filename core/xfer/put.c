@@ -28,7 +28,7 @@ static wrsh_err on_line(struct xfer_rx *r, char *line)
 	char *p = line, *w = xfer_word(&p);
 	uint64_t v = 0;
 	if (!strcmp(w, "err"))
-		return xfer_remote_error(r, "put: ", line);
+		return xfer_remote_error(r, "put: ", p);
 	if (!strcmp(w, "ready") || !strcmp(w, "at")) {
 		char *num = xfer_word(&p);
 		if (str_to_u64(num, strlen(num), UINT64_MAX, &v))

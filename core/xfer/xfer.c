@@ -186,26 +186,29 @@ static const char *kind_text(const char *k)
 	return "failed";
 }
 
-wrsh_err xfer_remote_error(struct xfer_rx *r, const char *op, const char *line)
+void xfer_why(char *out, size_t cap, char *rest)
 {
-	char copy[XFER_LINE_MAX], *p = copy, *kind;
+	char *kind = xfer_word(&rest);
 	struct sbuf m;
-	str_copy(copy, sizeof(copy), line, strlen(line));
-	(void)xfer_word(&p); /* "err" */
-	kind = xfer_word(&p);
-	if (r->err)
-		return r->err;
-	r->err = WRSH_EFILE;
-	sb_init(&m, r->msg, sizeof(r->msg));
-	sb_puts(&m, op);
+	sb_init(&m, out, cap);
 	sb_puts(&m, kind_text(kind));
-	if (*p) {
+	if (*rest) {
 		sb_puts(&m, ": ");
-		sb_puts(&m, p);
+		sb_puts(&m, rest);
 	}
 	if (m.over && m.cap > 4)
 		memcpy(m.p + m.cap - 4, "...", 3), m.len = m.cap - 1;
 	sb_cstr(&m);
+}
+
+wrsh_err xfer_remote_error(struct xfer_rx *r, const char *op, char *rest)
+{
+	size_t n = strlen(op) < sizeof(r->msg) - 1 ? strlen(op) : sizeof(r->msg) - 1;
+	if (r->err)
+		return r->err;
+	r->err = WRSH_EFILE;
+	memcpy(r->msg, op, n);
+	xfer_why(r->msg + n, sizeof(r->msg) - n, rest);
 	return WRSH_EFILE;
 }
 

@@ -68,8 +68,11 @@ wrsh_err xfer_get_replay(struct wrsh_session *s, const char *const *str, const s
 wrsh_err xfer_receive(struct xfer_rx *r);
 /* Keep the first failure: code and message ("xfer: ..."). */
 wrsh_err xfer_fail(struct xfer_rx *r, wrsh_err e, const char *a, const char *b);
-/* "!err KIND MESSAGE" as WRSH_EFILE with a message for wrsh_errmsg. */
-wrsh_err xfer_remote_error(struct xfer_rx *r, const char *op, const char *line);
+/* "!err KIND MESSAGE" (rest: what follows "err ") as WRSH_EFILE, with a
+ * message for wrsh_errmsg. */
+wrsh_err xfer_remote_error(struct xfer_rx *r, const char *op, char *rest);
+/* That KIND MESSAGE as people read it ("access denied: ...") into out. */
+void xfer_why(char *out, size_t cap, char *rest);
 /* Start a script (the arena holds it while it is sent). */
 wrsh_err xfer_start(struct wrsh_session *s, const struct sbuf *script, unsigned flags);
 /* Stop the pipeline and read it to its end, all output dropped. */

@@ -211,7 +211,7 @@ static void outcome(struct get_app *a, struct sink *k, const char *what, wrsh_er
 		a->status = a->status ? a->status : 1;
 		a->stop = true; /* the local side is broken: the next file fares no better */
 	} else if (e == WRSH_EFILE) {
-		cli_error("%s: %s", what, wrsh_errmsg(a->c.s));
+		cli_error("%s (%s)", wrsh_errmsg(a->c.s), what);
 		a->status = a->status ? a->status : 1;
 	} else if (e == WRSH_EINTR) {
 		cli_error("get: %s: interrupted (the partial copy stays for --resume)", what);

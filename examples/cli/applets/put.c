@@ -119,7 +119,7 @@ static void outcome(struct put_app *a, const char *local, wrsh_err e)
 	if (!e)
 		return;
 	if (e == WRSH_EFILE) {
-		cli_error("%s: %s", local, wrsh_errmsg(a->c.s));
+		cli_error("%s (%s)", wrsh_errmsg(a->c.s), local);
 		a->status = a->status ? a->status : 1;
 		return;
 	}
