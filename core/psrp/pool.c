@@ -123,9 +123,9 @@ void psrp_request_room(struct psrp_pool *p, size_t body)
 /*
  * Requests as large as the server takes, once its capability is known:
  * MaxEnvelopeSizekb is 500 by default since WinRM 3.0 (PowerShell 3,
- * protocol 2.2) and 150 before; pypsrp sizes its requests by the same rule,
- * and a Windows Server 2019 took 512000-byte envelopes from it
- * (testdata/windows/pypsrp-client-copy-file). Never beyond the session's
+ * protocol 2.2) and 150 before; pypsrp sizes its requests by the same rule
+ * (a Windows Server 2019 answers its requests announcing 512000 after the
+ * 2.3 capability: testdata/windows/pypsrp-client-copy-file). Never beyond the session's
  * send buffer, nor beyond the envelope we announce as our own limit; a
  * server set lower answers EncodingLimit, and input.c shrinks again.
  */
