@@ -24,37 +24,37 @@
  */
 #include "xfer/xfer.h"
 
-#define HELPERS                                                                                    \
-	"$ErrorActionPreference = 'Stop'\n"                                                        \
-	"function wrsh_why($r) {\n"                                                                \
-	" $e = if ($r -is [Management.Automation.ErrorRecord]) { $r.Exception } else { $r }\n"     \
-	" while ($e.InnerException -and $e -is "                                                   \
-	"[Management.Automation.MethodInvocationException]) "                                      \
-	"{ $e = $e.InnerException }\n"                                                             \
-	" $h = $e.HResult -band 0xFFFF\n"                                                          \
-	" $k = if ($e -is [UnauthorizedAccessException]) { 'access' }\n"                           \
-	"  elseif ($e -is [IO.FileNotFoundException] -or $e -is [IO.DirectoryNotFoundException]) " \
-	"{ 'missing' }\n"                                                                          \
-	"  elseif ($e -is [IO.PathTooLongException] -or $h -eq 206) { 'toolong' }\n"               \
-	"  elseif ($h -eq 32 -or $h -eq 33) { 'inuse' }\n"                                         \
-	"  elseif ($h -eq 39 -or $h -eq 112 -or $h -eq 28) { 'full' } else { 'io' }\n"             \
-	" '!err ' + $k + ' ' + ($e.Message -replace '\\s+', ' ')\n"                                \
-	"}\n"                                                                                      \
-	"function wrsh_long($p) {\n"                                                               \
-	" if ($PSVersionTable.PSVersion.Major -ge 6 -or $p.Length -lt 248) { return $p }\n"        \
-	" if ($p -match '^[A-Za-z]:\\\\') { return '\\\\?\\' + $p }\n"                             \
-	" if ($p.StartsWith('\\\\') -and -not $p.StartsWith('\\\\?')) "                            \
-	"{ return '\\\\?\\UNC\\' + $p.Substring(2) }\n"                                            \
-	" $p\n"                                                                                    \
-	"}\n"                                                                                      \
-	"function wrsh_hex($b) { [BitConverter]::ToString($b).Replace('-', "                       \
-	"'').ToLowerInvariant() }\n"                                                               \
-	"function wrsh_path($p) { "                                                                \
-	"$ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($p) }\n"
+static const char helpers[] =
+	"$ErrorActionPreference = 'Stop'\n"
+	"function wrsh_why($r) {\n"
+	" $e = if ($r -is [Management.Automation.ErrorRecord]) { $r.Exception } else { $r }\n"
+	" while ($e.InnerException -and $e -is "
+	"[Management.Automation.MethodInvocationException]) "
+	"{ $e = $e.InnerException }\n"
+	" $h = $e.HResult -band 0xFFFF\n"
+	" $k = if ($e -is [UnauthorizedAccessException]) { 'access' }\n"
+	"  elseif ($e -is [IO.FileNotFoundException] -or $e -is [IO.DirectoryNotFoundException]) "
+	"{ 'missing' }\n"
+	"  elseif ($e -is [IO.PathTooLongException] -or $h -eq 206) { 'toolong' }\n"
+	"  elseif ($h -eq 32 -or $h -eq 33) { 'inuse' }\n"
+	"  elseif ($h -eq 39 -or $h -eq 112 -or $h -eq 28) { 'full' } else { 'io' }\n"
+	" '!err ' + $k + ' ' + ($e.Message -replace '\\s+', ' ')\n"
+	"}\n"
+	"function wrsh_long($p) {\n"
+	" if ($PSVersionTable.PSVersion.Major -ge 6 -or $p.Length -lt 248) { return $p }\n"
+	" if ($p -match '^[A-Za-z]:\\\\') { return '\\\\?\\' + $p }\n"
+	" if ($p.StartsWith('\\\\') -and -not $p.StartsWith('\\\\?')) "
+	"{ return '\\\\?\\UNC\\' + $p.Substring(2) }\n"
+	" $p\n"
+	"}\n"
+	"function wrsh_hex($b) { [BitConverter]::ToString($b).Replace('-', "
+	"'').ToLowerInvariant() }\n"
+	"function wrsh_path($p) { "
+	"$ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($p) }\n";
 
 /* put: args remote, leaf, open, mkdirs, noclobber, resume */
 static const char put_script[] =
-	"begin {\n" HELPERS "$open = \001; $mkdirs = \001; $noclobber = \001; $resume = \001\n"
+	"begin {\n\003$open = \001; $mkdirs = \001; $noclobber = \001; $resume = \001\n"
 	"if (-not $open) {\n"
 	" if (-not $global:wrsh_put) { '!err io the transfer''s state is gone (the runspace was "
 	"reset)' }\n"
@@ -127,7 +127,8 @@ static const char put_abort_script[] =
 	"if ($global:wrsh_put) { $global:wrsh_put.fs.Dispose(); $global:wrsh_put = $null }\n";
 
 /* get: args remote, tree, at, prefix hash, chunk */
-static const char get_script[] = HELPERS
+static const char get_script[] =
+	"\003"
 	"$tree = \001; $at = [long]\001; $pre = '\002'; $chunk = \001\n"
 	"function wrsh_send($p, $at) {\n"
 	" $fs = [IO.FileStream]::new((wrsh_long $p), [IO.FileMode]::Open, [IO.FileAccess]::Read, "
@@ -176,9 +177,8 @@ static const char get_script[] = HELPERS
 	" '!tree'\n"
 	"} catch { wrsh_why $_ }\n";
 
-static const char mkdir_script[] =
-	HELPERS "try { [void][IO.Directory]::CreateDirectory((wrsh_long "
-		"(wrsh_path '\002'))); '!done' } catch { wrsh_why $_ }\n";
+static const char mkdir_script[] = "\003try { [void][IO.Directory]::CreateDirectory((wrsh_long "
+				   "(wrsh_path '\002'))); '!done' } catch { wrsh_why $_ }\n";
 
 /* A value as the inside of a single-quoted literal. */
 static void put_quoted(struct sbuf *b, const char *v)
@@ -198,7 +198,8 @@ static void put_quoted(struct sbuf *b, const char *v)
 }
 
 /* The template with \001 replaced by the next word of words (written by
- * us) and \002 by the next of values (the caller's, quoted). */
+ * us), \002 by the next of values (the caller's, quoted), \003 by the
+ * helper functions. */
 static void expand(struct sbuf *b, const char *tpl, const char *const *words,
 		   const char *const *values)
 {
@@ -207,6 +208,8 @@ static void expand(struct sbuf *b, const char *tpl, const char *const *words,
 			sb_puts(b, *words++);
 		else if (*tpl == '\002')
 			put_quoted(b, *values++);
+		else if (*tpl == '\003')
+			sb_puts(b, helpers); /* once in the binary, in every script */
 		else
 			sb_putc(b, *tpl);
 	}
@@ -219,7 +222,7 @@ static const char *flag(bool v)
 
 size_t xfer_script_max(size_t values_len)
 {
-	return sizeof(put_script) + sizeof(get_script) + 6 * values_len + 256;
+	return sizeof(helpers) + sizeof(put_script) + sizeof(get_script) + 6 * values_len + 256;
 }
 
 void xfer_script_put(struct sbuf *b, const char *remote, const char *leaf, bool open,

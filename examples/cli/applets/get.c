@@ -339,11 +339,13 @@ int get_main(int argc, char **argv)
 		{"json", no_argument, NULL, 'J'},
 		{NULL, 0, NULL, 0},
 	};
-	static struct get_app a;
+	struct get_app a;
 	struct applet_opts ao = {"-rp", longopts, get_option, &a};
 	struct conn_opts o;
 	int first, status = 0;
 	wrsh_err e;
+	memset(&a, 0, sizeof(a));
+	ao.ctx = &a;
 	first = conn_parse(argc, argv, &o, &ao, &status);
 	if (first < 0)
 		return status;

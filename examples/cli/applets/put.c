@@ -250,11 +250,13 @@ int put_main(int argc, char **argv)
 		{"resume", no_argument, NULL, 'R'},    {"no-clobber", no_argument, NULL, 'N'},
 		{"json", no_argument, NULL, 'J'},      {NULL, 0, NULL, 0},
 	};
-	static struct put_app a;
+	struct put_app a;
 	struct applet_opts ao = {"-rp", longopts, put_option, &a};
 	struct conn_opts o;
 	int first, status = 0;
 	wrsh_err e;
+	memset(&a, 0, sizeof(a));
+	ao.ctx = &a;
 	first = conn_parse(argc, argv, &o, &ao, &status);
 	if (first < 0)
 		return status;
