@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 feats=("$@")
 [ ${#feats[@]} -gt 0 ] || feats=(WRSH_IDENTIFY "WRSH_WINRS BASE=WRSH_PSRP" WRSH_PSRP WRSH_CIM
-	WRSH_TRACE WRSH_XML_MIN_SIZE=y WRSH_AUTH_BASIC WRSH_AUTH_NTLM WRSH_TLS WRSH_TLS_CRL)
+	WRSH_XFER WRSH_TRACE WRSH_XML_MIN_SIZE=y WRSH_AUTH_BASIC WRSH_AUTH_NTLM WRSH_TLS WRSH_TLS_CRL)
 dir=build/feature-size
 mkdir -p "$dir"
 

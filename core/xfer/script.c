@@ -3,8 +3,9 @@
  * go into it: every value the caller gives is a single-quoted literal with
  * its quotes doubled (PowerShell takes U+2018..U+201B as quotes too, so
  * those are doubled as well: about_Quoting_Rules), numbers are written by
- * us. The scripts use .NET only (FileStream, SHA256, Convert): the same
- * text runs in Windows PowerShell 5.1 and PowerShell 7, never reads a
+ * us. The scripts use .NET only (FileStream, SHA256, Convert) and no
+ * ::new or DateTimeOffset: the same text runs in PowerShell 3 and 4 (.NET
+ * 4.5: Windows Server 2012 R2 as shipped), 5.1 and 7, never reads a
  * whole file, and keeps a put's open stream in $global:wrsh_put between
  * the pipelines of one file (a runspace keeps its globals: a pipeline of
  * input is cut every CONFIG_WRSH_XFER_SEGMENT bytes, below Windows'
@@ -47,6 +48,7 @@ static const char helpers[] =
 	"{ return '\\\\?\\UNC\\' + $p.Substring(2) }\n"
 	" $p\n"
 	"}\n"
+	"function wrsh_epoch { New-Object DateTime 1970, 1, 1, 0, 0, 0, ([DateTimeKind]::Utc) }\n"
 	"function wrsh_hex($b) { [BitConverter]::ToString($b).Replace('-', "
 	"'').ToLowerInvariant() }\n"
 	"function wrsh_path($p) { "
@@ -71,11 +73,10 @@ static const char put_script[] =
 	"{ '!err missing ' + $dir; return }\n"
 	" if ($noclobber -and [IO.File]::Exists((wrsh_long $d))) { '!err exists ' + $d; return }\n"
 	" $t = [IO.Path]::Combine($dir, [IO.Path]::GetFileName($d) + '.wrsh-part')\n"
-	" $fs = [IO.FileStream]::new((wrsh_long $t), [IO.FileMode]::OpenOrCreate, "
-	"[IO.FileAccess]::ReadWrite, [IO.FileShare]::Read)\n"
+	" $fs = New-Object IO.FileStream (wrsh_long $t), OpenOrCreate, ReadWrite, Read\n"
 	" $sha = [Security.Cryptography.SHA256]::Create(); $n = [long]0; $pre = '-'\n"
 	" if ($resume) {\n"
-	"  $ps = [Security.Cryptography.SHA256]::Create(); $b = [byte[]]::new(1048576)\n"
+	"  $ps = [Security.Cryptography.SHA256]::Create(); $b = New-Object byte[] 1048576\n"
 	"  while (($k = $fs.Read($b, 0, $b.Length)) -gt 0) {\n"
 	"   [void]$sha.TransformBlock($b, 0, $k, $null, 0); [void]$ps.TransformBlock($b, 0, $k, "
 	"$null, 0)\n"
@@ -103,13 +104,13 @@ static const char put_script[] =
 	"[Security.Cryptography.SHA256]::Create(); $x.n = [long]0\n"
 	"  return\n"
 	" }\n"
-	" [void]$x.sha.TransformFinalBlock([byte[]]::new(0), 0, 0); $h = wrsh_hex $x.sha.Hash\n"
+	" [void]$x.sha.TransformFinalBlock((New-Object byte[] 0), 0, 0); $h = wrsh_hex "
+	"$x.sha.Hash\n"
 	" $x.fs.Dispose(); $global:wrsh_put = $null\n"
 	" $lt = wrsh_long $x.t; $ld = wrsh_long $x.d\n"
 	" if ($h -ne $w[1]) { [IO.File]::Delete($lt); '!bad ' + $h; return }\n"
 	" if ($w[2] -ne '-') {\n"
-	"  [IO.File]::SetLastWriteTimeUtc($lt, "
-	"[DateTimeOffset]::FromUnixTimeMilliseconds([long]$w[2]).UtcDateTime)\n"
+	"  [IO.File]::SetLastWriteTimeUtc($lt, (wrsh_epoch).AddMilliseconds([long]$w[2]))\n"
 	" }\n"
 	" if ($PSVersionTable.PSVersion.Major -ge 6) { [IO.File]::Move($lt, $ld, $true) }\n"
 	" elseif ([IO.File]::Exists($ld)) { [IO.File]::Replace($lt, $ld, $null) }\n"
@@ -131,13 +132,12 @@ static const char get_script[] =
 	"\003"
 	"$tree = \001; $at = [long]\001; $pre = '\002'; $chunk = \001\n"
 	"function wrsh_send($p, $at) {\n"
-	" $fs = [IO.FileStream]::new((wrsh_long $p), [IO.FileMode]::Open, [IO.FileAccess]::Read, "
-	"[IO.FileShare]'ReadWrite, Delete')\n"
+	" $fs = New-Object IO.FileStream (wrsh_long $p), Open, Read, 'ReadWrite, Delete'\n"
 	" try {\n"
 	"  $sha = [Security.Cryptography.SHA256]::Create(); $len = $fs.Length; $b = "
-	"[byte[]]::new($chunk)\n"
-	"  $mt = [DateTimeOffset]::new([IO.File]::GetLastWriteTimeUtc((wrsh_long "
-	"$p))).ToUnixTimeMilliseconds()\n"
+	"New-Object byte[] $chunk\n"
+	"  $mt = [long]([IO.File]::GetLastWriteTimeUtc((wrsh_long $p)) - "
+	"(wrsh_epoch)).TotalMilliseconds\n"
 	"  if ($at -gt 0 -and $at -le $len) {\n"
 	"   $ps = [Security.Cryptography.SHA256]::Create(); $left = $at\n"
 	"   while ($left -gt 0 -and ($k = $fs.Read($b, 0, [int][Math]::Min($b.Length, $left))) -gt "

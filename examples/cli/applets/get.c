@@ -7,13 +7,13 @@
 //config:	  streamed straight to disk, SHA-256 verified, renamed into
 //config:	  place when whole, resumable.
 //applet:get copy files from the host (like Copy-Item -FromSession)
-//usage:wrsh get -H HOST [conn options] [-r] [-p] [--resume] [--json] REMOTE... LOCAL
+//usage:wrsh get -H HOST [conn options] [-r] [-t] [--resume] [--json] REMOTE... LOCAL
 //usage:Copies REMOTE files on HOST to LOCAL: a file's path, or a folder that receives
 //usage:them under their own names (it must be one for several REMOTEs). LOCAL "-"
 //usage:writes one file to stdout. Each file is written as NAME.wrsh-part, checked by
 //usage:SHA-256 against the host's and renamed when whole.
 //usage:  -r, --recursive          copy folders: REMOTE arrives as LOCAL/REMOTE's name
-//usage:  -p, --preserve           keep the modification times
+//usage:  -t, --preserve           keep the modification times (-p is the port)
 //usage:      --resume             continue from a NAME.wrsh-part left by an interrupted
 //usage:                           copy (its bytes checked against the host's first ones)
 //usage:      --json               one result line per file: local, remote, bytes, resumed,
@@ -69,7 +69,7 @@ static int get_option(void *ctx, int opt, const char *arg)
 	case 'r':
 		a->recursive = true;
 		return 0;
-	case 'p':
+	case 't':
 		a->preserve = true;
 		return 0;
 	case 'R':
@@ -334,13 +334,13 @@ int get_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"recursive", no_argument, NULL, 'r'},
-		{"preserve", no_argument, NULL, 'p'},
+		{"preserve", no_argument, NULL, 't'},
 		{"resume", no_argument, NULL, 'R'},
 		{"json", no_argument, NULL, 'J'},
 		{NULL, 0, NULL, 0},
 	};
 	struct get_app a;
-	struct applet_opts ao = {"-rp", longopts, get_option, &a};
+	struct applet_opts ao = {"-rt", longopts, get_option, &a};
 	struct conn_opts o;
 	int first, status = 0;
 	wrsh_err e;

@@ -7,7 +7,7 @@
 //config:	  streamed, SHA-256 verified, renamed into place when whole,
 //config:	  resumable.
 //applet:put copy files to the host (like Copy-Item -ToSession)
-//usage:wrsh put -H HOST [conn options] [-r] [-p] [--resume] [--no-clobber] [--json] LOCAL... REMOTE
+//usage:wrsh put -H HOST [conn options] [-r] [-t] [--resume] [--no-clobber] [--json] LOCAL... REMOTE
 //usage:Copies LOCAL files to REMOTE on HOST: a file's path, or a folder that receives
 //usage:them under their own names (it must be one for several LOCALs). "-" reads stdin.
 //usage:Each file is written as NAME.wrsh-part beside its target, checked by SHA-256 on
@@ -15,7 +15,7 @@
 //usage:under the real name.
 //usage:  -r, --recursive          copy folders: LOCAL goes into REMOTE as REMOTE/LOCAL
 //usage:                           (folders made as needed, empty ones too)
-//usage:  -p, --preserve           keep the modification times
+//usage:  -t, --preserve           keep the modification times (-p is the port)
 //usage:      --resume             continue an interrupted copy (its first bytes checked)
 //usage:      --no-clobber         refuse targets that exist
 //usage:      --json               one result line per file: local, remote, bytes, resumed,
@@ -66,7 +66,7 @@ static int put_option(void *ctx, int opt, const char *arg)
 	case 'r':
 		a->recursive = true;
 		return 0;
-	case 'p':
+	case 't':
 		a->preserve = true;
 		return 0;
 	case 'R':
@@ -246,12 +246,12 @@ static void put_all(struct put_app *a)
 int put_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"recursive", no_argument, NULL, 'r'}, {"preserve", no_argument, NULL, 'p'},
+		{"recursive", no_argument, NULL, 'r'}, {"preserve", no_argument, NULL, 't'},
 		{"resume", no_argument, NULL, 'R'},    {"no-clobber", no_argument, NULL, 'N'},
 		{"json", no_argument, NULL, 'J'},      {NULL, 0, NULL, 0},
 	};
 	struct put_app a;
-	struct applet_opts ao = {"-rp", longopts, put_option, &a};
+	struct applet_opts ao = {"-rt", longopts, put_option, &a};
 	struct conn_opts o;
 	int first, status = 0;
 	wrsh_err e;
