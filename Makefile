@@ -310,6 +310,11 @@ test-endpoint:
 test-cli: $(B)/wrsh
 	WRSH=$(B)/wrsh WRSH_VARIANT=$(VARIANT) $(PY) -m unittest discover -s tests/cli -p 'test_*.py'
 
+# put and get against real PowerShell only (test-cli runs them too): for
+# the sanitizer pass, which runs the rest against the endpoint's imitation
+test-xfer: $(B)/wrsh
+	WRSH=$(B)/wrsh WRSH_VARIANT=$(VARIANT) $(PY) -m unittest discover -s tests/cli -p 'test_xfer.py'
+
 # certificate verification: wrsh's verdicts against openssl verify's, chain by chain
 test-tls: $(B)/wrsh
 	WRSH=$(B)/wrsh $(PY) -m unittest discover -s tests/tls -p 'test_*.py'
@@ -421,4 +426,4 @@ print-%:
 
 .PHONY: all test test-unit test-exhaustive test-threads test-tsan check-state check-stack test-interop test-valgrind test-endpoint test-cli test-tls test-hostile \
 	test-firmware demo \
-	check static cross size feature-size fuzz fuzz-long bench install uninstall test-install format menuconfig defconfig olddefconfig savedefconfig clean
+	check static cross size feature-size fuzz fuzz-long bench install uninstall test-install format menuconfig defconfig olddefconfig savedefconfig clean test-xfer
