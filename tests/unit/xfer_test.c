@@ -89,15 +89,13 @@ static void test_xfer_get_reads_what_the_host_prints(void)
 {
 	static const char *const good[] = {"!name C:\\x", "!file 3 0 1700000000000", "YWJj",
 					   END_ABC};
-	static const char *const bad_hash[] = {"!name C:\\x", "!file 3 0 0", "YWJk",
-					       END_ABC};
+	static const char *const bad_hash[] = {"!name C:\\x", "!file 3 0 0", "YWJk", END_ABC};
 	static const char *const too_long[] = {"!name C:\\x", "!file 2 0 0", "YWJj"};
 	static const char *const not_b64[] = {"!name C:\\x", "!file 3 0 0", "YW*j"};
 	static const char *const before[] = {"YWJj"};
 	static const char *const refused[] = {"!err access Access to the path is denied."};
-	static const char *const tree[] = {
-		"!dir a b",	 "!name a b/c", "!file 3 0 0",	   "YWJj",
-		END_ABC, "!name d",	"!err inuse busy", "!tree"};
+	static const char *const tree[] = {"!dir a b", "!name a b/c", "!file 3 0 0",	 "YWJj",
+					   END_ABC,    "!name d",     "!err inuse busy", "!tree"};
 	static const char *const escape[] = {"!name ../../etc/passwd", "!file 0 0 0"};
 	static const char *const absolute[] = {"!dir /etc"};
 	struct got g;
