@@ -28,6 +28,7 @@ step "no mutable state in core/ and tls/ objects" make check-state
 step "stack: every library frame within 1 KB" make check-stack
 step "ThreadSanitizer: sessions in parallel threads" make test-tsan
 step "ASan+UBSan: unit, replay, NTLM interop, CLI (the imitation), hostile server" env WRSH_REAL_PWSH=skip make SAN=asan test-unit test-interop test-cli test-hostile
+step "ASan+UBSan: put and get against real PowerShell" make SAN=asan test-xfer
 step "valgrind: unit, replay, a CLI session" scripts/valgrind-cli.sh
 step "static glibc + musl" make static
 step "musl static: unit, replay" make LIBC=musl test-unit
