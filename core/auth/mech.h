@@ -35,6 +35,9 @@ struct auth_mech {
 	size_t server_token_max; /* the longest server token step reads */
 	size_t sig_len;		 /* the signature wrap writes */
 	size_t scratch_size;	 /* working memory step needs (the core lends it) */
+	/* The long-term key from a UTF-8 password (NTLM: NTOWFv1, 16 bytes),
+	 * taken once at open: WRSH_EINVAL when it is not valid UTF-8. */
+	wrsh_err (*password_key)(const char *password, uint8_t key[16]);
 	/* The first token of a new connection's handshake. */
 	void (*start)(void *ctx, uint8_t *out, size_t *out_len);
 	/* The server's token in, the next token out; ready() once established.

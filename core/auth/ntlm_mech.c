@@ -77,6 +77,7 @@ const struct auth_mech auth_ntlm = {
 	.server_token_max = NTLM_MAX_CHALLENGE,
 	.sig_len = NTLM_SIG_LEN,
 	.scratch_size = sizeof(struct ntlm_scratch),
+	.password_key = ntlm_nt_hash,
 	.start = start,
 	.step = step,
 	.ready = ready,

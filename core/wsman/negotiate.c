@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "auth/ntlm.h" /* the NT hash of the password */
+#include "crypto/crypto.h" /* MD5 of the channel bindings */
 #include "wsman/session.h"
 #include "util/base64.h"
 
@@ -209,8 +209,8 @@ void sess_auth_done(struct wrsh_session *s)
 	s->pending_auth = NULL;
 }
 
-/* "DOMAIN\user", ".\user", "user@domain" or "user"; the NT hash from the
- * password, or given; the mechanism's context in the arena. */
+/* "DOMAIN\user", ".\user", "user@domain" or "user"; the mechanism's key
+ * from the password, or given; the mechanism's context in the arena. */
 wrsh_err sess_mech_setup(struct wrsh_session *s, const struct auth_mech *m,
 			 const struct wrsh_opts *o)
 {
@@ -244,7 +244,7 @@ wrsh_err sess_mech_setup(struct wrsh_session *s, const struct auth_mech *m,
 		memcpy(s->nt_hash, o->nt_hash, 16);
 		return WRSH_OK;
 	}
-	if (ntlm_nt_hash(o->password ? o->password : "", s->nt_hash))
+	if (m->password_key(o->password ? o->password : "", s->nt_hash))
 		return err_set(&s->err, WRSH_EINVAL, "auth: the password is not valid UTF-8", NULL);
 	return WRSH_OK;
 }

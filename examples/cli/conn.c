@@ -18,8 +18,8 @@
 #ifndef CONFIG_WRSH_CLI_ARENA
 #define CONFIG_WRSH_CLI_ARENA 262144
 #endif
-#ifndef CONFIG_WRSH_TRACE
-#define CONFIG_WRSH_TRACE 1
+#ifndef CONFIG_WRSH_WSMAN_TRACE
+#define CONFIG_WRSH_WSMAN_TRACE 1
 #endif
 
 #define SYSTEM_CA "/etc/ssl/certs/ca-certificates.crt"
@@ -116,8 +116,9 @@ void cli_error(const char *fmt, ...)
 static int show_usage(FILE *f, int status)
 {
 	fprintf(f, "usage: %s", cli_applet->usage);
-	fprintf(f, conn_usage, (unsigned)CONFIG_WRSH_CLI_ARENA, (unsigned)CONFIG_WRSH_MAX_ENVELOPE,
-		(unsigned)CONFIG_WRSH_SEAL_MAX);
+	fprintf(f, conn_usage, (unsigned)CONFIG_WRSH_CLI_ARENA,
+		(unsigned)CONFIG_WRSH_WSMAN_MAX_ENVELOPE,
+		(unsigned)wrsh_build_info()->seal_max); /* 0 without NTLM */
 	return status;
 }
 
@@ -201,9 +202,9 @@ static int conn_option(struct conn_opts *o, int c, const char *arg)
 		o->mem = v;
 		break;
 	case OPT_ENVELOPE: /* Windows refuses less than 8 KB */
-		if (!parse_uint(arg, CONFIG_WRSH_MAX_ENVELOPE, &v) || v < 8192)
+		if (!parse_uint(arg, CONFIG_WRSH_WSMAN_MAX_ENVELOPE, &v) || v < 8192)
 			return cli_error("bad envelope size '%s' (8192 .. %u)", arg,
-					 (unsigned)CONFIG_WRSH_MAX_ENVELOPE),
+					 (unsigned)CONFIG_WRSH_WSMAN_MAX_ENVELOPE),
 			       2;
 		o->envelope = (uint32_t)v;
 		break;
@@ -539,7 +540,7 @@ static int start_session(struct conn *c, const char *host, enum wrsh_auth auth, 
 	wo.timeout_ms = c->o.timeout_s * 1000u;
 	wo.max_envelope = c->o.envelope;
 	wo.send_buf = c->o.send_buf;
-	if (c->o.verbose && !CONFIG_WRSH_TRACE)
+	if (c->o.verbose && !CONFIG_WRSH_WSMAN_TRACE)
 		cli_error("warning: -v: tracing is not built into this wrsh");
 	if (c->o.verbose) {
 		wo.trace = trace;
