@@ -162,12 +162,12 @@ struct wrsh_opts {
 	uint32_t operation_timeout_ms; /* WS-Man OperationTimeout; 0: 20 s */
 	uint32_t max_envelope;	       /* MaxEnvelopeSize to announce; 0: Kconfig default.
 					* Sealed: held whole, so this much arena, at most
-					* CONFIG_WRSH_MAX_ENVELOPE; 0: CONFIG_WRSH_SEAL_MAX */
-	uint32_t send_buf;	       /* the largest request body: 0: CONFIG_WRSH_TX_BUF; more
+					* CONFIG_WRSH_WSMAN_MAX_ENVELOPE; 0: CONFIG_WRSH_WSMAN_SEAL_MAX */
+	uint32_t send_buf;   /* the largest request body: 0: CONFIG_WRSH_WSMAN_TX_BUF; more
 					* lets PowerShell send up to the server's envelope in
 					* one request (file transfers); costs this much arena */
-	const char *locale;	       /* NULL: "en-US" */
-	wrsh_trace_fn trace;	       /* NULL: no tracing */
+	const char *locale;  /* NULL: "en-US" */
+	wrsh_trace_fn trace; /* NULL: no tracing */
 	void *trace_ctx;
 };
 
@@ -464,7 +464,7 @@ struct wrsh_ps_answer {
  * copies of a secret (UTF-16, before encryption) are wiped; the caller's
  * are the caller's to wipe. Neither a trace nor the arena sees the text.
  * Errors: WRSH_ESTATE (no call pending), WRSH_ELIMIT (an answer beyond
- * one request: about three quarters of CONFIG_WRSH_TX_BUF, at most 24 KB,
+ * one request: about three quarters of CONFIG_WRSH_WSMAN_TX_BUF, at most 24 KB,
  * escaped; a secret beyond CONFIG_WRSH_PSRP_SECRET_MAX), WRSH_EUNSUPPORTED
  * (a secret, secure strings not built in), WRSH_EPSRP (the key exchange
  * failed), transport and faults. */

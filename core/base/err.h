@@ -11,7 +11,7 @@
 
 struct errbuf {
 	wrsh_err code;
-	char msg[CONFIG_WRSH_ERRMSG_LEN];
+	char msg[CONFIG_WRSH_ERR_MSG_LEN];
 };
 
 /* Record code and the concatenation of the NULL-terminated string pieces,

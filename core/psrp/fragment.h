@@ -24,7 +24,7 @@
 #define PSRP_FRAG_END 0x2
 /* The largest blob one fragment may claim. Windows cuts messages into
  * fragments of 32 KB, sized to fit an envelope; no envelope a client may
- * announce (CONFIG_WRSH_MAX_ENVELOPE's range) holds more than this, so a
+ * announce (CONFIG_WRSH_WSMAN_MAX_ENVELOPE's range) holds more than this, so a
  * larger claim (a hostile 4 GiB) is refused at its header. */
 #define PSRP_FRAG_BLOB_MAX ((uint32_t)1 << 24)
 

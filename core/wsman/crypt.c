@@ -44,7 +44,7 @@ void crypt_wrap(const struct auth_mech *m, void *ctx, uint8_t *buf, size_t body_
 	sb_put(&h, siglen, 4);
 	sb_put(&h, sig, m->sig_len);
 	/* CRYPT_PREFIX_MAX covers the longest prefix; a body of 4 GB or more
-	 * cannot reach here (CONFIG_WRSH_TX_BUF) */
+	 * cannot reach here (CONFIG_WRSH_WSMAN_TX_BUF) */
 	*off = body_off - h.len; /* the prefix ends where the body starts */
 	memcpy(buf + *off, head, h.len);
 	memcpy(buf + body_off + body_len, END, CRYPT_SUFFIX_LEN);

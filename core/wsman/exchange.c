@@ -255,7 +255,7 @@ static wrsh_err frame_request(struct wrsh_session *s, bool anonymous, const uint
 	const char *ct = "application/soap+xml;charset=UTF-8";
 	if (s->body.over)
 		return err_set(&s->err, WRSH_ELIMIT,
-			       "wsman: request larger than CONFIG_WRSH_TX_BUF", NULL);
+			       "wsman: request larger than CONFIG_WRSH_WSMAN_TX_BUF", NULL);
 	if (s->seal && !anonymous) {
 		if (s->trace)
 			s->trace(s->trace_ctx, ">", s->tx + off, n);

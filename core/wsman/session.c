@@ -36,7 +36,7 @@ wrsh_err sess_leave(struct wrsh_session *s, wrsh_err e)
 
 void sess_note(struct wrsh_session *s, const char *text)
 {
-	if (CONFIG_WRSH_TRACE && s->trace)
+	if (CONFIG_WRSH_WSMAN_TRACE && s->trace)
 		s->trace(s->trace_ctx, "*", text, strlen(text));
 }
 
@@ -152,17 +152,18 @@ static wrsh_err set_auth(struct wrsh_session *s, const struct wrsh_opts *o)
 
 /* The MaxEnvelopeSize to announce. A sealed answer is held whole until its
  * signature verifies, in a buffer as large as the envelope: by default
- * CONFIG_WRSH_SEAL_MAX (an embedded arena's worth), larger when the caller
+ * CONFIG_WRSH_WSMAN_SEAL_MAX (an embedded arena's worth), larger when the caller
  * asks (fewer Receives per MiB on a slow link), never beyond the build's
  * largest envelope. Unsealed answers stream whatever their size. */
 static uint32_t envelope(const struct wrsh_session *s, const struct wrsh_opts *o)
 {
-	uint32_t cap = CONFIG_WRSH_MAX_ENVELOPE > CONFIG_WRSH_SEAL_MAX ? CONFIG_WRSH_MAX_ENVELOPE
-								       : CONFIG_WRSH_SEAL_MAX;
+	uint32_t cap = CONFIG_WRSH_WSMAN_MAX_ENVELOPE > CONFIG_WRSH_WSMAN_SEAL_MAX
+			       ? CONFIG_WRSH_WSMAN_MAX_ENVELOPE
+			       : CONFIG_WRSH_WSMAN_SEAL_MAX;
 	if (!s->seal)
-		return o->max_envelope ? o->max_envelope : CONFIG_WRSH_MAX_ENVELOPE;
+		return o->max_envelope ? o->max_envelope : CONFIG_WRSH_WSMAN_MAX_ENVELOPE;
 	if (!o->max_envelope)
-		return CONFIG_WRSH_SEAL_MAX;
+		return CONFIG_WRSH_WSMAN_SEAL_MAX;
 	return o->max_envelope < cap ? o->max_envelope : cap;
 }
 
@@ -171,14 +172,14 @@ static wrsh_err alloc_buffers(struct wrsh_session *s, const struct wrsh_opts *o)
 	size_t seal_in = s->ws.max_envelope + 1024; /* a sealed answer and its framing */
 	s->head_max = CONFIG_WRSH_HTTP_HEAD_MAX;
 	s->body_off = s->head_max + (s->seal ? CRYPT_PREFIX_MAX : 0);
-	s->body_cap = o->send_buf ? o->send_buf : CONFIG_WRSH_TX_BUF;
+	s->body_cap = o->send_buf ? o->send_buf : CONFIG_WRSH_WSMAN_TX_BUF;
 	if (s->body_cap < 2048 || s->body_cap > SESS_SEND_BUF_MAX)
 		return err_set(&s->err, WRSH_EINVAL, "open: a send buffer of 2 KB to 16 MB", NULL);
 	s->tx_cap = s->body_off + s->body_cap + (s->seal ? CRYPT_SUFFIX_LEN : 0);
 	if (s->seal && s->tx_cap < seal_in)
 		s->tx_cap = seal_in;
 	s->tx = wrsh_arena_alloc(s->arena, s->tx_cap);
-	s->rx = wrsh_arena_alloc(s->arena, CONFIG_WRSH_RX_BUF);
+	s->rx = wrsh_arena_alloc(s->arena, CONFIG_WRSH_WSMAN_RX_BUF);
 	s->line = wrsh_arena_alloc(s->arena, CONFIG_WRSH_HTTP_MAX_LINE);
 	if (!s->tx || !s->rx || !s->line)
 		return err_set(&s->err, WRSH_ENOMEM, "open: arena too small for the buffers", NULL);
@@ -193,9 +194,9 @@ static void init_conn(struct wrsh_session *s, const struct wrsh_opts *o)
 	c->port_no = s->port_no;
 	c->timeout_ms = o->timeout_ms ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
 	c->rx = s->rx;
-	c->rx_cap = CONFIG_WRSH_RX_BUF;
+	c->rx_cap = CONFIG_WRSH_WSMAN_RX_BUF;
 	c->err = &s->err;
-	if (CONFIG_WRSH_TRACE && o->trace)
+	if (CONFIG_WRSH_WSMAN_TRACE && o->trace)
 		sess_trace_hook(s);
 }
 
@@ -248,7 +249,7 @@ static wrsh_err open_steps(struct wrsh_session *s, const struct wrsh_opts *o)
 	s->ws.to = s->to;
 	s->ws.locale = o->locale ? o->locale : "en-US";
 	s->op_ms = o->operation_timeout_ms ? o->operation_timeout_ms : DEFAULT_OP_TIMEOUT_MS;
-	s->trace = CONFIG_WRSH_TRACE ? o->trace : NULL;
+	s->trace = CONFIG_WRSH_WSMAN_TRACE ? o->trace : NULL;
 	s->trace_ctx = o->trace_ctx;
 	init_conn(s, o);
 	return WRSH_OK;
@@ -375,7 +376,7 @@ wrsh_err wrsh_identify(struct wrsh_session *s, bool authenticated, wrsh_prop_fn 
 	wrsh_err e;
 	if (!s)
 		return WRSH_EINVAL;
-	if (!CONFIG_WRSH_IDENTIFY)
+	if (!CONFIG_WRSH_WSMAN_IDENTIFY)
 		return WRSH_EUNSUPPORTED;
 	if ((e = sess_enter(s)))
 		return e;

@@ -10,7 +10,7 @@
 #include "wsman/wsman.h"
 #include "wsman/xml.h"
 
-#define SESS_SEND_BUF_MAX 16777216 /* wrsh_opts.send_buf, as CONFIG_WRSH_TX_BUF's range */
+#define SESS_SEND_BUF_MAX 16777216 /* wrsh_opts.send_buf, as CONFIG_WRSH_WSMAN_TX_BUF's range */
 
 struct wrsh_session {
 	struct wrsh_arena *arena;

@@ -353,7 +353,7 @@ static void trimmed(const char *s, size_t n, char *out, size_t cap)
 
 wrsh_err wsman_fault_error(const struct wsman_resp *r, struct errbuf *e)
 {
-	char sub[64], code[24], msg[CONFIG_WRSH_TEXT_MAX];
+	char sub[64], code[24], msg[CONFIG_WRSH_WSMAN_TEXT_MAX];
 	const struct wsman_text *t = r->message.n ? &r->message : &r->reason;
 	trimmed(r->subcode_n ? r->subcode : r->code, r->subcode_n ? r->subcode_n : r->code_n, sub,
 		sizeof(sub));
@@ -430,7 +430,7 @@ static wrsh_err ident_end(void *ctx, unsigned id)
 		return WRSH_OK;
 	str_trim(&s, &n);
 	if (n && st->fn) {
-		char v[CONFIG_WRSH_TEXT_MAX];
+		char v[CONFIG_WRSH_WSMAN_TEXT_MAX];
 		str_copy(v, sizeof(v), s, n);
 		e = st->fn(st->fn_ctx, st->name, v, n);
 	}

@@ -18,7 +18,7 @@
 #define WSMAN_ACTION_CREATE "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create"
 #define WSMAN_ACTION_DELETE "http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete"
 
-/* The largest request envelope we write, whatever CONFIG_WRSH_TX_BUF: a
+/* The largest request envelope we write, whatever CONFIG_WRSH_WSMAN_TX_BUF: a
  * server's MaxEnvelopeSizekb also caps requests, and 32 is the least it
  * may be set to (MS-WSMV 2.2.4.10), so longer data is split, never refused. */
 #define WSMAN_REQUEST_MAX 32768
@@ -61,7 +61,7 @@ struct wsman_hdr {
 
 /* Bounded captured text (ids, fault texts). */
 struct wsman_text {
-	char s[CONFIG_WRSH_TEXT_MAX];
+	char s[CONFIG_WRSH_WSMAN_TEXT_MAX];
 	size_t n;
 };
 

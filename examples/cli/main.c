@@ -46,7 +46,7 @@ static int usage(FILE *f)
  * they are constant data rather than code. */
 struct field {
 	unsigned short off; /* in struct wrsh_build_info */
-	char name[18];
+	char name[24]; /* the longest, "WSMAN_MAX_ENVELOPE", and its NUL */
 };
 #define FIELD(f, name)                                    \
 	{                                                 \
@@ -60,17 +60,17 @@ static const struct field feats[] = {
 };
 
 static const struct field caps[] = {
-	FIELD(tx_buf, "TX_BUF"),
-	FIELD(rx_buf, "RX_BUF"),
-	FIELD(seal_max, "SEAL_MAX"),
+	FIELD(tx_buf, "WSMAN_TX_BUF"),
+	FIELD(rx_buf, "WSMAN_RX_BUF"),
+	FIELD(seal_max, "WSMAN_SEAL_MAX"),
 	FIELD(http_head_max, "HTTP_HEAD_MAX"),
 	FIELD(http_max_line, "HTTP_MAX_LINE"),
 	FIELD(http_max_headers, "HTTP_MAX_HEADERS"),
 	FIELD(http_max_drain, "HTTP_MAX_DRAIN"),
-	FIELD(max_envelope, "MAX_ENVELOPE"),
+	FIELD(max_envelope, "WSMAN_MAX_ENVELOPE"),
 	FIELD(xml_max_depth, "XML_MAX_DEPTH"),
-	FIELD(text_max, "TEXT_MAX"),
-	FIELD(errmsg_len, "ERRMSG_LEN"),
+	FIELD(text_max, "WSMAN_TEXT_MAX"),
+	FIELD(errmsg_len, "ERR_MSG_LEN"),
 	FIELD(cim_depth, "CIM_DEPTH"),
 	FIELD(cim_name_max, "CIM_NAME_MAX"),
 	FIELD(cim_context_max, "CIM_CONTEXT_MAX"),

@@ -39,7 +39,7 @@ static wrsh_err sink(void *ctx, int stream, const void *p, size_t n)
 
 struct result {
 	wrsh_err err;
-	char msg[CONFIG_WRSH_ERRMSG_LEN];
+	char msg[CONFIG_WRSH_ERR_MSG_LEN];
 	struct winrs_parse wp;
 	struct wsman_resp resp;
 	size_t n[2];

@@ -123,7 +123,7 @@ static void basic_server(void *ctx, struct mock_port *m)
 	}
 }
 
-#if CONFIG_WRSH_AUTH_NTLM && CONFIG_WRSH_TRACE
+#if CONFIG_WRSH_AUTH_NTLM && CONFIG_WRSH_WSMAN_TRACE
 static void ntlm_server(void *ctx, struct mock_port *m);
 
 static void trace_fn(void *ctx, const char *dir, const char *text, size_t n)
@@ -184,7 +184,7 @@ static struct wrsh_session *start(const struct op *op)
 	o.password = "Passw0rd!";
 	o.allow_unencrypted = true;
 	M.on_request = basic_server;
-#if CONFIG_WRSH_AUTH_NTLM && CONFIG_WRSH_TRACE
+#if CONFIG_WRSH_AUTH_NTLM && CONFIG_WRSH_WSMAN_TRACE
 	if (op->ntlm) {
 		o.auth = WRSH_AUTH_NEGOTIATE;
 		o.user = "Domain\\User";
@@ -480,7 +480,7 @@ static void learn_rpid(void)
 
 /* ---- WinRS over a sealed NTLM session ------------------------------------- */
 
-#if CONFIG_WRSH_AUTH_NTLM && CONFIG_WRSH_TRACE
+#if CONFIG_WRSH_AUTH_NTLM && CONFIG_WRSH_WSMAN_TRACE
 /*
  * A live server: it answers each NEGOTIATE_MESSAGE with the MS-NLMP 4.2.4
  * challenge, and each sealed request, by its Action (read from the client's
@@ -786,7 +786,7 @@ static const struct op cmd_op = {"cmd", cmd_queue, cmd_run, STD_SHELL_ID, CMD_UR
 /* Identify, anonymous and authenticated, cut at every byte. */
 static void test_fault_identify_every_byte(void)
 {
-	if (!CONFIG_WRSH_IDENTIFY)
+	if (!CONFIG_WRSH_WSMAN_IDENTIFY)
 		return;
 	sweep(&identify_op);
 }
@@ -826,7 +826,7 @@ static void test_fault_ps_every_byte(void)
 }
 #endif
 
-#if CONFIG_WRSH_AUTH_NTLM && CONFIG_WRSH_TRACE
+#if CONFIG_WRSH_AUTH_NTLM && CONFIG_WRSH_WSMAN_TRACE
 static const struct op ntlm_op = {"cmd-ntlm", ntlm_queue, cmd_run, STD_SHELL_ID,
 				  CMD_URI,    true,	  false};
 
@@ -849,7 +849,7 @@ void fault_tests(void)
 #if CONFIG_WRSH_PSRP
 	RUN(test_fault_ps_every_byte);
 #endif
-#if CONFIG_WRSH_AUTH_NTLM && CONFIG_WRSH_TRACE
+#if CONFIG_WRSH_AUTH_NTLM && CONFIG_WRSH_WSMAN_TRACE
 	RUN(test_fault_ntlm_cmd_every_byte);
 #endif
 }

@@ -308,7 +308,7 @@ static void test_session_trace_redacts_credentials(void)
 	struct t *t = setup();
 	bool done;
 	uint32_t code;
-	if (!CONFIG_WRSH_TRACE)
+	if (!CONFIG_WRSH_WSMAN_TRACE)
 		return; /* the trace hook is not built in */
 	t->o.trace = trace_fn;
 	t->o.trace_ctx = t;

@@ -282,7 +282,7 @@ static void test_xml_action_checked(void)
 		       "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_Process/"
 		       "CreateResponse");
 	CHECK_EQ(parse_all(doc, n, XFER "Create", &r, &e, a), WRSH_EPROTO);
-#if CONFIG_WRSH_ERRMSG_LEN > 180 /* tiny's messages are shorter */
+#if CONFIG_WRSH_ERR_MSG_LEN > 180 /* tiny's messages are shorter */
 	CHECK_STR(e.msg, "wsman: answer is http://schemas.microsoft.com/wbem/wsman/1/wmi/root/"
 			 "cimv2/Win32_Process/CreateResponse, expected " XFER "CreateResponse");
 #endif

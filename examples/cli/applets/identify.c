@@ -1,7 +1,7 @@
 //config:config WRSH_APPLET_IDENTIFY
 //config:	bool "identify: ask a WS-Man server who it is (like winrm id) (+1.4 KB)"
 //config:	default y
-//config:	depends on WRSH_IDENTIFY
+//config:	depends on WRSH_WSMAN_IDENTIFY
 //applet:identify ask a WS-Management server who it is (like winrm id)
 //usage:wrsh identify -H HOST [conn options]
 //usage:Prints the server's protocol version, vendor, product version and security
