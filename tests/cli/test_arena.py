@@ -26,7 +26,7 @@ USES = [
 class ArenaTest(Base):
     @classmethod
     def setUpClass(cls):
-        cls.ep = Endpoint("--allow-unencrypted", "--operation-timeout-cap", "2")
+        cls.ep = Endpoint.shared("--allow-unencrypted", "--operation-timeout-cap", "2")
 
     def transport(self, kind):
         if kind == "http-anon":

@@ -15,7 +15,7 @@ class CertTest(Base):
 
     @classmethod
     def setUpClass(cls):
-        cls.ep = Endpoint(*cls.extra_endpoint_args, basic=False)
+        cls.ep = Endpoint.shared(*cls.extra_endpoint_args, basic=False)
 
     def tls(self, who, *args, key=None):
         i = self.ep.info

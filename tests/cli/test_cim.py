@@ -38,11 +38,8 @@ class CimBase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.ep = Endpoint("--services", str(cls.services))
+        cls.ep = Endpoint.shared("--services", str(cls.services))
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.ep.stop()
 
     def wrsh(self, *args, timeout=120):
         env = dict(os.environ, WRSH_PASSWORD=PASSWORD)

@@ -4,6 +4,7 @@ Run by `make test-cli` with WRSH pointing at the binary under test. Every
 test also checks, through the endpoint's test-only state page, that the
 remote shell was deleted, whatever the way out.
 """
+import atexit
 import hashlib
 import json
 import os
@@ -34,6 +35,22 @@ def tls_built():
 
 
 class Endpoint:
+    # started once per configuration for the whole run: see shared()
+    _shared = {}
+
+    @classmethod
+    def shared(cls, *args, basic=True):
+        """The run's endpoint of this configuration, started on first use.
+        `make test-cli` runs every module in one process, and the classes
+        can share: every test leaves no shell behind (Base.tearDown checks)
+        and reads the counters as differences. Stopped at exit; a test that
+        stops or breaks its endpoint starts its own with Endpoint(...)."""
+        key = (tuple(args), basic, os.environ.get("WRSH_ENDPOINT_PSRP_SERVER"))
+        ep = cls._shared.get(key)
+        if ep is None or ep.proc.poll() is not None:
+            ep = cls._shared[key] = cls(*args, basic=basic)
+        return ep
+
     def __init__(self, *args, basic=True):
         self.dir = tempfile.mkdtemp(prefix="wrsh-ep-")
         ready = os.path.join(self.dir, "ready.json")
@@ -70,16 +87,22 @@ class Endpoint:
             self.proc.kill()
 
 
+@atexit.register
+def stop_shared():
+    """All at once: each takes a moment to wind down its threads."""
+    for ep in Endpoint._shared.values():
+        ep.proc.terminate()
+    for ep in Endpoint._shared.values():
+        ep.stop()
+
+
 class Base(unittest.TestCase):
     extra_endpoint_args = ["--allow-unencrypted", "--operation-timeout-cap", "2"]
 
     @classmethod
     def setUpClass(cls):
-        cls.ep = Endpoint(*cls.extra_endpoint_args)
+        cls.ep = Endpoint.shared(*cls.extra_endpoint_args)
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.ep.stop()
 
     def tearDown(self):
         # the remote shell is deleted on every way out
@@ -416,11 +439,8 @@ class QuotaTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.ep = Endpoint("--allow-unencrypted", "--max-shells-per-user", "1")
+        cls.ep = Endpoint.shared("--allow-unencrypted", "--max-shells-per-user", "1")
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.ep.stop()
 
     def test_quota_fault(self):
         args = ["-H", "127.0.0.1", "-p", str(self.ep.http), "-a", "basic", "-u", "alice",
@@ -499,12 +519,12 @@ class VersionTest(unittest.TestCase):
         self.assertEqual(lines[0], "wrsh " + os.environ.get("WRSH_VERSION", "0.1.0"))
         feats = set(lines[1].split()[1:])
         for name, sym in [("winrs", "WINRS"), ("psrp", "PSRP"), ("cim", "CIM"),
-                          ("tls", "TLS"), ("ntlm", "AUTH_NTLM"), ("trace", "TRACE")]:
+                          ("tls", "TLS"), ("ntlm", "AUTH_NTLM"), ("trace", "WSMAN_TRACE")]:
             self.assertEqual(name in feats, conf["CONFIG_WRSH_" + sym] == "1", name)
         caps = dict(line.split("=", 1) for line in lines[2:])
-        self.assertIn("CONFIG_WRSH_TX_BUF", caps)
+        self.assertIn("CONFIG_WRSH_WSMAN_TX_BUF", caps)
         for k, v in caps.items():
-            feature = {"SEAL_MAX": "AUTH_NTLM"}.get(k[len("CONFIG_WRSH_"):],
+            feature = {"WSMAN_SEAL_MAX": "AUTH_NTLM"}.get(k[len("CONFIG_WRSH_"):],
                                                     "CIM" if k.startswith("CONFIG_WRSH_CIM_") else None)
             if feature and conf["CONFIG_WRSH_" + feature] != "1":
                 self.assertEqual(v, "0", k)

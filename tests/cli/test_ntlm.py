@@ -32,7 +32,7 @@ class NtlmTest(Base):
 
     @classmethod
     def setUpClass(cls):
-        cls.ep = Endpoint(*cls.extra_endpoint_args, basic=False)
+        cls.ep = Endpoint.shared(*cls.extra_endpoint_args, basic=False)
 
     def neg(self, *args, user="alice"):
         return ["-H", "127.0.0.1", "-p", str(self.ep.http), "-u", user, *args]
@@ -159,7 +159,7 @@ class NtlmHttpsTest(Base):
 
     @classmethod
     def setUpClass(cls):
-        cls.ep = Endpoint(*cls.extra_endpoint_args, basic=False)
+        cls.ep = Endpoint.shared(*cls.extra_endpoint_args, basic=False)
 
     def tls(self, *args):
         return ["-H", "localhost", "-p", str(self.ep.https), "--https", "--cacert",

@@ -16,7 +16,7 @@ class OmiTest(Base):
 
     @classmethod
     def setUpClass(cls):
-        cls.ep = Endpoint(*cls.extra_endpoint_args)  # Basic (HTTPS only) and Negotiate
+        cls.ep = Endpoint.shared(*cls.extra_endpoint_args)  # Basic (HTTPS only) and Negotiate
 
     def sealed(self, *args):
         return ["-H", "127.0.0.1", "-p", str(self.ep.http), "-u", "alice", *args]

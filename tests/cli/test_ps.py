@@ -20,7 +20,7 @@ def ps_built():
 class PsTest(Base):
     @classmethod
     def setUpClass(cls):
-        cls.ep = Endpoint("--operation-timeout-cap", "2", basic=False)
+        cls.ep = Endpoint.shared("--operation-timeout-cap", "2", basic=False)
 
     def ps(self, *args, **kw):
         return self.wrsh("ps", "-H", "127.0.0.1", "-p", str(self.ep.http), "-u", "alice", *args,
@@ -287,7 +287,7 @@ class PsOldServerTest(Base):
 
     @classmethod
     def setUpClass(cls):
-        cls.ep = Endpoint("--psrp-version", "2.1", basic=False)
+        cls.ep = Endpoint.shared("--psrp-version", "2.1", basic=False)
 
     def test_protocol_2_1(self):
         r = self.wrsh("ps", "-H", "127.0.0.1", "-p", str(self.ep.http), "-u", "alice", "1..2")
@@ -298,7 +298,7 @@ class PsOldServerTest(Base):
 class PsHttpsTest(Base):
     @classmethod
     def setUpClass(cls):
-        cls.ep = Endpoint("--cbt", "strict", basic=False)
+        cls.ep = Endpoint.shared("--cbt", "strict", basic=False)
 
     def test_over_https_with_channel_binding(self):
         r = self.wrsh("ps", "-H", "localhost", "-p", str(self.ep.https), "--https", "--cacert",

@@ -91,7 +91,7 @@ class RealPowerShellTest(Base):
     @classmethod
     def setUpClass(cls):
         with pwsh_server():
-            cls.ep = Endpoint("--operation-timeout-cap", "2", basic=False)
+            cls.ep = Endpoint.shared("--operation-timeout-cap", "2", basic=False)
 
     def ps(self, *args, **kw):
         return test_ps.PsTest.ps(self, *args, **kw)

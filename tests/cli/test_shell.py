@@ -15,7 +15,7 @@ class ShellTest(Base):
 
     @classmethod
     def setUpClass(cls):
-        cls.ep = Endpoint("--operation-timeout-cap", "2", basic=False)
+        cls.ep = Endpoint.shared("--operation-timeout-cap", "2", basic=False)
 
     def conn(self):
         return ["-H", "127.0.0.1", "-p", str(self.ep.http), "-u", "alice"]
