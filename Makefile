@@ -10,6 +10,7 @@
 #   make fuzz            every fuzz target for FUZZ_TIME seconds each
 #   make fuzz-long       every fuzz target to 10 million executions or an hour
 #   make bench           CPU and memory of wrsh beside python3-winrm and Go winrm
+#   make bench-xfer      put/get of MIB=256 MiB beside Ansible's put_file/fetch_file
 #   make install         PREFIX=/usr/local DESTDIR= (make uninstall: the same files)
 #   make menuconfig | defconfig | olddefconfig | savedefconfig
 #
@@ -371,6 +372,9 @@ fuzz-long:
 bench:
 	scripts/bench.sh
 
+bench-xfer: all
+	scripts/bench-xfer.sh $(B)/wrsh
+
 # ---- install -------------------------------------------------------------------
 # Nothing installed may collide with a distribution's or a firmware tree's
 # files: the public headers under wrsh_ names (their includes rewritten to
@@ -426,4 +430,4 @@ print-%:
 
 .PHONY: all test test-unit test-exhaustive test-threads test-tsan check-state check-stack test-interop test-valgrind test-endpoint test-cli test-tls test-hostile \
 	test-firmware demo \
-	check static cross size feature-size fuzz fuzz-long bench install uninstall test-install format menuconfig defconfig olddefconfig savedefconfig clean test-xfer
+	check static cross size feature-size fuzz fuzz-long bench bench-xfer install uninstall test-install format menuconfig defconfig olddefconfig savedefconfig clean test-xfer

@@ -14,8 +14,9 @@ CHECK="$DEMO python3-winrm python3-impacket musl-tools valgrind clang libclang-r
  libmbedtls-dev libexpat1-dev qemu-user-static
  gcc-arm-linux-gnueabihf libc6-dev-armhf-cross gcc-aarch64-linux-gnu libc6-dev-arm64-cross
  gcc-mipsel-linux-gnu libc6-dev-mipsel-cross gcc-mips-linux-gnu libc6-dev-mips-cross"
-# the peers: python3-winrm, and masterzen/winrm's Go sources built in GOPATH mode
-BENCH="$DEMO python3-winrm time valgrind golang-go golang-github-masterzen-winrm-dev"
+# the peers: python3-winrm, masterzen/winrm's Go sources built in GOPATH mode, and
+# Ansible's winrm connection plugin (make bench-xfer)
+BENCH="$DEMO python3-winrm time valgrind golang-go golang-github-masterzen-winrm-dev ansible-core"
 
 case "${1:-check}" in
 demo) want=$DEMO ;;

@@ -64,6 +64,7 @@ class Service:
         self.shells = {}
         self.lock = threading.Lock()
         self.requests = 0
+        self.body_bytes = [0, 0]  # HTTP bodies read, written: sealed as sent, TLS inside
         self.sealed_requests = 0
         self.undecryptable = 0
         self.connections = 0
@@ -100,6 +101,7 @@ class Service:
             return {"shells": [{"id": s.id, "user": s.user, "commands": len(s.commands)}
                                for s in self.shells.values()],
                     "requests": self.requests, "connections": self.connections,
+                    "body_bytes_in": self.body_bytes[0], "body_bytes_out": self.body_bytes[1],
                     "tls_handshakes": dict(self.tls_handshakes),
                     "sealed_requests": self.sealed_requests,
                     "undecryptable": self.undecryptable, "cim": self.cim.stats()}
@@ -178,6 +180,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+        with self.server.service.lock:
+            self.server.service.body_bytes[1] += len(body)
 
     def unauthorized(self):
         svc = self.server.service
@@ -218,6 +222,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if body is None:
             self.send(411)
             return
+        with svc.lock:
+            svc.body_bytes[0] += len(body)
         user = self.authenticate()
         if user is False:  # a Negotiate leg was answered
             return
@@ -804,7 +810,8 @@ def main():
                     default=os.environ.get("WRSH_ENDPOINT_PSRP_SERVER", "endpoint"),
                     help="who answers PowerShell Remoting: this endpoint's own server "
                          "(psrp.py) or a real `pwsh -s` per pool (pwsh_bridge.py; $WRSH_PWSH "
-                         "names pwsh, $WRSH_PWSH_TRACE a file for its packets)")
+                         "names pwsh, $WRSH_PWSH_TRACE a file for its packets); pwsh "
+                         "also makes `powershell` a program of WinRS shells")
     ap.add_argument("--certificate", action="store_true",
                     help="Service/Auth/Certificate: client certificates (Windows: off)")
     ap.add_argument("--services", type=int, default=40,
@@ -828,6 +835,8 @@ def main():
     service.state_dir = state
     negotiate.setup(service.users.values(), state)
     psrp.PROTOCOL_VERSION[0] = args.psrp_version
+    if args.psrp_server == "pwsh":
+        winshell.POWERSHELL[0] = pwsh_bridge.pwsh_path()
     cert, key, sha = make_cert(state)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)

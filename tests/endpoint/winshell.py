@@ -7,6 +7,7 @@ the tests need, but with Windows' words, exit codes and code pages.
 import codecs
 import os
 import queue
+import subprocess
 import threading
 import time
 
@@ -263,7 +264,62 @@ def p_whoami(cmd, args, stream):
     return 0
 
 
+# --psrp-server pwsh: powershell.exe behind cmd is real PowerShell too (the
+# path of pwsh); None: cmd does not know it, as a host without it
+POWERSHELL = [None]
+# powershell.exe's switches that take a value (lower case; -ExecutionPolicy
+# means nothing to pwsh off Windows but is accepted, so all pass through)
+PS_VALUE_SWITCHES = ("-executionpolicy", "-ep", "-inputformat", "-outputformat", "-encodedcommand",
+                     "-enc", "-e", "-ec", "-command", "-c", "-file", "-f", "-workingdirectory", "-wd")
+
+
+def p_powershell(cmd, args, stream):
+    """powershell.exe run by WinRS as Ansible and pywinrm's run_ps run it
+    (-EncodedCommand, stdin as the script's $input): real pwsh, fed the
+    command's stdin as it arrives, its output a console pipe's."""
+    if POWERSHELL[0] is None:
+        cmd.write(NOT_RECOGNIZED.format("powershell"), "stderr")
+        return 1
+    argv = [POWERSHELL[0], "-NoLogo"] + args.split()
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, cwd="/")
+    except OSError as e:
+        cmd.write("powershell: %s\r\n" % e, "stderr")
+        return 1
+
+    def pump(src, name):
+        for chunk in iter(lambda: src.read1(65536), b""):
+            cmd.write(chunk, name)
+
+    readers = [threading.Thread(target=pump, args=(proc.stdout, "stdout"), daemon=True),
+               threading.Thread(target=pump, args=(proc.stderr, "stderr"), daemon=True)]
+    for t in readers:
+        t.start()
+    try:
+        while proc.poll() is None:
+            if cmd.terminated.is_set() or cmd.ctrl_c.is_set():
+                proc.kill()
+                break
+            try:
+                data = cmd.stdin.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if not data:
+                proc.stdin.close()
+                continue
+            proc.stdin.write(data)
+            proc.stdin.flush()
+    except (BrokenPipeError, ValueError):  # pwsh ended before its input did
+        pass
+    code = proc.wait()
+    for t in readers:
+        t.join()
+    return CTRL_C_EXIT if code < 0 else code
+
+
 PROGRAMS = {
+    "powershell": p_powershell, "powershell.exe": p_powershell,
     "echo": p_echo, "type": p_type, "exit": p_exit, "bigout": p_bigout, "timeout": p_timeout,
     "ping": p_ping, "more": p_more, "findstr": p_more, "set": p_set, "cd": p_cd,
     "unicode": p_unicode, "chcp": p_chcp, "hostname": p_hostname, "whoami": p_whoami,
