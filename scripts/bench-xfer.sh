@@ -19,8 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -n "${BENCH_QUICK:-}" ] && MIB=${MIB:-4}
 MIB=${MIB:-256}
-sh scripts/bootstrap.sh bench
-sh scripts/bootstrap.sh check >/dev/null # PowerShell 7 (a .NET global tool)
+sh scripts/bootstrap.sh bench-xfer
 WRSH=${1:-$(make -s print-B)/wrsh}
 [ -x "$WRSH" ] || make --no-print-directory all >/dev/null
 

@@ -5,6 +5,7 @@
 #   scripts/bootstrap.sh check   everything `make check` uses (cross, sanitizers, ...,
 #                                PowerShell 7 as a .NET global tool)
 #   scripts/bootstrap.sh bench   build, the endpoint and the peers of `make bench`
+#   scripts/bootstrap.sh bench-xfer   the same for `make bench-xfer` (Ansible, PowerShell 7)
 #
 # Runs as root (CI) or through sudo. Debian 12 (bookworm) package names.
 set -eu
@@ -14,15 +15,17 @@ CHECK="$DEMO python3-winrm python3-impacket musl-tools valgrind clang libclang-r
  libmbedtls-dev libexpat1-dev qemu-user-static
  gcc-arm-linux-gnueabihf libc6-dev-armhf-cross gcc-aarch64-linux-gnu libc6-dev-arm64-cross
  gcc-mipsel-linux-gnu libc6-dev-mipsel-cross gcc-mips-linux-gnu libc6-dev-mips-cross"
-# the peers: python3-winrm, masterzen/winrm's Go sources built in GOPATH mode, and
-# Ansible's winrm connection plugin (make bench-xfer)
-BENCH="$DEMO python3-winrm time valgrind golang-go golang-github-masterzen-winrm-dev ansible-core"
+# the peers: python3-winrm, and masterzen/winrm's Go sources built in GOPATH mode
+BENCH="$DEMO python3-winrm time valgrind golang-go golang-github-masterzen-winrm-dev"
+# make bench-xfer's peer: Ansible's winrm connection plugin
+BENCH_XFER="$DEMO python3-winrm time ansible-core"
 
 case "${1:-check}" in
 demo) want=$DEMO ;;
 check) want=$CHECK ;;
 bench) want=$BENCH ;;
-*) echo "usage: $0 demo|check|bench" >&2; exit 2 ;;
+bench-xfer) want=$BENCH_XFER ;;
+*) echo "usage: $0 demo|check|bench|bench-xfer" >&2; exit 2 ;;
 esac
 
 # PowerShell 7 (a .NET global tool) for the real-PowerShell tests: the
@@ -61,5 +64,5 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-[ "${1:-check}" = check ] && pwsh_tool
+case "${1:-check}" in check | bench-xfer) pwsh_tool ;; esac
 exit 0

@@ -39,5 +39,6 @@ done
 step "cross mips: unit, replay, NTLM interop under qemu" make ARCH=mips all test-unit test-interop
 step "distribution mbedTLS 2.28 + expat (packagers)" make SYSTEM_LIBS=1 all test-unit
 step "fuzz, ${FUZZ_TIME}s per target" env FUZZ_TIME="$FUZZ_TIME" scripts/fuzz.sh
+step "bench-xfer, a short pass (4 MiB beside Ansible)" env BENCH_QUICK=1 scripts/bench-xfer.sh
 step "size report" scripts/size.sh
 echo "=== check: all passed in $(($(date +%s) - t0)) s"

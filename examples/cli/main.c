@@ -46,7 +46,7 @@ static int usage(FILE *f)
  * they are constant data rather than code. */
 struct field {
 	unsigned short off; /* in struct wrsh_build_info */
-	char name[24]; /* the longest, "WSMAN_MAX_ENVELOPE", and its NUL */
+	char name[24];	    /* the longest, "WSMAN_MAX_ENVELOPE", and its NUL */
 };
 #define FIELD(f, name)                                    \
 	{                                                 \
