@@ -133,6 +133,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.server.tls and args.cbt != "none":
             bindings = negotiate.channel_bindings(self.server.cert_der)
         self.acceptor = negotiate.Acceptor(bindings, args.cbt)
+        self.auth_reply = None
         self.conn_user = None
         self.sealed = False
         self.connection.settimeout(self.server.service.args.keepalive_timeout)
@@ -163,8 +164,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if body and self.sealed:  # answered the way the request came: sealed
             body = negotiate.encrypt(self.acceptor, body,
                                      tab=not self.server.service.args.strict_omi)
-            ctype = negotiate.CONTENT_TYPE
+            ctype = self.acceptor.content_type()
         self.send_response(status)
+        if self.auth_reply:  # Kerberos' AP-REP: mutual authentication
+            self.send_header("WWW-Authenticate", self.auth_reply)
+            self.auth_reply = None
         for k, v in headers:
             self.send_header(k, v)
         if body or soap_type:
@@ -186,6 +190,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def unauthorized(self):
         svc = self.server.service
         offers = [("WWW-Authenticate", "Negotiate")] if svc.args.negotiate else []
+        if svc.args.kerberos:  # a domain member offers Kerberos after Negotiate
+            offers.append(("WWW-Authenticate", "Kerberos"))
         if svc.args.basic and (self.server.tls or svc.args.allow_unencrypted):
             offers.append(("WWW-Authenticate", 'Basic realm="WSMAN"'))
         self.send(401, b"", offers)
@@ -299,17 +305,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         svc = self.server.service
         h = self.headers.get("Authorization", "")
         scheme, _, token = h.partition(" ")
-        if scheme.lower() in ("negotiate", "ntlm") and svc.args.negotiate:
+        if (scheme.lower() in ("negotiate", "ntlm") and svc.args.negotiate) or \
+                (scheme.lower() == "kerberos" and svc.args.kerberos):
+            name = "Kerberos" if scheme.lower() == "kerberos" else "Negotiate"
             try:
-                out, user = self.acceptor.step(base64.b64decode(token))
-            except Exception:
+                out, user = self.acceptor.step(base64.b64decode(token), name)
+            except Exception as e:
+                self.log_error("%s refused: %s", name, e)
                 self.acceptor = negotiate.Acceptor(self.acceptor.bindings, self.acceptor.policy)
                 self.conn_user = None
                 return None
             if user is None:
-                self.send(401, b"", [("WWW-Authenticate", "Negotiate " +
+                self.send(401, b"", [("WWW-Authenticate", name + " " +
                                       base64.b64encode(out or b"").decode())])
                 return False
+            if out:
+                self.auth_reply = name + " " + base64.b64encode(out).decode()
             self.conn_user = user
             return user
         if self.conn_user:  # authenticated earlier on this connection
@@ -798,6 +809,9 @@ def main():
     ap.add_argument("--operation-timeout-cap", type=float, default=60.0)
     ap.add_argument("--chunked", action="store_true")
     ap.add_argument("--keepalive-timeout", type=float, default=120.0)
+    ap.add_argument("--kerberos", metavar="REALM_DIR",
+                    help="accept Kerberos (the Kerberos scheme, and inside Negotiate's SPNEGO) "
+                         "with the keytab of a realm tests/endpoint/kdc.py made in REALM_DIR")
     ap.add_argument("--no-negotiate", dest="negotiate", action="store_false",
                     help="turn Negotiate (NTLM via gss-ntlmssp) off (Windows: on)")
     ap.add_argument("--cbt", choices=["none", "relaxed", "strict"], default="relaxed",
@@ -833,7 +847,7 @@ def main():
     os.makedirs(state, exist_ok=True)
     service = Service(args)
     service.state_dir = state
-    negotiate.setup(service.users.values(), state)
+    negotiate.setup(service.users.values(), state, args.kerberos)
     psrp.PROTOCOL_VERSION[0] = args.psrp_version
     if args.psrp_server == "pwsh":
         winshell.POWERSHELL[0] = pwsh_bridge.pwsh_path()
