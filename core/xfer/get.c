@@ -176,20 +176,23 @@ static wrsh_err on_data(struct xfer_rx *r, const uint8_t *d, size_t n)
 static wrsh_err hash_partial(struct get *g, char hex[65])
 {
 	struct crypto_sha256 pre;
-	char buf[4096];
+	char *buf;
 	uint8_t h[32];
 	uint64_t left = g->x->at;
 	wrsh_err e = WRSH_OK;
+	if (!(buf = wrsh_arena_alloc(g->rx.s->arena, XFER_READ_BUF)))
+		return xfer_fail(&g->rx, WRSH_ENOMEM, "get: arena exhausted", NULL);
 	crypto_sha256_init(&pre);
 	crypto_sha256_init(&g->resumed);
 	while (left && !e) {
-		size_t n = 0, want = left < sizeof(buf) ? (size_t)left : sizeof(buf);
+		size_t n = 0, want = left < XFER_READ_BUF ? (size_t)left : XFER_READ_BUF;
 		if ((e = g->io->read(g->io->ctx, buf, want, &n)) || !n)
 			break;
 		crypto_sha256_update(&pre, buf, n);
 		crypto_sha256_update(&g->resumed, buf, n);
 		left -= n;
 	}
+	wrsh_arena_free(g->rx.s->arena, buf);
 	crypto_sha256_final(&pre, h);
 	g->asked_at = g->x->at - left;
 	xfer_hex(h, hex);
@@ -256,30 +259,40 @@ wrsh_err wrsh_get(struct wrsh_session *s, const char *remote, const struct wrsh_
 	return sess_leave(s, e);
 }
 
-wrsh_err xfer_get_replay(struct wrsh_session *s, const char *const *str, const size_t *len,
-			 const size_t *cut, size_t n, unsigned flags, const struct wrsh_xfer_io *io)
+struct replay {
+	struct get g;
+	struct wrsh_xfer x;
+};
+
+size_t xfer_get_replay_mem(void)
+{
+	return sizeof(struct replay);
+}
+
+wrsh_err xfer_get_replay(void *mem, struct wrsh_session *s, const char *const *str,
+			 const size_t *len, const size_t *cut, size_t n, unsigned flags,
+			 const struct wrsh_xfer_io *io)
 {
 	static const struct wrsh_ps_node node = {"S", NULL, -1, 1, false};
 	struct wrsh_ps_sink sink;
-	struct wrsh_xfer x;
-	struct get g;
+	struct replay *r = mem;
+	struct get *gp = &r->g;
 	size_t i;
-	memset(&g, 0, sizeof(g));
-	memset(&x, 0, sizeof(x));
-	x.flags = flags;
-	g.io = io;
-	g.x = &x;
-	g.tree = flags & WRSH_XFER_TREE;
-	xfer_rx_init(&g.rx, s, on_line, on_data, &g);
-	xfer_rx_sink(&g.rx, &sink);
-	for (i = 0; i < n && !g.rx.err; i++) {
+	memset(r, 0, sizeof(*r));
+	r->x.flags = flags;
+	gp->io = io;
+	gp->x = &r->x;
+	gp->tree = flags & WRSH_XFER_TREE;
+	xfer_rx_init(&gp->rx, s, on_line, on_data, gp);
+	xfer_rx_sink(&gp->rx, &sink);
+	for (i = 0; i < n && !gp->rx.err; i++) {
 		size_t k = cut[i] < len[i] ? cut[i] : len[i];
 		(void)sink.text(sink.ctx, WRSH_PS_OUTPUT, &node, str[i], k, false);
 		(void)sink.text(sink.ctx, WRSH_PS_OUTPUT, &node, str[i] + k, len[i] - k, false);
 		(void)sink.text(sink.ctx, WRSH_PS_OUTPUT, &node, "", 0, true);
 		(void)sink.object_end(sink.ctx, WRSH_PS_OUTPUT);
 	}
-	return g.rx.err;
+	return gp->rx.err;
 }
 
 static wrsh_err mkdir_line(struct xfer_rx *r, char *line)
@@ -290,7 +303,7 @@ static wrsh_err mkdir_line(struct xfer_rx *r, char *line)
 /* see wrsh.h */
 wrsh_err wrsh_mkdir(struct wrsh_session *s, const char *remote)
 {
-	struct xfer_rx rx;
+	struct xfer_rx *rx;
 	size_t cap;
 	char *script;
 	struct sbuf b;
@@ -303,15 +316,20 @@ wrsh_err wrsh_mkdir(struct wrsh_session *s, const char *remote)
 		return err_set(&s->err, WRSH_ELIMIT, "mkdir: a path longer than WRSH_XFER_NAME_MAX",
 			       NULL);
 	cap = xfer_script_max(strlen(remote));
-	if (!(script = wrsh_arena_alloc(s->arena, cap)))
+	rx = wrsh_arena_alloc(s->arena, sizeof(*rx));
+	if (!rx || !(script = wrsh_arena_alloc(s->arena, cap))) {
+		wrsh_arena_free(s->arena, rx);
 		return err_set(&s->err, WRSH_ENOMEM, "mkdir: arena exhausted", NULL);
+	}
 	sb_init(&b, script, cap);
 	xfer_script_mkdir(&b, remote);
 	sb_cstr(&b);
-	xfer_rx_init(&rx, s, mkdir_line, NULL, NULL);
+	xfer_rx_init(rx, s, mkdir_line, NULL, NULL);
 	e = xfer_start(s, &b, 0);
 	if (!e)
-		e = xfer_receive(&rx);
+		e = xfer_receive(rx);
 	wrsh_arena_free(s->arena, script);
-	return sess_leave(s, xfer_report(&rx, e));
+	e = xfer_report(rx, e);
+	wrsh_arena_free(s->arena, rx);
+	return sess_leave(s, e);
 }

@@ -87,19 +87,22 @@ static wrsh_err start(struct put *u, bool open, char *script, size_t cap)
 static wrsh_err match_prefix(struct put *u, uint64_t have)
 {
 	struct crypto_sha256 pre;
-	char buf[4096], hex[65];
+	char *buf, hex[65];
 	uint8_t h[32];
 	uint64_t left = have;
 	wrsh_err e = WRSH_OK;
+	if (!(buf = wrsh_arena_alloc(u->rx.s->arena, XFER_READ_BUF)))
+		return xfer_fail(&u->rx, WRSH_ENOMEM, "put: arena exhausted", NULL);
 	crypto_sha256_init(&pre);
 	while (left && !e) {
-		size_t n = 0, want = left < sizeof(buf) ? (size_t)left : sizeof(buf);
+		size_t n = 0, want = left < XFER_READ_BUF ? (size_t)left : XFER_READ_BUF;
 		if ((e = read_source(u, buf, want, &n)) || !n)
 			break;
 		crypto_sha256_update(&pre, buf, n);
 		left -= n;
 	}
 	crypto_sha256_final(&pre, h);
+	wrsh_arena_free(u->rx.s->arena, buf);
 	if (e)
 		return e;
 	xfer_hex(h, hex);
@@ -165,14 +168,17 @@ static wrsh_err send_segment(struct put *u)
  * (the partial stays for a resume), when the session can still talk. */
 static void abort_stream(struct wrsh_session *s, char *script, size_t cap)
 {
-	struct xfer_rx rx;
+	struct xfer_rx *rx = wrsh_arena_alloc(s->arena, sizeof(*rx));
 	struct sbuf b;
+	if (!rx) /* the stream closes with the pool, then */
+		return;
 	sb_init(&b, script, cap);
 	xfer_script_put_abort(&b);
 	sb_cstr(&b);
-	xfer_rx_init(&rx, s, NULL, NULL, NULL);
+	xfer_rx_init(rx, s, NULL, NULL, NULL);
 	if (!xfer_start(s, &b, 0))
-		(void)xfer_receive(&rx);
+		(void)xfer_receive(rx);
+	wrsh_arena_free(s->arena, rx);
 }
 
 static wrsh_err run(struct put *u, char *script, size_t cap)

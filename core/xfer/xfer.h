@@ -32,6 +32,10 @@ typedef wrsh_err (*xfer_data_fn)(struct xfer_rx *r, const uint8_t *p, size_t n);
 /* What the running script printed, as it streams in. A local failure in a
  * callback is kept in err (the rest is ignored) rather than returned into
  * the Receive, so that the session stays usable to stop the pipeline. */
+/* Local bytes read at a time to hash a partial copy for a resume (from the
+ * arena while it lasts). */
+#define XFER_READ_BUF 4096
+
 struct xfer_rx {
 	struct wrsh_session *s;
 	xfer_line_fn line;
@@ -60,9 +64,12 @@ void xfer_rx_sink(struct xfer_rx *r, struct wrsh_ps_sink *sink);
 /* For the fuzz target and tests: what a get makes of n output strings
  * (each one delivered in two pieces, cut at cut[i]) with these flags;
  * io as for wrsh_get. Returns the error the get would keep. */
-wrsh_err xfer_get_replay(struct wrsh_session *s, const char *const *str, const size_t *len,
-			 const size_t *cut, size_t n, unsigned flags,
+wrsh_err xfer_get_replay(void *mem, struct wrsh_session *s, const char *const *str,
+			 const size_t *len, const size_t *cut, size_t n, unsigned flags,
 			 const struct wrsh_xfer_io *io);
+/* The bytes of mem xfer_get_replay works in (a get's state: its caller's,
+ * off the library's stack). */
+size_t xfer_get_replay_mem(void);
 /* Receives until the pipeline ends, a failure is kept, or (want_line) a
  * control line has come. */
 wrsh_err xfer_receive(struct xfer_rx *r);

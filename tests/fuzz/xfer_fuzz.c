@@ -51,6 +51,12 @@ static wrsh_err on_event(void *ctx, enum wrsh_xfer_event ev, const struct wrsh_x
 	return WRSH_OK;
 }
 
+/* a get's state (xfer_get_replay_mem() bytes, checked below) */
+static union {
+	uint64_t align;
+	unsigned char b[8192];
+} replay_mem;
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -60,6 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct wrsh_xfer_io io;
 	struct seen s;
 	unsigned mode;
+	if (xfer_get_replay_mem() > sizeof(replay_mem))
+		__builtin_trap();
 	if (size < 1 || size > sizeof(copy))
 		return 0;
 	memcpy(copy, data, size);
@@ -80,7 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (mode = 0; mode < 2; mode++) {
 		memset(&s, 0, sizeof(s));
 		s.tree = mode;
-		(void)xfer_get_replay(NULL, str, len, cut, n, mode ? WRSH_XFER_TREE : 0, &io);
+		(void)xfer_get_replay(&replay_mem, NULL, str, len, cut, n,
+				      mode ? WRSH_XFER_TREE : 0, &io);
 	}
 	return 0;
 }

@@ -69,6 +69,12 @@ static wrsh_err ev(void *ctx, enum wrsh_xfer_event e, const struct wrsh_xfer_fil
 /* SHA-256("abc"), FIPS 180-2 B.1; one literal so clang's -Wstring-concatenation stays quiet */
 #define END_ABC "!end ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
+/* a get's state, as the library would hold it in the arena */
+static union {
+	uint64_t align;
+	unsigned char b[8192];
+} replay_mem;
+
 static wrsh_err replay(struct got *g, unsigned flags, const char *const *s, size_t n)
 {
 	size_t len[8], cut[8], i;
@@ -82,7 +88,8 @@ static wrsh_err replay(struct got *g, unsigned flags, const char *const *s, size
 		len[i] = strlen(s[i]);
 		cut[i] = len[i] / 2; /* each string in two pieces */
 	}
-	return xfer_get_replay(NULL, s, len, cut, n, flags, &io);
+	CHECK(xfer_get_replay_mem() <= sizeof(replay_mem));
+	return xfer_get_replay(&replay_mem, NULL, s, len, cut, n, flags, &io);
 }
 
 static void test_xfer_get_reads_what_the_host_prints(void)
