@@ -4,6 +4,7 @@
 void mem_tests(void);
 void util_tests(void);
 void crypto_tests(void);
+void kcrypto_tests(void);
 void ntlm_tests(void);
 void http_tests(void);
 void xml_tests(void);
@@ -25,6 +26,7 @@ static void all(void)
 	mem_tests();
 	util_tests();
 	crypto_tests();
+	kcrypto_tests();
 	ntlm_tests();
 	http_tests();
 	xml_tests();
