@@ -5,6 +5,7 @@ void mem_tests(void);
 void util_tests(void);
 void crypto_tests(void);
 void kcrypto_tests(void);
+void der_tests(void);
 void ntlm_tests(void);
 void http_tests(void);
 void xml_tests(void);
@@ -27,6 +28,7 @@ static void all(void)
 	util_tests();
 	crypto_tests();
 	kcrypto_tests();
+	der_tests();
 	ntlm_tests();
 	http_tests();
 	xml_tests();
