@@ -68,8 +68,8 @@ int der_int32(const struct der *v, int64_t *out)
 	size_t i;
 	/* 8.3.2: minimal two's complement; five bytes hold 0..2^32-1 */
 	if (v->n == 0 || v->n > 5 ||
-	    (v->n > 1 && ((v->p[0] == 0 && !(v->p[1] & 0x80)) ||
-			  (v->p[0] == 0xFF && (v->p[1] & 0x80)))))
+	    (v->n > 1 &&
+	     ((v->p[0] == 0 && !(v->p[1] & 0x80)) || (v->p[0] == 0xFF && (v->p[1] & 0x80)))))
 		return -1;
 	if (v->n == 5 && v->p[0] != 0)
 		return -1;

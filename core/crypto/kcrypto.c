@@ -46,7 +46,8 @@ void kcrypto_nfold(const uint8_t *in, size_t inlen, uint8_t *out, size_t outlen)
 			size_t at = piece * outlen + i, shift = (13 * (at / inlen)) % bits;
 			unsigned byte = 0;
 			for (k = 0; k < 8; k++)
-				byte = byte << 1 | in_bit(in, ((at % inlen) * 8 + k + bits - shift) % bits);
+				byte = byte << 1 |
+				       in_bit(in, ((at % inlen) * 8 + k + bits - shift) % bits);
 			carry += out[i] + byte;
 			out[i] = (uint8_t)carry;
 			carry >>= 8;

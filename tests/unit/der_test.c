@@ -31,8 +31,7 @@ static int load(int slot, const char *name)
 static int outer(int slot, unsigned app, struct der *seq)
 {
 	struct der in = {msg[slot], msg_n[slot]}, a;
-	return der_expect(&in, DER_APP(app), &a) || in.n || der_expect(&a, DER_SEQUENCE, seq) ||
-			       a.n
+	return der_expect(&in, DER_APP(app), &a) || in.n || der_expect(&a, DER_SEQUENCE, seq) || a.n
 		       ? -1
 		       : 0;
 }

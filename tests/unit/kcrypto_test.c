@@ -71,15 +71,18 @@ static void test_kcrypto_encrypt_round_trip(void)
 	for (keylen = 16; keylen <= 32; keylen += 16)
 		for (n = 0; n <= sizeof(msg); n++) {
 			CHECK_EQ(kcrypto_encrypt(key, keylen, 3, conf, msg, n, box), 0);
-			CHECK_EQ(kcrypto_decrypt(key, keylen, 3, box, n + KCRYPTO_OVERHEAD, &len), 0);
+			CHECK_EQ(kcrypto_decrypt(key, keylen, 3, box, n + KCRYPTO_OVERHEAD, &len),
+				 0);
 			CHECK_EQ(len, n);
 			CHECK_MEM(box + KCRYPTO_CONFOUNDER, len, msg, n);
 			CHECK_EQ(kcrypto_encrypt(key, keylen, 3, conf, msg, n, box), 0);
 			box[(n * 5) % (n + KCRYPTO_OVERHEAD)] ^= 0x20;
-			CHECK_EQ(kcrypto_decrypt(key, keylen, 3, box, n + KCRYPTO_OVERHEAD, &len), -2);
+			CHECK_EQ(kcrypto_decrypt(key, keylen, 3, box, n + KCRYPTO_OVERHEAD, &len),
+				 -2);
 			CHECK_EQ(kcrypto_encrypt(key, keylen, 3, conf, msg, n, box), 0);
 			/* another usage's keys do not open it */
-			CHECK_EQ(kcrypto_decrypt(key, keylen, 4, box, n + KCRYPTO_OVERHEAD, &len), -2);
+			CHECK_EQ(kcrypto_decrypt(key, keylen, 4, box, n + KCRYPTO_OVERHEAD, &len),
+				 -2);
 		}
 	CHECK_EQ(kcrypto_decrypt(key, 32, 3, box, KCRYPTO_OVERHEAD - 1, &len), -1);
 	CHECK_EQ(kcrypto_encrypt(key, 24, 3, conf, msg, 1, box), -1);
