@@ -1,4 +1,6 @@
-/* DER, read (X.690 8.1 and 10.1); see der.h. */
+/* DER, read and written (X.690 8.1 and 10.1); see der.h. */
+#include <string.h>
+
 #include "auth/der.h"
 
 int der_next(struct der *in, unsigned *tag, struct der *content)
@@ -89,4 +91,86 @@ int der_field_int(const struct der *seq, unsigned n, int64_t *out)
 	if (r <= 0)
 		return r;
 	return der_int32(&v, out) ? -1 : 1;
+}
+
+void der_w_init(struct der_w *w, uint8_t *buf, size_t cap)
+{
+	w->buf = buf;
+	w->p = w->end = buf + cap;
+	w->err = 0;
+}
+
+size_t der_w_len(const struct der_w *w)
+{
+	return (size_t)(w->end - w->p);
+}
+
+void der_w_raw(struct der_w *w, const void *p, size_t n)
+{
+	if (w->err || n > (size_t)(w->p - w->buf)) {
+		w->err = -1;
+		return;
+	}
+	w->p -= n;
+	if (n)
+		memcpy(w->p, p, n);
+}
+
+void der_w_wrap(struct der_w *w, size_t mark, unsigned tag)
+{
+	uint8_t h[6];
+	size_t len = der_w_len(w) - mark, k = 0, i;
+	if (w->err)
+		return;
+	/* 8.1.3: short form below 128, else the fewest bytes after 0x8k */
+	while (len >> (8 * k) && k < 4)
+		k++;
+	if (len < 0x80) {
+		h[0] = (uint8_t)tag;
+		h[1] = (uint8_t)len;
+		der_w_raw(w, h, 2);
+		return;
+	}
+	h[0] = (uint8_t)tag;
+	h[1] = (uint8_t)(0x80 | k);
+	for (i = 0; i < k; i++)
+		h[2 + i] = (uint8_t)(len >> (8 * (k - 1 - i)));
+	der_w_raw(w, h, 2 + k);
+}
+
+void der_w_prim(struct der_w *w, unsigned tag, const void *p, size_t n)
+{
+	size_t mark = der_w_len(w);
+	der_w_raw(w, p, n);
+	der_w_wrap(w, mark, tag);
+}
+
+void der_w_int(struct der_w *w, int64_t v)
+{
+	uint8_t b[9];
+	size_t n = 9, i;
+	b[0] = v < 0 ? 0xFF : 0; /* room for a UInt64's sign byte */
+	for (i = 0; i < 8; i++)
+		b[8 - i] = (uint8_t)((uint64_t)v >> (8 * i));
+	/* 8.3.2: drop a leading byte that only repeats the next one's sign */
+	while (n > 1 &&
+	       ((b[9 - n] == 0 && !(b[10 - n] & 0x80)) || (b[9 - n] == 0xFF && (b[10 - n] & 0x80))))
+		n--;
+	der_w_prim(w, DER_INTEGER, b + 9 - n, n);
+}
+
+void der_w_field_int(struct der_w *w, unsigned n, int64_t v)
+{
+	size_t mark = der_w_len(w);
+	der_w_int(w, v);
+	der_w_wrap(w, mark, DER_CTX(n));
+}
+
+int der_w_done(const struct der_w *w, const uint8_t **out, size_t *n)
+{
+	if (w->err)
+		return -1;
+	*out = w->p;
+	*n = der_w_len(w);
+	return 0;
 }

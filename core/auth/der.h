@@ -1,9 +1,12 @@
 /*
- * A DER reader for what Kerberos and SPNEGO send (X.690 8 and 10: definite
- * lengths only, in their shortest form): a view of bytes is walked TLV by
- * TLV, nothing is copied and nothing allocated. Every length is checked
- * against what remains before it is believed; tags are one byte (the
- * universal, application and context tags Kerberos uses are all below 31).
+ * DER for what Kerberos and SPNEGO send (X.690 8 and 10: definite lengths
+ * only, in their shortest form). The reader walks a view of bytes TLV by
+ * TLV, nothing copied and nothing allocated; every length is checked
+ * against what remains before it is believed. The writer fills a caller's
+ * buffer from its end backwards, so that a value's length is known when its
+ * header is written (a SEQUENCE's fields go in last to first). Tags are one
+ * byte: the universal, application and context tags Kerberos uses are all
+ * below 31.
  */
 #ifndef WRSH_AUTH_DER_H
 #define WRSH_AUTH_DER_H
@@ -51,5 +54,29 @@ int der_int32(const struct der *v, int64_t *out);
 /* A field holding an INTEGER: 1 with *out, 0 when absent, -1 when
  * malformed. */
 int der_field_int(const struct der *seq, unsigned n, int64_t *out);
+
+/* The writer: w->p moves down from buf + cap; w->err is set (and nothing
+ * more written) once a value does not fit. */
+struct der_w {
+	uint8_t *buf, *p, *end;
+	int err;
+};
+
+void der_w_init(struct der_w *w, uint8_t *buf, size_t cap);
+/* Bytes written so far: a mark to wrap from. */
+size_t der_w_len(const struct der_w *w);
+/* Prepend n bytes. */
+void der_w_raw(struct der_w *w, const void *p, size_t n);
+/* Prepend the header of a TLV whose contents are what was written since
+ * mark (der_w_len before them). */
+void der_w_wrap(struct der_w *w, size_t mark, unsigned tag);
+/* A primitive TLV. */
+void der_w_prim(struct der_w *w, unsigned tag, const void *p, size_t n);
+/* An INTEGER, minimal two's complement. */
+void der_w_int(struct der_w *w, int64_t v);
+/* [n] EXPLICIT around an INTEGER. */
+void der_w_field_int(struct der_w *w, unsigned n, int64_t v);
+/* The encoding (w->p, der_w_len bytes); -1 when it did not fit. */
+int der_w_done(const struct der_w *w, const uint8_t **out, size_t *n);
 
 #endif

@@ -205,9 +205,94 @@ static void test_der_fields(void)
 	CHECK_EQ(der_field_int(&seq, 0, &x), -1);
 }
 
+/* Every TLV of the message again, constructed ones from their children:
+ * MIT's DER is minimal, so the writer must give its bytes back exactly. */
+static void rewrite(struct der_w *w, struct der in)
+{
+	struct der c, items[64];
+	unsigned tags[64], t;
+	size_t n = 0, mark;
+	while (in.n && n < 64 && !der_next(&in, &t, &c)) {
+		tags[n] = t;
+		items[n++] = c;
+	}
+	CHECK_EQ(in.n, 0);
+	while (n--) { /* backwards: the last TLV first */
+		if (tags[n] & 0x20) {
+			mark = der_w_len(w);
+			rewrite(w, items[n]);
+			der_w_wrap(w, mark, tags[n]);
+		} else {
+			der_w_prim(w, tags[n], items[n].p, items[n].n);
+		}
+	}
+}
+
+static void test_der_writer_gives_mit_bytes_back(void)
+{
+	static const char *const files[] = {"00-req.der", "01-rep.der", "02-req.der",
+					    "03-rep.der", "07-rep.der", "11-rep.der"};
+	static uint8_t buf[2048];
+	const uint8_t *out;
+	struct der_w w;
+	size_t i, n;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct der in;
+		CHECK_EQ(load(0, files[i]), 0);
+		in.p = msg[0], in.n = msg_n[0];
+		der_w_init(&w, buf, sizeof(buf));
+		rewrite(&w, in);
+		CHECK_EQ(der_w_done(&w, &out, &n), 0);
+		CHECK_MEM(out, n, msg[0], msg_n[0]);
+	}
+	der_w_init(&w, buf, 10); /* too small: refused, not overrun */
+	{
+		struct der in = {msg[0], msg_n[0]};
+		rewrite(&w, in);
+		CHECK_EQ(der_w_done(&w, &out, &n), -1);
+	}
+}
+
+/* INTEGER encodings (X.690 8.3): minimal, signed. */
+static void test_der_writer_integers(void)
+{
+	static const struct {
+		int64_t v;
+		const char *der;
+		size_t n;
+	} cases[] = {
+		{0, "\x02\x01\x00", 3},
+		{127, "\x02\x01\x7f", 3},
+		{128, "\x02\x02\x00\x80", 4},
+		{-1, "\x02\x01\xff", 3},
+		{-128, "\x02\x01\x80", 3},
+		{-129, "\x02\x02\xff\x7f", 4},
+		{4294967295LL, "\x02\x05\x00\xff\xff\xff\xff", 7},
+		{-2147483648LL, "\x02\x04\x80\x00\x00\x00", 6},
+	};
+	uint8_t buf[16];
+	const uint8_t *out;
+	struct der_w w;
+	size_t i, n;
+	int64_t x;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct der in, v;
+		der_w_init(&w, buf, sizeof(buf));
+		der_w_int(&w, cases[i].v);
+		CHECK_EQ(der_w_done(&w, &out, &n), 0);
+		CHECK_MEM(out, n, cases[i].der, cases[i].n);
+		in.p = out, in.n = n; /* and read back */
+		CHECK_EQ(der_expect(&in, DER_INTEGER, &v), 0);
+		CHECK_EQ(der_int32(&v, &x), 0);
+		CHECK_EQ(x, cases[i].v);
+	}
+}
+
 void der_tests(void)
 {
 	RUN(test_der_reads_mit_kdc_exchange);
 	RUN(test_der_refuses_malformed);
 	RUN(test_der_fields);
+	RUN(test_der_writer_gives_mit_bytes_back);
+	RUN(test_der_writer_integers);
 }
