@@ -331,9 +331,15 @@ $(B)/tests/ntlm_tool: $(call obj,tests/interop/ntlm_tool.c) $(B)/libwrsh.a $(fil
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,tests/interop/ntlm_tool.c) $(LINK_LIBS)
 
-# NTLM bytes against gss-ntlmssp and impacket
-test-interop: $(B)/tests/ntlm_tool
+$(B)/tests/krb5_tool: $(call obj,tests/interop/krb5_tool.c) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,tests/interop/krb5_tool.c) $(LINK_LIBS)
+
+# NTLM bytes against gss-ntlmssp and impacket; Kerberos' AS exchange against
+# MIT's KDC
+test-interop: $(B)/tests/ntlm_tool $(B)/tests/krb5_tool
 	$(PY) tests/interop/ntlm_gss.py $(QEMU) $(B)/tests/ntlm_tool
+	$(PY) tests/interop/krb5_kdc.py $(QEMU) $(B)/tests/krb5_tool
 
 test: test-unit test-threads test-interop test-endpoint test-cli test-tls test-hostile test-firmware
 

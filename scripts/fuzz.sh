@@ -45,7 +45,7 @@ for f in md5 platform platform_util rsa rsa_alt_helpers bignum bignum_core const
 	objs+=("$o")
 done
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session ntlm crypt psrp clixml cim secure xfer der)
+[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session ntlm crypt psrp clixml cim secure xfer der krb5)
 status=0
 for t in "${targets[@]}"; do
 	clang $CFLAGS -fsanitize=fuzzer tests/fuzz/${t}_fuzz.c tests/fuzz/psa_stub.c "${objs[@]}" -o $B/$t
@@ -102,7 +102,7 @@ PY
 	crypt) printf '\x00<s:Envelope/>' >"$corpus/seed1"; printf '\x0f<s:Envelope/>X' >"$corpus/seed2" ;;
 	secure) cp tests/fuzz/seeds/secure/[a-z]* "$corpus"/; rm -f "$corpus"/README ;;
 	xfer) cp tests/fuzz/seeds/xfer/* "$corpus"/ ;; # what the get script prints, a line each
-	der) cp tests/vectors/krb5/*.der "$corpus"/ ;; # what MIT's kinit and KDC said
+	der | krb5) cp tests/vectors/krb5/*.der "$corpus"/ ;; # what MIT's kinit and KDC said
 	esac
 	if [ -n "$(ls tests/fuzz/regress/$t)" ]; then
 		$B/$t tests/fuzz/regress/$t/* >/dev/null 2>&1 || { echo "fuzz: $t regression input fails"; status=1; }

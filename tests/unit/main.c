@@ -6,6 +6,7 @@ void util_tests(void);
 void crypto_tests(void);
 void kcrypto_tests(void);
 void der_tests(void);
+void krb5_tests(void);
 void ntlm_tests(void);
 void http_tests(void);
 void xml_tests(void);
@@ -29,6 +30,7 @@ static void all(void)
 	crypto_tests();
 	kcrypto_tests();
 	der_tests();
+	krb5_tests();
 	ntlm_tests();
 	http_tests();
 	xml_tests();

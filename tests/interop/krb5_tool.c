@@ -1,0 +1,141 @@
+/*
+ * A thin driver of core/auth/krb5_msg.c for the AS exchange against MIT's
+ * KDC (tests/interop/krb5_kdc.py carries the bytes over TCP):
+ *
+ *   krb5_tool login USER REALM      (the password in $WRSH_PASSWORD)
+ *       prints "req HEX" for each AS-REQ and reads the KDC's answer as a
+ *       line of hex on stdin; ends with "ok etype=E keylen=N endtime=T
+ *       ticket=N flags=HEX", "error CODE", or "fail WHY"
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "auth/krb5_msg.h"
+#include "crypto/kcrypto.h"
+#include "util/hex.h"
+
+static uint8_t req[4096], rep[8192];
+
+static void random_bytes(void *p, size_t n)
+{
+	FILE *f = fopen("/dev/urandom", "rb");
+	if (!f || fread(p, 1, n, f) != n)
+		exit(2);
+	fclose(f);
+}
+
+/* One request out, its answer in; returns the answer's length. */
+static size_t exchange(const uint8_t *q, size_t n)
+{
+	static char line[2 * sizeof(rep) + 8];
+	size_t i, len;
+	printf("req ");
+	for (i = 0; i < n; i++)
+		printf("%02x", q[i]);
+	printf("\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		exit(2);
+	len = strcspn(line, "\r\n");
+	if (len % 2 || len / 2 > sizeof(rep) || hex_decode(line, len, rep, len / 2))
+		exit(2);
+	return len / 2;
+}
+
+static size_t as_req(const char *user, const char *realm, uint32_t nonce, const uint8_t *pa,
+		     size_t pa_n, const uint8_t **out)
+{
+	static const int32_t etypes[2] = {KCRYPTO_ETYPE_AES256, KCRYPTO_ETYPE_AES128};
+	struct der_w w;
+	struct timeval tv;
+	char till[16];
+	size_t n;
+	gettimeofday(&tv, NULL);
+	krb5_time((uint64_t)tv.tv_sec + 36000, till);
+	der_w_init(&w, req, sizeof(req));
+	if (krb5_as_req(&w, user, realm, nonce, till, etypes, 2, pa, pa_n) ||
+	    der_w_done(&w, out, &n))
+		exit(2);
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	const char *user, *realm, *pw = getenv("WRSH_PASSWORD");
+	uint8_t salt[512], conf[16], pabuf[512];
+	struct krb5_error e;
+	struct krb5_as_rep r;
+	struct krb5_key k;
+	const uint8_t *q, *pa;
+	uint32_t nonce;
+	size_t n, sn, pn;
+	int rc;
+	if (argc != 4 || strcmp(argv[1], "login") || !pw)
+		return 2;
+	user = argv[2], realm = argv[3];
+	random_bytes(&nonce, sizeof(nonce));
+	nonce &= 0x7fffffff;
+	n = as_req(user, realm, nonce, NULL, 0, &q);
+	n = exchange(q, n);
+	memset(&e, 0, sizeof(e));
+	e.etype = KCRYPTO_ETYPE_AES256, e.iterations = KCRYPTO_ITERATIONS;
+	if (rep[0] == 0x7e) { /* KRB-ERROR */
+		if (krb5_parse_error(rep, n, &e)) {
+			printf("fail malformed KRB-ERROR\n");
+			return 1;
+		}
+		if (e.code != KRB5_ERR_PREAUTH_REQUIRED) {
+			printf("error %lld\n", (long long)e.code);
+			return 1;
+		}
+		if (!e.etype) {
+			if (e.offered) /* the KDC named the etype it has */
+				printf("fail no etype of ours offered (first: %d)\n", (int)e.offered);
+			else
+				printf("fail no etype of ours offered\n");
+			return 1;
+		}
+	}
+	if (e.has_salt) {
+		memcpy(salt, e.salt, e.salt_n);
+		sn = e.salt_n;
+	} else { /* RFC 4120 4: the realm, then the name's parts */
+		sn = (size_t)snprintf((char *)salt, sizeof(salt), "%s%s", realm, user);
+	}
+	k.etype = e.etype;
+	k.len = e.etype == KCRYPTO_ETYPE_AES256 ? 32 : 16;
+	if (kcrypto_string_to_key(pw, strlen(pw), salt, sn, e.iterations, k.len, k.v))
+		return 2;
+	if (rep[0] == 0x7e) { /* again, with the encrypted timestamp */
+		struct der_w w;
+		struct timeval tv;
+		char now[16];
+		gettimeofday(&tv, NULL);
+		krb5_time((uint64_t)tv.tv_sec, now);
+		random_bytes(conf, sizeof(conf));
+		der_w_init(&w, pabuf, sizeof(pabuf));
+		if (krb5_pa_timestamp(&w, &k, now, (uint32_t)tv.tv_usec, conf) ||
+		    der_w_done(&w, &pa, &pn))
+			return 2;
+		n = as_req(user, realm, nonce, pa, pn, &q);
+		n = exchange(q, n);
+		if (rep[0] == 0x7e) {
+			if (krb5_parse_error(rep, n, &e)) {
+				printf("fail malformed KRB-ERROR\n");
+				return 1;
+			}
+			printf("error %lld\n", (long long)e.code);
+			return 1;
+		}
+	}
+	rc = krb5_parse_as_rep(rep, n, &k, nonce, &r);
+	if (rc) {
+		printf("fail AS-REP %d\n", rc);
+		return 1;
+	}
+	printf("ok etype=%d keylen=%zu endtime=%s ticket=%zu flags=%08x\n", (int)r.session.etype,
+	       r.session.len, r.endtime, r.ticket.n, (unsigned)r.flags);
+	return 0;
+}

@@ -1,0 +1,145 @@
+/* The AS exchange's messages (core/auth/krb5_msg.c) on what MIT's KDC sent
+ * (tests/vectors/krb5/); the live exchange is tests/interop/krb5_kdc.py. */
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/krb5_msg.h"
+#include "crypto/kcrypto.h"
+#include "harness.h"
+
+static size_t load(const char *name, uint8_t *buf, size_t cap)
+{
+	char path[128];
+	size_t n;
+	FILE *f;
+	snprintf(path, sizeof(path), "tests/vectors/krb5/%s", name);
+	if (!(f = fopen(path, "rb")))
+		return 0;
+	n = fread(buf, 1, cap, f);
+	fclose(f);
+	return n;
+}
+
+static void test_krb5_reads_the_kdc_errors(void)
+{
+	static uint8_t m[1024];
+	struct krb5_error e;
+	size_t n = load("01-rep.der", m, sizeof(m));
+	CHECK_EQ(krb5_parse_error(m, n, &e), 0);
+	CHECK_EQ(e.code, KRB5_ERR_PREAUTH_REQUIRED);
+	CHECK_EQ(e.etype, KCRYPTO_ETYPE_AES256);
+	CHECK_EQ(e.has_salt, 1);
+	CHECK_MEM(e.salt, e.salt_n, "WRSH.TESTalice", 14);
+	CHECK_EQ(e.iterations, KCRYPTO_ITERATIONS);
+	n = load("11-rep.der", m, sizeof(m));
+	CHECK_EQ(krb5_parse_error(m, n, &e), 0);
+	CHECK_EQ(e.code, KRB5_ERR_PREAUTH_FAILED);
+	n = load("03-rep.der", m, sizeof(m)); /* an AS-REP is no KRB-ERROR */
+	CHECK_EQ(krb5_parse_error(m, n, &e), -1);
+	CHECK_EQ(krb5_parse_error(m, 3, &e), -1);
+}
+
+/* The nonce kinit chose: KDC-REQ-BODY's [7] in its second request. */
+static uint32_t kinit_nonce(void)
+{
+	static uint8_t m[1024];
+	struct der in, a, seq, body;
+	int64_t nonce = 0;
+	in.p = m, in.n = load("02-req.der", m, sizeof(m));
+	if (der_expect(&in, DER_APP(10), &a) || der_expect(&a, DER_SEQUENCE, &seq) ||
+	    der_field_value(&seq, 4, DER_SEQUENCE, &body) != 1 ||
+	    der_field_int(&body, 7, &nonce) != 1)
+		return 0;
+	return (uint32_t)nonce;
+}
+
+static void test_krb5_opens_the_as_rep(void)
+{
+	static uint8_t m[1024], copy[1024];
+	struct krb5_as_rep r;
+	struct krb5_key k, wrong;
+	uint32_t nonce = kinit_nonce();
+	size_t n = load("03-rep.der", m, sizeof(m));
+	k.etype = KCRYPTO_ETYPE_AES256, k.len = 32;
+	CHECK_EQ(kcrypto_string_to_key("Passw0rd!", 9, (const uint8_t *)"WRSH.TESTalice", 14,
+				       KCRYPTO_ITERATIONS, 32, k.v),
+		 0);
+	memcpy(copy, m, n);
+	CHECK_EQ(krb5_parse_as_rep(copy, n, &k, nonce, &r), 0);
+	CHECK_EQ(r.session.etype, KCRYPTO_ETYPE_AES256);
+	CHECK_EQ(r.session.len, 32);
+	CHECK_EQ(r.ticket.p[0], DER_APP(1)); /* the Ticket, whole */
+	CHECK_EQ(strlen(r.endtime), 15);
+	CHECK(r.flags & 0x00200000u); /* pre-authent */
+	memcpy(copy, m, n);
+	CHECK_EQ(krb5_parse_as_rep(copy, n, &k, nonce + 1, &r), -3); /* not our request */
+	wrong = k;
+	wrong.v[0] ^= 1;
+	memcpy(copy, m, n);
+	CHECK_EQ(krb5_parse_as_rep(copy, n, &wrong, nonce, &r), -2); /* a wrong password */
+	wrong = k;
+	wrong.etype = KCRYPTO_ETYPE_AES128, wrong.len = 16;
+	memcpy(copy, m, n);
+	CHECK_EQ(krb5_parse_as_rep(copy, n, &wrong, nonce, &r), -3);
+	memcpy(copy, m, n);
+	CHECK_EQ(krb5_parse_as_rep(copy, n - 1, &k, nonce, &r), -1);
+}
+
+/* What the builders write reads back as RFC 4120 says, and the KDC's key
+ * opens our timestamp. */
+static void test_krb5_builds_an_as_req(void)
+{
+	static const int32_t etypes[2] = {18, 17};
+	static const uint8_t conf[16] = "confounder-16by.";
+	uint8_t buf[1024], pab[256], box[256];
+	struct der_w w, pw;
+	struct der in, a, seq, body, v, pa, ed, cipher;
+	const uint8_t *out, *pao;
+	struct krb5_key k;
+	char till[16];
+	size_t n, pn, len;
+	int64_t x;
+	krb5_time(951782400, till); /* 2000-02-29: a leap day */
+	CHECK_STR(till, "20000229000000Z");
+	krb5_time(4102444799ull, till);
+	CHECK_STR(till, "20991231235959Z");
+	k.etype = 18, k.len = 32;
+	memset(k.v, 7, 32);
+	der_w_init(&pw, pab, sizeof(pab));
+	CHECK_EQ(krb5_pa_timestamp(&pw, &k, "20261203120000Z", 123456, conf), 0);
+	CHECK_EQ(der_w_done(&pw, &pao, &pn), 0);
+	der_w_init(&w, buf, sizeof(buf));
+	CHECK_EQ(krb5_as_req(&w, "alice", "WRSH.TEST", 77, till, etypes, 2, pao, pn), 0);
+	CHECK_EQ(der_w_done(&w, &out, &n), 0);
+	in.p = out, in.n = n;
+	CHECK_EQ(der_expect(&in, DER_APP(10), &a), 0);
+	CHECK_EQ(der_expect(&a, DER_SEQUENCE, &seq), 0);
+	CHECK_EQ(der_field_int(&seq, 1, &x), 1);
+	CHECK_EQ(x, 5);
+	CHECK_EQ(der_field_int(&seq, 2, &x), 1);
+	CHECK_EQ(x, 10);
+	CHECK_EQ(der_field_value(&seq, 4, DER_SEQUENCE, &body), 1);
+	CHECK_EQ(der_field_int(&body, 7, &x), 1);
+	CHECK_EQ(x, 77);
+	CHECK_EQ(der_field_value(&body, 2, DER_GENERAL_STRING, &v), 1);
+	CHECK_MEM(v.p, v.n, "WRSH.TEST", 9);
+	CHECK_EQ(der_field_value(&seq, 3, DER_SEQUENCE, &v), 1);
+	CHECK_EQ(der_expect(&v, DER_SEQUENCE, &pa), 0);
+	CHECK_EQ(der_field_int(&pa, 1, &x), 1);
+	CHECK_EQ(x, 2);
+	CHECK_EQ(der_field_value(&pa, 2, DER_OCTET_STRING, &v), 1);
+	CHECK_EQ(der_expect(&v, DER_SEQUENCE, &ed), 0);
+	CHECK_EQ(der_field_value(&ed, 2, DER_OCTET_STRING, &cipher), 1);
+	memcpy(box, cipher.p, cipher.n);
+	CHECK_EQ(kcrypto_decrypt(k.v, 32, 1, box, cipher.n, &len), 0);
+	/* too small a buffer: refused */
+	der_w_init(&w, buf, 40);
+	CHECK_EQ(krb5_as_req(&w, "alice", "WRSH.TEST", 77, till, etypes, 2, NULL, 0), -1);
+}
+
+void krb5_tests(void)
+{
+	RUN(test_krb5_reads_the_kdc_errors);
+	RUN(test_krb5_opens_the_as_rep);
+	RUN(test_krb5_builds_an_as_req);
+}
