@@ -65,55 +65,195 @@ static void w_field(struct der_w *w, size_t mark, unsigned n)
 	der_w_wrap(w, mark, DER_CTX(n));
 }
 
-int krb5_as_req(struct der_w *w, const char *user, const char *realm, uint32_t nonce,
-		const char *till, const int32_t *etypes, size_t netypes, const uint8_t *pa,
-		size_t pa_n)
+/* KDC-REQ-BODY (5.4.1), its fields last to first; user NULL: no cname
+ * (a TGS-REQ's client is in its ticket). */
+static void w_req_body(struct der_w *w, const char *user, const char *realm,
+		       const char *const *sname, uint32_t nonce, const char *till,
+		       const int32_t *etypes, size_t netypes)
 {
 	/* forwardable, renewable, canonicalize, renewable-ok: what Windows
 	 * and kinit ask (5.4.1 KDCOptions) */
 	static const uint8_t options[5] = {0, 0x40, 0x81, 0x00, 0x10};
-	const char *tgs[2] = {"krbtgt", realm}, *client[1] = {user};
-	size_t top = der_w_len(w), seq, body, m, i;
-	const uint8_t *out;
-	seq = der_w_len(w);
-	/* req-body [4], its fields last to first */
-	body = der_w_len(w);
-	m = der_w_len(w);
+	size_t body = der_w_len(w), m = der_w_len(w), i;
 	for (i = netypes; i-- > 0;)
 		der_w_int(w, etypes[i]);
 	der_w_wrap(w, m, DER_SEQUENCE);
 	w_field(w, m, 8);
-	m = der_w_len(w);
-	der_w_int(w, nonce);
-	w_field(w, m, 7);
+	der_w_field_int(w, 7, nonce);
 	m = der_w_len(w);
 	der_w_prim(w, DER_GENERALIZED_TIME, till, strlen(till));
 	w_field(w, m, 5);
 	m = der_w_len(w);
-	w_principal(w, NT_SRV_INST, tgs, 2);
+	w_principal(w, NT_SRV_INST, sname, 2);
 	w_field(w, m, 3);
 	m = der_w_len(w);
 	w_string(w, realm);
 	w_field(w, m, 2);
-	m = der_w_len(w);
-	w_principal(w, NT_PRINCIPAL, client, 1);
-	w_field(w, m, 1);
+	if (user) {
+		m = der_w_len(w);
+		w_principal(w, NT_PRINCIPAL, &user, 1);
+		w_field(w, m, 1);
+	}
 	m = der_w_len(w);
 	der_w_prim(w, DER_BIT_STRING, options, sizeof(options));
 	w_field(w, m, 0);
 	der_w_wrap(w, body, DER_SEQUENCE);
-	w_field(w, body, 4);
+}
+
+/* The rest of a KDC-REQ whose [4] req-body and [3] padata are written
+ * (top: before them): [2] msg-type, [1] pvno, then [APPLICATION app]. */
+static int w_kdc_req_tail(struct der_w *w, size_t top, int app)
+{
+	const uint8_t *out;
+	size_t n;
+	der_w_field_int(w, 2, app); /* msg-type: 10 AS-REQ, 12 TGS-REQ */
+	der_w_field_int(w, 1, 5);   /* pvno */
+	der_w_wrap(w, top, DER_SEQUENCE);
+	der_w_wrap(w, top, DER_APP(app));
+	return der_w_done(w, &out, &n);
+}
+
+int krb5_as_req(struct der_w *w, const char *user, const char *realm, uint32_t nonce,
+		const char *till, const int32_t *etypes, size_t netypes, const uint8_t *pa,
+		size_t pa_n)
+{
+	const char *tgs[2] = {"krbtgt", realm};
+	size_t top = der_w_len(w), m;
+	w_req_body(w, user, realm, tgs, nonce, till, etypes, netypes);
+	w_field(w, top, 4);
 	if (pa) { /* padata [3]: SEQUENCE OF PA-DATA */
 		m = der_w_len(w);
 		der_w_raw(w, pa, pa_n);
 		der_w_wrap(w, m, DER_SEQUENCE);
 		w_field(w, m, 3);
 	}
-	der_w_field_int(w, 2, 10); /* msg-type AS-REQ */
-	der_w_field_int(w, 1, 5);  /* pvno */
+	return w_kdc_req_tail(w, top, 10);
+}
+
+/* Checksum (5.2.9) */
+static void w_checksum(struct der_w *w, int32_t type, const uint8_t *p, size_t n)
+{
+	size_t seq = der_w_len(w), m = der_w_len(w);
+	der_w_prim(w, DER_OCTET_STRING, p, n);
+	w_field(w, m, 1);
+	der_w_field_int(w, 0, type);
 	der_w_wrap(w, seq, DER_SEQUENCE);
-	der_w_wrap(w, top, DER_APP(10));
-	return der_w_done(w, &out, &m);
+}
+
+/* EncryptionKey (5.2.9) */
+static void w_key(struct der_w *w, const struct krb5_key *k)
+{
+	size_t seq = der_w_len(w), m = der_w_len(w);
+	der_w_prim(w, DER_OCTET_STRING, k->v, k->len);
+	w_field(w, m, 1);
+	der_w_field_int(w, 0, k->etype);
+	der_w_wrap(w, seq, DER_SEQUENCE);
+}
+
+/* EncryptedData: { [0] etype, [2] cipher } */
+static void w_encrypted(struct der_w *w, int32_t etype, const uint8_t *box, size_t n)
+{
+	size_t seq = der_w_len(w), m = der_w_len(w);
+	der_w_prim(w, DER_OCTET_STRING, box, n);
+	w_field(w, m, 2);
+	der_w_field_int(w, 0, etype);
+	der_w_wrap(w, seq, DER_SEQUENCE);
+}
+
+int krb5_ap_req(struct der_w *w, const struct krb5_ap *a)
+{
+	uint8_t plain[KRB5_AUTH_MAX], box[KRB5_AUTH_MAX + KCRYPTO_OVERHEAD];
+	static const uint8_t mutual[5] = {0, 0x20, 0, 0, 0}; /* mutual-required */
+	const char *cname[1] = {a->user};
+	const uint8_t *auth, *out;
+	struct der_w t;
+	size_t n, top = der_w_len(w), m, seq;
+	int r;
+	/* Authenticator (5.5.1), last field first, then encrypted whole */
+	der_w_init(&t, plain, sizeof(plain));
+	seq = 0;
+	if (a->has_seq)
+		der_w_field_int(&t, 7, a->seq);
+	if (a->subkey) {
+		m = der_w_len(&t);
+		w_key(&t, a->subkey);
+		w_field(&t, m, 6);
+	}
+	m = der_w_len(&t);
+	der_w_prim(&t, DER_GENERALIZED_TIME, a->ctime, strlen(a->ctime));
+	w_field(&t, m, 5);
+	der_w_field_int(&t, 4, a->cusec);
+	if (a->cksum) {
+		m = der_w_len(&t);
+		w_checksum(&t, a->cksum_type, a->cksum, a->cksum_n);
+		w_field(&t, m, 3);
+	}
+	m = der_w_len(&t);
+	w_principal(&t, NT_PRINCIPAL, cname, 1);
+	w_field(&t, m, 2);
+	m = der_w_len(&t);
+	w_string(&t, a->realm);
+	w_field(&t, m, 1);
+	der_w_field_int(&t, 0, 5);
+	der_w_wrap(&t, seq, DER_SEQUENCE);
+	der_w_wrap(&t, seq, DER_APP(2));
+	if (der_w_done(&t, &auth, &n) || n > KRB5_AUTH_MAX)
+		return -1;
+	r = kcrypto_encrypt(a->key->v, a->key->len, a->usage, a->confounder, auth, n, box);
+	wrsh_wipe(plain, sizeof(plain));
+	if (r)
+		return -1;
+	/* AP-REQ (5.5.1) */
+	m = der_w_len(w);
+	w_encrypted(w, a->key->etype, box, n + KCRYPTO_OVERHEAD);
+	w_field(w, m, 4);
+	m = der_w_len(w);
+	der_w_raw(w, a->ticket, a->ticket_n);
+	w_field(w, m, 3);
+	m = der_w_len(w);
+	der_w_prim(w, DER_BIT_STRING, a->mutual ? mutual : (const uint8_t *)"\0\0\0\0\0", 5);
+	w_field(w, m, 2);
+	der_w_field_int(w, 1, 14);
+	der_w_field_int(w, 0, 5);
+	der_w_wrap(w, top, DER_SEQUENCE);
+	der_w_wrap(w, top, DER_APP(14));
+	wrsh_wipe(box, sizeof(box));
+	return der_w_done(w, &out, &n);
+}
+
+int krb5_tgs_req(struct der_w *w, const struct krb5_tgs *q)
+{
+	/* written backwards: the body first, whose checksum the authenticator
+	 * carries, taken where the body lies; then the AP-REQ as PA-TGS-REQ */
+	uint8_t ck[KCRYPTO_MAC];
+	size_t top = der_w_len(w), list, pa, o;
+	struct krb5_ap a = q->ap;
+	struct cbuf body;
+	w_req_body(w, NULL, q->realm, q->sname, q->nonce, q->till, q->etypes, q->netypes);
+	if (w->err)
+		return -1;
+	body.p = w->p;
+	body.n = der_w_len(w) - top;
+	/* hmac-sha1-96-aes (RFC 3962 7: types 15 and 16) under the TGT's
+	 * session key, usage 6 (RFC 4120 7.5.1) */
+	if (kcrypto_checksum(a.key->v, a.key->len, 6, &body, 1, ck))
+		return -1;
+	w_field(w, top, 4);
+	a.cksum = ck;
+	a.cksum_n = KCRYPTO_MAC;
+	a.cksum_type = a.key->etype == KCRYPTO_ETYPE_AES256 ? 16 : 15;
+	a.usage = 7;
+	a.mutual = 0;
+	list = pa = o = der_w_len(w);
+	if (krb5_ap_req(w, &a))
+		return -1;
+	der_w_wrap(w, o, DER_OCTET_STRING);
+	w_field(w, o, 2);
+	der_w_field_int(w, 1, 1); /* PA-TGS-REQ */
+	der_w_wrap(w, pa, DER_SEQUENCE);
+	der_w_wrap(w, list, DER_SEQUENCE);
+	w_field(w, list, 3);
+	return w_kdc_req_tail(w, top, 12);
 }
 
 int krb5_pa_timestamp(struct der_w *w, const struct krb5_key *k, const char *now, uint32_t usec,
@@ -154,8 +294,7 @@ int krb5_pa_timestamp(struct der_w *w, const struct krb5_key *k, const char *now
 static int outer(const uint8_t *msg, size_t n, unsigned app, struct der *seq)
 {
 	struct der in = {msg, n}, a;
-	return der_expect(&in, DER_APP(app), &a) || in.n || der_expect(&a, DER_SEQUENCE, seq) ||
-			       a.n
+	return der_expect(&in, DER_APP(app), &a) || in.n || der_expect(&a, DER_SEQUENCE, seq) || a.n
 		       ? -1
 		       : 0;
 }
@@ -245,8 +384,7 @@ static int enc_part(struct der plain, uint32_t nonce, struct krb5_as_rep *r)
 	if (der_next(&plain, &tag, &part) || (tag != DER_APP(25) && tag != DER_APP(26)) ||
 	    der_expect(&part, DER_SEQUENCE, &seq))
 		return -1;
-	if (der_field_value(&seq, 0, DER_SEQUENCE, &key) != 1 ||
-	    der_field_int(&key, 0, &x) != 1 ||
+	if (der_field_value(&seq, 0, DER_SEQUENCE, &key) != 1 || der_field_int(&key, 0, &x) != 1 ||
 	    der_field_value(&key, 1, DER_OCTET_STRING, &v) != 1)
 		return -1;
 	if ((x != KCRYPTO_ETYPE_AES256 || v.n != 32) && (x != KCRYPTO_ETYPE_AES128 || v.n != 16))
@@ -268,23 +406,23 @@ static int enc_part(struct der plain, uint32_t nonce, struct krb5_as_rep *r)
 	return 0;
 }
 
-int krb5_parse_as_rep(uint8_t *msg, size_t n, const struct krb5_key *k, uint32_t nonce,
-		      struct krb5_as_rep *r)
+static int kdc_rep(uint8_t *msg, size_t n, int app, uint32_t usage, const struct krb5_key *k,
+		   uint32_t nonce, struct krb5_as_rep *r)
 {
 	struct der seq, ed, cipher, plain;
 	int64_t x;
 	size_t len;
 	int e;
 	memset(r, 0, sizeof(*r));
-	if (outer(msg, n, 11, &seq) || der_field_int(&seq, 0, &x) != 1 || x != 5 ||
-	    der_field_int(&seq, 1, &x) != 1 || x != 11 || der_field(&seq, 5, &r->ticket) != 1 ||
+	if (outer(msg, n, (unsigned)app, &seq) || der_field_int(&seq, 0, &x) != 1 || x != 5 ||
+	    der_field_int(&seq, 1, &x) != 1 || x != app || der_field(&seq, 5, &r->ticket) != 1 ||
 	    der_field_value(&seq, 6, DER_SEQUENCE, &ed) != 1 || der_field_int(&ed, 0, &x) != 1 ||
 	    der_field_value(&ed, 2, DER_OCTET_STRING, &cipher) != 1)
 		return -1;
 	if (x != k->etype)
 		return -3;
 	/* decrypted where it lies: the message is the caller's */
-	e = kcrypto_decrypt(k->v, k->len, USAGE_AS_REP, (uint8_t *)cipher.p, cipher.n, &len);
+	e = kcrypto_decrypt(k->v, k->len, usage, (uint8_t *)cipher.p, cipher.n, &len);
 	if (e)
 		return e == -2 ? -2 : -1;
 	plain.p = cipher.p + KCRYPTO_CONFOUNDER;
@@ -293,4 +431,42 @@ int krb5_parse_as_rep(uint8_t *msg, size_t n, const struct krb5_key *k, uint32_t
 	if (e)
 		wrsh_wipe(r, sizeof(*r));
 	return e;
+}
+
+int krb5_parse_as_rep(uint8_t *msg, size_t n, const struct krb5_key *k, uint32_t nonce,
+		      struct krb5_as_rep *r)
+{
+	return kdc_rep(msg, n, 11, USAGE_AS_REP, k, nonce, r);
+}
+
+int krb5_parse_tgs_rep(uint8_t *msg, size_t n, const struct krb5_key *k, uint32_t nonce,
+		       struct krb5_as_rep *r)
+{
+	return kdc_rep(msg, n, 13, 8, k, nonce, r); /* 7.5.1: TGS-REP, session key */
+}
+
+void krb5_gss_cksum(const uint8_t bnd[16], uint32_t flags, uint8_t out[KRB5_GSS_CKSUM_LEN])
+{
+	/* Lgth (16), Bnd, Flags: little-endian, as RFC 4121 4.1.1 has them */
+	memset(out, 0, KRB5_GSS_CKSUM_LEN);
+	out[0] = 16;
+	if (bnd)
+		memcpy(out + 4, bnd, 16);
+	out[20] = (uint8_t)flags;
+	out[21] = (uint8_t)(flags >> 8);
+	out[22] = (uint8_t)(flags >> 16);
+	out[23] = (uint8_t)(flags >> 24);
+}
+
+int krb5_gss_ap_req(struct der_w *w, const struct krb5_ap *a)
+{
+	static const uint8_t krb5_oid[9] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02};
+	const uint8_t *out;
+	size_t top = der_w_len(w), n;
+	if (krb5_ap_req(w, a))
+		return -1;
+	der_w_raw(w, "\x01\x00", 2); /* TOK_ID: KRB_AP_REQ */
+	der_w_prim(w, DER_OID, krb5_oid, sizeof(krb5_oid));
+	der_w_wrap(w, top, DER_APP(0)); /* 0x60, RFC 2743 3.1 */
+	return der_w_done(w, &out, &n);
 }

@@ -42,11 +42,61 @@ int krb5_as_req(struct der_w *w, const char *user, const char *realm, uint32_t n
 int krb5_pa_timestamp(struct der_w *w, const struct krb5_key *k, const char *now, uint32_t usec,
 		      const uint8_t confounder[16]);
 
+/* An AP-REQ (RFC 4120 5.5.1) with its authenticator, encrypted under the
+ * ticket's session key with usage (7 in a TGS-REQ, 11 for an application). */
+#define KRB5_AUTH_MAX 256 /* the authenticator, written before it is encrypted */
+struct krb5_ap {
+	const uint8_t *ticket; /* the Ticket TLV as the KDC sent it */
+	size_t ticket_n;
+	const struct krb5_key *key; /* the ticket's session key */
+	uint32_t usage;
+	const char *user, *realm; /* the client, as in the ticket */
+	const char *ctime;	  /* KerberosTime */
+	uint32_t cusec;
+	const uint8_t *cksum; /* NULL: none */
+	size_t cksum_n;
+	int32_t cksum_type;
+	const struct krb5_key *subkey; /* NULL: none */
+	int has_seq;
+	uint32_t seq;
+	int mutual; /* ap-options mutual-required */
+	uint8_t confounder[16];
+};
+int krb5_ap_req(struct der_w *w, const struct krb5_ap *a);
+
+/* A TGS-REQ (5.4.1) for sname (two parts: "HTTP", host) in realm, with the
+ * TGT in ap (its usage, checksum and options are set here). */
+struct krb5_tgs {
+	struct krb5_ap ap;
+	const char *realm;
+	const char *sname[2];
+	uint32_t nonce;
+	const char *till;
+	const int32_t *etypes;
+	size_t netypes;
+};
+int krb5_tgs_req(struct der_w *w, const struct krb5_tgs *q);
+
+/* The GSS-API initial token of the Kerberos mechanism (RFC 4121 4.1, RFC
+ * 2743 3.1): the mechanism's OID, TOK_ID 01 00, the AP-REQ. */
+int krb5_gss_ap_req(struct der_w *w, const struct krb5_ap *a);
+
+/* The authenticator checksum of RFC 4121 4.1.1 (type 0x8003): Bnd (the
+ * MD5 of the channel bindings, or zeros) and the GSS flags. */
+#define KRB5_GSS_CKSUM 0x8003
+#define KRB5_GSS_CKSUM_LEN 24
+#define KRB5_GSS_MUTUAL 2
+#define KRB5_GSS_REPLAY 4
+#define KRB5_GSS_SEQUENCE 8
+#define KRB5_GSS_CONF 16
+#define KRB5_GSS_INTEG 32
+void krb5_gss_cksum(const uint8_t bnd[16], uint32_t flags, uint8_t out[KRB5_GSS_CKSUM_LEN]);
+
 struct krb5_error {
 	int64_t code;
 	char text[128]; /* e-text, "" when none */
 	/* from PA-ETYPE-INFO2 (19) of e-data, the first entry this side can do */
-	int32_t etype; /* 0: none offered that kcrypto does */
+	int32_t etype;	 /* 0: none offered that kcrypto does */
 	int32_t offered; /* the first etype offered at all (to name it) */
 	uint8_t salt[256];
 	size_t salt_n;
@@ -69,5 +119,8 @@ struct krb5_as_rep {
  * not open it (a wrong password); -3 a nonce or etype that does not match. */
 int krb5_parse_as_rep(uint8_t *msg, size_t n, const struct krb5_key *k, uint32_t nonce,
 		      struct krb5_as_rep *r);
+/* A TGS-REP the same way: under the TGT's session key, usage 8. */
+int krb5_parse_tgs_rep(uint8_t *msg, size_t n, const struct krb5_key *k, uint32_t nonce,
+		       struct krb5_as_rep *r);
 
 #endif

@@ -6,6 +6,9 @@
  *       prints "req HEX" for each AS-REQ and reads the KDC's answer as a
  *       line of hex on stdin; ends with "ok etype=E keylen=N endtime=T
  *       ticket=N flags=HEX", "error CODE", or "fail WHY"
+ *   krb5_tool token USER REALM HOST
+ *       the same, then a TGS-REQ for HTTP/HOST with the TGT, then prints
+ *       "token HEX": the GSS-API initial token (AP-REQ) for that service
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +64,80 @@ static size_t as_req(const char *user, const char *realm, uint32_t nonce, const 
 	return n;
 }
 
+static uint8_t tgt[2048], tgs_rep_ticket[2048];
+
+/* The TGT's session key and ticket to a service ticket for HTTP/host, and
+ * that to the GSS-API token an HTTP client sends. */
+static int service_token(const char *user, const char *realm, const char *host,
+			 const struct krb5_as_rep *as)
+{
+	static const int32_t etypes[2] = {KCRYPTO_ETYPE_AES256, KCRYPTO_ETYPE_AES128};
+	static uint8_t tok[4096];
+	struct krb5_tgs q;
+	struct krb5_as_rep st;
+	struct krb5_key tgt_key = as->session, svc_key, subkey;
+	struct der_w w;
+	struct timeval tv;
+	uint8_t ck[KRB5_GSS_CKSUM_LEN];
+	const uint8_t *out;
+	char now[16], till[16];
+	uint32_t nonce;
+	size_t n, i;
+	int rc;
+	memcpy(tgt, as->ticket.p, as->ticket.n);
+	gettimeofday(&tv, NULL);
+	krb5_time((uint64_t)tv.tv_sec, now);
+	krb5_time((uint64_t)tv.tv_sec + 36000, till);
+	random_bytes(&nonce, sizeof(nonce));
+	nonce &= 0x7fffffff;
+	memset(&q, 0, sizeof(q));
+	q.ap.ticket = tgt, q.ap.ticket_n = as->ticket.n, q.ap.key = &tgt_key;
+	q.ap.user = user, q.ap.realm = realm, q.ap.ctime = now, q.ap.cusec = (uint32_t)tv.tv_usec;
+	random_bytes(q.ap.confounder, 16);
+	q.realm = realm, q.sname[0] = "HTTP", q.sname[1] = host;
+	q.nonce = nonce, q.till = till, q.etypes = etypes, q.netypes = 2;
+	der_w_init(&w, req, sizeof(req));
+	if (krb5_tgs_req(&w, &q) || der_w_done(&w, &out, &n))
+		return 2;
+	n = exchange(out, n);
+	if (rep[0] == 0x7e) {
+		struct krb5_error e;
+		if (krb5_parse_error(rep, n, &e))
+			printf("fail malformed KRB-ERROR\n");
+		else
+			printf("error %lld %s\n", (long long)e.code, e.text);
+		return 1;
+	}
+	if ((rc = krb5_parse_tgs_rep(rep, n, &tgt_key, nonce, &st))) {
+		printf("fail TGS-REP %d\n", rc);
+		return 1;
+	}
+	memcpy(tgs_rep_ticket, st.ticket.p, st.ticket.n);
+	svc_key = st.session;
+	/* the AP-REQ: mutual authentication, a subkey of our own (as Windows
+	 * sends one), a sequence number, the GSS checksum without bindings */
+	subkey.etype = svc_key.etype, subkey.len = svc_key.len;
+	random_bytes(subkey.v, subkey.len);
+	krb5_gss_cksum(NULL, KRB5_GSS_MUTUAL | KRB5_GSS_INTEG | KRB5_GSS_CONF | KRB5_GSS_SEQUENCE,
+		       ck);
+	memset(&q.ap, 0, sizeof(q.ap));
+	q.ap.ticket = tgs_rep_ticket, q.ap.ticket_n = st.ticket.n, q.ap.key = &svc_key;
+	q.ap.usage = 11, q.ap.user = user, q.ap.realm = realm, q.ap.ctime = now;
+	q.ap.cusec = (uint32_t)tv.tv_usec, q.ap.cksum = ck, q.ap.cksum_n = sizeof(ck);
+	q.ap.cksum_type = KRB5_GSS_CKSUM, q.ap.subkey = &subkey, q.ap.has_seq = 1;
+	random_bytes(&q.ap.seq, sizeof(q.ap.seq));
+	q.ap.seq &= 0x3fffffff, q.ap.mutual = 1;
+	random_bytes(q.ap.confounder, 16);
+	der_w_init(&w, tok, sizeof(tok));
+	if (krb5_gss_ap_req(&w, &q.ap) || der_w_done(&w, &out, &n))
+		return 2;
+	printf("token ");
+	for (i = 0; i < n; i++)
+		printf("%02x", out[i]);
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *user, *realm, *pw = getenv("WRSH_PASSWORD");
@@ -72,7 +149,8 @@ int main(int argc, char **argv)
 	uint32_t nonce;
 	size_t n, sn, pn;
 	int rc;
-	if (argc != 4 || strcmp(argv[1], "login") || !pw)
+	if (!pw ||
+	    !((argc == 4 && !strcmp(argv[1], "login")) || (argc == 5 && !strcmp(argv[1], "token"))))
 		return 2;
 	user = argv[2], realm = argv[3];
 	random_bytes(&nonce, sizeof(nonce));
@@ -92,7 +170,8 @@ int main(int argc, char **argv)
 		}
 		if (!e.etype) {
 			if (e.offered) /* the KDC named the etype it has */
-				printf("fail no etype of ours offered (first: %d)\n", (int)e.offered);
+				printf("fail no etype of ours offered (first: %d)\n",
+				       (int)e.offered);
 			else
 				printf("fail no etype of ours offered\n");
 			return 1;
@@ -135,7 +214,11 @@ int main(int argc, char **argv)
 		printf("fail AS-REP %d\n", rc);
 		return 1;
 	}
-	printf("ok etype=%d keylen=%zu endtime=%s ticket=%zu flags=%08x\n", (int)r.session.etype,
-	       r.session.len, r.endtime, r.ticket.n, (unsigned)r.flags);
-	return 0;
+	if (!strcmp(argv[1], "login")) {
+		printf("ok etype=%d keylen=%zu endtime=%s ticket=%zu flags=%08x\n",
+		       (int)r.session.etype, r.session.len, r.endtime, r.ticket.n,
+		       (unsigned)r.flags);
+		return 0;
+	}
+	return service_token(user, realm, argv[4], &r);
 }

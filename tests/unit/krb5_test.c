@@ -137,9 +137,75 @@ static void test_krb5_builds_an_as_req(void)
 	CHECK_EQ(krb5_as_req(&w, "alice", "WRSH.TEST", 77, till, etypes, 2, NULL, 0), -1);
 }
 
+/* The GSS AP-REQ reads back as RFC 4121 4.1 and RFC 4120 5.5.1 say: the
+ * token's framing, the ticket as given, and an authenticator that opens
+ * under the session key with usage 11 and carries the 0x8003 checksum. */
+static void test_krb5_builds_a_gss_ap_req(void)
+{
+	static const uint8_t ticket[] = {0x61, 0x03, 0x02, 0x01, 0x05}; /* a stand-in Ticket */
+	static uint8_t buf[1024], box[512];
+	struct krb5_key k, sub;
+	struct krb5_ap a;
+	struct der_w w;
+	struct der in, tok, ap, seq, v, ed, cipher, auth, ck;
+	const uint8_t *out;
+	uint8_t gss[KRB5_GSS_CKSUM_LEN];
+	size_t n, len;
+	int64_t x;
+	k.etype = 18, k.len = 32;
+	memset(k.v, 3, 32);
+	sub = k;
+	memset(sub.v, 9, 32);
+	krb5_gss_cksum(NULL, KRB5_GSS_MUTUAL | KRB5_GSS_CONF, gss);
+	memset(&a, 0, sizeof(a));
+	a.ticket = ticket, a.ticket_n = sizeof(ticket), a.key = &k, a.usage = 11;
+	a.user = "alice", a.realm = "WRSH.TEST", a.ctime = "20261203120000Z", a.cusec = 42;
+	a.cksum = gss, a.cksum_n = sizeof(gss), a.cksum_type = KRB5_GSS_CKSUM;
+	a.subkey = &sub, a.has_seq = 1, a.seq = 1234, a.mutual = 1;
+	der_w_init(&w, buf, sizeof(buf));
+	CHECK_EQ(krb5_gss_ap_req(&w, &a), 0);
+	CHECK_EQ(der_w_done(&w, &out, &n), 0);
+	in.p = out, in.n = n;
+	CHECK_EQ(der_expect(&in, DER_APP(0), &tok), 0);
+	CHECK_EQ(der_expect(&tok, DER_OID, &v), 0);
+	CHECK_MEM(v.p, v.n, "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02", 9);
+	CHECK_MEM(tok.p, 2, "\x01\x00", 2);
+	tok.p += 2, tok.n -= 2;
+	CHECK_EQ(der_expect(&tok, DER_APP(14), &ap), 0);
+	CHECK_EQ(der_expect(&ap, DER_SEQUENCE, &seq), 0);
+	CHECK_EQ(der_field_int(&seq, 1, &x), 1);
+	CHECK_EQ(x, 14);
+	CHECK_EQ(der_field_value(&seq, 2, DER_BIT_STRING, &v), 1);
+	CHECK_MEM(v.p, v.n, "\0\x20\0\0\0", 5); /* mutual-required */
+	CHECK_EQ(der_field(&seq, 3, &v), 1);
+	CHECK_MEM(v.p, v.n, ticket, sizeof(ticket));
+	CHECK_EQ(der_field_value(&seq, 4, DER_SEQUENCE, &ed), 1);
+	CHECK_EQ(der_field_value(&ed, 2, DER_OCTET_STRING, &cipher), 1);
+	memcpy(box, cipher.p, cipher.n);
+	CHECK_EQ(kcrypto_decrypt(k.v, 32, 11, box, cipher.n, &len), 0);
+	in.p = box + KCRYPTO_CONFOUNDER, in.n = len;
+	CHECK_EQ(der_expect(&in, DER_APP(2), &v), 0);
+	CHECK_EQ(der_expect(&v, DER_SEQUENCE, &auth), 0);
+	CHECK_EQ(der_field_int(&auth, 0, &x), 1);
+	CHECK_EQ(x, 5);
+	CHECK_EQ(der_field_value(&auth, 3, DER_SEQUENCE, &ck), 1);
+	CHECK_EQ(der_field_int(&ck, 0, &x), 1);
+	CHECK_EQ(x, KRB5_GSS_CKSUM);
+	CHECK_EQ(der_field_value(&ck, 1, DER_OCTET_STRING, &v), 1);
+	CHECK_MEM(v.p, v.n, gss, sizeof(gss));
+	CHECK_EQ(v.p[0], 16);  /* Lgth */
+	CHECK_EQ(v.p[20], 18); /* mutual | conf, little-endian */
+	CHECK_EQ(der_field_int(&auth, 4, &x), 1);
+	CHECK_EQ(x, 42);
+	CHECK_EQ(der_field_int(&auth, 7, &x), 1);
+	CHECK_EQ(x, 1234);
+	CHECK_EQ(der_field_value(&auth, 6, DER_SEQUENCE, &v), 1);
+}
+
 void krb5_tests(void)
 {
 	RUN(test_krb5_reads_the_kdc_errors);
 	RUN(test_krb5_opens_the_as_rep);
 	RUN(test_krb5_builds_an_as_req);
+	RUN(test_krb5_builds_a_gss_ap_req);
 }
