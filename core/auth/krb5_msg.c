@@ -470,3 +470,56 @@ int krb5_gss_ap_req(struct der_w *w, const struct krb5_ap *a)
 	der_w_wrap(w, top, DER_APP(0)); /* 0x60, RFC 2743 3.1 */
 	return der_w_done(w, &out, &n);
 }
+
+int krb5_gss_ap_rep(uint8_t *tok, size_t n, const struct krb5_key *k, const char *ctime,
+		    uint32_t cusec, struct krb5_ap_rep *r)
+{
+	struct der in = {tok, n}, c, v, ap, seq, ed, cipher, part, key, plain;
+	unsigned tag;
+	int64_t x;
+	size_t len;
+	int e;
+	memset(r, 0, sizeof(*r));
+	/* RFC 2743 3.1 framing, RFC 4121 4.1: TOK_ID 02 00 (03 00: an error) */
+	if (der_expect(&in, DER_APP(0), &c) || in.n || der_expect(&c, DER_OID, &v) || c.n < 2 ||
+	    c.p[0] != 2 || c.p[1] != 0)
+		return -1;
+	c.p += 2, c.n -= 2;
+	if (der_expect(&c, DER_APP(15), &ap) || c.n || der_expect(&ap, DER_SEQUENCE, &seq) ||
+	    der_field_int(&seq, 1, &x) != 1 || x != 15 ||
+	    der_field_value(&seq, 2, DER_SEQUENCE, &ed) != 1 || der_field_int(&ed, 0, &x) != 1 ||
+	    der_field_value(&ed, 2, DER_OCTET_STRING, &cipher) != 1)
+		return -1;
+	if (x != k->etype)
+		return -3;
+	e = kcrypto_decrypt(k->v, k->len, 12, (uint8_t *)cipher.p, cipher.n, &len);
+	if (e)
+		return e == -2 ? -2 : -1;
+	plain.p = cipher.p + KCRYPTO_CONFOUNDER, plain.n = len;
+	/* EncAPRepPart (5.5.2): our ctime and cusec back */
+	if (der_next(&plain, &tag, &part) || tag != DER_APP(27) ||
+	    der_expect(&part, DER_SEQUENCE, &seq) ||
+	    der_field_value(&seq, 0, DER_GENERALIZED_TIME, &v) != 1 ||
+	    der_field_int(&seq, 1, &x) != 1)
+		return -1;
+	if (v.n != strlen(ctime) || memcmp(v.p, ctime, v.n) || x != (int64_t)cusec)
+		return -3;
+	if ((e = der_field_value(&seq, 2, DER_SEQUENCE, &key)) < 0)
+		return -1;
+	if (e == 1) {
+		if (der_field_int(&key, 0, &x) != 1 ||
+		    der_field_value(&key, 1, DER_OCTET_STRING, &v) != 1)
+			return -1;
+		if ((x != KCRYPTO_ETYPE_AES256 || v.n != 32) &&
+		    (x != KCRYPTO_ETYPE_AES128 || v.n != 16))
+			return -3;
+		r->subkey.etype = (int32_t)x;
+		r->subkey.len = v.n;
+		memcpy(r->subkey.v, v.p, v.n);
+	}
+	if ((e = der_field_int(&seq, 3, &x)) < 0)
+		return -1;
+	r->has_seq = e == 1;
+	r->seq = (uint32_t)x;
+	return 0;
+}

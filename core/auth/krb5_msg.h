@@ -92,6 +92,44 @@ int krb5_gss_ap_req(struct der_w *w, const struct krb5_ap *a);
 #define KRB5_GSS_INTEG 32
 void krb5_gss_cksum(const uint8_t bnd[16], uint32_t flags, uint8_t out[KRB5_GSS_CKSUM_LEN]);
 
+/* The acceptor's GSS token with its AP-REP (RFC 4121 4.1, TOK_ID 02 00):
+ * opened with the service ticket's session key (usage 12), its ctime and
+ * cusec ours (mutual authentication); its subkey, when it sends one, is
+ * what both sides then seal with. 0, -1 malformed, -2 the key does not
+ * open it, -3 not the answer to our authenticator. */
+struct krb5_ap_rep {
+	struct krb5_key subkey; /* etype 0: none */
+	int has_seq;
+	uint32_t seq;
+};
+int krb5_gss_ap_rep(uint8_t *tok, size_t n, const struct krb5_key *k, const char *ctime,
+		    uint32_t cusec, struct krb5_ap_rep *r);
+
+/*
+ * RFC 4121 4.2.6.2 Wrap tokens with confidentiality, split as MS-WSMV's
+ * multipart/encrypted carries them (the form Windows and gss_wrap_iov's
+ * DCE style write): a 60-byte "signature" (the token header, then the
+ * encrypted header copy and the MAC rotated to the front, RRC 28, then the
+ * encrypted confounder) and the data encrypted where it lies. buf holds
+ * KRB5_WRAP_ROOM bytes, then the n bytes of data, then KRB5_WRAP_ROOM more:
+ * scratch for the confounder and the header copy.
+ */
+#define KRB5_WRAP_SIG 60
+#define KRB5_WRAP_ROOM 16
+#define KRB5_FLAG_SENT_BY_ACCEPTOR 1
+#define KRB5_FLAG_SEALED 2
+#define KRB5_FLAG_ACCEPTOR_SUBKEY 4
+#define KRB5_USAGE_ACCEPTOR_SEAL 22
+#define KRB5_USAGE_INITIATOR_SEAL 24
+int krb5_wrap(const struct krb5_key *k, uint32_t usage, uint8_t flags, uint64_t seq,
+	      const uint8_t confounder[16], uint8_t *buf, size_t n, uint8_t sig[KRB5_WRAP_SIG]);
+/* The other way, for any RRC and EC the peer chose: sig (the header and
+ * whatever it rotated in front) and the n bytes after it, contiguous in
+ * buf (sig_n + n bytes); the plaintext is then buf + *off, *plain_n bytes.
+ * *seq and *flags are the peer's. 0; -1 malformed; -2 does not verify. */
+int krb5_unwrap(const struct krb5_key *k, uint32_t usage, uint8_t *buf, size_t sig_n, size_t n,
+		size_t *off, size_t *plain_n, uint64_t *seq, uint8_t *flags);
+
 struct krb5_error {
 	int64_t code;
 	char text[128]; /* e-text, "" when none */

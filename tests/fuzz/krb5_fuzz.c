@@ -1,6 +1,7 @@
-/* What a KDC answers (core/auth/krb5_msg.c) from any bytes: read as a
- * KRB-ERROR and as an AS-REP (whose encrypted part a fixed key cannot
- * open, so the reading up to the MAC is what runs here). */
+/* What a KDC or an acceptor answers (core/auth/krb5_msg.c, krb5_wrap.c)
+ * from any bytes: read as a KRB-ERROR, an AS-REP, an AP-REP token and a
+ * wrap token split anywhere (the encrypted parts a fixed key cannot open,
+ * so the reading up to the MAC, the rotation included, is what runs). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -14,6 +15,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct krb5_error e;
 	struct krb5_as_rep r;
 	struct krb5_key k;
+	struct krb5_ap_rep ar;
+	size_t off, pn;
+	uint64_t seq;
+	uint8_t flags;
 	if (size > sizeof(copy))
 		return 0;
 	(void)krb5_parse_error(data, size, &e);
@@ -22,5 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	k.len = 32;
 	memcpy(copy, data, size);
 	(void)krb5_parse_as_rep(copy, size, &k, 1, &r);
+	memcpy(copy, data, size);
+	(void)krb5_gss_ap_rep(copy, size, &k, "20261203120000Z", 1, &ar);
+	memcpy(copy, data, size);
+	(void)krb5_unwrap(&k, 22, copy, size ? data[0] % (size + 1) : 0,
+			  size - (size ? data[0] % (size + 1) : 0), &off, &pn, &seq, &flags);
 	return 0;
 }

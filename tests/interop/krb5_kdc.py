@@ -48,14 +48,15 @@ def login(tool, realm, user, password, *more):
         rep = kdc_call(realm.port, bytes.fromhex(line[4:]))
         p.stdin.write(rep.hex() + "\n")
         p.stdin.flush()
-    p.wait(30)
-    return line, requests
+    if not more:
+        p.wait(30)
+    return line, requests, p
 
 
 def service_token(tool, realm):
     """AS, TGS, then the AP-REQ token, which MIT's acceptor (the service's
     keytab) must take as alice's, mutual authentication asked."""
-    got, n = login(tool, realm, "alice", kdc.PASSWORD, "token", kdc.SERVICE_HOST)
+    got, n, p = login(tool, realm, "alice", kdc.PASSWORD, "token", kdc.SERVICE_HOST)
     why = ""
     if not got.startswith("token ") or n != 3:
         why = got
@@ -72,9 +73,40 @@ def service_token(tool, realm):
                                                                       len(reply or b""))
         except gssapi.exceptions.GSSError as e:
             why = "MIT refused the token: %s" % e
-    print("krb5 interop: AP-REQ for HTTP/%s: %s" % (kdc.SERVICE_HOST,
-                                                   why or "MIT's acceptor took it as alice"))
+        if not why:
+            why = sealing(ctx, reply, p)
+    p.kill()
+    p.wait()
+    print("krb5 interop: AP-REQ, AP-REP and wrap tokens with MIT's acceptor: %s" % (
+        why or "all taken"))
     return not why
+
+
+def sealing(ctx, reply, p):
+    """Our side checks MIT's AP-REP, opens what MIT sealed (gss_wrap_iov
+    as the endpoint seals, Windows' split), and seals for MIT to open."""
+    r = gssapi.raw if False else __import__("gssapi").raw
+    p.stdin.write(reply.hex() + "\n")
+    mit = b"sealed by MIT's gss_wrap_iov"
+    iov = r.IOV(r.IOVBufferType.header, mit, r.IOVBufferType.padding, std_layout=False)
+    r.wrap_iov(ctx, iov, confidential=True)
+    p.stdin.write("%s %s\n" % (iov[0].value.hex(), (iov[1].value + (iov[2].value or b"")).hex()))
+    p.stdin.flush()
+    line = p.stdout.readline().strip()
+    if not line.startswith("plain ") or bytes.fromhex(line.split()[1]) != mit:
+        return "MIT's wrap: " + line
+    line = p.stdout.readline().strip()
+    if not line.startswith("wrapped "):
+        return "our wrap: " + line
+    sig, data = (bytes.fromhex(x) for x in line.split()[1:3])
+    iov = r.IOV((r.IOVBufferType.header, False, sig), data, std_layout=False)
+    try:
+        r.unwrap_iov(ctx, iov)
+    except Exception as e:
+        return "MIT refused our wrap token: %s" % e
+    if iov[1].value != b"sealed by wrsh's RFC 4121 wrap":
+        return "MIT opened our wrap token to %r" % iov[1].value
+    return ""
 
 
 def main():
@@ -91,7 +123,7 @@ def main():
                  # RC4-HMAC only: MIT names no etype for the AES ones asked
                  ("rc4user", kdc.PASSWORD, "fail no etype of ours offered", 1)]
         for user, pw, want, reqs in cases:
-            got, n = login(tool, realm, user, pw)
+            got, n, _ = login(tool, realm, user, pw)
             ok = got.startswith(want) and n == reqs
             failed += not ok
             print("krb5 interop: %-9s %-5s %s (%d requests)%s" % (

@@ -8,7 +8,11 @@
  *       ticket=N flags=HEX", "error CODE", or "fail WHY"
  *   krb5_tool token USER REALM HOST
  *       the same, then a TGS-REQ for HTTP/HOST with the TGT, then prints
- *       "token HEX": the GSS-API initial token (AP-REQ) for that service
+ *       "token HEX": the GSS-API initial token (AP-REQ) for that service;
+ *       reads the acceptor's answer (hex) and checks it (mutual
+ *       authentication), reads "SIG_HEX DATA_HEX", a message the acceptor
+ *       sealed, prints "plain HEX", then seals one of its own and prints
+ *       "wrapped SIG_HEX DATA_HEX"
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +24,7 @@
 #include "util/hex.h"
 
 static uint8_t req[4096], rep[8192];
+static size_t rep_split; /* of a "HEX HEX" answer: the first piece's length */
 
 static void random_bytes(void *p, size_t n)
 {
@@ -33,15 +38,28 @@ static void random_bytes(void *p, size_t n)
 static size_t exchange(const uint8_t *q, size_t n)
 {
 	static char line[2 * sizeof(rep) + 8];
-	size_t i, len;
-	printf("req ");
-	for (i = 0; i < n; i++)
-		printf("%02x", q[i]);
-	printf("\n");
+	size_t i, len, a, b;
+	if (q) {
+		printf("req ");
+		for (i = 0; i < n; i++)
+			printf("%02x", q[i]);
+		printf("\n");
+	}
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin))
 		exit(2);
 	len = strcspn(line, "\r\n");
+	a = strcspn(line, " "); /* "HEX HEX": two pieces, a NUL between */
+	if (a < len) {
+		b = len - a - 1;
+		if (a % 2 || b % 2 || (a + b) / 2 + 1 > sizeof(rep) ||
+		    hex_decode(line, a, rep, a / 2) ||
+		    hex_decode(line + a + 1, b, rep + a / 2 + 1, b / 2))
+			exit(2);
+		rep[a / 2] = 0;
+		rep_split = a / 2;
+		return (a + b) / 2 + 1;
+	}
 	if (len % 2 || len / 2 > sizeof(rep) || hex_decode(line, len, rep, len / 2))
 		exit(2);
 	return len / 2;
@@ -65,6 +83,55 @@ static size_t as_req(const char *user, const char *realm, uint32_t nonce, const 
 }
 
 static uint8_t tgt[2048], tgs_rep_ticket[2048];
+
+static void print_hex(const char *what, const uint8_t *p, size_t n)
+{
+	size_t i;
+	printf("%s", what);
+	for (i = 0; i < n; i++)
+		printf("%02x", p[i]);
+}
+
+/* The AP-REP, then a message each way under the key it leaves. */
+static int sealing(const struct krb5_key *svc, const struct krb5_key *ours, const char *ctime,
+		   uint32_t cusec, uint32_t our_seq)
+{
+	static const char mine[] = "sealed by wrsh's RFC 4121 wrap";
+	static uint8_t buf[4096];
+	struct krb5_ap_rep ar;
+	const struct krb5_key *k;
+	uint8_t sig[KRB5_WRAP_SIG], conf[16], flags;
+	size_t n = exchange(NULL, 0), sn, dn, off, pn;
+	uint64_t seq;
+	int rc = krb5_gss_ap_rep(rep, n, svc, ctime, cusec, &ar);
+	if (rc) {
+		printf("fail AP-REP %d\n", rc);
+		return 1;
+	}
+	/* RFC 4121 2: the acceptor's subkey when it sent one, else ours */
+	k = ar.subkey.etype ? &ar.subkey : ours;
+	/* "SIG DATA": sealed by the acceptor, usage 22 */
+	n = exchange(NULL, 0);
+	sn = rep_split, dn = n - sn - 1;
+	memmove(buf, rep, sn);
+	memmove(buf + sn, rep + sn + 1, dn);
+	if ((rc = krb5_unwrap(k, KRB5_USAGE_ACCEPTOR_SEAL, buf, sn, dn, &off, &pn, &seq, &flags))) {
+		printf("fail unwrap %d\n", rc);
+		return 1;
+	}
+	print_hex("plain ", buf + off, pn);
+	printf(" flags=%02x\n", flags);
+	random_bytes(conf, sizeof(conf));
+	memcpy(buf + KRB5_WRAP_ROOM, mine, sizeof(mine) - 1);
+	if (krb5_wrap(k, KRB5_USAGE_INITIATOR_SEAL, ar.subkey.etype ? KRB5_FLAG_ACCEPTOR_SUBKEY : 0,
+		      our_seq, conf, buf, sizeof(mine) - 1, sig)) /* RFC 4121 4.2.3: from the
+								   authenticator's seq-number */
+		return 2;
+	print_hex("wrapped ", sig, sizeof(sig));
+	print_hex(" ", buf + KRB5_WRAP_ROOM, sizeof(mine) - 1);
+	printf("\n");
+	return 0;
+}
 
 /* The TGT's session key and ticket to a service ticket for HTTP/host, and
  * that to the GSS-API token an HTTP client sends. */
@@ -135,7 +202,7 @@ static int service_token(const char *user, const char *realm, const char *host,
 	for (i = 0; i < n; i++)
 		printf("%02x", out[i]);
 	printf("\n");
-	return 0;
+	return sealing(&svc_key, &subkey, now, (uint32_t)tv.tv_usec, q.ap.seq);
 }
 
 int main(int argc, char **argv)

@@ -202,10 +202,62 @@ static void test_krb5_builds_a_gss_ap_req(void)
 	CHECK_EQ(der_field_value(&auth, 6, DER_SEQUENCE, &v), 1);
 }
 
+/* Wrap tokens both ways at lengths around the block edges; what another
+ * RRC (a peer's own choice, RFC 4121 4.2.5) puts in front still opens;
+ * a flipped bit, a wrong usage or key does not. */
+static void test_krb5_wrap_round_trip(void)
+{
+	static const uint8_t conf[16] = "0123456789abcdef";
+	static uint8_t buf[KRB5_WRAP_SIG + 200 + 2 * KRB5_WRAP_ROOM], tok[KRB5_WRAP_SIG + 200];
+	uint8_t sig[KRB5_WRAP_SIG], flags;
+	struct krb5_key k;
+	size_t n, i, off, pn;
+	uint64_t seq;
+	k.etype = 17, k.len = 16;
+	memset(k.v, 0x42, 16);
+	for (n = 0; n <= 200; n += 7) {
+		for (i = 0; i < n; i++)
+			buf[KRB5_WRAP_ROOM + i] = (uint8_t)(i + n);
+		CHECK_EQ(krb5_wrap(&k, KRB5_USAGE_INITIATOR_SEAL, 0, 77 + n, conf, buf, n, sig), 0);
+		memcpy(tok, sig, KRB5_WRAP_SIG);
+		memcpy(tok + KRB5_WRAP_SIG, buf + KRB5_WRAP_ROOM, n);
+		memcpy(buf, tok, KRB5_WRAP_SIG + n);
+		CHECK_EQ(krb5_unwrap(&k, KRB5_USAGE_INITIATOR_SEAL, buf, KRB5_WRAP_SIG, n, &off,
+				     &pn, &seq, &flags),
+			 0);
+		CHECK_EQ(pn, n);
+		CHECK_EQ(seq, 77 + n);
+		CHECK_EQ(flags, KRB5_FLAG_SEALED);
+		for (i = 0; i < n; i++)
+			CHECK_EQ(buf[off + i], (uint8_t)(i + n));
+		/* RRC 0: the same token un-rotated, all of it "signature" */
+		memcpy(buf, tok, 16);
+		memcpy(buf + 16, tok + 16 + 28, KRB5_WRAP_SIG - 16 - 28 + n);
+		memcpy(buf + KRB5_WRAP_SIG - 28 + n, tok + 16, 28);
+		buf[6] = buf[7] = 0;
+		CHECK_EQ(krb5_unwrap(&k, KRB5_USAGE_INITIATOR_SEAL, buf, KRB5_WRAP_SIG + n, 0, &off,
+				     &pn, &seq, &flags),
+			 0);
+		CHECK_EQ(pn, n);
+		memcpy(buf, tok, KRB5_WRAP_SIG + n);
+		buf[(KRB5_WRAP_SIG + n) / 2] ^= 4;
+		CHECK(krb5_unwrap(&k, KRB5_USAGE_INITIATOR_SEAL, buf, KRB5_WRAP_SIG, n, &off, &pn,
+				  &seq, &flags) < 0);
+		memcpy(buf, tok, KRB5_WRAP_SIG + n);
+		CHECK_EQ(krb5_unwrap(&k, KRB5_USAGE_ACCEPTOR_SEAL, buf, KRB5_WRAP_SIG, n, &off, &pn,
+				     &seq, &flags),
+			 -2);
+	}
+	memcpy(buf, tok, 8);
+	CHECK_EQ(krb5_unwrap(&k, KRB5_USAGE_INITIATOR_SEAL, buf, 8, 0, &off, &pn, &seq, &flags),
+		 -1);
+}
+
 void krb5_tests(void)
 {
 	RUN(test_krb5_reads_the_kdc_errors);
 	RUN(test_krb5_opens_the_as_rep);
 	RUN(test_krb5_builds_an_as_req);
 	RUN(test_krb5_builds_a_gss_ap_req);
+	RUN(test_krb5_wrap_round_trip);
 }
