@@ -192,9 +192,11 @@ $(DEP_STAMP):
 
 # third-party code: its own warnings are not ours to fix
 
-# without TLS only NTLM's MD5 is taken from mbedTLS: build just that
+# without TLS only core/crypto's primitives are taken from mbedTLS: NTLM's
+# MD5, Kerberos' AES and SHA-1 (linked only where something calls them)
 MBEDTLS_SRC = $(if $(filter y,$(CONFIG_WRSH_TLS)),$(wildcard $(MBEDTLS_DIR)/library/*.c),\
-	$(addprefix $(MBEDTLS_DIR)/library/,md5.c platform.c platform_util.c))
+	$(addprefix $(MBEDTLS_DIR)/library/,md5.c sha1.c aes.c aesni.c aesce.c platform.c \
+	platform_util.c))
 EXPAT_SRC := $(addprefix $(EXPAT_DIR)/,xmlparse.c xmlrole.c xmltok.c)
 DEPS_CFLAGS = $(CSTD) $(OPT) -w -Icore/expat -Itls -I$(MBEDTLS_DIR)/include -I$(EXPAT_DIR) \
 	-DMBEDTLS_CONFIG_FILE='"wrsh_mbedtls_config.h"' $(if $(filter 1,$(STATIC)),,-fPIC)
@@ -213,7 +215,7 @@ $(EXPAT_OBJ): OBJ_FLAGS := $(if $(filter y,$(CONFIG_WRSH_XML_MIN_SIZE)),-DXML_MI
 $(B)/deps/libexpat.a: $(EXPAT_OBJ) core/expat/expat_config.h
 	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $(filter %.o,$^)
 
-$(B)/deps/libmbedtls.a: $(DEP_STAMP) $(MUSL_STAMP) tls/wrsh_mbedtls_config.h
+$(B)/deps/libmbedtls.a: $(DEP_STAMP) $(MUSL_STAMP) tls/wrsh_mbedtls_config.h Makefile
 	@mkdir -p $(B)/deps
 	$(Q)$(MAKE) -s --no-print-directory $(patsubst .deps/%.c,$(B)/deps/%.o,$(MBEDTLS_SRC))
 	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $(patsubst .deps/%.c,$(B)/deps/%.o,$(MBEDTLS_SRC))
