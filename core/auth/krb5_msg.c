@@ -130,33 +130,14 @@ int krb5_as_req(struct der_w *w, const char *user, const char *realm, uint32_t n
 	return w_kdc_req_tail(w, top, 10);
 }
 
-/* Checksum (5.2.9) */
-static void w_checksum(struct der_w *w, int32_t type, const uint8_t *p, size_t n)
+/* Checksum, EncryptionKey (5.2.9: [1] the bytes) and EncryptedData
+ * (5.2.9: [2], no kvno) are one shape: SEQUENCE { [0] type, [field] bytes } */
+static void w_typed(struct der_w *w, int32_t type, unsigned field, const uint8_t *p, size_t n)
 {
 	size_t seq = der_w_len(w), m = der_w_len(w);
 	der_w_prim(w, DER_OCTET_STRING, p, n);
-	w_field(w, m, 1);
+	w_field(w, m, field);
 	der_w_field_int(w, 0, type);
-	der_w_wrap(w, seq, DER_SEQUENCE);
-}
-
-/* EncryptionKey (5.2.9) */
-static void w_key(struct der_w *w, const struct krb5_key *k)
-{
-	size_t seq = der_w_len(w), m = der_w_len(w);
-	der_w_prim(w, DER_OCTET_STRING, k->v, k->len);
-	w_field(w, m, 1);
-	der_w_field_int(w, 0, k->etype);
-	der_w_wrap(w, seq, DER_SEQUENCE);
-}
-
-/* EncryptedData: { [0] etype, [2] cipher } */
-static void w_encrypted(struct der_w *w, int32_t etype, const uint8_t *box, size_t n)
-{
-	size_t seq = der_w_len(w), m = der_w_len(w);
-	der_w_prim(w, DER_OCTET_STRING, box, n);
-	w_field(w, m, 2);
-	der_w_field_int(w, 0, etype);
 	der_w_wrap(w, seq, DER_SEQUENCE);
 }
 
@@ -176,7 +157,7 @@ int krb5_ap_req(struct der_w *w, const struct krb5_ap *a)
 		der_w_field_int(&t, 7, a->seq);
 	if (a->subkey) {
 		m = der_w_len(&t);
-		w_key(&t, a->subkey);
+		w_typed(&t, a->subkey->etype, 1, a->subkey->v, a->subkey->len);
 		w_field(&t, m, 6);
 	}
 	m = der_w_len(&t);
@@ -185,7 +166,7 @@ int krb5_ap_req(struct der_w *w, const struct krb5_ap *a)
 	der_w_field_int(&t, 4, a->cusec);
 	if (a->cksum) {
 		m = der_w_len(&t);
-		w_checksum(&t, a->cksum_type, a->cksum, a->cksum_n);
+		w_typed(&t, a->cksum_type, 1, a->cksum, a->cksum_n);
 		w_field(&t, m, 3);
 	}
 	m = der_w_len(&t);
@@ -205,7 +186,7 @@ int krb5_ap_req(struct der_w *w, const struct krb5_ap *a)
 		return -1;
 	/* AP-REQ (5.5.1) */
 	m = der_w_len(w);
-	w_encrypted(w, a->key->etype, box, n + KCRYPTO_OVERHEAD);
+	w_typed(w, a->key->etype, 2, box, n + KCRYPTO_OVERHEAD);
 	w_field(w, m, 4);
 	m = der_w_len(w);
 	der_w_raw(w, a->ticket, a->ticket_n);
@@ -274,13 +255,8 @@ int krb5_pa_timestamp(struct der_w *w, const struct krb5_key *k, const char *now
 	    kcrypto_encrypt(k->v, k->len, USAGE_PA_ENC_TS, confounder, plain, n, box))
 		return -1;
 	/* PA-DATA { [1] 2, [2] OCTET STRING EncryptedData { [0] etype, [2] cipher } } */
-	seq = der_w_len(w);
-	f = der_w_len(w);
-	mark = der_w_len(w);
-	der_w_prim(w, DER_OCTET_STRING, box, n + KCRYPTO_OVERHEAD);
-	w_field(w, mark, 2);
-	der_w_field_int(w, 0, k->etype);
-	der_w_wrap(w, mark, DER_SEQUENCE);
+	seq = f = der_w_len(w);
+	w_typed(w, k->etype, 2, box, n + KCRYPTO_OVERHEAD);
 	der_w_wrap(w, f, DER_OCTET_STRING);
 	w_field(w, f, 2);
 	der_w_field_int(w, 1, PA_ENC_TIMESTAMP);
