@@ -171,6 +171,7 @@ LIB_SRC := $(CORE_SRC) $(TLS_SRC) $(PORT_SRC)
 applet_on = $(filter y,$(CONFIG_WRSH_APPLET_$(shell echo $(basename $(notdir $(1))) | tr a-z A-Z)))
 CLI_PS_SRC := $(if $(filter y,$(CONFIG_WRSH_PSRP)),examples/cli/json.c examples/cli/pipeline.c examples/cli/prompt.c examples/cli/view.c examples/cli/lineedit.c)
 CLI_SRC := examples/cli/main.c examples/cli/conn.c $(CLI_PS_SRC) \
+	$(if $(filter y,$(CONFIG_WRSH_AUTH_KERBEROS)),examples/cli/krb5conf.c) \
 	$(if $(filter y,$(CONFIG_WRSH_XFER)),examples/cli/transfer.c) \
 	$(if $(filter y,$(CONFIG_WRSH_APPLET_CIM)),examples/cli/cim_print.c) $(foreach f,$(APPLET_SRC),$(if $(call applet_on,$(f)),$(f)))
 FW_SRC := examples/firmware/main.c

@@ -86,8 +86,8 @@ struct wrsh_build_info {
 	const char *version; /* WRSH_VERSION */
 	/* features */
 	bool identify, winrs, psrp, cim;
-	bool auth_basic, auth_ntlm; /* NTLM: under Negotiate, with sealing */
-	bool tls, tls_crl;	    /* TLS: HTTPS and certificate authentication */
+	bool auth_basic, auth_ntlm, auth_kerberos; /* under Negotiate, with sealing */
+	bool tls, tls_crl;			   /* TLS: HTTPS and certificate authentication */
 	bool trace;
 	/* caps */
 	size_t tx_buf, rx_buf, seal_max;
@@ -136,11 +136,12 @@ struct wrsh_session;
 struct wrsh_port;
 
 enum wrsh_auth {
-	WRSH_AUTH_NONE,	      /* no credentials (anonymous Identify only) */
-	WRSH_AUTH_BASIC,      /* RFC 7617; HTTPS, or HTTP with allow_unencrypted */
-	WRSH_AUTH_NTLM,	      /* NTLMv2 under Negotiate, sealed over HTTP */
-	WRSH_AUTH_NEGOTIATE,  /* the same for now (Kerberos later): the Windows default */
-	WRSH_AUTH_CERTIFICATE /* TLS client certificate, carried by the port */
+	WRSH_AUTH_NONE,	       /* no credentials (anonymous Identify only) */
+	WRSH_AUTH_BASIC,       /* RFC 7617; HTTPS, or HTTP with allow_unencrypted */
+	WRSH_AUTH_NTLM,	       /* NTLMv2 under Negotiate, sealed over HTTP */
+	WRSH_AUTH_NEGOTIATE,   /* the same for now: the Windows default */
+	WRSH_AUTH_CERTIFICATE, /* TLS client certificate, carried by the port */
+	WRSH_AUTH_KERBEROS     /* RFC 4121 under Negotiate, sealed over HTTP; needs a KDC */
 };
 
 /* Called with protocol text for -v style tracing: dir is ">" for bytes sent,
@@ -153,9 +154,16 @@ struct wrsh_opts {
 	bool https;	  /* URL scheme; the port must be a TLS port (secure) */
 	const char *path; /* NULL: "/wsman" */
 	enum wrsh_auth auth;
-	const char *user;	       /* "user", "DOMAIN\\user" or "user@domain" */
-	const char *password;	       /* copied (encoded) at open; wipe yours afterwards */
-	const uint8_t *nt_hash;	       /* NTLM: the 16-byte NT hash instead of a password */
+	const char *user;	/* "user", "DOMAIN\\user" or "user@domain" */
+	const char *password;	/* copied (encoded) at open; wipe yours afterwards */
+	const uint8_t *nt_hash; /* NTLM: the 16-byte NT hash instead of a password */
+	const char *spn;	/* NULL: "HTTP/" host (what WinRM registers) */
+	/* Kerberos: the realm (NULL: after the user's '@', or its DOMAIN,
+	 * upper-cased), the KDC (port 0: 88) and a plain stream port to reach
+	 * it, valid until wrsh_close() (the session's timeout applies) */
+	const char *realm, *kdc_host;
+	uint16_t kdc_port;
+	const struct wrsh_port *kdc_stream;
 	bool seal_https;	       /* NTLM: seal bodies over HTTPS too */
 	bool allow_unencrypted;	       /* permit credentials and bodies in clear over HTTP */
 	uint32_t timeout_ms;	       /* connect, TLS handshake, a request, an answer: 0: 30 s */

@@ -39,6 +39,32 @@ void krb5_time(uint64_t unix_s, char out[16])
 	out[15] = 0;
 }
 
+int krb5_parse_time(const char *t, uint64_t *unix_s)
+{
+	static const int w[6] = {4, 2, 2, 2, 2, 2};
+	static const uint64_t lim[6] = {9999, 12, 31, 23, 59, 60};
+	uint64_t f[6], y, m, era, yoe, doy, doe;
+	int i, k, at = 0;
+	for (i = 0; i < 6; i++) {
+		for (f[i] = 0, k = 0; k < w[i]; k++, at++) {
+			if (t[at] < '0' || t[at] > '9')
+				return -1;
+			f[i] = f[i] * 10 + (uint64_t)(t[at] - '0');
+		}
+		if (f[i] > lim[i] || (i == 0 && f[i] < 1970) || ((i == 1 || i == 2) && !f[i]))
+			return -1;
+	}
+	if (t[14] != 'Z')
+		return -1;
+	/* a civil date to days (the inverse of krb5_time's) */
+	y = f[0] - (f[1] <= 2), m = f[1];
+	era = y / 400, yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + f[2] - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	*unix_s = (era * 146097 + doe - 719468) * 86400 + f[3] * 3600 + f[4] * 60 + f[5];
+	return 0;
+}
+
 static void w_string(struct der_w *w, const char *s)
 {
 	der_w_prim(w, DER_GENERAL_STRING, s, strlen(s));
@@ -337,6 +363,9 @@ int krb5_parse_error(const uint8_t *msg, size_t n, struct krb5_error *e)
 	e->iterations = KCRYPTO_ITERATIONS;
 	if (outer(msg, n, 30, &seq) || der_field_int(&seq, 6, &e->code) != 1)
 		return -1;
+	if (der_field_value(&seq, 4, DER_GENERALIZED_TIME, &v) != 1 || v.n != 15)
+		return -1;
+	memcpy(e->stime, v.p, 15);
 	if ((r = der_field_value(&seq, 11, DER_GENERAL_STRING, &v)) < 0)
 		return -1;
 	if (r == 1) {
@@ -445,6 +474,15 @@ int krb5_gss_ap_req(struct der_w *w, const struct krb5_ap *a)
 	der_w_prim(w, DER_OID, krb5_oid, sizeof(krb5_oid));
 	der_w_wrap(w, top, DER_APP(0)); /* 0x60, RFC 2743 3.1 */
 	return der_w_done(w, &out, &n);
+}
+
+int krb5_gss_error(const uint8_t *tok, size_t n, struct krb5_error *e)
+{
+	struct der in = {tok, n}, c, v;
+	if (der_expect(&in, DER_APP(0), &c) || in.n || der_expect(&c, DER_OID, &v) || c.n < 2 ||
+	    c.p[0] != 3 || c.p[1] != 0)
+		return -1;
+	return krb5_parse_error(c.p + 2, c.n - 2, e);
 }
 
 int krb5_gss_ap_rep(uint8_t *tok, size_t n, const struct krb5_key *k, const char *ctime,

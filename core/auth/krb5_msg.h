@@ -16,8 +16,16 @@
 #include "auth/der.h"
 
 /* RFC 4120 7.5.9 */
+#define KRB5_ERR_C_PRINCIPAL_UNKNOWN 6
+#define KRB5_ERR_S_PRINCIPAL_UNKNOWN 7
+#define KRB5_ERR_ETYPE_NOSUPP 14
+#define KRB5_ERR_CLIENT_REVOKED 18
+#define KRB5_ERR_KEY_EXPIRED 23
 #define KRB5_ERR_PREAUTH_FAILED 24
 #define KRB5_ERR_PREAUTH_REQUIRED 25
+#define KRB5_ERR_TKT_EXPIRED 32
+#define KRB5_ERR_SKEW 37
+#define KRB5_ERR_WRONG_REALM 68
 
 struct krb5_key {
 	int32_t etype; /* 17 or 18 (kcrypto) */
@@ -27,6 +35,8 @@ struct krb5_key {
 
 /* KerberosTime (5.2.3): "YYYYMMDDHHMMSSZ" of seconds since 1970. */
 void krb5_time(uint64_t unix_s, char out[16]);
+/* The other way (15 characters): 0, or -1 when it is not one. */
+int krb5_parse_time(const char *t, uint64_t *unix_s);
 
 /*
  * The AS-REQ for user@realm's TGT (krbtgt/realm), valid until `till`
@@ -132,6 +142,7 @@ int krb5_unwrap(const struct krb5_key *k, uint32_t usage, uint8_t *buf, size_t s
 
 struct krb5_error {
 	int64_t code;
+	char stime[16]; /* the KDC's clock, KerberosTime */
 	char text[128]; /* e-text, "" when none */
 	/* from PA-ETYPE-INFO2 (19) of e-data, the first entry this side can do */
 	int32_t etype;	 /* 0: none offered that kcrypto does */
@@ -144,6 +155,10 @@ struct krb5_error {
 
 /* A KRB-ERROR: 0, or -1 when the message is not one or is malformed. */
 int krb5_parse_error(const uint8_t *msg, size_t n, struct krb5_error *e);
+
+/* A KRB-ERROR in a GSS token (RFC 4121 4.1, TOK_ID 03 00), as acceptors
+ * answer an AP-REQ they refuse. */
+int krb5_gss_error(const uint8_t *tok, size_t n, struct krb5_error *e);
 
 struct krb5_as_rep {
 	struct der ticket; /* the Ticket TLV, as it must be sent back */

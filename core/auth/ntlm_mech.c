@@ -12,14 +12,22 @@
 /* VERSION (MS-NLMP 2.2.2.10): Windows 10, NTLMSSP revision 15 */
 static const uint8_t ntlm_version[8] = {10, 0, 0x61, 0x4a, 0, 0, 0, 0x0f};
 
-static void start(void *ctx, uint8_t *out, size_t *out_len)
+static wrsh_err set_password(void *cred, const char *password)
 {
-	ntlm_negotiate(ctx, ntlm_version, out);
-	*out_len = NTLM_NEGOTIATE_LEN;
+	return ntlm_nt_hash(password, cred);
 }
 
-static wrsh_err step(void *ctx, const struct auth_cred *c, const uint8_t *chal, size_t cn,
-		     uint8_t *out, size_t *out_len, void *scratch, struct errbuf *e)
+static wrsh_err start(void *ctx, const struct auth_cred *c, uint8_t *out, size_t *out_len,
+		      struct errbuf *e)
+{
+	(void)c, (void)e;
+	ntlm_negotiate(ctx, ntlm_version, out);
+	*out_len = NTLM_NEGOTIATE_LEN;
+	return WRSH_OK;
+}
+
+static wrsh_err step(void *ctx, const struct auth_cred *c, uint8_t *chal, size_t cn, uint8_t *out,
+		     size_t *out_len, void *scratch, struct errbuf *e)
 {
 	struct ntlm_input in;
 	char computer[64];
@@ -32,7 +40,7 @@ static wrsh_err step(void *ctx, const struct auth_cred *c, const uint8_t *chal, 
 			return err_set(e, r, "auth: malformed challenge", NULL);
 		in.domain = computer;
 	}
-	in.nt_hash = c->nt_hash;
+	in.nt_hash = c->cred;
 	in.workstation = "";
 	in.spn = c->spn;
 	in.extend_av = true;
@@ -53,16 +61,20 @@ static bool ready(const void *ctx)
 	return ((const struct ntlm_ctx *)ctx)->ready;
 }
 
-static void wrap(void *ctx, uint8_t *msg, size_t len, uint8_t *sig)
+static wrsh_err wrap(void *ctx, uint8_t *msg, size_t len, uint8_t *sig)
 {
 	ntlm_seal(ctx, msg, len, sig);
+	return WRSH_OK;
 }
 
-static wrsh_err unwrap(void *ctx, uint8_t *msg, size_t len, const uint8_t *sig, size_t sig_len)
+/* MS-WSMV 2.2.9.1.1.2: the 16-byte signature, then the sealed text. */
+static wrsh_err unwrap(void *ctx, uint8_t *buf, size_t sig_len, size_t n, size_t *off, size_t *len)
 {
 	if (sig_len != NTLM_SIG_LEN)
 		return WRSH_EPROTO;
-	return ntlm_unseal(ctx, msg, len, sig);
+	*off = sig_len;
+	*len = n;
+	return ntlm_unseal(ctx, buf + sig_len, n, buf);
 }
 
 static void wipe(void *ctx)
@@ -72,12 +84,13 @@ static void wipe(void *ctx)
 
 const struct auth_mech auth_ntlm = {
 	.name = "NTLM",
+	.cred_size = 16,
 	.ctx_size = sizeof(struct ntlm_ctx),
 	.token_max = NTLM_MAX_AUTHENTICATE,
 	.server_token_max = NTLM_MAX_CHALLENGE,
 	.sig_len = NTLM_SIG_LEN,
 	.scratch_size = sizeof(struct ntlm_scratch),
-	.password_key = ntlm_nt_hash,
+	.set_password = set_password,
 	.start = start,
 	.step = step,
 	.ready = ready,

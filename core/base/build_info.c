@@ -16,6 +16,7 @@ static const struct wrsh_build_info info = {
 	.cim = CONFIG_WRSH_CIM,
 	.auth_basic = CONFIG_WRSH_AUTH_BASIC,
 	.auth_ntlm = CONFIG_WRSH_AUTH_NTLM,
+	.auth_kerberos = CONFIG_WRSH_AUTH_KERBEROS,
 	.tls = CONFIG_WRSH_TLS,
 	.tls_crl = CONFIG_WRSH_TLS && CONFIG_WRSH_TLS_CRL,
 	.trace = CONFIG_WRSH_WSMAN_TRACE,

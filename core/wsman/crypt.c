@@ -29,13 +29,15 @@
 #define PART2 "\r\n" BOUNDARY "\r\nContent-Type: application/octet-stream\r\n"
 #define END BOUNDARY "--\r\n"
 
-void crypt_wrap(const struct auth_mech *m, void *ctx, uint8_t *buf, size_t body_off,
-		size_t body_len, size_t *off, size_t *len)
+wrsh_err crypt_wrap(const struct auth_mech *m, void *ctx, uint8_t *buf, size_t body_off,
+		    size_t body_len, size_t *off, size_t *len)
 {
 	char head[CRYPT_PREFIX_MAX];
 	struct sbuf h;
 	uint8_t sig[CRYPT_SIG_MAX], siglen[4];
-	m->wrap(ctx, buf + body_off, body_len, sig);
+	wrsh_err e = m->wrap(ctx, buf + body_off, body_len, sig);
+	if (e)
+		return e;
 	put_le32(siglen, (uint32_t)m->sig_len);
 	sb_init(&h, head, sizeof(head));
 	sb_puts(&h, PART1);
@@ -49,6 +51,7 @@ void crypt_wrap(const struct auth_mech *m, void *ctx, uint8_t *buf, size_t body_
 	memcpy(buf + *off, head, h.len);
 	memcpy(buf + body_off + body_len, END, CRYPT_SUFFIX_LEN);
 	*len = h.len + body_len + CRYPT_SUFFIX_LEN;
+	return WRSH_OK;
 }
 
 static const uint8_t *find(const uint8_t *p, const uint8_t *end, const char *s)
@@ -72,6 +75,7 @@ wrsh_err crypt_unwrap(const struct auth_mech *m, void *ctx, uint8_t *buf, size_t
 	uint64_t want;
 	uint32_t siglen;
 	size_t k;
+	wrsh_err r;
 	/* the headers are found wherever they start: after a tab (Windows) or
 	 * at the line's start (OMI) */
 	p = find(buf, end, "Length=");
@@ -89,24 +93,31 @@ wrsh_err crypt_unwrap(const struct auth_mech *m, void *ctx, uint8_t *buf, size_t
 	if (end - p < 4)
 		return bad(e, "truncated signature");
 	siglen = get_le32(p);
-	if (siglen != m->sig_len || (size_t)(end - p - 4) < siglen)
-		return bad(e, siglen != m->sig_len ? "signature length" : "truncated signature");
+	if (siglen > CRYPT_SIG_MAX || (size_t)(end - p - 4) < siglen)
+		return bad(e, siglen > CRYPT_SIG_MAX ? "signature length" : "truncated signature");
 	data = p + 4 + siglen;
-	/* the sealed text may contain anything: the end boundary is found
-	 * from the declared length, then checked */
-	k = (size_t)(end - data);
-	if (want > k)
+	/* the sealed text may contain anything, the boundary too: it ends
+	 * where the body's last boundary starts */
+	if ((size_t)(end - data) < 22)
+		return bad(e, "no end boundary");
+	for (stop = end - 22; stop > data && end - stop < CRYPT_SUFFIX_LEN; stop--)
+		if (memcmp(stop, BOUNDARY "--", 22) == 0)
+			break;
+	if (memcmp(stop, BOUNDARY "--", 22) != 0)
+		return bad(e, "no end boundary");
+	if (want > (size_t)(stop - data))
 		return bad(e, "Length larger than the body");
-	stop = data + want;
-	if ((size_t)(end - stop) < strlen(BOUNDARY "--") || memcmp(stop, BOUNDARY "--", 22) != 0)
-		return bad(e, "Length does not end at the boundary");
-	if (m->unwrap(ctx, (uint8_t *)data, (size_t)want, p + 4, siglen))
+	r = m->unwrap(ctx, (uint8_t *)p + 4, siglen, (size_t)(stop - data), &k, len);
+	if (r == WRSH_EPROTO)
+		return bad(e, "signature length");
+	if (r)
 		return err_set(
 			e, WRSH_EINTEGRITY,
 			"crypt: the response's signature does not verify (tampered, replayed "
 			"or out of order)",
 			NULL);
-	*off = (size_t)(data - buf);
-	*len = (size_t)want;
+	if (*len != want)
+		return bad(e, "Length does not match the sealed text");
+	*off = (size_t)(p + 4 - buf) + k;
 	return WRSH_OK;
 }

@@ -20,18 +20,19 @@
 	"multipart/encrypted;protocol=\"application/HTTP-SPNEGO-session-encrypted\";" \
 	"boundary=\"Encrypted Boundary\""
 /* Bytes the framing adds before and after a body, at most. */
-#define CRYPT_SIG_MAX 32     /* the longest signature a mechanism writes */
-#define CRYPT_PREFIX_MAX 256 /* 207 of text, up to 10 digits, 4 + the signature */
+#define CRYPT_SIG_MAX 64     /* the longest signature (Kerberos' 60) */
+#define CRYPT_PREFIX_MAX 288 /* 207 of text, up to 10 digits, 4 + the signature */
 #define CRYPT_SUFFIX_LEN 24
 
 /*
  * Seal buf[body_off .. body_off+body_len) and frame it in place: the prefix
  * goes into the CRYPT_PREFIX_MAX bytes before body_off, the suffix after the
  * body (the caller leaves CRYPT_SUFFIX_LEN bytes there). The framed message
- * is buf[*off .. *off+*len).
+ * is buf[*off .. *off+*len). The mechanism's errors (WRSH_EIO: no
+ * randomness for a confounder).
  */
-void crypt_wrap(const struct auth_mech *m, void *ctx, uint8_t *buf, size_t body_off,
-		size_t body_len, size_t *off, size_t *len);
+wrsh_err crypt_wrap(const struct auth_mech *m, void *ctx, uint8_t *buf, size_t body_off,
+		    size_t body_len, size_t *off, size_t *len);
 
 /*
  * Unframe, unseal and verify a multipart/encrypted response in place.

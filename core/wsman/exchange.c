@@ -259,8 +259,11 @@ static wrsh_err frame_request(struct wrsh_session *s, bool anonymous, const uint
 	if (s->seal && !anonymous) {
 		if (s->trace)
 			s->trace(s->trace_ctx, ">", s->tx + off, n);
-		crypt_wrap(s->mech, s->mech_ctx, (uint8_t *)s->tx, s->body_off, s->body.len, &off,
-			   &n);
+		wrsh_err e = crypt_wrap(s->mech, s->mech_ctx, (uint8_t *)s->tx, s->body_off,
+					s->body.len, &off, &n);
+		if (e)
+			return err_set(&s->err, e, "auth: cannot seal: the port has no randomness",
+				       NULL);
 		ct = CRYPT_CONTENT_TYPE;
 	}
 	return sess_frame(s, ct, auth_header(s, anonymous), off, n, req, len);

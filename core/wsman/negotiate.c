@@ -5,9 +5,12 @@
  * credentials it needs. The context is connection-bound: a reconnect starts
  * over, and so do the sequence numbers of the sealing.
  *
- * The first token goes out on an empty POST (no anonymous probe first); the
- * server answers 401 with its own; the answer to that rides on the real
- * request, already sealed. NTLM needs exactly those two legs.
+ * The first token goes out on an empty POST (no anonymous probe first).
+ * NTLM: the server answers 401 with its challenge; the answer to that rides
+ * on the real request, already sealed. Kerberos: the server answers 200
+ * with its AP-REP, and the context is established. Before either, the
+ * mechanism gets what its credential lacks (Kerberos: a ticket from the
+ * KDC), with the handshake's memory not yet taken.
  */
 #include <string.h>
 
@@ -47,21 +50,57 @@ static bool offers_negotiate(const struct wrsh_session *s)
 	return false;
 }
 
+/* Who we are, to whom, on which channel: for every call into the mechanism. */
+static void cred_of(struct wrsh_session *s, struct auth_cred *c, uint8_t cbt[16])
+{
+	memset(c, 0, sizeof(*c));
+	c->user = s->user;
+	c->domain = s->domain;
+	c->local = s->local;
+	c->cred = s->cred;
+	c->spn = s->spn;
+	c->cbt = channel_bindings(s, cbt) ? cbt : NULL;
+	c->port = s->port;
+	c->timeout_ms = s->conn.timeout_ms;
+	c->realm = s->realm;
+	c->kdc_host = s->kdc_host;
+	c->kdc_port_no = s->kdc_port_no;
+	c->kdc = s->kdc;
+}
+
+static wrsh_err acquire(struct wrsh_session *s, const struct auth_cred *c)
+{
+	void *w;
+	wrsh_err e;
+	if (!s->mech->acquire)
+		return WRSH_OK;
+	if (!(w = wrsh_arena_alloc(s->arena, s->mech->scratch_size)))
+		return err_set(&s->err, WRSH_ENOMEM, "auth: arena exhausted", NULL);
+	e = s->mech->acquire(c, w, &s->err);
+	wrsh_wipe(w, s->mech->scratch_size);
+	wrsh_arena_free(s->arena, w);
+	return e;
+}
+
 /* The mechanism's first token; the server's answer lands in s->token. */
-static wrsh_err first_leg(struct wrsh_session *s, uint8_t *tok)
+static wrsh_err first_leg(struct wrsh_session *s, const struct auth_cred *c, uint8_t *tok)
 {
 	const uint8_t *req;
 	size_t n, len, cap, k = sizeof(AUTH_PREFIX) - 1;
 	char *hdr;
-	wrsh_err e;
-	s->mech->start(s->mech_ctx, tok, &n);
+	wrsh_err e = s->mech->start(s->mech_ctx, c, tok, &n, &s->err);
+	if (e)
+		return e;
 	cap = sizeof(AUTH_PREFIX) + B64_ENC_LEN(n) + 3;
 	if (!(hdr = wrsh_arena_alloc(s->arena, cap)))
 		return err_set(&s->err, WRSH_ENOMEM, "auth: arena exhausted", NULL);
 	memcpy(hdr, AUTH_PREFIX, k);
 	k += b64_encode(tok, n, hdr + k);
 	memcpy(hdr + k, "\r\n", 3);
-	e = sess_frame(s, "application/soap+xml;charset=UTF-8", hdr, s->body_off, 0, &req, &len);
+	/* no body: the whole send buffer takes the head (a Kerberos ticket
+	 * with its PAC is longer than the head of a request) */
+	e = sess_frame(s, "application/soap+xml;charset=UTF-8", hdr, s->tx_cap, 0, &req, &len);
+	wrsh_wipe(hdr, cap);
 	wrsh_arena_free(s->arena, hdr); /* sess_frame copied it into the send buffer */
 	if (e)
 		return e;
@@ -72,16 +111,21 @@ static wrsh_err first_leg(struct wrsh_session *s, uint8_t *tok)
 	if (s->status == 401 && !s->token_len && offers_negotiate(s))
 		/* a bare "Negotiate" again: the mechanism refused, as NTLM is
 		 * where a domain policy allows Kerberos only */
-		return err_set(&s->err, WRSH_EAUTH, "auth: the server refused ", s->mech->name,
-			       " under Negotiate (Kerberos only?); "
-			       "this wrsh does not speak Kerberos yet",
-			       NULL);
-	if (s->status != 401 || !s->token_len)
+		return err_set(
+			&s->err, WRSH_EAUTH, "auth: the server refused ", s->mech->name,
+			s->mech == &auth_ntlm ? " under Negotiate (Kerberos only?)" : " for ",
+			s->mech == &auth_ntlm ? "" : s->spn,
+			s->mech == &auth_ntlm ? "" : " (an account without WinRM access?)", NULL);
+	if ((s->status != 401 && s->status != 200) || !s->token_len)
 		return err_set(&s->err, WRSH_EAUTH,
 			       s->status == 401 ? "auth: the server does not offer Negotiate"
-						: "auth: the server did not challenge the ",
+			       : s->status == 200
+				       ? "auth: the server accepted without proving itself (no "
+				       : "auth: the server did not answer the ",
 			       s->status == 401 ? "" : s->mech->name,
-			       s->status == 401 ? "" : " negotiation",
+			       s->status == 401	  ? ""
+			       : s->status == 200 ? " token back)"
+						  : " negotiation",
 			       s->offers[0] ? " (it offers " : "", s->offers,
 			       s->offers[0] ? ")" : "", NULL);
 	if (!s->conn.connected)
@@ -104,21 +148,21 @@ static wrsh_err pending_header(struct wrsh_session *s, const uint8_t *msg, size_
 	return WRSH_OK;
 }
 
-/* The server's token in, the mechanism's answer out. */
-static wrsh_err second_leg(struct wrsh_session *s, uint8_t *in, uint8_t *out)
+/* The server's token in, the mechanism's answer (if any) out. */
+static wrsh_err second_leg(struct wrsh_session *s, const struct auth_cred *c, uint8_t *in,
+			   uint8_t *out)
 {
-	struct auth_cred c;
 	void *w = NULL;
 	struct b64_dec d;
-	uint8_t cbt[16];
-	size_t cn, n;
+	size_t cn, n = 0;
 	wrsh_err e;
 	if (B64_DEC_MAX(s->token_len) > s->mech->server_token_max)
 		return err_set(&s->err, WRSH_ELIMIT, "auth: the server's ", s->mech->name,
 			       " token is beyond its cap", NULL);
 	b64_dec_init(&d);
 	if (b64_dec_push(&d, s->token, s->token_len, in, &cn) || b64_dec_finish(&d))
-		return err_set(&s->err, WRSH_EPROTO, "auth: the challenge is not base64", NULL);
+		return err_set(&s->err, WRSH_EPROTO, "auth: the server's token is not base64",
+			       NULL);
 	/* decoded: the token's text is done with, and its block
 	 * (CONFIG_WRSH_HTTP_MAX_LINE, 4 KB by default) can take the mechanism's
 	 * scratch (NTLM's 3.7 KB) without raising the arena's high-water mark */
@@ -127,15 +171,7 @@ static wrsh_err second_leg(struct wrsh_session *s, uint8_t *in, uint8_t *out)
 	s->token_len = 0;
 	if (s->mech->scratch_size && !(w = wrsh_arena_alloc(s->arena, s->mech->scratch_size)))
 		return err_set(&s->err, WRSH_ENOMEM, "auth: arena exhausted", NULL);
-	memset(&c, 0, sizeof(c));
-	c.user = s->user;
-	c.domain = s->domain;
-	c.local = s->local;
-	c.nt_hash = s->nt_hash;
-	c.spn = s->spn;
-	c.cbt = channel_bindings(s, cbt) ? cbt : NULL;
-	c.port = s->port;
-	e = s->mech->step(s->mech_ctx, &c, in, cn, out, &n, w, &s->err);
+	e = s->mech->step(s->mech_ctx, c, in, cn, out, &n, w, &s->err);
 	if (w) {
 		wrsh_wipe(w, s->mech->scratch_size);
 		wrsh_arena_free(s->arena, w);
@@ -143,8 +179,7 @@ static wrsh_err second_leg(struct wrsh_session *s, uint8_t *in, uint8_t *out)
 	if (!e && !s->mech->ready(s->mech_ctx))
 		e = err_set(&s->err, WRSH_EAUTH, "auth: ", s->mech->name,
 			    " needs more than two legs", NULL);
-	wrsh_wipe(&c, sizeof(c));
-	return e ? e : pending_header(s, out, n);
+	return e || !n ? e : pending_header(s, out, n);
 }
 
 /* The server's token, its challenge, our answer and the mechanism's
@@ -156,23 +191,31 @@ static wrsh_err handshake(struct wrsh_session *s)
 {
 	const struct auth_mech *m = s->mech;
 	uint8_t *in = NULL, *out = NULL;
+	struct auth_cred c;
+	uint8_t cbt[16];
 	wrsh_err e;
 	sess_note(s, "negotiating on a new connection");
+	cred_of(s, &c, cbt);
+	if ((e = acquire(s, &c)))
+		return e;
 	s->token_len = 0;
 	if (!(s->token = wrsh_arena_alloc(s->arena, CONFIG_WRSH_HTTP_MAX_LINE)) ||
 	    !(out = wrsh_arena_alloc(s->arena, m->token_max)))
 		e = err_set(&s->err, WRSH_ENOMEM, "auth: arena exhausted", NULL);
 	else
-		e = first_leg(s, out);
+		e = first_leg(s, &c, out);
 	if (!e) {
 		in = wrsh_arena_alloc(s->arena, m->server_token_max);
 		if (!in)
 			e = err_set(&s->err, WRSH_ENOMEM, "auth: arena exhausted", NULL);
 		else
-			e = second_leg(s, in, out);
+			e = second_leg(s, &c, in, out);
 	}
+	wrsh_wipe(&c, sizeof(c));
 	if (out)
 		wrsh_wipe(out, m->token_max);
+	if (in)
+		wrsh_wipe(in, m->server_token_max);
 	wrsh_arena_free(s->arena, out);
 	wrsh_arena_free(s->arena, in);
 	wrsh_arena_free(s->arena, s->token);
@@ -209,42 +252,64 @@ void sess_auth_done(struct wrsh_session *s)
 	s->pending_auth = NULL;
 }
 
-/* "DOMAIN\user", ".\user", "user@domain" or "user"; the mechanism's key
- * from the password, or given; the mechanism's context in the arena. */
+static char *keep(char **p, const char *str)
+{
+	char *at = *p;
+	size_t n = strlen(str) + 1;
+	memcpy(at, str, n);
+	*p += n;
+	return at;
+}
+
+/* "DOMAIN\user", ".\user", "user@domain" or "user"; the SPN, the realm and
+ * the KDC; the mechanism's credential from the password (or the NT hash
+ * given) and its context, in the arena. */
 wrsh_err sess_mech_setup(struct wrsh_session *s, const struct auth_mech *m,
 			 const struct wrsh_opts *o)
 {
 	const char *u = o->user, *bs = strchr(u, '\\');
-	size_t ul = strlen(u);
-	char *mem = wrsh_arena_alloc(s->arena, 2 * ul + 2 + 6 + sizeof(s->host));
-	if (!mem || !(s->mech_ctx = wrsh_arena_calloc(s->arena, 1, m->ctx_size))) {
-		wrsh_arena_free(s->arena, mem);
+	const char *realm = o->realm ? o->realm : "", *kdc = o->kdc_host ? o->kdc_host : "";
+	size_t need = 2 * strlen(u) + 2 + 6 + sizeof(s->host) + (o->spn ? strlen(o->spn) : 0) +
+		      strlen(realm) + 1 + strlen(kdc) + 1;
+	char *mem = wrsh_arena_alloc(s->arena, need), *p = mem;
+	s->names_mem = mem;
+	if (!mem || !(s->mech_ctx = wrsh_arena_calloc(s->arena, 1, m->ctx_size)) ||
+	    !(s->cred = wrsh_arena_calloc(s->arena, 1, m->cred_size)))
 		return err_set(&s->err, WRSH_ENOMEM, "open: arena exhausted", NULL);
-	}
 	s->mech = m;
 	if (bs) {
 		size_t dl = (size_t)(bs - u);
-		memcpy(mem, u, dl);
-		mem[dl] = 0;
-		s->domain = mem;
+		memcpy(p, u, dl);
+		p[dl] = 0;
+		s->domain = p;
+		p += dl + 1;
 		s->local = dl == 1 && u[0] == '.';
-		s->user = mem + dl + 1;
-		strcpy(s->user, bs + 1);
+		s->user = keep(&p, bs + 1);
 	} else { /* a UPN travels whole with an empty domain */
-		mem[0] = 0;
-		s->domain = mem;
-		s->user = mem + 1;
-		strcpy(s->user, u);
+		s->domain = keep(&p, "");
+		s->user = keep(&p, u);
 	}
-	s->spn = s->user + strlen(s->user) + 1;
-	strcpy(s->spn, "HTTP/");
-	strcat(s->spn, s->host);
-	s->names_mem = mem;
+	if (o->spn) {
+		s->spn = keep(&p, o->spn);
+	} else {
+		s->spn = p;
+		p += 5 + strlen(s->host) + 1;
+		strcpy(s->spn, "HTTP/");
+		strcat(s->spn, s->host);
+	}
+	s->realm = keep(&p, realm);
+	s->kdc_host = keep(&p, kdc);
+	s->kdc_port_no = o->kdc_port;
+	s->kdc = o->kdc_stream;
 	if (o->nt_hash) {
-		memcpy(s->nt_hash, o->nt_hash, 16);
+		if (m->cred_size != 16)
+			return err_set(&s->err, WRSH_EINVAL, "auth: an NT hash serves NTLM only",
+				       NULL);
+		memcpy(s->cred, o->nt_hash, 16);
 		return WRSH_OK;
 	}
-	if (m->password_key(o->password ? o->password : "", s->nt_hash))
-		return err_set(&s->err, WRSH_EINVAL, "auth: the password is not valid UTF-8", NULL);
+	if (m->set_password(s->cred, o->password ? o->password : ""))
+		return err_set(&s->err, WRSH_EINVAL,
+			       "auth: the password is not valid UTF-8 or is too long", NULL);
 	return WRSH_OK;
 }

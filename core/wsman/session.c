@@ -146,6 +146,20 @@ static wrsh_err set_auth(struct wrsh_session *s, const struct wrsh_opts *o)
 		 * context, always; over HTTPS when asked (some hosts require it) */
 		s->seal = !s->port->secure || o->seal_https;
 		return sess_mech_setup(s, &auth_ntlm, o);
+	case WRSH_AUTH_KERBEROS:
+		if (!CONFIG_WRSH_AUTH_KERBEROS)
+			return err_set(&s->err, WRSH_EUNSUPPORTED, "auth: Kerberos is not built in",
+				       NULL);
+		if (!o->user || !*o->user)
+			return err_set(&s->err, WRSH_EINVAL, "auth: Kerberos needs a user name",
+				       NULL);
+		if (!o->kdc_stream || !o->kdc_host || !*o->kdc_host)
+			return err_set(
+				&s->err, WRSH_EINVAL,
+				"auth: Kerberos needs the KDC's address and a port to reach it",
+				NULL);
+		s->seal = !s->port->secure || o->seal_https;
+		return sess_mech_setup(s, &auth_krb5, o);
 	}
 	return err_set(&s->err, WRSH_EINVAL, "auth: unknown method", NULL);
 }
@@ -219,7 +233,10 @@ static void release(struct wrsh_session *s)
 		s->mech->wipe(s->mech_ctx);
 		wrsh_arena_free(s->arena, s->mech_ctx);
 	}
-	wrsh_wipe(s->nt_hash, sizeof(s->nt_hash));
+	if (s->cred) {
+		wrsh_wipe(s->cred, s->mech->cred_size);
+		wrsh_arena_free(s->arena, s->cred);
+	}
 	wrsh_arena_free(s->arena, s->names_mem);
 	if (s->auth_hdr && s->auth_hdr_cap) {
 		wrsh_wipe(s->auth_hdr, s->auth_hdr_cap);

@@ -30,7 +30,10 @@ struct wrsh_session {
 	void *mech_ctx;		      /* mech->ctx_size bytes of the arena */
 	bool seal, local;
 	char *user, *domain, *spn, *names_mem;
-	uint8_t nt_hash[16];
+	void *cred;		/* mech->cred_size bytes of the arena, the session's lifetime */
+	char *realm, *kdc_host; /* Kerberos; "" when not given */
+	uint16_t kdc_port_no;
+	const struct wrsh_port *kdc;
 	unsigned mech_epoch; /* the connection the context belongs to */
 	char *pending_auth;  /* the last handshake leg, for the next request */
 	size_t pending_cap;

@@ -24,6 +24,7 @@ static void test_krb5_reads_the_kdc_errors(void)
 {
 	static uint8_t m[1024];
 	struct krb5_error e;
+	uint64_t t;
 	size_t n = load("01-rep.der", m, sizeof(m));
 	CHECK_EQ(krb5_parse_error(m, n, &e), 0);
 	CHECK_EQ(e.code, KRB5_ERR_PREAUTH_REQUIRED);
@@ -31,9 +32,21 @@ static void test_krb5_reads_the_kdc_errors(void)
 	CHECK_EQ(e.has_salt, 1);
 	CHECK_MEM(e.salt, e.salt_n, "WRSH.TESTalice", 14);
 	CHECK_EQ(e.iterations, KCRYPTO_ITERATIONS);
+	CHECK_EQ(krb5_parse_time(e.stime, &t), 0); /* the KDC's clock, as recorded */
+	CHECK(t > 1700000000ull && t < 4102444800ull);
 	n = load("11-rep.der", m, sizeof(m));
 	CHECK_EQ(krb5_parse_error(m, n, &e), 0);
 	CHECK_EQ(e.code, KRB5_ERR_PREAUTH_FAILED);
+	/* the same inside a GSS token (RFC 4121 4.1: TOK_ID 03 00), as an
+	 * acceptor refuses an AP-REQ */
+	CHECK(n + 13 >= 128 && n + 13 < 256); /* one length byte after 0x81 */
+	memmove(m + 16, m, n);
+	memcpy(m, "\x60\x81\x00\x06\x09\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x03\x00", 16);
+	m[2] = (uint8_t)(n + 13);
+	CHECK_EQ(krb5_gss_error(m, n + 16, &e), 0);
+	CHECK_EQ(e.code, KRB5_ERR_PREAUTH_FAILED);
+	m[14] = 2; /* TOK_ID 02 00: an AP-REP, not an error */
+	CHECK_EQ(krb5_gss_error(m, n + 16, &e), -1);
 	n = load("03-rep.der", m, sizeof(m)); /* an AS-REP is no KRB-ERROR */
 	CHECK_EQ(krb5_parse_error(m, n, &e), -1);
 	CHECK_EQ(krb5_parse_error(m, 3, &e), -1);
@@ -103,6 +116,20 @@ static void test_krb5_builds_an_as_req(void)
 	CHECK_STR(till, "20000229000000Z");
 	krb5_time(4102444799ull, till);
 	CHECK_STR(till, "20991231235959Z");
+	{ /* and back, for every day of a leap cycle and its edges */
+		uint64_t t, u;
+		for (t = 0; t < 4102444800ull; t += 86400 * 13 + 3607) {
+			krb5_time(t, till);
+			CHECK_EQ(krb5_parse_time(till, &u), 0);
+			CHECK_EQ(u, t);
+		}
+		CHECK_EQ(krb5_parse_time("20000229000000Z", &u), 0);
+		CHECK_EQ(u, 951782400);
+		CHECK_EQ(krb5_parse_time("20001301000000Z", &u), -1); /* month 13 */
+		CHECK_EQ(krb5_parse_time("2000010100000Z", &u), -1);  /* short */
+		CHECK_EQ(krb5_parse_time("20000101000000+", &u), -1); /* not UTC */
+		krb5_time(4102444799ull, till);
+	}
 	k.etype = 18, k.len = 32;
 	memset(k.v, 7, 32);
 	der_w_init(&pw, pab, sizeof(pab));

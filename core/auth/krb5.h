@@ -1,0 +1,52 @@
+/*
+ * The Kerberos mechanism's own state, shared by its two halves: the
+ * credential that auth/krb5_kdc.c fills from the KDC (the AS exchange for a
+ * TGT with the password's key, the TGS exchange for the service's ticket)
+ * and the security context auth/krb5_mech.c builds on it per connection
+ * (the AP exchange, then RFC 4121 wrap tokens).
+ */
+#ifndef WRSH_AUTH_KRB5_H
+#define WRSH_AUTH_KRB5_H
+
+#include <stdbool.h>
+
+#include "auth/krb5_msg.h"
+#include "auth/mech.h"
+#include "config.h"
+
+#define KRB5_NAME_MAX 256     /* a principal's name or realm, with its NUL */
+#define KRB5_PASSWORD_MAX 256 /* UTF-8 bytes */
+/* A KDC's answer: the ticket, the encrypted part with its own copy of
+ * names and times, padata. */
+#define KRB5_MSG_MAX (CONFIG_WRSH_AUTH_KRB5_TICKET_MAX + 2048)
+
+struct krb5_cred {
+	char password[KRB5_PASSWORD_MAX];
+	size_t password_n; /* 0 once the key is derived from it (and it wiped) */
+	struct krb5_key key; /* the client's long-term key (etype 0: not yet) */
+	char name[KRB5_NAME_MAX], realm[KRB5_NAME_MAX]; /* as in the ticket */
+	uint8_t ticket[CONFIG_WRSH_AUTH_KRB5_TICKET_MAX];
+	size_t ticket_n;	 /* 0: none yet */
+	struct krb5_key session; /* the service ticket's session key */
+	uint64_t endtime;	 /* the ticket's, seconds since 1970 */
+};
+
+/* What the KDC exchanges need for the length of one acquire. */
+struct krb5_scratch {
+	uint8_t req[KRB5_MSG_MAX], rep[KRB5_MSG_MAX];
+	uint8_t pa[256];
+	struct krb5_error err;
+};
+
+/* The wall clock from the port (FILETIME): 0 when it has none. */
+uint64_t krb5_now(const struct wrsh_port *p, uint32_t *usec);
+
+/* The mechanism's acquire: a service ticket for c->spn unless the one in
+ * the credential is good for another minute. */
+wrsh_err krb5_acquire(const struct auth_cred *c, void *scratch, struct errbuf *e);
+
+/* A KRB-ERROR as one line for the user ("auth: Kerberos: ..."). */
+wrsh_err krb5_error_text(struct errbuf *e, const struct krb5_error *k, const char *who,
+			 uint64_t now);
+
+#endif

@@ -1,0 +1,387 @@
+/*
+ * Kerberos' credential from the KDC (RFC 4120 3.1, 3.3): an AS exchange
+ * for the TGT, pre-authenticated with an encrypted timestamp under the key
+ * of the password and the salt the KDC names (ETYPE-INFO2), then a TGS
+ * exchange for the service's ticket. Over TCP (7.2.2: each message after
+ * its 4-byte length), one connection per exchange, through the plain
+ * stream port the application gave for the KDC. The TGT is not kept: one
+ * service ticket serves every connection of the session, and the key stays
+ * to fetch another when it expires.
+ */
+#include <string.h>
+
+#include "auth/krb5.h"
+#include "crypto/kcrypto.h"
+#include "util/bytes.h"
+#include "util/str.h"
+
+#define KDC_PORT 88
+#define TICKET_LIFE (10 * 3600) /* asked for; Active Directory's default maximum */
+
+static const int32_t etypes[2] = {KCRYPTO_ETYPE_AES256, KCRYPTO_ETYPE_AES128};
+
+uint64_t krb5_now(const struct wrsh_port *p, uint32_t *usec)
+{
+	/* FILETIME counts 100 ns from 1601; 11644473600 s to 1970 */
+	uint64_t ft = p->filetime ? p->filetime(p->ctx) : 0;
+	if (ft < 116444736000000000ull)
+		return 0;
+	ft -= 116444736000000000ull;
+	if (usec)
+		*usec = (uint32_t)(ft % 10000000 / 10);
+	return ft / 10000000;
+}
+
+static wrsh_err unreachable(const struct auth_cred *c, struct errbuf *e, wrsh_err code,
+			    const char *what)
+{
+	char num[21];
+	const char *why = c->kdc->errmsg ? c->kdc->errmsg(c->kdc->ctx) : NULL;
+	c->kdc->close(c->kdc->ctx);
+	return err_set(e, code, "auth: Kerberos: ", what, " the KDC ", c->kdc_host, ":",
+		       err_num(num, c->kdc_port_no ? c->kdc_port_no : KDC_PORT),
+		       why && *why ? " (" : "", why && *why ? why : "", why && *why ? ")" : "",
+		       NULL);
+}
+
+static wrsh_err send_all(const struct auth_cred *c, const uint8_t *p, size_t n)
+{
+	size_t k;
+	wrsh_err r;
+	for (; n; p += k, n -= k)
+		if ((r = c->kdc->send(c->kdc->ctx, p, n, &k, c->timeout_ms)))
+			return r;
+	return WRSH_OK;
+}
+
+static wrsh_err recv_all(const struct auth_cred *c, uint8_t *p, size_t n)
+{
+	size_t k;
+	wrsh_err r;
+	for (; n; p += k, n -= k) {
+		if ((r = c->kdc->recv(c->kdc->ctx, p, n, &k, c->timeout_ms, 0)))
+			return r;
+		if (!k)
+			return WRSH_ECLOSED;
+	}
+	return WRSH_OK;
+}
+
+/* One request to the KDC, its answer into rep; *n: the answer's length. */
+static wrsh_err exchange(const struct auth_cred *c, const uint8_t *req, size_t req_n, uint8_t *rep,
+			 size_t *n, struct errbuf *e)
+{
+	uint8_t len[4];
+	uint32_t want;
+	wrsh_err r = c->kdc->connect(c->kdc->ctx, c->kdc_host,
+				     c->kdc_port_no ? c->kdc_port_no : KDC_PORT, c->timeout_ms);
+	if (r)
+		return unreachable(c, e, r, "cannot reach");
+	put_be(len, req_n, 4);
+	if ((r = send_all(c, len, 4)) || (r = send_all(c, req, req_n)) ||
+	    (r = recv_all(c, len, 4)))
+		return unreachable(c, e, r == WRSH_ECLOSED ? WRSH_EPROTO : r, "no answer from");
+	want = (uint32_t)get_be(len, 4);
+	if (want & 0x80000000u || want > KRB5_MSG_MAX) { /* 7.2.2: the high bit is reserved */
+		c->kdc->close(c->kdc->ctx);
+		return err_set(e, WRSH_ELIMIT,
+			       "auth: Kerberos: the KDC's answer is beyond "
+			       "CONFIG_WRSH_AUTH_KRB5_TICKET_MAX",
+			       NULL);
+	}
+	r = recv_all(c, rep, want);
+	c->kdc->close(c->kdc->ctx);
+	if (r)
+		return unreachable(c, e, r == WRSH_ECLOSED ? WRSH_EPROTO : r, "a cut answer from");
+	*n = want;
+	return WRSH_OK;
+}
+
+wrsh_err krb5_error_text(struct errbuf *e, const struct krb5_error *k, const char *who,
+			 uint64_t now)
+{
+	char num[21];
+	uint64_t t;
+	switch (k->code) {
+	case KRB5_ERR_C_PRINCIPAL_UNKNOWN:
+		return err_set(e, WRSH_EAUTH, "auth: Kerberos: the KDC does not know the user ",
+			       who, NULL);
+	case KRB5_ERR_S_PRINCIPAL_UNKNOWN:
+		return err_set(e, WRSH_EAUTH, "auth: Kerberos: the KDC does not know the service ",
+			       who, " (name the host by its DNS name, not an address; or its SPN ",
+			       "may be WSMAN/ or HOST/)", NULL);
+	case KRB5_ERR_PREAUTH_FAILED:
+		return err_set(e, WRSH_EAUTH, "auth: Kerberos: wrong password for ", who, NULL);
+	case KRB5_ERR_CLIENT_REVOKED:
+		return err_set(e, WRSH_EAUTH, "auth: Kerberos: the account ", who,
+			       " is disabled or locked out", NULL);
+	case KRB5_ERR_KEY_EXPIRED:
+		return err_set(e, WRSH_EAUTH, "auth: Kerberos: the password of ", who,
+			       " has expired", NULL);
+	case KRB5_ERR_ETYPE_NOSUPP:
+		return err_set(e, WRSH_EAUTH, "auth: Kerberos: no common encryption type for ",
+			       who, " (this wrsh does AES256 and AES128)", NULL);
+	case KRB5_ERR_TKT_EXPIRED:
+		return err_set(e, WRSH_EAUTH, "auth: Kerberos: the ticket has expired", NULL);
+	case KRB5_ERR_WRONG_REALM:
+		return err_set(e, WRSH_EAUTH, "auth: Kerberos: the KDC does not serve the realm of ",
+			       who, NULL);
+	case KRB5_ERR_SKEW:
+		if (krb5_parse_time(k->stime, &t) || !now)
+			return err_set(e, WRSH_EAUTH, "auth: Kerberos: the clocks differ too much",
+				       NULL);
+		return err_set(e, WRSH_EAUTH, "auth: Kerberos: the clocks differ by ",
+			       err_num(num, t > now ? t - now : now - t), " s (",
+			       t > now ? "the KDC's is ahead" : "ours is ahead",
+			       "; Kerberos allows 5 minutes)", NULL);
+	}
+	return err_set(e, WRSH_EAUTH, "auth: Kerberos: the KDC refused ", who, ": error ",
+		       err_num(num, (uint64_t)(k->code < 0 ? 0 : k->code)), k->text[0] ? " (" : "",
+		       k->text, k->text[0] ? ")" : "", NULL);
+}
+
+/* "user" or "user@REALM" for messages. */
+static const char *principal(const struct krb5_cred *k, char *buf, size_t cap)
+{
+	struct sbuf b;
+	sb_init(&b, buf, cap);
+	sb_puts(&b, k->name);
+	sb_putc(&b, '@');
+	sb_puts(&b, k->realm);
+	return sb_cstr(&b);
+}
+
+/* The client's principal: the name before '@', the realm given, after '@'
+ * or the NetBIOS domain, upper-cased as Active Directory's are. */
+static wrsh_err names(const struct auth_cred *c, struct krb5_cred *k, struct errbuf *e)
+{
+	const char *at = strchr(c->user, '@'), *realm = c->realm;
+	size_t n = at ? (size_t)(at - c->user) : strlen(c->user), i;
+	if (!realm || !*realm)
+		realm = at ? at + 1 : c->domain;
+	if (!n || n >= sizeof(k->name) || strlen(realm) >= sizeof(k->realm))
+		return err_set(e, WRSH_EINVAL, "auth: Kerberos: user or realm name too long", NULL);
+	if (!*realm)
+		return err_set(e, WRSH_EINVAL,
+			       "auth: Kerberos needs a realm: user@REALM, DOMAIN\\user or one given",
+			       NULL);
+	memcpy(k->name, c->user, n);
+	k->name[n] = 0;
+	for (i = 0; realm[i]; i++)
+		k->realm[i] = realm[i] >= 'a' && realm[i] <= 'z' ? (char)(realm[i] - 32) : realm[i];
+	k->realm[i] = 0;
+	return WRSH_OK;
+}
+
+static wrsh_err no_random(struct errbuf *e)
+{
+	return err_set(e, WRSH_EIO, "auth: the port has no randomness", NULL);
+}
+
+static wrsh_err malformed(struct errbuf *e, const char *what)
+{
+	return err_set(e, WRSH_EPROTO, "auth: Kerberos: a malformed ", what, " from the KDC", NULL);
+}
+
+/* An AS-REQ (with pa, or none) sent; the answer in s->rep. */
+static wrsh_err as_exchange(const struct auth_cred *c, struct krb5_cred *k, struct krb5_scratch *s,
+			    uint32_t nonce, uint64_t now, const uint8_t *pa, size_t pa_n,
+			    size_t *rep_n, struct errbuf *e)
+{
+	struct der_w w;
+	const uint8_t *q;
+	char till[16];
+	size_t n;
+	krb5_time(now + TICKET_LIFE, till);
+	der_w_init(&w, s->req, sizeof(s->req));
+	if (krb5_as_req(&w, k->name, k->realm, nonce, till, etypes, 2, pa, pa_n) ||
+	    der_w_done(&w, &q, &n))
+		return err_set(e, WRSH_ELIMIT, "auth: Kerberos: the AS-REQ is too long", NULL);
+	return exchange(c, q, n, s->rep, rep_n, e);
+}
+
+/* The long-term key from the password and what the KDC's error names;
+ * the password is wiped once it is turned into a key. */
+static wrsh_err derive_key(struct krb5_cred *k, const struct krb5_error *ke, struct errbuf *e)
+{
+	uint8_t salt[2 * KRB5_NAME_MAX];
+	size_t sn;
+	int rc;
+	if (ke->has_salt) {
+		memcpy(salt, ke->salt, ke->salt_n);
+		sn = ke->salt_n;
+	} else { /* RFC 4120 4: the realm, then the name's parts */
+		sn = strlen(k->realm);
+		memcpy(salt, k->realm, sn);
+		memcpy(salt + sn, k->name, strlen(k->name));
+		sn += strlen(k->name);
+	}
+	k->key.etype = ke->etype;
+	k->key.len = ke->etype == KCRYPTO_ETYPE_AES256 ? 32 : 16;
+	rc = kcrypto_string_to_key(k->password, k->password_n, salt, sn, ke->iterations, k->key.len,
+				   k->key.v);
+	wrsh_wipe(k->password, sizeof(k->password));
+	k->password_n = 0;
+	if (rc)
+		return err_set(e, WRSH_EPROTO,
+			       "auth: Kerberos: the KDC's key parameters are out of range", NULL);
+	return WRSH_OK;
+}
+
+/* The TGT into s->rep (the AS-REP, opened: *tgt points into it). */
+static wrsh_err get_tgt(const struct auth_cred *c, struct krb5_cred *k, struct krb5_scratch *s,
+			uint64_t now, struct krb5_as_rep *tgt, struct errbuf *e)
+{
+	struct krb5_error *ke = &s->err;
+	char who[2 * KRB5_NAME_MAX];
+	const uint8_t *pa = NULL;
+	uint32_t nonce, usec = 0;
+	size_t n, pa_n = 0;
+	wrsh_err r;
+	int rc, tries;
+	for (tries = 0; tries < 2; tries++) {
+		if (c->port->random(c->port->ctx, &nonce, sizeof(nonce)))
+			return no_random(e);
+		nonce &= 0x7fffffff;
+		if ((r = as_exchange(c, k, s, nonce, now, pa, pa_n, &n, e)))
+			return r;
+		if (n && s->rep[0] != 0x7e) /* [APPLICATION 30]: a KRB-ERROR */
+			break;
+		if (krb5_parse_error(s->rep, n, ke))
+			return malformed(e, "KRB-ERROR");
+		if (ke->code != KRB5_ERR_PREAUTH_REQUIRED || pa)
+			return krb5_error_text(e, ke, principal(k, who, sizeof(who)), now);
+		if (!ke->etype)
+			return err_set(e, WRSH_EAUTH,
+				       "auth: Kerberos: the KDC offers no AES key for ",
+				       principal(k, who, sizeof(who)),
+				       " (RC4 only? this wrsh does AES256 and AES128)", NULL);
+		if (k->password_n && (r = derive_key(k, ke, e)))
+			return r;
+		/* PA-ENC-TIMESTAMP (5.2.7.2) */
+		{
+			struct der_w w;
+			uint8_t conf[16];
+			char t[16];
+			now = krb5_now(c->port, &usec);
+			krb5_time(now, t);
+			if (c->port->random(c->port->ctx, conf, sizeof(conf)))
+				return no_random(e);
+			der_w_init(&w, s->pa, sizeof(s->pa));
+			if (krb5_pa_timestamp(&w, &k->key, t, usec, conf) ||
+			    der_w_done(&w, &pa, &pa_n))
+				return err_set(e, WRSH_ELIMIT, "auth: Kerberos: PA-DATA too long",
+					       NULL);
+		}
+	}
+	if (!k->key.etype) { /* no pre-authentication asked: the default salt, AES256 */
+		memset(ke, 0, sizeof(*ke));
+		ke->etype = KCRYPTO_ETYPE_AES256;
+		ke->iterations = KCRYPTO_ITERATIONS;
+		if ((r = derive_key(k, ke, e)))
+			return r;
+	}
+	rc = krb5_parse_as_rep(s->rep, n, &k->key, nonce, tgt);
+	if (rc == -2)
+		return err_set(e, WRSH_EAUTH, "auth: Kerberos: wrong password for ",
+			       principal(k, who, sizeof(who)), NULL);
+	return rc ? malformed(e, "AS-REP") : WRSH_OK;
+}
+
+/* "HTTP/host" as the two parts of the service's name. */
+static wrsh_err split_spn(const char *spn, char *svc, size_t cap, const char **host,
+			  struct errbuf *e)
+{
+	const char *slash = strchr(spn, '/');
+	size_t n = slash ? (size_t)(slash - spn) : 0;
+	if (!n || n >= cap || !slash[1] || strchr(slash + 1, '/'))
+		return err_set(e, WRSH_EINVAL, "auth: Kerberos: an SPN is SERVICE/host: ", spn,
+			       NULL);
+	memcpy(svc, spn, n);
+	svc[n] = 0;
+	*host = slash + 1;
+	return WRSH_OK;
+}
+
+static wrsh_err get_ticket(const struct auth_cred *c, struct krb5_cred *k, struct krb5_scratch *s,
+			   struct krb5_as_rep *tgt, struct errbuf *e)
+{
+	struct krb5_key tgt_key = tgt->session;
+	struct krb5_as_rep st;
+	struct krb5_tgs q;
+	struct der_w w;
+	const uint8_t *out;
+	char now_s[16], till[16], svc[16];
+	uint32_t usec = 0;
+	uint64_t now = krb5_now(c->port, &usec), end;
+	size_t n;
+	wrsh_err r;
+	int rc;
+	memset(&q, 0, sizeof(q));
+	if ((r = split_spn(c->spn, svc, sizeof(svc), &q.sname[1], e)))
+		return r;
+	q.sname[0] = svc;
+	krb5_time(now, now_s);
+	krb5_time(now + TICKET_LIFE, till);
+	if (c->port->random(c->port->ctx, &q.nonce, sizeof(q.nonce)) ||
+	    c->port->random(c->port->ctx, q.ap.confounder, 16))
+		return no_random(e);
+	q.nonce &= 0x7fffffff;
+	q.ap.ticket = tgt->ticket.p, q.ap.ticket_n = tgt->ticket.n, q.ap.key = &tgt_key;
+	q.ap.user = k->name, q.ap.realm = k->realm, q.ap.ctime = now_s, q.ap.cusec = usec;
+	q.realm = k->realm, q.till = till, q.etypes = etypes, q.netypes = 2;
+	der_w_init(&w, s->req, sizeof(s->req));
+	rc = krb5_tgs_req(&w, &q) || der_w_done(&w, &out, &n);
+	wrsh_wipe(&q.ap.confounder, sizeof(q.ap.confounder));
+	if (rc)
+		return err_set(e, WRSH_ELIMIT, "auth: Kerberos: the TGS-REQ is too long", NULL);
+	if ((r = exchange(c, out, n, s->rep, &n, e)))
+		return r;
+	if (n && s->rep[0] == 0x7e) {
+		if (krb5_parse_error(s->rep, n, &s->err))
+			return malformed(e, "KRB-ERROR");
+		return krb5_error_text(e, &s->err, c->spn, now);
+	}
+	rc = krb5_parse_tgs_rep(s->rep, n, &tgt_key, q.nonce, &st);
+	wrsh_wipe(&tgt_key, sizeof(tgt_key));
+	if (rc)
+		return malformed(e, "TGS-REP");
+	if (st.ticket.n > sizeof(k->ticket))
+		return err_set(e, WRSH_ELIMIT,
+			       "auth: Kerberos: the service ticket is beyond "
+			       "CONFIG_WRSH_AUTH_KRB5_TICKET_MAX",
+			       NULL);
+	if (krb5_parse_time(st.endtime, &end))
+		return malformed(e, "ticket end time");
+	memcpy(k->ticket, st.ticket.p, st.ticket.n);
+	k->ticket_n = st.ticket.n;
+	k->session = st.session;
+	k->endtime = end;
+	wrsh_wipe(&st, sizeof(st));
+	return WRSH_OK;
+}
+
+wrsh_err krb5_acquire(const struct auth_cred *c, void *scratch, struct errbuf *e)
+{
+	struct krb5_cred *k = c->cred;
+	struct krb5_as_rep tgt;
+	uint64_t now = krb5_now(c->port, NULL);
+	wrsh_err r;
+	if (!now)
+		return err_set(e, WRSH_EUNSUPPORTED,
+			       "auth: Kerberos needs the wall clock (the port's filetime)", NULL);
+	if (k->ticket_n && now + 60 < k->endtime)
+		return WRSH_OK;
+	if (!c->kdc || !c->kdc_host || !*c->kdc_host)
+		return err_set(e, WRSH_EINVAL, "auth: Kerberos needs the KDC's address", NULL);
+	if (!k->password_n && !k->key.etype)
+		return err_set(e, WRSH_EINVAL, "auth: Kerberos needs a password", NULL);
+	if ((r = names(c, k, e)))
+		return r;
+	k->ticket_n = 0;
+	r = get_tgt(c, k, scratch, now, &tgt, e);
+	if (!r)
+		r = get_ticket(c, k, scratch, &tgt, e);
+	wrsh_wipe(&tgt, sizeof(tgt));
+	return r;
+}
