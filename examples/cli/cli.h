@@ -35,7 +35,7 @@ extern const struct applet *cli_applet;
 
 struct conn_opts {
 	const char *host, *user, *auth, *cacert, *pin, *password_file, *nt_hash_file, *cert, *key,
-		*crl;
+		*crl, *realm, *kdc, *spn;
 	unsigned port;
 	bool https, insecure, allow_unencrypted, stats, verbose, seal_https;
 	unsigned timeout_s;
@@ -70,6 +70,10 @@ struct conn {
 	struct posix_port posix_ctx;
 	struct wrsh_port plain, tls;
 	bool tls_on;
+	struct posix_port kdc_ctx; /* Kerberos: a second, plain stream */
+	struct wrsh_port kdc_stream;
+	char realm[256], kdc[256];
+	unsigned kdc_port;
 	const void *ca_map, *crl_map;
 	size_t ca_len, crl_len;
 	char cert_pem[16384], key_pem[16384]; /* key wiped once TLS has parsed it */
@@ -91,6 +95,11 @@ int conn_fail(struct conn *c, wrsh_err e);
 struct posix_port *conn_posix(struct conn *c);
 
 void cli_error(const char *fmt, ...);
+
+/* krb5conf.c: krb5.conf's default realm and a realm's KDC; 0 or -1. */
+int krb5conf_default_realm(char *out, size_t cap);
+int krb5conf_kdc(const char *realm, char *host, size_t cap, unsigned *port);
+int krb5conf_host_port(const char *s, char *host, size_t cap, unsigned *port);
 
 /* prompt.c: the host calls that wait for an answer, their strings kept
  * while the call streams in (offsets into buf; 0 is "") */

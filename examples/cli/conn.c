@@ -4,6 +4,7 @@
  * arena buffer.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -39,6 +40,9 @@ enum {
 	OPT_CERT,
 	OPT_KEY,
 	OPT_CRL,
+	OPT_REALM,
+	OPT_KDC,
+	OPT_SPN,
 	OPT_HELP
 };
 
@@ -63,6 +67,9 @@ static const struct option conn_longopts[] = {
 	{"cert", required_argument, NULL, OPT_CERT},
 	{"key", required_argument, NULL, OPT_KEY},
 	{"crl", required_argument, NULL, OPT_CRL},
+	{"realm", required_argument, NULL, OPT_REALM},
+	{"kdc", required_argument, NULL, OPT_KDC},
+	{"spn", required_argument, NULL, OPT_SPN},
 	{"help", no_argument, NULL, OPT_HELP},
 };
 #define NCONN (sizeof(conn_longopts) / sizeof(conn_longopts[0]))
@@ -73,7 +80,7 @@ static const char conn_usage[] =
 	"  -p, --port PORT          default 5985, or 5986 with --https\n"
 	"      --https              TLS; the certificate is verified unless -k\n"
 	"  -u, --user USER          user, DOMAIN\\user or user@domain\n"
-	"  -a, --auth METHOD        negotiate (default), ntlm, basic, certificate\n"
+	"  -a, --auth METHOD        negotiate (default), ntlm, kerberos, basic, certificate\n"
 	"      --cacert FILE        trusted CAs (default " SYSTEM_CA ")\n"
 	"      --pin SHA256HEX      accept exactly this server certificate\n"
 	"  -k, --insecure           no TLS verification at all\n"
@@ -99,6 +106,10 @@ static const char conn_usage[] =
 	"      --seal-https         NTLM: seal messages over HTTPS too\n"
 	"      --cert FILE          TLS client certificate (PEM; implies -a certificate)\n"
 	"      --key FILE           its private key (PEM, unencrypted; default: --cert FILE)\n"
+	"      --realm REALM        Kerberos: the user's realm (default: after user@, the\n"
+	"                           DOMAIN of DOMAIN\\user, or krb5.conf's default_realm)\n"
+	"      --kdc HOST[:PORT]    Kerberos: the KDC (default: the realm's in krb5.conf)\n"
+	"      --spn SPN            the service's name (default HTTP/HOST; WSMAN/ or HOST/)\n"
 	"The password comes from WRSH_PASSWORD, --password-file, or a prompt on the\n"
 	"terminal (an NT hash from WRSH_NT_HASH or --nt-hash-file); never from the\n"
 	"command line. Over HTTP, Negotiate seals every message (the Windows default).\n";
@@ -185,6 +196,15 @@ static int conn_option(struct conn_opts *o, int c, const char *arg)
 		break;
 	case OPT_PASSWORD_FILE:
 		o->password_file = arg;
+		break;
+	case OPT_REALM:
+		o->realm = arg;
+		break;
+	case OPT_KDC:
+		o->kdc = arg;
+		break;
+	case OPT_SPN:
+		o->spn = arg;
 		break;
 	case 'p':
 		if (!parse_uint(arg, 65535, &v) || !v)
@@ -384,6 +404,7 @@ static int parse_auth(const char *s, enum wrsh_auth *a)
 		enum wrsh_auth auth;
 	} tab[] = {{"negotiate", WRSH_AUTH_NEGOTIATE},
 		   {"ntlm", WRSH_AUTH_NTLM},
+		   {"kerberos", WRSH_AUTH_KERBEROS},
 		   {"basic", WRSH_AUTH_BASIC},
 		   {"certificate", WRSH_AUTH_CERTIFICATE}};
 	size_t i;
@@ -392,7 +413,7 @@ static int parse_auth(const char *s, enum wrsh_auth *a)
 			*a = tab[i].auth;
 			return 0;
 		}
-	cli_error("unknown authentication '%s' (negotiate, ntlm, basic, certificate)", s);
+	cli_error("unknown authentication '%s' (negotiate, ntlm, kerberos, basic, certificate)", s);
 	return -1;
 }
 
@@ -520,6 +541,49 @@ static int setup_tls(struct conn *c, const char *host)
 	return 0;
 }
 
+/* ---- Kerberos ---------------------------------------------------------- */
+
+#if CONFIG_WRSH_AUTH_KERBEROS
+/* The realm as the library will use it (its rule, so the KDC looked up is
+ * the realm's), and its KDC: --kdc, or krb5.conf's. */
+static int setup_kdc(struct conn *c, struct wrsh_opts *wo)
+{
+	const char *u = c->o.user, *at = strchr(u, '@'), *bs = strchr(u, '\\');
+	size_t i;
+	if (c->o.realm)
+		snprintf(c->realm, sizeof(c->realm), "%s", c->o.realm);
+	else if (at)
+		snprintf(c->realm, sizeof(c->realm), "%s", at + 1);
+	else if (bs && !(bs == u + 1 && u[0] == '.'))
+		snprintf(c->realm, sizeof(c->realm), "%.*s", (int)(bs - u), u);
+	else if (krb5conf_default_realm(c->realm, sizeof(c->realm)))
+		return cli_error("Kerberos: no realm: user@REALM, DOMAIN\\user, --realm, or a "
+				 "krb5.conf with default_realm"),
+		       2;
+	for (i = 0; c->realm[i]; i++)
+		c->realm[i] = (char)toupper((unsigned char)c->realm[i]);
+	if (c->o.kdc ? krb5conf_host_port(c->o.kdc, c->kdc, sizeof(c->kdc), &c->kdc_port)
+		     : krb5conf_kdc(c->realm, c->kdc, sizeof(c->kdc), &c->kdc_port))
+		return cli_error(c->o.kdc ? "Kerberos: bad --kdc '%s' (HOST or HOST:PORT)"
+					  : "Kerberos: no KDC for %s: --kdc HOST, or a krb5.conf "
+					    "naming one under [realms]",
+				 c->o.kdc ? c->o.kdc : c->realm),
+		       2;
+	posix_port_init(&c->kdc_stream, &c->kdc_ctx);
+	wo->realm = c->realm;
+	wo->kdc_host = c->kdc;
+	wo->kdc_port = (uint16_t)c->kdc_port;
+	wo->kdc_stream = &c->kdc_stream;
+	return 0;
+}
+#else
+static int setup_kdc(struct conn *c, struct wrsh_opts *wo)
+{
+	(void)c, (void)wo;
+	return 0; /* the library says it is not built in */
+}
+#endif
+
 /* ---- open / close ------------------------------------------------------------ */
 
 static int start_session(struct conn *c, const char *host, enum wrsh_auth auth, const char *pw,
@@ -540,6 +604,9 @@ static int start_session(struct conn *c, const char *host, enum wrsh_auth auth, 
 	wo.timeout_ms = c->o.timeout_s * 1000u;
 	wo.max_envelope = c->o.envelope;
 	wo.send_buf = c->o.send_buf;
+	wo.spn = c->o.spn;
+	if (auth == WRSH_AUTH_KERBEROS && setup_kdc(c, &wo))
+		return 2;
 	if (c->o.verbose && !CONFIG_WRSH_WSMAN_TRACE)
 		cli_error("warning: -v: tracing is not built into this wrsh");
 	if (c->o.verbose) {
@@ -594,7 +661,8 @@ int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
 			return 2;
 		}
 	}
-	if ((auth == WRSH_AUTH_BASIC || auth == WRSH_AUTH_NTLM || auth == WRSH_AUTH_NEGOTIATE) &&
+	if ((auth == WRSH_AUTH_BASIC || auth == WRSH_AUTH_NTLM || auth == WRSH_AUTH_NEGOTIATE ||
+	     auth == WRSH_AUTH_KERBEROS) &&
 	    !have_hash && get_password(o, pw, sizeof(pw))) {
 		conn_close(c);
 		return CLI_EXIT_ERROR;

@@ -54,9 +54,16 @@ struct field {
 	}
 
 static const struct field feats[] = {
-	FIELD(identify, "identify"), FIELD(winrs, "winrs"),	 FIELD(psrp, "psrp"),
-	FIELD(cim, "cim"),	     FIELD(auth_basic, "basic"), FIELD(auth_ntlm, "ntlm"),
-	FIELD(tls, "tls"),	     FIELD(tls_crl, "tls-crl"),	 FIELD(trace, "trace"),
+	FIELD(identify, "identify"),
+	FIELD(winrs, "winrs"),
+	FIELD(psrp, "psrp"),
+	FIELD(cim, "cim"),
+	FIELD(auth_basic, "basic"),
+	FIELD(auth_ntlm, "ntlm"),
+	FIELD(auth_kerberos, "kerberos"),
+	FIELD(tls, "tls"),
+	FIELD(tls_crl, "tls-crl"),
+	FIELD(trace, "trace"),
 };
 
 static const struct field caps[] = {

@@ -1,0 +1,125 @@
+/*
+ * The little of krb5.conf (MIT's profile format, krb5.conf(5)) wrsh needs
+ * to find a KDC as kinit would: [libdefaults] default_realm, and a realm's
+ * first `kdc = host[:port]` under [realms]. The file is $KRB5_CONFIG (the
+ * first of its colon-separated paths that opens) or /etc/krb5.conf.
+ * Nothing is resolved here: DNS SRV records are not looked up.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static FILE *open_conf(void)
+{
+	const char *env = getenv("KRB5_CONFIG");
+	char path[1024];
+	FILE *f;
+	while (env && *env) {
+		size_t n = strcspn(env, ":");
+		if (n && n < sizeof(path)) {
+			memcpy(path, env, n);
+			path[n] = 0;
+			if ((f = fopen(path, "r")))
+				return f;
+		}
+		env += n + (env[n] == ':');
+	}
+	return env ? NULL : fopen("/etc/krb5.conf", "r");
+}
+
+static char *trim(char *s)
+{
+	char *e;
+	while (isspace((unsigned char)*s))
+		s++;
+	for (e = s + strlen(s); e > s && isspace((unsigned char)e[-1]); e--)
+		;
+	*e = 0;
+	return s;
+}
+
+/* key's value in [section] (inside "realm = { ... }" when realm is set). */
+static int lookup(const char *section, const char *realm, const char *key, char *out, size_t cap)
+{
+	char line[1024], sect[64] = "", *s, *eq;
+	int depth = 0, inside = 0, found = -1;
+	FILE *f = open_conf();
+	if (!f)
+		return -1;
+	while (found < 0 && fgets(line, sizeof(line), f)) {
+		s = trim(line);
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[' && !depth) {
+			snprintf(sect, sizeof(sect), "%.*s", (int)strcspn(s + 1, "]"), s + 1);
+			continue;
+		}
+		if (*s == '}') {
+			depth -= depth > 0;
+			inside = inside && depth > 0;
+			continue;
+		}
+		if (!(eq = strchr(s, '=')) || strcmp(sect, section))
+			continue;
+		*eq = 0;
+		if (!strcmp(trim(eq + 1), "{")) { /* a subsection */
+			depth++;
+			inside = depth == 1 && realm && !strcmp(trim(s), realm);
+			continue;
+		}
+		if (depth == (realm ? 1 : 0) && (!realm || inside) && !strcmp(trim(s), key)) {
+			snprintf(out, cap, "%s", trim(eq + 1));
+			found = 0;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+int krb5conf_default_realm(char *out, size_t cap)
+{
+	return lookup("libdefaults", NULL, "default_realm", out, cap);
+}
+
+int krb5conf_kdc(const char *realm, char *host, size_t cap, unsigned *port)
+{
+	char v[300];
+	if (lookup("realms", realm, "kdc", v, sizeof(v)))
+		return -1;
+	return krb5conf_host_port(strncmp(v, "tcp/", 4) ? v : v + 4, host, cap, port);
+}
+
+/* "host", "host:port", "[v6]" or "[v6]:port". */
+int krb5conf_host_port(const char *s, char *host, size_t cap, unsigned *port)
+{
+	const char *end, *colon;
+	char *stop;
+	unsigned long p = 0;
+	if (*s == '[') {
+		if (!(end = strchr(s, ']')))
+			return -1;
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] && !colon)
+			return -1;
+		s++;
+	} else {
+		colon = strchr(s, ':');
+		end = colon ? colon : s + strlen(s);
+		if (colon && strchr(colon + 1, ':')) /* a bare IPv6 literal */
+			colon = NULL, end = s + strlen(s);
+	}
+	if (end == s || (size_t)(end - s) >= cap)
+		return -1;
+	if (colon) {
+		p = strtoul(colon + 1, &stop, 10);
+		if (*stop || !p || p > 65535 || !colon[1])
+			return -1;
+	}
+	memcpy(host, s, (size_t)(end - s));
+	host[end - s] = 0;
+	*port = (unsigned)p;
+	return 0;
+}
