@@ -94,6 +94,7 @@ struct wrsh_build_info {
 	size_t http_head_max, http_max_line, http_max_headers, http_max_drain;
 	size_t max_envelope, xml_max_depth, text_max, errmsg_len;
 	size_t cim_depth, cim_name_max, cim_context_max, cim_max_selectors;
+	size_t krb5_ticket_max;
 };
 
 /* The one, constant description of this build. */

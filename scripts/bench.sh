@@ -38,9 +38,17 @@ if [ ! -x "$GO" ] || [ tests/bench/gowinrm/main.go -nt "$GO" ]; then
 fi
 
 dir=$(mktemp -d)
-trap 'kill $ep 2>/dev/null; wait $ep 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'kill $ep $kdc 2>/dev/null; wait $ep $kdc 2>/dev/null; rm -rf "$dir"' EXIT
+# a realm of MIT's krb5kdc for the Kerberos rows (tests/endpoint/kdc.py);
+# pywinrm's kerberos transport takes its TGT from a ccache kinit fills
+mkdir "$dir/krb"
+/usr/bin/python3 tests/endpoint/kdc.py "$dir/krb" >/dev/null 2>&1 &
+kdc=$!
+for _ in $(seq 100); do [ -s "$dir/krb/ready" ] && break; sleep 0.1; done
+export KRB5_CONFIG=$dir/krb/krb5.conf KRB5CCNAME=FILE:$dir/krb/ccache
+echo 'Passw0rd!' | kinit alice >/dev/null
 /usr/bin/python3 tests/endpoint/winrm_endpoint.py --ready-file "$dir/ready" --state-dir "$dir" \
-	--basic --allow-unencrypted >/dev/null 2>"$dir/log" &
+	--basic --allow-unencrypted --kerberos "$dir/krb" >/dev/null 2>"$dir/log" &
 ep=$!
 for _ in $(seq 100); do [ -s "$dir/ready" ] && break; sleep 0.1; done
 json() { /usr/bin/python3 -c "import json; print(json.load(open('$dir/ready'))['$1'])"; }
@@ -66,6 +74,10 @@ client_argv() {
 	wrsh/http) argv=("$WRSH" cmd -n -H 127.0.0.1 -p "$HTTP" -a basic -u alice --allow-unencrypted --) ;;
 	wrsh/https) argv=("$WRSH" cmd -n -H localhost -p "$HTTPS" --https --cacert "$CERT" -a basic -u alice --) ;;
 	wrsh/ntlm-tls) argv=("$WRSH" cmd -n -H localhost -p "$HTTPS" --https --cacert "$CERT" -u alice --) ;;
+	wrsh/krb5) argv=("$WRSH" cmd -n -H localhost -p "$HTTP" -a kerberos -u alice --) ;;
+	wrsh/krb5-tls) argv=("$WRSH" cmd -n -H localhost -p "$HTTPS" --https --cacert "$CERT" -a kerberos -u alice --) ;;
+	# Debian's pykerberos lacks the WinRM wrap: pywinrm seals no Kerberos body
+	py/krb5) ;;
 	# python3-ntlm-auth takes MD4 from OpenSSL 3's legacy provider
 	py/*)
 		local url=http://127.0.0.1:$HTTP/wsman pt=plaintext
@@ -73,13 +85,14 @@ client_argv() {
 		ntlm) pt=ntlm ;;
 		https) url=https://localhost:$HTTPS/wsman pt=ssl ;;
 		ntlm-tls) url=https://localhost:$HTTPS/wsman pt=ntlm ;;
+		krb5-tls) url=https://localhost:$HTTPS/wsman pt=kerberos ;;
 		esac
 		argv=(env OPENSSL_CONF="$PWD/tests/endpoint/openssl-legacy.cnf" WRSH_BENCH_CA="$CERT"
 			/usr/bin/python3 tests/bench/pywinrm_run.py "$url" "$pt" alice)
 		;;
 	# masterzen/winrm's NTLM authenticates only: plain bodies, which
 	# AllowUnencrypted=false (Windows' default) refuses over HTTP
-	go/ntlm) ;;
+	go/ntlm | go/krb5*) ;;
 	go/http) argv=("$GO" -host 127.0.0.1 -port "$HTTP" -user alice) ;;
 	go/https) argv=("$GO" -host localhost -port "$HTTPS" -https -cacert "$CERT" -user alice) ;;
 	go/ntlm-tls) argv=("$GO" -host localhost -port "$HTTPS" -https -cacert "$CERT" -auth ntlm -user alice) ;;
@@ -157,7 +170,8 @@ measure() { # name transport command...
 
 echo "bench: $(date -u +%F) $(uname -m), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), median of $RUNS runs (one-shot: of $ECHO_REPEAT calls each);"
 echo "       client CPU user+sys in s per call, peak RSS in KiB, whole processes as a user runs them;"
-echo "       req: HTTP requests wrsh/py/go; via: ntlm = Negotiate sealed over HTTP, http|https = Basic, ntlm-tls = Negotiate over HTTPS"
+echo "       req: HTTP requests wrsh/py/go; via: ntlm = Negotiate sealed over HTTP, http|https = Basic, ntlm-tls = Negotiate over HTTPS,"
+echo "       krb5 = Kerberos sealed over HTTP, krb5-tls = over HTTPS (wrsh: AS and TGS exchanges with the KDC in every call; pywinrm: a TGT from kinit's ccache)"
 echo "       wrsh: $WRSH; py: python3-winrm $(dpkg-query -W -f='${Version}' python3-winrm);" \
 	"go: masterzen/winrm $(dpkg-query -W -f='${Version}' golang-github-masterzen-winrm-dev), $(go version | cut -d' ' -f3)"
 # shellcheck disable=SC2059
@@ -166,6 +180,8 @@ REPEAT=$ECHO_REPEAT measure "cmd echo hi" ntlm echo hi
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" http echo hi
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" https echo hi
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" ntlm-tls echo hi
+REPEAT=$ECHO_REPEAT measure "cmd echo hi" krb5 echo hi
+REPEAT=$ECHO_REPEAT measure "cmd echo hi" krb5-tls echo hi
 REPEAT=1 measure "stream ${MIB} MiB stdout" ntlm bigout "$MIB"
 REPEAT=1 measure "stream ${MIB} MiB stdout" http bigout "$MIB"
 REPEAT=1 measure "stream ${MIB} MiB stdout" https bigout "$MIB"

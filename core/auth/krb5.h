@@ -22,7 +22,7 @@
 
 struct krb5_cred {
 	char password[KRB5_PASSWORD_MAX];
-	size_t password_n; /* 0 once the key is derived from it (and it wiped) */
+	size_t password_n;   /* 0 once the key is derived from it (and it wiped) */
 	struct krb5_key key; /* the client's long-term key (etype 0: not yet) */
 	char name[KRB5_NAME_MAX], realm[KRB5_NAME_MAX]; /* as in the ticket */
 	uint8_t ticket[CONFIG_WRSH_AUTH_KRB5_TICKET_MAX];

@@ -78,8 +78,7 @@ static wrsh_err exchange(const struct auth_cred *c, const uint8_t *req, size_t r
 	if (r)
 		return unreachable(c, e, r, "cannot reach");
 	put_be(len, req_n, 4);
-	if ((r = send_all(c, len, 4)) || (r = send_all(c, req, req_n)) ||
-	    (r = recv_all(c, len, 4)))
+	if ((r = send_all(c, len, 4)) || (r = send_all(c, req, req_n)) || (r = recv_all(c, len, 4)))
 		return unreachable(c, e, r == WRSH_ECLOSED ? WRSH_EPROTO : r, "no answer from");
 	want = (uint32_t)get_be(len, 4);
 	if (want & 0x80000000u || want > KRB5_MSG_MAX) { /* 7.2.2: the high bit is reserved */
@@ -119,13 +118,13 @@ wrsh_err krb5_error_text(struct errbuf *e, const struct krb5_error *k, const cha
 		return err_set(e, WRSH_EAUTH, "auth: Kerberos: the password of ", who,
 			       " has expired", NULL);
 	case KRB5_ERR_ETYPE_NOSUPP:
-		return err_set(e, WRSH_EAUTH, "auth: Kerberos: no common encryption type for ",
-			       who, " (this wrsh does AES256 and AES128)", NULL);
+		return err_set(e, WRSH_EAUTH, "auth: Kerberos: no common encryption type for ", who,
+			       " (this wrsh does AES256 and AES128)", NULL);
 	case KRB5_ERR_TKT_EXPIRED:
 		return err_set(e, WRSH_EAUTH, "auth: Kerberos: the ticket has expired", NULL);
 	case KRB5_ERR_WRONG_REALM:
-		return err_set(e, WRSH_EAUTH, "auth: Kerberos: the KDC does not serve the realm of ",
-			       who, NULL);
+		return err_set(e, WRSH_EAUTH,
+			       "auth: Kerberos: the KDC does not serve the realm of ", who, NULL);
 	case KRB5_ERR_SKEW:
 		if (krb5_parse_time(k->stime, &t) || !now)
 			return err_set(e, WRSH_EAUTH, "auth: Kerberos: the clocks differ too much",
@@ -162,9 +161,10 @@ static wrsh_err names(const struct auth_cred *c, struct krb5_cred *k, struct err
 	if (!n || n >= sizeof(k->name) || strlen(realm) >= sizeof(k->realm))
 		return err_set(e, WRSH_EINVAL, "auth: Kerberos: user or realm name too long", NULL);
 	if (!*realm)
-		return err_set(e, WRSH_EINVAL,
-			       "auth: Kerberos needs a realm: user@REALM, DOMAIN\\user or one given",
-			       NULL);
+		return err_set(
+			e, WRSH_EINVAL,
+			"auth: Kerberos needs a realm: user@REALM, DOMAIN\\user or one given",
+			NULL);
 	memcpy(k->name, c->user, n);
 	k->name[n] = 0;
 	for (i = 0; realm[i]; i++)

@@ -84,8 +84,8 @@ static wrsh_err start(void *ctx, const struct auth_cred *c, uint8_t *out, size_t
 }
 
 /* The acceptor's answer: its AP-REP, or its KRB-ERROR. */
-static wrsh_err step(void *ctx, const struct auth_cred *c, uint8_t *in, size_t in_len,
-		     uint8_t *out, size_t *out_len, void *scratch, struct errbuf *e)
+static wrsh_err step(void *ctx, const struct auth_cred *c, uint8_t *in, size_t in_len, uint8_t *out,
+		     size_t *out_len, void *scratch, struct errbuf *e)
 {
 	struct krb5_ctx *x = ctx;
 	struct krb5_cred *k = c->cred;
@@ -137,8 +137,7 @@ static wrsh_err wrap(void *ctx, uint8_t *msg, size_t len, uint8_t *sig)
 	return rc ? WRSH_EINVAL : WRSH_OK;
 }
 
-static wrsh_err unwrap(void *ctx, uint8_t *buf, size_t sig_len, size_t n, size_t *off,
-		       size_t *len)
+static wrsh_err unwrap(void *ctx, uint8_t *buf, size_t sig_len, size_t n, size_t *off, size_t *len)
 {
 	struct krb5_ctx *x = ctx;
 	uint64_t seq;
@@ -163,6 +162,8 @@ static void wipe(void *ctx)
 
 const struct auth_mech auth_krb5 = {
 	.name = "Kerberos",
+	/* the KDC issued the ticket, so the service's key or the channel: */
+	.refusal = " (a channel binding that differs, or an account without WinRM access?)",
 	.cred_size = sizeof(struct krb5_cred),
 	.ctx_size = sizeof(struct krb5_ctx),
 	.token_max = TOKEN_MAX,

@@ -43,6 +43,7 @@ struct auth_cred {
 
 struct auth_mech {
 	const char *name;	 /* "NTLM": in errors and traces */
+	const char *refusal;	 /* why a server may refuse it, for the error: " (...)" */
 	size_t cred_size;	 /* the credential the core keeps for it */
 	size_t ctx_size;	 /* the context the core keeps for it */
 	size_t token_max;	 /* the longest token start or step writes */

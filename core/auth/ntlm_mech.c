@@ -84,6 +84,8 @@ static void wipe(void *ctx)
 
 const struct auth_mech auth_ntlm = {
 	.name = "NTLM",
+	/* where a domain policy allows Kerberos only */
+	.refusal = " (Kerberos only?)",
 	.cred_size = 16,
 	.ctx_size = sizeof(struct ntlm_ctx),
 	.token_max = NTLM_MAX_AUTHENTICATE,

@@ -305,7 +305,7 @@ static wrsh_err port_fail(struct http_conn *c, wrsh_err e, const char *what)
 	return err_set(c->err, e, "http: ", what, ": ", wrsh_strerror(e), NULL);
 }
 
-static wrsh_err conn_open(struct http_conn *c)
+wrsh_err http_connect(struct http_conn *c)
 {
 	wrsh_err e;
 	if (c->connected)
@@ -398,7 +398,7 @@ wrsh_err http_exchange(struct http_conn *c, const uint8_t *req, size_t len, stru
 	wrsh_err e;
 
 	c->retryable = false;
-	if ((e = conn_open(c)))
+	if ((e = http_connect(c)))
 		return e;
 	reused = c->served > 0;
 	c->requests++;

@@ -109,5 +109,8 @@ struct http_conn {
 wrsh_err http_exchange(struct http_conn *c, const uint8_t *req, size_t len, struct http_resp *r,
 		       uint32_t first_wait_ms, unsigned flags);
 void http_close(struct http_conn *c);
+/* Connect now unless connected (http_exchange does it when needed): for a
+ * handshake whose first token carries the TLS channel's bindings. */
+wrsh_err http_connect(struct http_conn *c);
 
 #endif

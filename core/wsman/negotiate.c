@@ -59,7 +59,7 @@ static void cred_of(struct wrsh_session *s, struct auth_cred *c, uint8_t cbt[16]
 	c->local = s->local;
 	c->cred = s->cred;
 	c->spn = s->spn;
-	c->cbt = channel_bindings(s, cbt) ? cbt : NULL;
+	c->cbt = cbt && channel_bindings(s, cbt) ? cbt : NULL;
 	c->port = s->port;
 	c->timeout_ms = s->conn.timeout_ms;
 	c->realm = s->realm;
@@ -111,11 +111,8 @@ static wrsh_err first_leg(struct wrsh_session *s, const struct auth_cred *c, uin
 	if (s->status == 401 && !s->token_len && offers_negotiate(s))
 		/* a bare "Negotiate" again: the mechanism refused, as NTLM is
 		 * where a domain policy allows Kerberos only */
-		return err_set(
-			&s->err, WRSH_EAUTH, "auth: the server refused ", s->mech->name,
-			s->mech == &auth_ntlm ? " under Negotiate (Kerberos only?)" : " for ",
-			s->mech == &auth_ntlm ? "" : s->spn,
-			s->mech == &auth_ntlm ? "" : " (an account without WinRM access?)", NULL);
+		return err_set(&s->err, WRSH_EAUTH, "auth: the server refused ", s->mech->name,
+			       " for ", s->spn, s->mech->refusal, NULL);
 	if ((s->status != 401 && s->status != 200) || !s->token_len)
 		return err_set(&s->err, WRSH_EAUTH,
 			       s->status == 401 ? "auth: the server does not offer Negotiate"
@@ -195,9 +192,10 @@ static wrsh_err handshake(struct wrsh_session *s)
 	uint8_t cbt[16];
 	wrsh_err e;
 	sess_note(s, "negotiating on a new connection");
-	cred_of(s, &c, cbt);
-	if ((e = acquire(s, &c)))
+	cred_of(s, &c, NULL);
+	if ((e = acquire(s, &c)) || (e = http_connect(&s->conn)))
 		return e;
+	cred_of(s, &c, cbt); /* connected: the channel's bindings (Kerberos sends them first) */
 	s->token_len = 0;
 	if (!(s->token = wrsh_arena_alloc(s->arena, CONFIG_WRSH_HTTP_MAX_LINE)) ||
 	    !(out = wrsh_arena_alloc(s->arena, m->token_max)))

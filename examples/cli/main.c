@@ -82,6 +82,7 @@ static const struct field caps[] = {
 	FIELD(cim_name_max, "CIM_NAME_MAX"),
 	FIELD(cim_context_max, "CIM_CONTEXT_MAX"),
 	FIELD(cim_max_selectors, "CIM_MAX_SELECTORS"),
+	FIELD(krb5_ticket_max, "AUTH_KRB5_TICKET_MAX"),
 };
 
 static int version(bool verbose)

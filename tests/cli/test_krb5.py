@@ -1,0 +1,209 @@
+"""wrsh -a kerberos against MIT Kerberos: a realm of Debian's krb5kdc
+(tests/endpoint/kdc.py: kdb5_util, kadmin.local, AES users, an RC4-only
+user, one without pre-authentication) and the endpoint's acceptor, MIT's
+GSSAPI with the HTTP/localhost keytab. What wrsh says to the KDC is judged
+by krb5kdc (its log names every request); what it says to the service, by
+gss_accept_sec_context and gss_unwrap_iov; none of it by our code.
+"""
+import os
+import hashlib
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import unittest
+
+from test_cli import Base, Endpoint, PASSWORD, WRSH, stat, tls_built
+
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "endpoint"))
+import kdc  # noqa: E402
+
+
+def kerberos_built():
+    out = subprocess.run([WRSH, "--version", "-v"], capture_output=True, text=True).stdout
+    return " kerberos" in out.splitlines()[1]
+
+
+class TlsProxy:
+    """A TLS-terminating relay with a certificate of its own: what a channel
+    binding exists to catch. Each client connection is relayed over a new
+    TLS connection to the endpoint."""
+
+    def __init__(self, cert, key, target):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(cert, key)
+        self.target = target
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        up_ctx = ssl.create_default_context()
+        up_ctx.check_hostname = False
+        up_ctx.verify_mode = ssl.CERT_NONE
+        while True:
+            try:
+                c, _ = self.sock.accept()
+                down = self.ctx.wrap_socket(c, server_side=True)
+                up = up_ctx.wrap_socket(socket.create_connection(self.target))
+            except OSError:
+                continue
+            for a, b in ((down, up), (up, down)):
+                threading.Thread(target=self.pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def pump(a, b):
+        try:
+            while True:
+                d = a.recv(65536)
+                if not d:
+                    break
+                b.sendall(d)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.close()
+            except OSError:
+                pass
+
+
+@unittest.skipUnless(shutil.which("krb5kdc") and shutil.which("kadmin.local"),
+                     "MIT Kerberos missing (scripts/bootstrap.sh check installs krb5-kdc)")
+@unittest.skipUnless(kerberos_built(), "Kerberos not built into this wrsh")
+class KerberosTest(Base):
+    @classmethod
+    def setUpClass(cls):
+        cls.realm = kdc.Realm()
+        cls.ep = Endpoint.shared("--kerberos", cls.realm.dir, basic=False)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.realm.stop()
+
+    def krb(self, *args, user="alice", host="localhost", https=False, env=None, password=PASSWORD,
+            conf=True):
+        e = {"KRB5_CONFIG": self.realm.krb5_conf if conf else "/nonexistent"}
+        e.update(env or {})
+        port = self.ep.https if https else self.ep.http
+        tls = ["--https", "--cacert", self.ep.info["cert"]] if https else []
+        return self.wrsh("cmd", "-H", host, "-p", str(port), *tls, "-a", "kerberos", "-u", user,
+                         *args, env=e, password=password)
+
+    def kdc_log(self):
+        with open(os.path.join(self.realm.dir, "kdc.log")) as f:
+            return f.read()
+
+    def one_line(self, r, *expect, status=255):
+        self.assertEqual(r.returncode, status, r.stderr)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        for x in expect:
+            self.assertIn(x, r.stderr)
+
+    def test_sealed_over_http(self):
+        before = self.ep.state()["sealed_requests"]
+        log = len(self.kdc_log())
+        r = self.krb("--stats", "echo", "sealed")
+        self.assertEqual((r.returncode, r.stdout), (0, b"sealed\r\n"), r.stderr)
+        # the empty POST with the AP-REQ (200 and the AP-REP back), then
+        # create, command, send, receive, delete: all five sealed by MIT's
+        # acceptor's wrap tokens and unsealed by its gss_unwrap_iov
+        self.assertEqual(stat(r.stderr, "requests"), 6)
+        self.assertEqual(self.ep.state()["sealed_requests"] - before, 5)
+        new = self.kdc_log()[log:]
+        # one AS exchange (pre-authentication asked for, then given) and one TGS
+        self.assertEqual(len(re.findall(r"AS_REQ .*NEEDED_PREAUTH: alice@WRSH.TEST", new)), 1, new)
+        self.assertEqual(len(re.findall(r"AS_REQ .*ISSUE: authtime \d+.*alice@WRSH.TEST for "
+                                        r"krbtgt/WRSH.TEST@WRSH.TEST", new)), 1, new)
+        self.assertEqual(len(re.findall(r"TGS_REQ .*ISSUE: authtime \d+.*alice@WRSH.TEST for "
+                                        r"HTTP/localhost@WRSH.TEST", new)), 1, new)
+
+    def test_user_spellings_and_realm_sources(self):
+        for user, extra in (("alice", ()), ("alice@wrsh.test", ()), ("WRSH.TEST\\alice", ()),
+                            ("alice", ("--realm", "wrsh.test"))):
+            r = self.krb(*extra, "echo", "x", user=user)
+            self.assertEqual((r.returncode, r.stdout), (0, b"x\r\n"), (user, r.stderr))
+        # no krb5.conf: the realm and the KDC from the command line
+        r = self.krb("--kdc", "127.0.0.1:%d" % self.realm.port, "echo", "x",
+                     user="alice@WRSH.TEST", conf=False)
+        self.assertEqual((r.returncode, r.stdout), (0, b"x\r\n"), r.stderr)
+
+    def test_powershell_over_kerberos(self):
+        e = {"KRB5_CONFIG": self.realm.krb5_conf}
+        r = self.wrsh("ps", "-H", "localhost", "-p", str(self.ep.http), "-a", "kerberos", "-u",
+                      "alice", "1..3", env=e)
+        self.assertEqual((r.returncode, r.stdout), (0, b"1\n2\n3\n"), r.stderr)
+
+    @unittest.skipUnless(tls_built(), "TLS not built in")
+    def test_https_with_channel_bindings(self):
+        r = self.krb("echo", "tls", https=True)
+        self.assertEqual((r.returncode, r.stdout), (0, b"tls\r\n"), r.stderr)
+
+    @unittest.skipUnless(tls_built(), "TLS not built in")
+    def test_a_relay_with_another_certificate_is_refused(self):
+        # the authenticator carries the MD5 of the bindings of the TLS
+        # channel wrsh sees; MIT's acceptor compares them with its own
+        # certificate's and refuses the logon (wrsh trusts the relay's
+        # certificate by its pin: only the bindings can catch it)
+        p = TlsProxy(self.ep.info["alice_cert"], self.ep.info["alice_key"],
+                     ("127.0.0.1", self.ep.https))
+        pin = subprocess.run(["openssl", "x509", "-in", self.ep.info["alice_cert"], "-outform",
+                              "DER"], capture_output=True, check=True).stdout
+        e = {"KRB5_CONFIG": self.realm.krb5_conf}
+        r = self.wrsh("cmd", "-H", "localhost", "-p", str(p.port), "--https", "--pin",
+                      hashlib.sha256(pin).hexdigest(), "-a", "kerberos", "-u", "alice", "echo",
+                      "x", env=e)
+        self.one_line(r, b"refused Kerberos for HTTP/localhost")
+
+    def test_wrong_password(self):
+        self.one_line(self.krb("echo", "x", password="wrong"),
+                      b"auth: Kerberos: wrong password for alice@WRSH.TEST")
+        # without pre-authentication the KDC answers anyway: the AS-REP
+        # does not open with the wrong key
+        self.one_line(self.krb("echo", "x", user="nopreauth", password="wrong"),
+                      b"wrong password for nopreauth@WRSH.TEST")
+
+    def test_unknown_user_and_rc4_only(self):
+        self.one_line(self.krb("echo", "x", user="bob"),
+                      b"the KDC does not know the user bob@WRSH.TEST")
+        self.one_line(self.krb("echo", "x", user="rc4user"),
+                      b"offers no AES key for rc4user@WRSH.TEST")
+
+    def test_an_address_instead_of_the_name(self):
+        self.one_line(self.krb("echo", "x", host="127.0.0.1"),
+                      b"does not know the service HTTP/127.0.0.1", b"DNS name")
+        # --spn names the service whatever the host is called
+        r = self.krb("--spn", "HTTP/localhost", "echo", "x", host="127.0.0.1")
+        self.assertEqual((r.returncode, r.stdout), (0, b"x\r\n"), r.stderr)
+
+    def test_kdc_unreachable_or_unknown(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        self.one_line(self.krb("--kdc", "127.0.0.1:%d" % port, "echo", "x"),
+                      b"cannot reach the KDC 127.0.0.1:%d" % port)
+        self.one_line(self.krb("echo", "x", user="alice@OTHER.TEST", conf=False),
+                      b"no KDC for OTHER.TEST", status=2)
+        self.one_line(self.krb("echo", "x", conf=False), b"no realm", status=2)
+
+    @unittest.skipUnless(shutil.which("faketime"), "faketime missing (bootstrap check)")
+    @unittest.skipIf("asan" in os.environ.get("WRSH_VARIANT", "") or
+                     "static" in os.environ.get("WRSH_VARIANT", ""),
+                     "faketime preloads into dynamic builds without sanitizers only")
+    def test_clock_skew_is_named(self):
+        r = subprocess.run(["faketime", "-f", "+10m", WRSH, "cmd", "-H", "localhost", "-p",
+                            str(self.ep.http), "-a", "kerberos", "-u", "alice", "echo", "x"],
+                           capture_output=True, timeout=60,
+                           env=dict(os.environ, WRSH_PASSWORD=PASSWORD,
+                                    KRB5_CONFIG=self.realm.krb5_conf))
+        self.one_line(r, b"the clocks differ by", b"ours is ahead")
+
+
+if __name__ == "__main__":
+    unittest.main()
