@@ -73,6 +73,41 @@ class TlsProxy:
                 pass
 
 
+class FakeKdc:
+    """A KDC that answers every request with `reply` (bytes after the
+    request was read; None: close at once; "silent": never answer)."""
+
+    def __init__(self, reply):
+        self.reply = reply
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            if self.reply is None:
+                c.close()
+                continue
+            c.recv(65536)
+            if self.reply == "silent":
+                self.held.append(c)
+                continue
+            c.sendall(self.reply)
+            c.close()
+
+    def close(self):
+        self.sock.close()
+        for c in self.held:
+            c.close()
+
+
 @unittest.skipUnless(shutil.which("krb5kdc") and shutil.which("kadmin.local"),
                      "MIT Kerberos missing (scripts/bootstrap.sh check installs krb5-kdc)")
 @unittest.skipUnless(kerberos_built(), "Kerberos not built into this wrsh")
@@ -191,6 +226,21 @@ class KerberosTest(Base):
         self.one_line(self.krb("echo", "x", user="alice@OTHER.TEST", conf=False),
                       b"no KDC for OTHER.TEST", status=2)
         self.one_line(self.krb("echo", "x", conf=False), b"no realm", status=2)
+
+    def test_a_hostile_kdc_gets_one_line(self):
+        for reply, says in ((b"\x00\x10\x00\x00", b"beyond CONFIG_WRSH_AUTH_KRB5_TICKET_MAX"),
+                            (b"\x80\x00\x00\x05", b"beyond"),  # the reserved bit
+                            (None, b"no answer from the KDC"),
+                            (b"\x00\x00\x00\x64" + b"x" * 10, b"a cut answer from the KDC"),
+                            (b"\x00\x00\x00\x05hello", b"a malformed AS-REP from the KDC"),
+                            (b"\x00\x00\x00\x03\x7e\x01\x00", b"a malformed KRB-ERROR"),
+                            ("silent", b"no answer from the KDC")):
+            k = FakeKdc(reply)
+            try:
+                r = self.krb("--timeout", "1", "--kdc", "127.0.0.1:%d" % k.port, "echo", "x")
+            finally:
+                k.close()
+            self.one_line(r, says)
 
     @unittest.skipUnless(shutil.which("faketime"), "faketime missing (bootstrap check)")
     @unittest.skipIf("asan" in os.environ.get("WRSH_VARIANT", "") or

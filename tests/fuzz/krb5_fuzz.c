@@ -1,5 +1,6 @@
 /* What a KDC or an acceptor answers (core/auth/krb5_msg.c, krb5_wrap.c)
- * from any bytes: read as a KRB-ERROR, an AS-REP, an AP-REP token and a
+ * from any bytes: read as a KRB-ERROR (bare, and in a GSS token), a
+ * KerberosTime, an AS-REP, an AP-REP token and a
  * wrap token split anywhere (the encrypted parts a fixed key cannot open,
  * so the reading up to the MAC, the rotation included, is what runs). */
 #include <stddef.h>
@@ -22,6 +23,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > sizeof(copy))
 		return 0;
 	(void)krb5_parse_error(data, size, &e);
+	(void)krb5_gss_error(data, size, &e);
+	if (size >= 15) {
+		uint64_t t;
+		char z[16];
+		memcpy(z, data, 15);
+		z[15] = 0;
+		(void)krb5_parse_time(z, &t);
+	}
 	memset(&k, 0x5a, sizeof(k));
 	k.etype = 18;
 	k.len = 32;
