@@ -165,6 +165,12 @@ struct wrsh_opts {
 	const char *realm, *kdc_host;
 	uint16_t kdc_port;
 	const struct wrsh_port *kdc_stream;
+	/* Kerberos: a FILE: credential cache's bytes (kinit's) instead of a
+	 * password: its ticket for the SPN, or its TGT to get one (the KDC is
+	 * then needed); user may be NULL (the cache's principal). Valid until
+	 * wrsh_close(). */
+	const uint8_t *krb5_ccache;
+	size_t krb5_ccache_len;
 	bool seal_https;	       /* NTLM: seal bodies over HTTPS too */
 	bool allow_unencrypted;	       /* permit credentials and bodies in clear over HTTP */
 	uint32_t timeout_ms;	       /* connect, TLS handshake, a request, an answer: 0: 30 s */

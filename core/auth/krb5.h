@@ -38,6 +38,21 @@ struct krb5_scratch {
 	struct krb5_error err;
 };
 
+/* A ticket found in a FILE: credential cache (auth/krb5_ccache.c): its
+ * default principal, and that principal's ticket for a server of its realm
+ * (the ticket points into the cache's bytes). */
+struct krb5_ccache {
+	char name[KRB5_NAME_MAX], realm[KRB5_NAME_MAX];
+	struct krb5_key key;
+	const uint8_t *ticket;
+	size_t ticket_n;
+	uint64_t endtime;
+	int32_t etype_other; /* a ticket for server under another etype (RC4) */
+};
+/* server: "krbtgt/REALM" or "HTTP/host". 0 found; 1 not there; -1 not a
+ * ccache or malformed. */
+int krb5_ccache_find(const uint8_t *buf, size_t len, const char *server, struct krb5_ccache *out);
+
 /* The wall clock from the port (FILETIME): 0 when it has none. */
 uint64_t krb5_now(const struct wrsh_port *p, uint32_t *usec);
 

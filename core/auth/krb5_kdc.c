@@ -73,8 +73,11 @@ static wrsh_err exchange(const struct auth_cred *c, const uint8_t *req, size_t r
 {
 	uint8_t len[4];
 	uint32_t want;
-	wrsh_err r = c->kdc->connect(c->kdc->ctx, c->kdc_host,
-				     c->kdc_port_no ? c->kdc_port_no : KDC_PORT, c->timeout_ms);
+	wrsh_err r;
+	if (!c->kdc || !c->kdc_host || !*c->kdc_host)
+		return err_set(e, WRSH_EINVAL, "auth: Kerberos needs the KDC's address", NULL);
+	r = c->kdc->connect(c->kdc->ctx, c->kdc_host, c->kdc_port_no ? c->kdc_port_no : KDC_PORT,
+			    c->timeout_ms);
 	if (r)
 		return unreachable(c, e, r, "cannot reach");
 	put_be(len, req_n, 4);
@@ -361,6 +364,49 @@ static wrsh_err get_ticket(const struct auth_cred *c, struct krb5_cred *k, struc
 	return WRSH_OK;
 }
 
+/* The cache's TGT (or its ticket for the service itself, then no KDC at
+ * all): kinit's logon, without a password. */
+static wrsh_err from_ccache(const struct auth_cred *c, struct krb5_cred *k, struct krb5_scratch *s,
+			    uint64_t now, struct errbuf *e)
+{
+	struct krb5_ccache *cc = (struct krb5_ccache *)(void *)s->req; /* free until the TGS-REQ */
+	struct krb5_as_rep tgt;
+	char server[KRB5_NAME_MAX + 8];
+	int rc = krb5_ccache_find(c->ccache, c->ccache_n, c->spn, cc);
+	wrsh_err r;
+	if (rc < 0)
+		return err_set(e, WRSH_EINVAL,
+			       "auth: Kerberos: the credential cache is not one "
+			       "(MIT's FILE: format, version 3 or 4)",
+			       NULL);
+	memcpy(k->name, cc->name, sizeof(k->name));
+	memcpy(k->realm, cc->realm, sizeof(k->realm));
+	if (!rc && cc->ticket_n <= sizeof(k->ticket) && now + 60 < cc->endtime) {
+		memcpy(k->ticket, cc->ticket, cc->ticket_n);
+		k->ticket_n = cc->ticket_n;
+		k->session = cc->key;
+		k->endtime = cc->endtime;
+		wrsh_wipe(cc, sizeof(*cc));
+		return WRSH_OK;
+	}
+	memcpy(server, "krbtgt/", 7);
+	memcpy(server + 7, cc->realm, strlen(cc->realm) + 1);
+	rc = krb5_ccache_find(c->ccache, c->ccache_n, server, cc);
+	if (rc || now + 60 >= cc->endtime) {
+		wrsh_wipe(cc, sizeof(*cc));
+		return err_set(e, WRSH_EAUTH, "auth: Kerberos: the credential cache holds ",
+			       rc ? "no AES ticket" : "an expired ticket", " for ", server,
+			       " (kinit again)", NULL);
+	}
+	memset(&tgt, 0, sizeof(tgt));
+	tgt.ticket.p = cc->ticket, tgt.ticket.n = cc->ticket_n;
+	tgt.session = cc->key;
+	wrsh_wipe(cc, sizeof(*cc));
+	r = get_ticket(c, k, s, &tgt, e);
+	wrsh_wipe(&tgt, sizeof(tgt));
+	return r;
+}
+
 wrsh_err krb5_acquire(const struct auth_cred *c, void *scratch, struct errbuf *e)
 {
 	struct krb5_cred *k = c->cred;
@@ -372,8 +418,10 @@ wrsh_err krb5_acquire(const struct auth_cred *c, void *scratch, struct errbuf *e
 			       "auth: Kerberos needs the wall clock (the port's filetime)", NULL);
 	if (k->ticket_n && now + 60 < k->endtime)
 		return WRSH_OK;
-	if (!c->kdc || !c->kdc_host || !*c->kdc_host)
-		return err_set(e, WRSH_EINVAL, "auth: Kerberos needs the KDC's address", NULL);
+	if (c->ccache) {
+		k->ticket_n = 0;
+		return from_ccache(c, k, scratch, now, e);
+	}
 	if (!k->password_n && !k->key.etype)
 		return err_set(e, WRSH_EINVAL, "auth: Kerberos needs a password", NULL);
 	if ((r = names(c, k, e)))

@@ -39,6 +39,8 @@ struct auth_cred {
 	const char *realm, *kdc_host;
 	uint16_t kdc_port_no;
 	const struct wrsh_port *kdc;
+	const uint8_t *ccache; /* a FILE: credential cache's bytes, or NULL */
+	size_t ccache_n;
 };
 
 struct auth_mech {

@@ -66,6 +66,8 @@ static void cred_of(struct wrsh_session *s, struct auth_cred *c, uint8_t cbt[16]
 	c->kdc_host = s->kdc_host;
 	c->kdc_port_no = s->kdc_port_no;
 	c->kdc = s->kdc;
+	c->ccache = s->ccache;
+	c->ccache_n = s->ccache_n;
 }
 
 static wrsh_err acquire(struct wrsh_session *s, const struct auth_cred *c)
@@ -265,7 +267,7 @@ static char *keep(char **p, const char *str)
 wrsh_err sess_mech_setup(struct wrsh_session *s, const struct auth_mech *m,
 			 const struct wrsh_opts *o)
 {
-	const char *u = o->user, *bs = strchr(u, '\\');
+	const char *u = o->user ? o->user : "", *bs = strchr(u, '\\');
 	const char *realm = o->realm ? o->realm : "", *kdc = o->kdc_host ? o->kdc_host : "";
 	size_t need = 2 * strlen(u) + 2 + 6 + sizeof(s->host) + (o->spn ? strlen(o->spn) : 0) +
 		      strlen(realm) + 1 + strlen(kdc) + 1;
@@ -299,6 +301,10 @@ wrsh_err sess_mech_setup(struct wrsh_session *s, const struct auth_mech *m,
 	s->kdc_host = keep(&p, kdc);
 	s->kdc_port_no = o->kdc_port;
 	s->kdc = o->kdc_stream;
+	s->ccache = o->krb5_ccache;
+	s->ccache_n = o->krb5_ccache_len;
+	if (s->ccache)
+		return WRSH_OK; /* the cache's logon: no password */
 	if (o->nt_hash) {
 		if (m->cred_size != 16)
 			return err_set(&s->err, WRSH_EINVAL, "auth: an NT hash serves NTLM only",

@@ -150,10 +150,10 @@ static wrsh_err set_auth(struct wrsh_session *s, const struct wrsh_opts *o)
 		if (!CONFIG_WRSH_AUTH_KERBEROS)
 			return err_set(&s->err, WRSH_EUNSUPPORTED, "auth: Kerberos is not built in",
 				       NULL);
-		if (!o->user || !*o->user)
+		if (!o->krb5_ccache && (!o->user || !*o->user))
 			return err_set(&s->err, WRSH_EINVAL, "auth: Kerberos needs a user name",
 				       NULL);
-		if (!o->kdc_stream || !o->kdc_host || !*o->kdc_host)
+		if (!o->krb5_ccache && (!o->kdc_stream || !o->kdc_host || !*o->kdc_host))
 			return err_set(
 				&s->err, WRSH_EINVAL,
 				"auth: Kerberos needs the KDC's address and a port to reach it",

@@ -74,6 +74,8 @@ struct conn {
 	struct wrsh_port kdc_stream;
 	char realm[256], kdc[256];
 	unsigned kdc_port;
+	const void *cc_map; /* kinit's credential cache, mapped */
+	size_t cc_len;
 	const void *ca_map, *crl_map;
 	size_t ca_len, crl_len;
 	char cert_pem[16384], key_pem[16384]; /* key wiped once TLS has parsed it */

@@ -112,7 +112,8 @@ static const char conn_usage[] =
 	"      --spn SPN            the service's name (default HTTP/HOST; WSMAN/ or HOST/)\n"
 	"The password comes from WRSH_PASSWORD, --password-file, or a prompt on the\n"
 	"terminal (an NT hash from WRSH_NT_HASH or --nt-hash-file); never from the\n"
-	"command line. Over HTTP, Negotiate seals every message (the Windows default).\n";
+	"command line; -a kerberos without them uses kinit's ticket cache (KRB5CCNAME).\n"
+	"Over HTTP, Negotiate seals every message (the Windows default).\n";
 
 void cli_error(const char *fmt, ...)
 {
@@ -544,11 +545,30 @@ static int setup_tls(struct conn *c, const char *host)
 /* ---- Kerberos ---------------------------------------------------------- */
 
 #if CONFIG_WRSH_AUTH_KERBEROS
+/* kinit's credential cache, when there is one to read: KRB5CCNAME
+ * (FILE:PATH or PATH; a KEYRING: or KCM: cache is not a file) or MIT's
+ * default, /tmp/krb5cc_UID. Mapped until the session closes. */
+static void open_ccache(struct conn *c)
+{
+	const char *env = getenv("KRB5CCNAME");
+	char path[1024];
+	if (env && !strncmp(env, "FILE:", 5))
+		env += 5;
+	else if (env && strchr(env, ':') && env[0] != '/')
+		return;
+	if (env)
+		snprintf(path, sizeof(path), "%s", env);
+	else
+		snprintf(path, sizeof(path), "/tmp/krb5cc_%u", (unsigned)getuid());
+	if (posix_map_file(path, &c->cc_map, &c->cc_len))
+		c->cc_map = NULL;
+}
+
 /* The realm as the library will use it (its rule, so the KDC looked up is
  * the realm's), and its KDC: --kdc, or krb5.conf's. */
 static int setup_kdc(struct conn *c, struct wrsh_opts *wo)
 {
-	const char *u = c->o.user, *at = strchr(u, '@'), *bs = strchr(u, '\\');
+	const char *u = c->o.user ? c->o.user : "", *at = strchr(u, '@'), *bs = strchr(u, '\\');
 	size_t i;
 	if (c->o.realm)
 		snprintf(c->realm, sizeof(c->realm), "%s", c->o.realm);
@@ -556,19 +576,24 @@ static int setup_kdc(struct conn *c, struct wrsh_opts *wo)
 		snprintf(c->realm, sizeof(c->realm), "%s", at + 1);
 	else if (bs && !(bs == u + 1 && u[0] == '.'))
 		snprintf(c->realm, sizeof(c->realm), "%.*s", (int)(bs - u), u);
-	else if (krb5conf_default_realm(c->realm, sizeof(c->realm)))
+	else if (krb5conf_default_realm(c->realm, sizeof(c->realm)) && !c->cc_map)
 		return cli_error("Kerberos: no realm: user@REALM, DOMAIN\\user, --realm, or a "
 				 "krb5.conf with default_realm"),
 		       2;
 	for (i = 0; c->realm[i]; i++)
 		c->realm[i] = (char)toupper((unsigned char)c->realm[i]);
+	wo->krb5_ccache = c->cc_map;
+	wo->krb5_ccache_len = c->cc_len;
 	if (c->o.kdc ? krb5conf_host_port(c->o.kdc, c->kdc, sizeof(c->kdc), &c->kdc_port)
-		     : krb5conf_kdc(c->realm, c->kdc, sizeof(c->kdc), &c->kdc_port))
+		     : krb5conf_kdc(c->realm, c->kdc, sizeof(c->kdc), &c->kdc_port)) {
+		if (c->cc_map && !c->o.kdc)
+			return 0; /* the cache may hold the service's ticket */
 		return cli_error(c->o.kdc ? "Kerberos: bad --kdc '%s' (HOST or HOST:PORT)"
 					  : "Kerberos: no KDC for %s: --kdc HOST, or a krb5.conf "
 					    "naming one under [realms]",
 				 c->o.kdc ? c->o.kdc : c->realm),
 		       2;
+	}
 	posix_port_init(&c->kdc_stream, &c->kdc_ctx);
 	wo->realm = c->realm;
 	wo->kdc_host = c->kdc;
@@ -577,6 +602,11 @@ static int setup_kdc(struct conn *c, struct wrsh_opts *wo)
 	return 0;
 }
 #else
+static void open_ccache(struct conn *c)
+{
+	(void)c;
+}
+
 static int setup_kdc(struct conn *c, struct wrsh_opts *wo)
 {
 	(void)c, (void)wo;
@@ -642,7 +672,9 @@ int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
 	c->auth = auth;
 	if (auth == WRSH_AUTH_CERTIFICATE && (!o->cert || !o->https))
 		return cli_error("-a certificate needs --https and --cert FILE"), 2;
-	if (need_user && !o->user && auth != WRSH_AUTH_CERTIFICATE)
+	if (auth == WRSH_AUTH_KERBEROS && !o->password_file && !getenv("WRSH_PASSWORD"))
+		open_ccache(c);
+	if (need_user && !o->user && auth != WRSH_AUTH_CERTIFICATE && !c->cc_map)
 		return cli_error("%s needs -u USER", cli_applet->name), 2;
 	c->arena_buf = malloc(o->mem); /* the CLI's one allocation */
 	if (!c->arena_buf)
@@ -663,7 +695,7 @@ int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
 	}
 	if ((auth == WRSH_AUTH_BASIC || auth == WRSH_AUTH_NTLM || auth == WRSH_AUTH_NEGOTIATE ||
 	     auth == WRSH_AUTH_KERBEROS) &&
-	    !have_hash && get_password(o, pw, sizeof(pw))) {
+	    !have_hash && !c->cc_map && get_password(o, pw, sizeof(pw))) {
 		conn_close(c);
 		return CLI_EXIT_ERROR;
 	}
@@ -752,6 +784,9 @@ void conn_close(struct conn *c)
 	if (c->crl_map)
 		posix_unmap_file(c->crl_map, c->crl_len);
 	c->crl_map = NULL;
+	if (c->cc_map)
+		posix_unmap_file(c->cc_map, c->cc_len);
+	c->cc_map = NULL;
 	if (c->arena_buf) {
 		/* what was ever written lies below the peak: wiping more would
 		 * only make the untouched pages resident */

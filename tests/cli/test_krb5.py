@@ -13,6 +13,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import unittest
 
@@ -127,7 +128,8 @@ class KerberosTest(Base):
         e.update(env or {})
         port = self.ep.https if https else self.ep.http
         tls = ["--https", "--cacert", self.ep.info["cert"]] if https else []
-        return self.wrsh("cmd", "-H", host, "-p", str(port), *tls, "-a", "kerberos", "-u", user,
+        who = ["-u", user] if user else []
+        return self.wrsh("cmd", "-H", host, "-p", str(port), *tls, "-a", "kerberos", *who,
                          *args, env=e, password=password)
 
     def kdc_log(self):
@@ -226,6 +228,32 @@ class KerberosTest(Base):
         self.one_line(self.krb("echo", "x", user="alice@OTHER.TEST", conf=False),
                       b"no KDC for OTHER.TEST", status=2)
         self.one_line(self.krb("echo", "x", conf=False), b"no realm", status=2)
+
+    def test_kinit_ccache_instead_of_a_password(self):
+        d = tempfile.mkdtemp(prefix="wrsh-cc-")
+        self.addCleanup(shutil.rmtree, d, True)
+        cc = os.path.join(d, "ccache")
+        self.realm.kinit("alice", ccache=cc)
+        env = {"KRB5CCNAME": "FILE:" + cc}
+        log = len(self.kdc_log())
+        # no -u, no password: the cache's principal and its TGT, one TGS
+        r = self.krb("echo", "cc", user=None, password=None, env=env)
+        self.assertEqual((r.returncode, r.stdout), (0, b"cc\r\n"), r.stderr)
+        new = self.kdc_log()[log:]
+        self.assertNotIn("AS_REQ", new)
+        self.assertEqual(len(re.findall(r"TGS_REQ .*ISSUE.*alice@WRSH.TEST for "
+                                        r"HTTP/localhost@WRSH.TEST", new)), 1, new)
+        # with the service's ticket in the cache (MIT's kvno puts it there)
+        # no KDC is asked at all
+        subprocess.run(["kvno", "HTTP/localhost"], env=dict(self.realm.env(), **env),
+                       check=True, capture_output=True)
+        r = self.krb("--kdc", "127.0.0.1:1", "echo", "svc", user=None, password=None, env=env)
+        self.assertEqual((r.returncode, r.stdout), (0, b"svc\r\n"), r.stderr)
+        # what is not a cache says so
+        with open(cc, "wb") as f:
+            f.write(b"\x05\x04garbage")
+        self.one_line(self.krb("echo", "x", user=None, password=None, env=env),
+                      b"the credential cache is not one")
 
     def test_a_hostile_kdc_gets_one_line(self):
         for reply, says in ((b"\x00\x10\x00\x00", b"beyond CONFIG_WRSH_AUTH_KRB5_TICKET_MAX"),

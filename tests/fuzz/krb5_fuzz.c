@@ -1,5 +1,6 @@
 /* What a KDC or an acceptor answers (core/auth/krb5_msg.c, krb5_wrap.c)
- * from any bytes: read as a KRB-ERROR (bare, and in a GSS token), a
+ * from any bytes, and what a credential cache holds: read as a ccache, a
+ * KRB-ERROR (bare, and in a GSS token), a
  * KerberosTime, an AS-REP, an AP-REP token and a
  * wrap token split anywhere (the encrypted parts a fixed key cannot open,
  * so the reading up to the MAC, the rotation included, is what runs). */
@@ -7,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "auth/krb5.h"
 #include "auth/krb5_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -17,6 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct krb5_as_rep r;
 	struct krb5_key k;
 	struct krb5_ap_rep ar;
+	struct krb5_ccache cc;
 	size_t off, pn;
 	uint64_t seq;
 	uint8_t flags;
@@ -24,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	(void)krb5_parse_error(data, size, &e);
 	(void)krb5_gss_error(data, size, &e);
+	(void)krb5_ccache_find(data, size, "krbtgt/WRSH.TEST", &cc);
 	if (size >= 15) {
 		uint64_t t;
 		char z[16];

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth/krb5.h"
 #include "auth/krb5_msg.h"
 #include "crypto/kcrypto.h"
 #include "harness.h"
@@ -50,6 +51,32 @@ static void test_krb5_reads_the_kdc_errors(void)
 	n = load("03-rep.der", m, sizeof(m)); /* an AS-REP is no KRB-ERROR */
 	CHECK_EQ(krb5_parse_error(m, n, &e), -1);
 	CHECK_EQ(krb5_parse_error(m, 3, &e), -1);
+}
+
+/* What kinit and kvno wrote (tests/vectors/krb5/README.md); every
+ * truncation of it is refused or found short, never overrun. */
+static void test_krb5_reads_kinits_ccache(void)
+{
+	static uint8_t m[4096];
+	struct krb5_ccache cc;
+	size_t n = load("kinit-kvno.ccache", m, sizeof(m)), k;
+	CHECK(n > 1000);
+	CHECK_EQ(krb5_ccache_find(m, n, "krbtgt/WRSH.TEST", &cc), 0);
+	CHECK_STR(cc.name, "alice");
+	CHECK_STR(cc.realm, "WRSH.TEST");
+	CHECK_EQ(cc.key.etype, KCRYPTO_ETYPE_AES256);
+	CHECK_EQ(cc.key.len, 32);
+	CHECK(cc.ticket_n > 200 && cc.ticket[0] == 0x61); /* Ticket ::= [APPLICATION 1] */
+	CHECK(cc.endtime > 1796000000ull);
+	CHECK_EQ(krb5_ccache_find(m, n, "HTTP/localhost", &cc), 0);
+	CHECK(cc.ticket_n > 200 && cc.ticket[0] == 0x61);
+	CHECK_EQ(krb5_ccache_find(m, n, "HTTP/elsewhere", &cc), 1);
+	CHECK_EQ(krb5_ccache_find(m, n, "HTTP", &cc), 1);
+	CHECK_EQ(krb5_ccache_find(m, n, "HTTP/localhost/x", &cc), 1);
+	for (k = 0; k < n; k++)
+		CHECK(krb5_ccache_find(m, k, "HTTP/localhost", &cc) != 0);
+	m[1] = 2; /* version 0x0502: host byte order, refused */
+	CHECK_EQ(krb5_ccache_find(m, n, "HTTP/localhost", &cc), -1);
 }
 
 /* The nonce kinit chose: KDC-REQ-BODY's [7] in its second request. */
@@ -283,6 +310,7 @@ static void test_krb5_wrap_round_trip(void)
 void krb5_tests(void)
 {
 	RUN(test_krb5_reads_the_kdc_errors);
+	RUN(test_krb5_reads_kinits_ccache);
 	RUN(test_krb5_opens_the_as_rep);
 	RUN(test_krb5_builds_an_as_req);
 	RUN(test_krb5_builds_a_gss_ap_req);

@@ -1,0 +1,156 @@
+/*
+ * Tickets from a credential cache in MIT's FILE: format, as kinit writes it
+ * (MIT krb5 documentation, "Credential cache file format": version 0x0504,
+ * or 0x0503 without its header; integers big-endian). Read in place from
+ * the caller's bytes, every length checked against what remains; nothing
+ * is kept but pointers into them.
+ *
+ *   version u16, [v4: header length u16, header], default principal,
+ *   then credentials to the end: client, server (principals), keyblock
+ *   (enctype u16, data), authtime starttime endtime renew_till (u32 each),
+ *   is_skey u8, flags u32, addresses and authdata (counted lists of a u16
+ *   type and data), ticket and second ticket (data).
+ *   principal: name type u32, components u32, realm (data), components.
+ *   data: length u32, bytes.
+ */
+#include <string.h>
+
+#include "auth/krb5.h"
+#include "crypto/kcrypto.h"
+#include "util/bytes.h"
+
+struct rd {
+	const uint8_t *p;
+	size_t n;
+	int bad;
+};
+
+static uint32_t get(struct rd *r, int width)
+{
+	uint32_t v;
+	if (r->bad || r->n < (size_t)width) {
+		r->bad = 1;
+		return 0;
+	}
+	v = (uint32_t)get_be(r->p, width);
+	r->p += width, r->n -= (size_t)width;
+	return v;
+}
+
+static const uint8_t *data(struct rd *r, size_t *len)
+{
+	const uint8_t *at;
+	uint32_t n = get(r, 4);
+	if (r->bad || n > r->n) {
+		r->bad = 1;
+		return NULL;
+	}
+	at = r->p;
+	r->p += n, r->n -= n;
+	*len = n;
+	return at;
+}
+
+/* A principal: copied as "a/b" and its realm (name != NULL), or compared
+ * with want_name and want_realm (*match). */
+static void principal(struct rd *r, char *name, char *realm, const char *want_name,
+		      const char *want_realm, int *match)
+{
+	const uint8_t *s;
+	uint32_t i, count;
+	size_t n, at = 0;
+	get(r, 4); /* name type */
+	count = get(r, 4);
+	s = data(r, &n);
+	if (r->bad || count > 16 || n >= KRB5_NAME_MAX) {
+		r->bad = 1;
+		return;
+	}
+	if (name)
+		memcpy(realm, s, n), realm[n] = 0;
+	else
+		*match = strlen(want_realm) == n && !memcmp(want_realm, s, n);
+	for (i = 0; i < count; i++) {
+		s = data(r, &n);
+		if (r->bad || at + n + 1 >= KRB5_NAME_MAX) {
+			r->bad = 1;
+			return;
+		}
+		if (name) {
+			if (i)
+				name[at++] = '/';
+			memcpy(name + at, s, n);
+		} else if (*match) {
+			const char *w = want_name + at;
+			*match = (!i || *w++ == '/') && strlen(w) >= n && !memcmp(w, s, n);
+			at += !!i;
+		}
+		at += n;
+	}
+	if (name)
+		name[at] = 0;
+	else if (*match)
+		*match = want_name[at] == 0;
+}
+
+static void skip_list(struct rd *r)
+{
+	uint32_t i, count = get(r, 4);
+	size_t n;
+	for (i = 0; i < count && !r->bad; i++) {
+		get(r, 2);
+		data(r, &n);
+	}
+}
+
+int krb5_ccache_find(const uint8_t *buf, size_t len, const char *server, struct krb5_ccache *out)
+{
+	struct rd r = {buf, len, 0};
+	uint32_t version = get(&r, 2);
+	memset(out, 0, sizeof(*out));
+	if (version == 0x0504) {
+		size_t h = get(&r, 2);
+		if (h > r.n)
+			return -1;
+		r.p += h, r.n -= h;
+	} else if (version != 0x0503) {
+		return -1; /* 0x0501 and 0x0502 (host byte order) are not written since 1.0 */
+	}
+	principal(&r, out->name, out->realm, NULL, NULL, NULL);
+	while (!r.bad && r.n) {
+		const uint8_t *key, *tkt;
+		size_t kn, tn, n;
+		uint32_t etype, endtime;
+		int mine = 0, theirs = 0;
+		principal(&r, NULL, NULL, out->name, out->realm, &mine);
+		principal(&r, NULL, NULL, server, out->realm, &theirs);
+		etype = get(&r, 2);
+		key = data(&r, &kn);
+		get(&r, 4), get(&r, 4); /* authtime, starttime */
+		endtime = get(&r, 4);
+		get(&r, 4), get(&r, 1), get(&r, 4); /* renew_till, is_skey, flags */
+		skip_list(&r);			    /* addresses */
+		skip_list(&r);			    /* authdata */
+		tkt = data(&r, &tn);
+		data(&r, &n); /* second ticket */
+		if (r.bad)
+			break;
+		/* the default principal's ticket for server in its realm (the
+		 * cache's configuration entries have realm X-CACHECONF:) */
+		if (!mine || !theirs)
+			continue;
+		if ((etype != KCRYPTO_ETYPE_AES256 || kn != 32) &&
+		    (etype != KCRYPTO_ETYPE_AES128 || kn != 16)) {
+			out->etype_other = (int32_t)etype;
+			continue;
+		}
+		out->key.etype = (int32_t)etype;
+		out->key.len = kn;
+		memcpy(out->key.v, key, kn);
+		out->ticket = tkt;
+		out->ticket_n = tn;
+		out->endtime = endtime;
+		return 0;
+	}
+	return r.bad ? -1 : 1;
+}
