@@ -140,7 +140,8 @@ enum wrsh_auth {
 	WRSH_AUTH_NONE,	       /* no credentials (anonymous Identify only) */
 	WRSH_AUTH_BASIC,       /* RFC 7617; HTTPS, or HTTP with allow_unencrypted */
 	WRSH_AUTH_NTLM,	       /* NTLMv2 under Negotiate, sealed over HTTP */
-	WRSH_AUTH_NEGOTIATE,   /* the same for now: the Windows default */
+	WRSH_AUTH_NEGOTIATE,   /* Kerberos when a KDC or ticket cache is given (NTLM when
+				* it cannot be had), else NTLM: the Windows default */
 	WRSH_AUTH_CERTIFICATE, /* TLS client certificate, carried by the port */
 	WRSH_AUTH_KERBEROS     /* RFC 4121 under Negotiate, sealed over HTTP; needs a KDC */
 };
@@ -172,6 +173,7 @@ struct wrsh_opts {
 	const uint8_t *krb5_ccache;
 	size_t krb5_ccache_len;
 	bool seal_https;	       /* NTLM: seal bodies over HTTPS too */
+	bool no_ntlm;		       /* Negotiate with Kerberos: no NTLM when it fails */
 	bool allow_unencrypted;	       /* permit credentials and bodies in clear over HTTP */
 	uint32_t timeout_ms;	       /* connect, TLS handshake, a request, an answer: 0: 30 s */
 	uint32_t operation_timeout_ms; /* WS-Man OperationTimeout; 0: 20 s */

@@ -106,11 +106,12 @@ wrsh_err krb5_error_text(struct errbuf *e, const struct krb5_error *k, const cha
 	uint64_t t;
 	switch (k->code) {
 	case KRB5_ERR_C_PRINCIPAL_UNKNOWN:
-		return err_set(e, WRSH_EAUTH, "auth: Kerberos: the KDC does not know the user ",
-			       who, NULL);
+		return err_set(e, WRSH_EUNSUPPORTED,
+			       "auth: Kerberos: the KDC does not know the user ", who, NULL);
 	case KRB5_ERR_S_PRINCIPAL_UNKNOWN:
-		return err_set(e, WRSH_EAUTH, "auth: Kerberos: the KDC does not know the service ",
-			       who, " (name the host by its DNS name, not an address; or its SPN ",
+		return err_set(e, WRSH_EUNSUPPORTED,
+			       "auth: Kerberos: the KDC does not know the service ", who,
+			       " (name the host by its DNS name, not an address; or its SPN ",
 			       "may be WSMAN/ or HOST/)", NULL);
 	case KRB5_ERR_PREAUTH_FAILED:
 		return err_set(e, WRSH_EAUTH, "auth: Kerberos: wrong password for ", who, NULL);
@@ -121,12 +122,13 @@ wrsh_err krb5_error_text(struct errbuf *e, const struct krb5_error *k, const cha
 		return err_set(e, WRSH_EAUTH, "auth: Kerberos: the password of ", who,
 			       " has expired", NULL);
 	case KRB5_ERR_ETYPE_NOSUPP:
-		return err_set(e, WRSH_EAUTH, "auth: Kerberos: no common encryption type for ", who,
+		return err_set(e, WRSH_EUNSUPPORTED,
+			       "auth: Kerberos: no common encryption type for ", who,
 			       " (this wrsh does AES256 and AES128)", NULL);
 	case KRB5_ERR_TKT_EXPIRED:
 		return err_set(e, WRSH_EAUTH, "auth: Kerberos: the ticket has expired", NULL);
 	case KRB5_ERR_WRONG_REALM:
-		return err_set(e, WRSH_EAUTH,
+		return err_set(e, WRSH_EUNSUPPORTED,
 			       "auth: Kerberos: the KDC does not serve the realm of ", who, NULL);
 	case KRB5_ERR_SKEW:
 		if (krb5_parse_time(k->stime, &t) || !now)
@@ -255,7 +257,7 @@ static wrsh_err get_tgt(const struct auth_cred *c, struct krb5_cred *k, struct k
 		if (ke->code != KRB5_ERR_PREAUTH_REQUIRED || pa)
 			return krb5_error_text(e, ke, principal(k, who, sizeof(who)), now);
 		if (!ke->etype)
-			return err_set(e, WRSH_EAUTH,
+			return err_set(e, WRSH_EUNSUPPORTED,
 				       "auth: Kerberos: the KDC offers no AES key for ",
 				       principal(k, who, sizeof(who)),
 				       " (RC4 only? this wrsh does AES256 and AES128)", NULL);

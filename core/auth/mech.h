@@ -57,7 +57,10 @@ struct auth_mech {
 	 * WRSH_EINVAL when it is not valid UTF-8 or too long. */
 	wrsh_err (*set_password)(void *cred, const char *password);
 	/* Before each handshake: whatever the credential still lacks
-	 * (Kerberos: a service ticket for c->spn, from the KDC). NULL: none. */
+	 * (Kerberos: a service ticket for c->spn, from the KDC). NULL: none.
+	 * WRSH_EAUTH when the credentials were refused (a wrong password);
+	 * other errors say the mechanism cannot be had here (no KDC, a name
+	 * it does not know), and Negotiate then falls back to NTLM. */
 	wrsh_err (*acquire)(const struct auth_cred *c, void *scratch, struct errbuf *e);
 	/* The first token of a new connection's handshake. */
 	wrsh_err (*start)(void *ctx, const struct auth_cred *c, uint8_t *out, size_t *out_len,

@@ -70,7 +70,23 @@ static void cred_of(struct wrsh_session *s, struct auth_cred *c, uint8_t cbt[16]
 	c->ccache_n = s->ccache_n;
 }
 
-static wrsh_err acquire(struct wrsh_session *s, const struct auth_cred *c)
+/* Kerberos could not be had: NTLM from now on, for the whole session (as
+ * Windows' Negotiate does), its reason in the trace. */
+static void fall_back(struct wrsh_session *s)
+{
+	sess_note(s, s->err.msg);
+	sess_note(s, "Negotiate: NTLM instead of Kerberos");
+	err_clear(&s->err);
+	s->mech->wipe(s->mech_ctx);
+	wrsh_wipe(s->cred, s->mech->cred_size);
+	wrsh_arena_free(s->arena, s->cred);
+	s->cred = s->fallback_cred;
+	s->mech = s->fallback;
+	s->fallback = NULL;
+	s->fallback_cred = NULL;
+}
+
+static wrsh_err acquire(struct wrsh_session *s, struct auth_cred *c)
 {
 	void *w;
 	wrsh_err e;
@@ -81,6 +97,11 @@ static wrsh_err acquire(struct wrsh_session *s, const struct auth_cred *c)
 	e = s->mech->acquire(c, w, &s->err);
 	wrsh_wipe(w, s->mech->scratch_size);
 	wrsh_arena_free(s->arena, w);
+	if (e && s->fallback && e != WRSH_EAUTH && e != WRSH_ENOMEM && e != WRSH_EINTR) {
+		fall_back(s);
+		c->cred = s->cred;
+		e = WRSH_OK;
+	}
 	return e;
 }
 
@@ -250,6 +271,27 @@ void sess_auth_done(struct wrsh_session *s)
 	wrsh_wipe(s->pending_auth, s->pending_cap);
 	wrsh_arena_free(s->arena, s->pending_auth);
 	s->pending_auth = NULL;
+}
+
+wrsh_err sess_mech_setup_negotiate(struct wrsh_session *s, const struct wrsh_opts *o)
+{
+	const struct auth_mech *n = &auth_ntlm;
+	wrsh_err e = sess_mech_setup(s, &auth_krb5, o);
+	if (e || !CONFIG_WRSH_AUTH_NTLM || o->no_ntlm || o->krb5_ccache)
+		return e;
+	/* the context holds either mechanism's */
+	if (n->ctx_size > auth_krb5.ctx_size) {
+		wrsh_arena_free(s->arena, s->mech_ctx);
+		if (!(s->mech_ctx = wrsh_arena_calloc(s->arena, 1, n->ctx_size)))
+			return err_set(&s->err, WRSH_ENOMEM, "open: arena exhausted", NULL);
+	}
+	if (!(s->fallback_cred = wrsh_arena_calloc(s->arena, 1, n->cred_size)))
+		return err_set(&s->err, WRSH_ENOMEM, "open: arena exhausted", NULL);
+	s->fallback = n;
+	if (n->set_password(s->fallback_cred, o->password ? o->password : ""))
+		return err_set(&s->err, WRSH_EINVAL,
+			       "auth: the password is not valid UTF-8 or is too long", NULL);
+	return WRSH_OK;
 }
 
 static char *keep(char **p, const char *str)

@@ -145,6 +145,11 @@ static wrsh_err set_auth(struct wrsh_session *s, const struct wrsh_opts *o)
 		/* MS-WSMV 2.2.9.1: over HTTP the body is sealed by the mechanism's
 		 * context, always; over HTTPS when asked (some hosts require it) */
 		s->seal = !s->port->secure || o->seal_https;
+		/* Negotiate prefers Kerberos where it can be had: a KDC or a
+		 * ticket cache given (SPNEGO's choice, made by the client) */
+		if (CONFIG_WRSH_AUTH_KERBEROS && o->auth == WRSH_AUTH_NEGOTIATE && !o->nt_hash &&
+		    (o->krb5_ccache || (o->kdc_stream && o->kdc_host && *o->kdc_host)))
+			return sess_mech_setup_negotiate(s, o);
 		return sess_mech_setup(s, &auth_ntlm, o);
 	case WRSH_AUTH_KERBEROS:
 		if (!CONFIG_WRSH_AUTH_KERBEROS)
@@ -236,6 +241,10 @@ static void release(struct wrsh_session *s)
 	if (s->cred) {
 		wrsh_wipe(s->cred, s->mech->cred_size);
 		wrsh_arena_free(s->arena, s->cred);
+	}
+	if (s->fallback_cred) {
+		wrsh_wipe(s->fallback_cred, s->fallback->cred_size);
+		wrsh_arena_free(s->arena, s->fallback_cred);
 	}
 	wrsh_arena_free(s->arena, s->names_mem);
 	if (s->auth_hdr && s->auth_hdr_cap) {

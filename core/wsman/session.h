@@ -30,7 +30,11 @@ struct wrsh_session {
 	void *mech_ctx;		      /* mech->ctx_size bytes of the arena */
 	bool seal, local;
 	char *user, *domain, *spn, *names_mem;
-	void *cred;		/* mech->cred_size bytes of the arena, the session's lifetime */
+	void *cred; /* mech->cred_size bytes of the arena, the session's lifetime */
+	/* Negotiate with Kerberos first: NTLM's credential, for when Kerberos
+	 * cannot be had (the context is sized for either) */
+	const struct auth_mech *fallback;
+	void *fallback_cred;
 	char *realm, *kdc_host; /* Kerberos; "" when not given */
 	uint16_t kdc_port_no;
 	const struct wrsh_port *kdc;
@@ -119,6 +123,8 @@ void sess_trace_hook(struct wrsh_session *s);
 /* negotiate.c: the handshake under the Negotiate scheme, for mechanism m */
 wrsh_err sess_mech_setup(struct wrsh_session *s, const struct auth_mech *m,
 			 const struct wrsh_opts *o);
+/* Negotiate: Kerberos, with NTLM behind it unless o->no_ntlm. */
+wrsh_err sess_mech_setup_negotiate(struct wrsh_session *s, const struct wrsh_opts *o);
 wrsh_err sess_negotiate(struct wrsh_session *s);
 void sess_auth_done(struct wrsh_session *s);
 

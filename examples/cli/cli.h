@@ -37,7 +37,7 @@ struct conn_opts {
 	const char *host, *user, *auth, *cacert, *pin, *password_file, *nt_hash_file, *cert, *key,
 		*crl, *realm, *kdc, *spn;
 	unsigned port;
-	bool https, insecure, allow_unencrypted, stats, verbose, seal_https;
+	bool https, insecure, allow_unencrypted, stats, verbose, seal_https, no_ntlm;
 	unsigned timeout_s;
 	size_t mem;
 	uint32_t envelope; /* 0: the library's default */

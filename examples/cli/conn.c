@@ -43,6 +43,7 @@ enum {
 	OPT_REALM,
 	OPT_KDC,
 	OPT_SPN,
+	OPT_NO_NTLM,
 	OPT_HELP
 };
 
@@ -70,6 +71,7 @@ static const struct option conn_longopts[] = {
 	{"realm", required_argument, NULL, OPT_REALM},
 	{"kdc", required_argument, NULL, OPT_KDC},
 	{"spn", required_argument, NULL, OPT_SPN},
+	{"no-ntlm", no_argument, NULL, OPT_NO_NTLM},
 	{"help", no_argument, NULL, OPT_HELP},
 };
 #define NCONN (sizeof(conn_longopts) / sizeof(conn_longopts[0]))
@@ -80,7 +82,9 @@ static const char conn_usage[] =
 	"  -p, --port PORT          default 5985, or 5986 with --https\n"
 	"      --https              TLS; the certificate is verified unless -k\n"
 	"  -u, --user USER          user, DOMAIN\\user or user@domain\n"
-	"  -a, --auth METHOD        negotiate (default), ntlm, kerberos, basic, certificate\n"
+	"  -a, --auth METHOD        negotiate (default: Kerberos when a realm is named and\n"
+	"                           has a KDC, or kinit's cache; else NTLM), ntlm, kerberos,\n"
+	"                           basic, certificate\n"
 	"      --cacert FILE        trusted CAs (default " SYSTEM_CA ")\n"
 	"      --pin SHA256HEX      accept exactly this server certificate\n"
 	"  -k, --insecure           no TLS verification at all\n"
@@ -110,6 +114,7 @@ static const char conn_usage[] =
 	"                           DOMAIN of DOMAIN\\user, or krb5.conf's default_realm)\n"
 	"      --kdc HOST[:PORT]    Kerberos: the KDC (default: the realm's in krb5.conf)\n"
 	"      --spn SPN            the service's name (default HTTP/HOST; WSMAN/ or HOST/)\n"
+	"      --no-ntlm            negotiate: Kerberos or nothing (no NTLM when it fails)\n"
 	"The password comes from WRSH_PASSWORD, --password-file, or a prompt on the\n"
 	"terminal (an NT hash from WRSH_NT_HASH or --nt-hash-file); never from the\n"
 	"command line; -a kerberos without them uses kinit's ticket cache (KRB5CCNAME).\n"
@@ -206,6 +211,9 @@ static int conn_option(struct conn_opts *o, int c, const char *arg)
 		break;
 	case OPT_SPN:
 		o->spn = arg;
+		break;
+	case OPT_NO_NTLM:
+		o->no_ntlm = true;
 		break;
 	case 'p':
 		if (!parse_uint(arg, 65535, &v) || !v)
@@ -565,10 +573,14 @@ static void open_ccache(struct conn *c)
 }
 
 /* The realm as the library will use it (its rule, so the KDC looked up is
- * the realm's), and its KDC: --kdc, or krb5.conf's. */
-static int setup_kdc(struct conn *c, struct wrsh_opts *wo)
+ * the realm's), and its KDC: --kdc, or krb5.conf's. For -a kerberos what
+ * is missing is an error; for Negotiate it means NTLM, and only a realm
+ * named (--realm, user@REALM, DOMAIN\\user) or a ticket cache brings
+ * Kerberos in: a machine's krb5.conf alone does not. */
+static int setup_kdc(struct conn *c, struct wrsh_opts *wo, bool required)
 {
 	const char *u = c->o.user ? c->o.user : "", *at = strchr(u, '@'), *bs = strchr(u, '\\');
+	bool named = true;
 	size_t i;
 	if (c->o.realm)
 		snprintf(c->realm, sizeof(c->realm), "%s", c->o.realm);
@@ -576,18 +588,21 @@ static int setup_kdc(struct conn *c, struct wrsh_opts *wo)
 		snprintf(c->realm, sizeof(c->realm), "%s", at + 1);
 	else if (bs && !(bs == u + 1 && u[0] == '.'))
 		snprintf(c->realm, sizeof(c->realm), "%.*s", (int)(bs - u), u);
-	else if (krb5conf_default_realm(c->realm, sizeof(c->realm)) && !c->cc_map)
-		return cli_error("Kerberos: no realm: user@REALM, DOMAIN\\user, --realm, or a "
-				 "krb5.conf with default_realm"),
-		       2;
+	else if ((named = false), krb5conf_default_realm(c->realm, sizeof(c->realm)) && !c->cc_map)
+		return required
+		       ? cli_error("Kerberos: no realm: user@REALM, DOMAIN\\user, --realm, "
+				   "or a krb5.conf with default_realm"),
+		       2 : 0;
+	if (!required && !named && !c->cc_map && !c->o.kdc)
+		return 0;
 	for (i = 0; c->realm[i]; i++)
 		c->realm[i] = (char)toupper((unsigned char)c->realm[i]);
 	wo->krb5_ccache = c->cc_map;
 	wo->krb5_ccache_len = c->cc_len;
 	if (c->o.kdc ? krb5conf_host_port(c->o.kdc, c->kdc, sizeof(c->kdc), &c->kdc_port)
 		     : krb5conf_kdc(c->realm, c->kdc, sizeof(c->kdc), &c->kdc_port)) {
-		if (c->cc_map && !c->o.kdc)
-			return 0; /* the cache may hold the service's ticket */
+		if ((c->cc_map || !required) && !c->o.kdc)
+			return 0; /* the cache may hold the service's ticket; or NTLM */
 		return cli_error(c->o.kdc ? "Kerberos: bad --kdc '%s' (HOST or HOST:PORT)"
 					  : "Kerberos: no KDC for %s: --kdc HOST, or a krb5.conf "
 					    "naming one under [realms]",
@@ -607,9 +622,9 @@ static void open_ccache(struct conn *c)
 	(void)c;
 }
 
-static int setup_kdc(struct conn *c, struct wrsh_opts *wo)
+static int setup_kdc(struct conn *c, struct wrsh_opts *wo, bool required)
 {
-	(void)c, (void)wo;
+	(void)c, (void)wo, (void)required;
 	return 0; /* the library says it is not built in */
 }
 #endif
@@ -635,7 +650,9 @@ static int start_session(struct conn *c, const char *host, enum wrsh_auth auth, 
 	wo.max_envelope = c->o.envelope;
 	wo.send_buf = c->o.send_buf;
 	wo.spn = c->o.spn;
-	if (auth == WRSH_AUTH_KERBEROS && setup_kdc(c, &wo))
+	wo.no_ntlm = c->o.no_ntlm;
+	if ((auth == WRSH_AUTH_KERBEROS || auth == WRSH_AUTH_NEGOTIATE) && !nt_hash &&
+	    setup_kdc(c, &wo, auth == WRSH_AUTH_KERBEROS))
 		return 2;
 	if (c->o.verbose && !CONFIG_WRSH_WSMAN_TRACE)
 		cli_error("warning: -v: tracing is not built into this wrsh");
@@ -672,7 +689,11 @@ int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
 	c->auth = auth;
 	if (auth == WRSH_AUTH_CERTIFICATE && (!o->cert || !o->https))
 		return cli_error("-a certificate needs --https and --cert FILE"), 2;
-	if (auth == WRSH_AUTH_KERBEROS && !o->password_file && !getenv("WRSH_PASSWORD"))
+	/* kinit's logon when no password is given: -a kerberos, or Negotiate
+	 * for no user named (as Windows' single sign-on) */
+	if ((auth == WRSH_AUTH_KERBEROS || (auth == WRSH_AUTH_NEGOTIATE && !o->user)) &&
+	    !o->password_file && !getenv("WRSH_PASSWORD") && !getenv("WRSH_NT_HASH") &&
+	    !o->nt_hash_file)
 		open_ccache(c);
 	if (need_user && !o->user && auth != WRSH_AUTH_CERTIFICATE && !c->cc_map)
 		return cli_error("%s needs -u USER", cli_applet->name), 2;

@@ -229,6 +229,34 @@ class KerberosTest(Base):
                       b"no KDC for OTHER.TEST", status=2)
         self.one_line(self.krb("echo", "x", conf=False), b"no realm", status=2)
 
+    def neg(self, user, *args, password=PASSWORD):
+        return self.wrsh("cmd", "-H", "localhost", "-p", str(self.ep.http), "-u", user, *args,
+                         env={"KRB5_CONFIG": self.realm.krb5_conf}, password=password)
+
+    def test_negotiate_prefers_kerberos_and_falls_back_to_ntlm(self):
+        tgs = self.kdc_log().count("TGS_REQ")
+        # a realm named that krb5.conf has a KDC for: Kerberos
+        r = self.neg("WRSH.TEST\\alice", "echo", "k")
+        self.assertEqual((r.returncode, r.stdout), (0, b"k\r\n"), r.stderr)
+        self.assertEqual(self.kdc_log().count("TGS_REQ"), tgs + 1)
+        # a NetBIOS domain without a realm: NTLM, the KDC not asked
+        r = self.neg("WRSH\\alice", "echo", "n")
+        self.assertEqual((r.returncode, r.stdout), (0, b"n\r\n"), r.stderr)
+        self.assertEqual(self.kdc_log().count("TGS_REQ"), tgs + 1)
+        # Kerberos cannot be had (the KDC down): NTLM, saying why in the trace
+        r = self.neg("WRSH\\alice", "--realm", "WRSH.TEST", "--kdc", "127.0.0.1:1", "-v",
+                     "echo", "f")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"f\r\n", r.stdout)
+        self.assertIn(b"* auth: Kerberos: cannot reach the KDC 127.0.0.1:1", r.stderr)
+        self.assertIn(b"* Negotiate: NTLM instead of Kerberos", r.stderr)
+        # unless told not to
+        self.one_line(self.neg("WRSH\\alice", "--realm", "WRSH.TEST", "--kdc", "127.0.0.1:1",
+                               "--no-ntlm", "echo", "x"), b"cannot reach the KDC")
+        # a wrong password is not Kerberos missing: no second try with NTLM
+        self.one_line(self.neg("WRSH.TEST\\alice", "echo", "x", password="wrong"),
+                      b"Kerberos: wrong password")
+
     def test_kinit_ccache_instead_of_a_password(self):
         d = tempfile.mkdtemp(prefix="wrsh-cc-")
         self.addCleanup(shutil.rmtree, d, True)
