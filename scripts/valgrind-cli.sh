@@ -1,16 +1,21 @@
 #!/bin/bash
 # Valgrind over the unit and replay tests and over real CLI sessions against
 # the test endpoint (Basic over HTTP and HTTPS, NTLM sealed and with channel
-# binding, a client certificate, a PowerShell pipeline), on the default
-# dynamic build.
+# binding, a client certificate, Kerberos against MIT's KDC and acceptor, a
+# PowerShell pipeline), on the default dynamic build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make test-valgrind
 B=$(make -s print-B)
 dir=$(mktemp -d)
-trap 'kill $ep 2>/dev/null; wait $ep 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'kill $ep $kdc 2>/dev/null; wait $ep $kdc 2>/dev/null; rm -rf "$dir"' EXIT
+# a realm of MIT's krb5kdc for the Kerberos sessions (tests/endpoint/kdc.py)
+mkdir "$dir/krb"
+/usr/bin/python3 tests/endpoint/kdc.py "$dir/krb" >/dev/null 2>&1 &
+kdc=$!
+for _ in $(seq 100); do [ -s "$dir/krb/ready" ] && break; sleep 0.1; done
 /usr/bin/python3 tests/endpoint/winrm_endpoint.py --ready-file "$dir/ready" --state-dir "$dir" \
-	--basic --allow-unencrypted --certificate >/dev/null 2>"$dir/log" &
+	--basic --allow-unencrypted --certificate --kerberos "$dir/krb" >/dev/null 2>"$dir/log" &
 ep=$!
 for _ in $(seq 100); do [ -s "$dir/ready" ] && break; sleep 0.1; done
 json() { /usr/bin/python3 -c "import json; print(json.load(open('$dir/ready'))['$1'])"; }
@@ -30,6 +35,19 @@ out=$($VG "$B/wrsh" cmd -H localhost -p "$(json https_port)" --https --cacert "$
 out=$($VG "$B/wrsh" cmd -H localhost -p "$(json https_port)" --https --cacert "$(json cert)" \
 	--cert "$(json alice_cert)" --key "$(json alice_key)" -- echo cert)
 [ "$out" = "cert"$'\r' ] || { echo "valgrind-cli: certificate logon said '$out'"; exit 1; }
+# Kerberos: the KDC exchanges, the AP exchange, 2 MiB through RFC 4121
+# wrap tokens; over HTTPS with channel bindings; from kinit's cache
+export KRB5_CONFIG=$dir/krb/krb5.conf
+out=$($VG "$B/wrsh" cmd -H localhost -p "$(json http_port)" -a kerberos -u alice -- bigout 2 | wc -c)
+[ "$out" = 2097152 ] || { echo "valgrind-cli: Kerberos-sealed output $out bytes"; exit 1; }
+out=$($VG "$B/wrsh" cmd -H localhost -p "$(json https_port)" --https --cacert "$(json cert)" \
+	-a kerberos -u alice -- echo krb)
+[ "$out" = "krb"$'\r' ] || { echo "valgrind-cli: Kerberos over HTTPS said '$out'"; exit 1; }
+echo "$WRSH_PASSWORD" | KRB5CCNAME=FILE:$dir/krb/cc kinit alice >/dev/null
+out=$(env -u WRSH_PASSWORD KRB5CCNAME=FILE:$dir/krb/cc $VG "$B/wrsh" cmd -H localhost \
+	-p "$(json http_port)" -a kerberos -- echo cc)
+[ "$out" = "cc"$'\r' ] || { echo "valgrind-cli: Kerberos from a ccache said '$out'"; exit 1; }
+unset KRB5_CONFIG
 rc=0 # the script writes an error: exit status 1, valgrind's own would be 9
 $VG "$B/wrsh" ps -H 127.0.0.1 -p "$(json http_port)" -u alice \
 	"1..3; Write-Error 'e'; Get-Service; BigOutput 2000" >"$dir/ps.out" 2>/dev/null || rc=$?

@@ -268,11 +268,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             req = wsman.Request(body)
             relates = req.message_id or None
             if req.identify:
-                self.send(200, wsman.identify_response(user is not None,
-                                                       omi=svc.args.strict_omi))
                 if self.sealed:
                     with svc.lock:
                         svc.sealed_requests += 1
+                self.send(200, wsman.identify_response(user is not None,
+                                                       omi=svc.args.strict_omi))
                 svc.record(user=user, action="Identify", status=200, sealed=self.sealed)
                 return
             if user is None:
@@ -288,10 +288,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if resp is None:  # the client left: no answer
                 self.close_connection = True
                 return
-            self.send(200, resp)
-            if self.sealed:
+            if self.sealed:  # counted before the answer: a client that read it may ask at once
                 with svc.lock:
                     svc.sealed_requests += 1
+            self.send(200, resp)
             svc.record(user=user, action=req.action, status=200, sealed=self.sealed,
                        shell_id=req.selectors.get("ShellId"), bytes=len(resp))
         except Fault as f:
