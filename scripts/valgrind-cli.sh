@@ -84,4 +84,4 @@ else
 	echo "valgrind-cli: no PowerShell at $pwsh: put and get not run"
 	[ "${CI:-}" != true ] || exit 1
 fi
-echo "valgrind-cli: HTTP, HTTPS, NTLM-sealed, NTLM+CBT, certificate, PSRP and CIM sessions$xfer clean"
+echo "valgrind-cli: HTTP, HTTPS, NTLM-sealed, NTLM+CBT, certificate, Kerberos (sealed, HTTPS, ccache), PSRP and CIM sessions$xfer clean"
