@@ -172,6 +172,10 @@ struct wrsh_opts {
 	 * wrsh_close(). */
 	const uint8_t *krb5_ccache;
 	size_t krb5_ccache_len;
+	/* Kerberos: a keytab's bytes (MIT's format, kadmin's ktadd) holding
+	 * the user's key instead of a password. Valid until wrsh_close(). */
+	const uint8_t *krb5_keytab;
+	size_t krb5_keytab_len;
 	bool seal_https;	       /* NTLM: seal bodies over HTTPS too */
 	bool no_ntlm;		       /* Negotiate with Kerberos: no NTLM when it fails */
 	bool allow_unencrypted;	       /* permit credentials and bodies in clear over HTTP */

@@ -102,7 +102,7 @@ PY
 	crypt) printf '\x00<s:Envelope/>' >"$corpus/seed1"; printf '\x0f<s:Envelope/>X' >"$corpus/seed2" ;;
 	secure) cp tests/fuzz/seeds/secure/[a-z]* "$corpus"/; rm -f "$corpus"/README ;;
 	xfer) cp tests/fuzz/seeds/xfer/* "$corpus"/ ;; # what the get script prints, a line each
-	der | krb5) cp tests/vectors/krb5/*.der tests/vectors/krb5/*.ccache "$corpus"/ ;; # what MIT's kinit and KDC said
+	der | krb5) cp tests/vectors/krb5/*.der tests/vectors/krb5/*.ccache tests/vectors/krb5/*.keytab "$corpus"/ ;; # what MIT's kinit and KDC said
 	esac
 	if [ -n "$(ls tests/fuzz/regress/$t)" ]; then
 		$B/$t tests/fuzz/regress/$t/* >/dev/null 2>&1 || { echo "fuzz: $t regression input fails"; status=1; }

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 make test-valgrind
 B=$(make -s print-B)
 dir=$(mktemp -d)
-trap 'kill $ep $kdc 2>/dev/null; wait $ep $kdc 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'rc=$?; kill $ep $kdc 2>/dev/null; wait $ep $kdc 2>/dev/null; rm -rf "$dir"; exit $rc' EXIT
 # a realm of MIT's krb5kdc for the Kerberos sessions (tests/endpoint/kdc.py)
 mkdir "$dir/krb"
 /usr/bin/python3 tests/endpoint/kdc.py "$dir/krb" >/dev/null 2>&1 &
@@ -68,7 +68,7 @@ if "$pwsh" -NoLogo -NoProfile -c 'exit 0' >/dev/null 2>&1; then
 	WRSH_ENDPOINT_PSRP_SERVER=pwsh /usr/bin/python3 tests/endpoint/winrm_endpoint.py \
 		--ready-file "$dir/ready2" --state-dir "$dir" >/dev/null 2>"$dir/log2" &
 	ep2=$!
-	trap 'kill $ep $ep2 2>/dev/null; wait $ep $ep2 2>/dev/null; rm -rf "$dir"' EXIT
+	trap 'rc=$?; kill $ep $ep2 $kdc 2>/dev/null; wait $ep $ep2 $kdc 2>/dev/null; rm -rf "$dir"; exit $rc' EXIT
 	for _ in $(seq 100); do [ -s "$dir/ready2" ] && break; sleep 0.1; done
 	port2=$(/usr/bin/python3 -c "import json; print(json.load(open('$dir/ready2'))['http_port'])")
 	head -c 3000001 /dev/urandom >"$dir/up"

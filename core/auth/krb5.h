@@ -53,6 +53,12 @@ struct krb5_ccache {
  * ccache or malformed. */
 int krb5_ccache_find(const uint8_t *buf, size_t len, const char *server, struct krb5_ccache *out);
 
+/* The key of name@realm and etype in a keytab (auth/krb5_keytab.c), the
+ * highest version of it: 0 found; 1 not there; -1 not a keytab or
+ * malformed. */
+int krb5_keytab_key(const uint8_t *buf, size_t len, const char *name, const char *realm,
+		    int32_t etype, struct krb5_key *out);
+
 /* The wall clock from the port (FILETIME): 0 when it has none. */
 uint64_t krb5_now(const struct wrsh_port *p, uint32_t *usec);
 

@@ -207,11 +207,34 @@ static wrsh_err as_exchange(const struct auth_cred *c, struct krb5_cred *k, stru
 
 /* The long-term key from the password and what the KDC's error names;
  * the password is wiped once it is turned into a key. */
-static wrsh_err derive_key(struct krb5_cred *k, const struct krb5_error *ke, struct errbuf *e)
+/* The key from a keytab: of the etype the KDC asked for, else the other
+ * AES one (a KDC takes any key the principal has). */
+static wrsh_err keytab_key(const struct auth_cred *c, struct krb5_cred *k, int32_t etype,
+			   struct errbuf *e)
+{
+	char who[2 * KRB5_NAME_MAX];
+	int32_t other = etype == KCRYPTO_ETYPE_AES256 ? KCRYPTO_ETYPE_AES128 : KCRYPTO_ETYPE_AES256;
+	int rc = krb5_keytab_key(c->keytab, c->keytab_n, k->name, k->realm, etype, &k->key);
+	if (rc == 1)
+		rc = krb5_keytab_key(c->keytab, c->keytab_n, k->name, k->realm, other, &k->key);
+	if (rc < 0)
+		return err_set(e, WRSH_EINVAL,
+			       "auth: Kerberos: the keytab is not one (MIT's format, version 2)",
+			       NULL);
+	if (rc)
+		return err_set(e, WRSH_EAUTH, "auth: Kerberos: the keytab holds no AES key for ",
+			       principal(k, who, sizeof(who)), NULL);
+	return WRSH_OK;
+}
+
+static wrsh_err derive_key(const struct auth_cred *c, struct krb5_cred *k,
+			   const struct krb5_error *ke, struct errbuf *e)
 {
 	uint8_t salt[2 * KRB5_NAME_MAX];
 	size_t sn;
 	int rc;
+	if (!k->password_n)
+		return keytab_key(c, k, ke->etype, e);
 	if (ke->has_salt) {
 		memcpy(salt, ke->salt, ke->salt_n);
 		sn = ke->salt_n;
@@ -261,7 +284,8 @@ static wrsh_err get_tgt(const struct auth_cred *c, struct krb5_cred *k, struct k
 				       "auth: Kerberos: the KDC offers no AES key for ",
 				       principal(k, who, sizeof(who)),
 				       " (RC4 only? this wrsh does AES256 and AES128)", NULL);
-		if (k->password_n && (r = derive_key(k, ke, e)))
+		if ((k->password_n || (c->keytab && !k->key.etype)) &&
+		    (r = derive_key(c, k, ke, e)))
 			return r;
 		/* PA-ENC-TIMESTAMP (5.2.7.2) */
 		{
@@ -283,7 +307,7 @@ static wrsh_err get_tgt(const struct auth_cred *c, struct krb5_cred *k, struct k
 		memset(ke, 0, sizeof(*ke));
 		ke->etype = KCRYPTO_ETYPE_AES256;
 		ke->iterations = KCRYPTO_ITERATIONS;
-		if ((r = derive_key(k, ke, e)))
+		if ((r = derive_key(c, k, ke, e)))
 			return r;
 	}
 	rc = krb5_parse_as_rep(s->rep, n, &k->key, nonce, tgt);
@@ -424,8 +448,8 @@ wrsh_err krb5_acquire(const struct auth_cred *c, void *scratch, struct errbuf *e
 		k->ticket_n = 0;
 		return from_ccache(c, k, scratch, now, e);
 	}
-	if (!k->password_n && !k->key.etype)
-		return err_set(e, WRSH_EINVAL, "auth: Kerberos needs a password", NULL);
+	if (!k->password_n && !k->key.etype && !c->keytab)
+		return err_set(e, WRSH_EINVAL, "auth: Kerberos needs a password or a keytab", NULL);
 	if ((r = names(c, k, e)))
 		return r;
 	k->ticket_n = 0;

@@ -41,6 +41,8 @@ struct auth_cred {
 	const struct wrsh_port *kdc;
 	const uint8_t *ccache; /* a FILE: credential cache's bytes, or NULL */
 	size_t ccache_n;
+	const uint8_t *keytab; /* a keytab's bytes (the client's key), or NULL */
+	size_t keytab_n;
 };
 
 struct auth_mech {

@@ -68,6 +68,8 @@ static void cred_of(struct wrsh_session *s, struct auth_cred *c, uint8_t cbt[16]
 	c->kdc = s->kdc;
 	c->ccache = s->ccache;
 	c->ccache_n = s->ccache_n;
+	c->keytab = s->keytab;
+	c->keytab_n = s->keytab_n;
 }
 
 /* Kerberos could not be had: NTLM from now on, for the whole session (as
@@ -277,7 +279,7 @@ wrsh_err sess_mech_setup_negotiate(struct wrsh_session *s, const struct wrsh_opt
 {
 	const struct auth_mech *n = &auth_ntlm;
 	wrsh_err e = sess_mech_setup(s, &auth_krb5, o);
-	if (e || !CONFIG_WRSH_AUTH_NTLM || o->no_ntlm || o->krb5_ccache)
+	if (e || !CONFIG_WRSH_AUTH_NTLM || o->no_ntlm || o->krb5_ccache || o->krb5_keytab)
 		return e;
 	/* the context holds either mechanism's */
 	if (n->ctx_size > auth_krb5.ctx_size) {
@@ -345,8 +347,10 @@ wrsh_err sess_mech_setup(struct wrsh_session *s, const struct auth_mech *m,
 	s->kdc = o->kdc_stream;
 	s->ccache = o->krb5_ccache;
 	s->ccache_n = o->krb5_ccache_len;
-	if (s->ccache)
-		return WRSH_OK; /* the cache's logon: no password */
+	s->keytab = o->krb5_keytab;
+	s->keytab_n = o->krb5_keytab_len;
+	if (s->ccache || s->keytab)
+		return WRSH_OK; /* the cache's logon, or the keytab's key: no password */
 	if (o->nt_hash) {
 		if (m->cred_size != 16)
 			return err_set(&s->err, WRSH_EINVAL, "auth: an NT hash serves NTLM only",

@@ -38,8 +38,8 @@ struct wrsh_session {
 	char *realm, *kdc_host; /* Kerberos; "" when not given */
 	uint16_t kdc_port_no;
 	const struct wrsh_port *kdc;
-	const uint8_t *ccache;
-	size_t ccache_n;
+	const uint8_t *ccache, *keytab;
+	size_t ccache_n, keytab_n;
 	unsigned mech_epoch; /* the connection the context belongs to */
 	char *pending_auth;  /* the last handshake leg, for the next request */
 	size_t pending_cap;

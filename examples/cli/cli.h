@@ -35,7 +35,7 @@ extern const struct applet *cli_applet;
 
 struct conn_opts {
 	const char *host, *user, *auth, *cacert, *pin, *password_file, *nt_hash_file, *cert, *key,
-		*crl, *realm, *kdc, *spn;
+		*crl, *realm, *kdc, *spn, *keytab;
 	unsigned port;
 	bool https, insecure, allow_unencrypted, stats, verbose, seal_https, no_ntlm;
 	unsigned timeout_s;
@@ -74,8 +74,8 @@ struct conn {
 	struct wrsh_port kdc_stream;
 	char realm[256], kdc[256];
 	unsigned kdc_port;
-	const void *cc_map; /* kinit's credential cache, mapped */
-	size_t cc_len;
+	const void *cc_map, *kt_map; /* kinit's credential cache, a keytab: mapped */
+	size_t cc_len, kt_len;
 	const void *ca_map, *crl_map;
 	size_t ca_len, crl_len;
 	char cert_pem[16384], key_pem[16384]; /* key wiped once TLS has parsed it */

@@ -44,6 +44,7 @@ enum {
 	OPT_KDC,
 	OPT_SPN,
 	OPT_NO_NTLM,
+	OPT_KEYTAB,
 	OPT_HELP
 };
 
@@ -72,6 +73,7 @@ static const struct option conn_longopts[] = {
 	{"kdc", required_argument, NULL, OPT_KDC},
 	{"spn", required_argument, NULL, OPT_SPN},
 	{"no-ntlm", no_argument, NULL, OPT_NO_NTLM},
+	{"keytab", required_argument, NULL, OPT_KEYTAB},
 	{"help", no_argument, NULL, OPT_HELP},
 };
 #define NCONN (sizeof(conn_longopts) / sizeof(conn_longopts[0]))
@@ -115,6 +117,7 @@ static const char conn_usage[] =
 	"      --kdc HOST[:PORT]    Kerberos: the KDC (default: the realm's in krb5.conf)\n"
 	"      --spn SPN            the service's name (default HTTP/HOST; WSMAN/ or HOST/)\n"
 	"      --no-ntlm            negotiate: Kerberos or nothing (no NTLM when it fails)\n"
+	"      --keytab FILE        Kerberos: the user's key from a keytab, not a password\n"
 	"The password comes from WRSH_PASSWORD, --password-file, or a prompt on the\n"
 	"terminal (an NT hash from WRSH_NT_HASH or --nt-hash-file); never from the\n"
 	"command line; -a kerberos without them uses kinit's ticket cache (KRB5CCNAME).\n"
@@ -214,6 +217,9 @@ static int conn_option(struct conn_opts *o, int c, const char *arg)
 		break;
 	case OPT_NO_NTLM:
 		o->no_ntlm = true;
+		break;
+	case OPT_KEYTAB:
+		o->keytab = arg;
 		break;
 	case 'p':
 		if (!parse_uint(arg, 65535, &v) || !v)
@@ -599,6 +605,8 @@ static int setup_kdc(struct conn *c, struct wrsh_opts *wo, bool required)
 		c->realm[i] = (char)toupper((unsigned char)c->realm[i]);
 	wo->krb5_ccache = c->cc_map;
 	wo->krb5_ccache_len = c->cc_len;
+	wo->krb5_keytab = c->kt_map;
+	wo->krb5_keytab_len = c->kt_len;
 	if (c->o.kdc ? krb5conf_host_port(c->o.kdc, c->kdc, sizeof(c->kdc), &c->kdc_port)
 		     : krb5conf_kdc(c->realm, c->kdc, sizeof(c->kdc), &c->kdc_port)) {
 		if ((c->cc_map || !required) && !c->o.kdc)
@@ -692,9 +700,14 @@ int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
 	/* kinit's logon when no password is given: -a kerberos, or Negotiate
 	 * for no user named (as Windows' single sign-on) */
 	if ((auth == WRSH_AUTH_KERBEROS || (auth == WRSH_AUTH_NEGOTIATE && !o->user)) &&
-	    !o->password_file && !getenv("WRSH_PASSWORD") && !getenv("WRSH_NT_HASH") &&
-	    !o->nt_hash_file)
+	    !o->keytab && !o->password_file && !getenv("WRSH_PASSWORD") &&
+	    !getenv("WRSH_NT_HASH") && !o->nt_hash_file)
 		open_ccache(c);
+	if (o->keytab && auth != WRSH_AUTH_KERBEROS)
+		return cli_error("--keytab needs -a kerberos"), 2;
+	if (o->keytab && posix_map_file(o->keytab, &c->kt_map, &c->kt_len))
+		return cli_error("cannot read keytab %s: %s", o->keytab, strerror(errno)),
+		       CLI_EXIT_ERROR;
 	if (need_user && !o->user && auth != WRSH_AUTH_CERTIFICATE && !c->cc_map)
 		return cli_error("%s needs -u USER", cli_applet->name), 2;
 	c->arena_buf = malloc(o->mem); /* the CLI's one allocation */
@@ -716,7 +729,7 @@ int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
 	}
 	if ((auth == WRSH_AUTH_BASIC || auth == WRSH_AUTH_NTLM || auth == WRSH_AUTH_NEGOTIATE ||
 	     auth == WRSH_AUTH_KERBEROS) &&
-	    !have_hash && !c->cc_map && get_password(o, pw, sizeof(pw))) {
+	    !have_hash && !c->cc_map && !c->kt_map && get_password(o, pw, sizeof(pw))) {
 		conn_close(c);
 		return CLI_EXIT_ERROR;
 	}
@@ -808,6 +821,9 @@ void conn_close(struct conn *c)
 	if (c->cc_map)
 		posix_unmap_file(c->cc_map, c->cc_len);
 	c->cc_map = NULL;
+	if (c->kt_map)
+		posix_unmap_file(c->kt_map, c->kt_len);
+	c->kt_map = NULL;
 	if (c->arena_buf) {
 		/* what was ever written lies below the peak: wiping more would
 		 * only make the untouched pages resident */

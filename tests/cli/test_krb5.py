@@ -283,6 +283,19 @@ class KerberosTest(Base):
         self.one_line(self.krb("echo", "x", user=None, password=None, env=env),
                       b"the credential cache is not one")
 
+    def test_keytab_instead_of_a_password(self):
+        d = tempfile.mkdtemp(prefix="wrsh-kt-")
+        self.addCleanup(shutil.rmtree, d, True)
+        kt = os.path.join(d, "alice.keytab")
+        # kadmin's own keytab of alice's keys (-norandkey: the password stays)
+        self.realm.kadmin("ktadd", "-norandkey", "-k", kt, "alice")
+        r = self.krb("--keytab", kt, "echo", "kt", password=None)
+        self.assertEqual((r.returncode, r.stdout), (0, b"kt\r\n"), r.stderr)
+        self.one_line(self.krb("--keytab", kt, "echo", "x", user="rc4user", password=None),
+                      b"offers no AES key for rc4user")
+        self.one_line(self.krb("--keytab", "/etc/hostname", "echo", "x", password=None),
+                      b"the keytab is not one")
+
     def test_a_hostile_kdc_gets_one_line(self):
         for reply, says in ((b"\x00\x10\x00\x00", b"beyond CONFIG_WRSH_AUTH_KRB5_TICKET_MAX"),
                             (b"\x80\x00\x00\x05", b"beyond"),  # the reserved bit

@@ -16,6 +16,7 @@ http.keytab).
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -159,6 +160,8 @@ class Realm:
 
 
 def main():
+    # killed as the scripts stop it (SIGTERM): stop krb5kdc too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     realm = Realm(sys.argv[1] if len(sys.argv) > 1 else None)
     with open(os.path.join(realm.dir, "ready"), "w") as f:
         json.dump({"dir": realm.dir, "port": realm.port, "realm": REALM,

@@ -1,5 +1,6 @@
 /* What a KDC or an acceptor answers (core/auth/krb5_msg.c, krb5_wrap.c)
- * from any bytes, and what a credential cache holds: read as a ccache, a
+ * from any bytes, and what a credential cache or keytab holds: read as a
+ * ccache, a keytab, a
  * KRB-ERROR (bare, and in a GSS token), a
  * KerberosTime, an AS-REP, an AP-REP token and a
  * wrap token split anywhere (the encrypted parts a fixed key cannot open,
@@ -28,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)krb5_parse_error(data, size, &e);
 	(void)krb5_gss_error(data, size, &e);
 	(void)krb5_ccache_find(data, size, "krbtgt/WRSH.TEST", &cc);
+	(void)krb5_keytab_key(data, size, "alice", "WRSH.TEST", 18, &k);
 	if (size >= 15) {
 		uint64_t t;
 		char z[16];

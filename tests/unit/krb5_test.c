@@ -79,6 +79,37 @@ static void test_krb5_reads_kinits_ccache(void)
 	CHECK_EQ(krb5_ccache_find(m, n, "HTTP/localhost", &cc), -1);
 }
 
+/* What kadmin wrote (tests/vectors/krb5/README.md): its keys are the ones
+ * RFC 3962's string-to-key makes of the password and the default salt. */
+static void test_krb5_reads_kadmins_keytab(void)
+{
+	static const char pw[] = "Passw0rd!";
+	static uint8_t m[1024];
+	struct krb5_key k;
+	uint8_t want[32];
+	size_t n = load("alice.keytab", m, sizeof(m)), i;
+	CHECK(n > 100);
+	CHECK_EQ(krb5_keytab_key(m, n, "alice", "WRSH.TEST", KCRYPTO_ETYPE_AES256, &k), 0);
+	CHECK_EQ(k.len, 32);
+	CHECK_EQ(kcrypto_string_to_key(pw, strlen(pw), (const uint8_t *)"WRSH.TESTalice", 14,
+				       KCRYPTO_ITERATIONS, 32, want),
+		 0);
+	CHECK_MEM(k.v, 32, want, 32);
+	CHECK_EQ(krb5_keytab_key(m, n, "alice", "WRSH.TEST", KCRYPTO_ETYPE_AES128, &k), 0);
+	CHECK_EQ(kcrypto_string_to_key(pw, strlen(pw), (const uint8_t *)"WRSH.TESTalice", 14,
+				       KCRYPTO_ITERATIONS, 16, want),
+		 0);
+	CHECK_MEM(k.v, 16, want, 16);
+	CHECK_EQ(krb5_keytab_key(m, n, "bob", "WRSH.TEST", KCRYPTO_ETYPE_AES256, &k), 1);
+	CHECK_EQ(krb5_keytab_key(m, n, "alice", "OTHER.TEST", KCRYPTO_ETYPE_AES256, &k), 1);
+	CHECK_EQ(krb5_keytab_key(m, n, "alice/admin", "WRSH.TEST", KCRYPTO_ETYPE_AES256, &k), 1);
+	CHECK_EQ(krb5_keytab_key(m, n, "alic", "WRSH.TEST", KCRYPTO_ETYPE_AES256, &k), 1);
+	for (i = 0; i < n; i++) /* every truncation: refused or short, never overrun */
+		(void)krb5_keytab_key(m, i, "alice", "WRSH.TEST", KCRYPTO_ETYPE_AES256, &k);
+	m[1] = 1; /* 0x0501: host byte order */
+	CHECK_EQ(krb5_keytab_key(m, n, "alice", "WRSH.TEST", KCRYPTO_ETYPE_AES256, &k), -1);
+}
+
 /* The nonce kinit chose: KDC-REQ-BODY's [7] in its second request. */
 static uint32_t kinit_nonce(void)
 {
@@ -311,6 +342,7 @@ void krb5_tests(void)
 {
 	RUN(test_krb5_reads_the_kdc_errors);
 	RUN(test_krb5_reads_kinits_ccache);
+	RUN(test_krb5_reads_kadmins_keytab);
 	RUN(test_krb5_opens_the_as_rep);
 	RUN(test_krb5_builds_an_as_req);
 	RUN(test_krb5_builds_a_gss_ap_req);
