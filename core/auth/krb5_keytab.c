@@ -96,7 +96,8 @@ int krb5_keytab_key(const uint8_t *buf, size_t len, const char *name, const char
 		key = e + 13;
 		if (el - 13 - kn >= 4) /* the 32-bit vno of newer writers */
 			vno = (uint32_t)get_be(key + kn, 4);
-		if (!match || (int32_t)type != etype || kn != (etype == KCRYPTO_ETYPE_AES256 ? 32u : 16u))
+		if (!match || (int32_t)type != etype ||
+		    kn != (etype == KCRYPTO_ETYPE_AES256 ? 32u : 16u))
 			continue;
 		if (found == 0 && vno < best)
 			continue; /* an older key of the same principal */
