@@ -176,6 +176,14 @@ struct wrsh_opts {
 	 * the user's key instead of a password. Valid until wrsh_close(). */
 	const uint8_t *krb5_keytab;
 	size_t krb5_keytab_len;
+	/* Kerberos: when the KDC gives tickets (a password or keytab logon),
+	 * they are written here as a FILE: ccache image (the TGT and the
+	 * service ticket, as kinit and kvno would leave them) and
+	 * *krb5_ccache_out_len set to its length (0: none, or beyond cap);
+	 * the application may save it for later sessions' krb5_ccache.
+	 * Valid until wrsh_close(). */
+	uint8_t *krb5_ccache_out;
+	size_t krb5_ccache_out_cap, *krb5_ccache_out_len;
 	bool seal_https;	       /* NTLM: seal bodies over HTTPS too */
 	bool no_ntlm;		       /* Negotiate with Kerberos: no NTLM when it fails */
 	bool allow_unencrypted;	       /* permit credentials and bodies in clear over HTTP */

@@ -53,6 +53,15 @@ struct krb5_ccache {
  * ccache or malformed. */
 int krb5_ccache_find(const uint8_t *buf, size_t len, const char *server, struct krb5_ccache *out);
 
+/* A ccache image in buf, as kinit writes one: begin with the default
+ * principal, then add credentials (server "krbtgt/REALM" or "HTTP/host",
+ * in the principal's realm). Each returns the length so far, 0 once it
+ * did not fit (and add after that keeps 0). */
+size_t krb5_ccache_begin(uint8_t *buf, size_t cap, const char *name, const char *realm);
+size_t krb5_ccache_add(uint8_t *buf, size_t cap, size_t len, const char *name, const char *realm,
+		       const char *server, const struct krb5_key *key, uint64_t authtime,
+		       uint64_t endtime, uint32_t flags, const uint8_t *ticket, size_t ticket_n);
+
 /* The key of name@realm and etype in a keytab (auth/krb5_keytab.c), the
  * highest version of it: 0 found; 1 not there; -1 not a keytab or
  * malformed. */

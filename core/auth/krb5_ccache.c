@@ -154,3 +154,82 @@ int krb5_ccache_find(const uint8_t *buf, size_t len, const char *server, struct 
 	}
 	return r.bad ? -1 : 1;
 }
+
+/* ---- writing: what kinit would have written ------------------------------ */
+
+struct wr {
+	uint8_t *p;
+	size_t cap, n;
+};
+
+static void put(struct wr *w, uint64_t v, int width)
+{
+	if (w->n + (size_t)width > w->cap) {
+		w->n = w->cap + 1; /* over: stays over */
+		return;
+	}
+	put_be(w->p + w->n, v, width);
+	w->n += (size_t)width;
+}
+
+static void put_data(struct wr *w, const void *d, size_t n)
+{
+	put(w, n, 4);
+	if (w->n + n > w->cap) {
+		w->n = w->cap + 1;
+		return;
+	}
+	if (n)
+		memcpy(w->p + w->n, d, n);
+	w->n += n;
+}
+
+/* name "a/b" in realm: name type 1 (NT-PRINCIPAL), or 2 (NT-SRV-INST) */
+static void put_principal(struct wr *w, const char *name, const char *realm, uint32_t type)
+{
+	const char *s;
+	uint32_t count = 1;
+	for (s = name; *s; s++)
+		count += *s == '/';
+	put(w, type, 4);
+	put(w, count, 4);
+	put_data(w, realm, strlen(realm));
+	for (s = name;; s += strcspn(s, "/") + 1) {
+		put_data(w, s, strcspn(s, "/"));
+		if (!s[strcspn(s, "/")])
+			break;
+	}
+}
+
+size_t krb5_ccache_begin(uint8_t *buf, size_t cap, const char *name, const char *realm)
+{
+	struct wr w = {buf, cap, 0};
+	put(&w, 0x0504, 2);
+	put(&w, 0, 2); /* no header tags (no KDC time offset) */
+	put_principal(&w, name, realm, 1);
+	return w.n > cap ? 0 : w.n;
+}
+
+size_t krb5_ccache_add(uint8_t *buf, size_t cap, size_t len, const char *name, const char *realm,
+		       const char *server, const struct krb5_key *key, uint64_t authtime,
+		       uint64_t endtime, uint32_t flags, const uint8_t *ticket, size_t ticket_n)
+{
+	struct wr w = {buf, cap, len};
+	if (!len)
+		return 0;
+	put_principal(&w, name, realm, 1);
+	put_principal(&w, server, realm, 2);
+	put(&w, (uint32_t)key->etype, 2);
+	put_data(&w, key->v, key->len);
+	put(&w, (uint32_t)authtime, 4);
+	put(&w, (uint32_t)authtime, 4); /* starttime */
+	put(&w, (uint32_t)endtime, 4);
+	put(&w, 0, 4); /* renew_till */
+	put(&w, 0, 1); /* is_skey */
+	put(&w, flags, 4);
+	put(&w, 0, 4); /* addresses */
+	put(&w, 0, 4); /* authdata */
+	put_data(&w, ticket, ticket_n);
+	put_data(&w, NULL, 0); /* second ticket */
+	return w.n > cap ? 0 : w.n;
+}

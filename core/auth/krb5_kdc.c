@@ -433,6 +433,23 @@ static wrsh_err from_ccache(const struct auth_cred *c, struct krb5_cred *k, stru
 	return r;
 }
 
+/* The TGT as a ccache for the application to keep (kinit's), so later
+ * sessions start from it: *ccache_out_len 0 when it does not fit. */
+static void cache_tgt(const struct auth_cred *c, const struct krb5_cred *k,
+		      const struct krb5_as_rep *tgt, uint64_t now)
+{
+	char server[KRB5_NAME_MAX + 8];
+	uint64_t end = 0;
+	size_t n;
+	memcpy(server, "krbtgt/", 7);
+	memcpy(server + 7, k->realm, strlen(k->realm) + 1);
+	(void)krb5_parse_time(tgt->endtime, &end);
+	n = krb5_ccache_begin(c->ccache_out, c->ccache_out_cap, k->name, k->realm);
+	*c->ccache_out_len =
+		krb5_ccache_add(c->ccache_out, c->ccache_out_cap, n, k->name, k->realm, server,
+				&tgt->session, now, end, tgt->flags, tgt->ticket.p, tgt->ticket.n);
+}
+
 wrsh_err krb5_acquire(const struct auth_cred *c, void *scratch, struct errbuf *e)
 {
 	struct krb5_cred *k = c->cred;
@@ -446,7 +463,10 @@ wrsh_err krb5_acquire(const struct auth_cred *c, void *scratch, struct errbuf *e
 		return WRSH_OK;
 	if (c->ccache) {
 		k->ticket_n = 0;
-		return from_ccache(c, k, scratch, now, e);
+		r = from_ccache(c, k, scratch, now, e);
+		if (!r || (!k->password_n && !c->keytab) || r == WRSH_ENOMEM)
+			return r;
+		err_clear(e); /* an expired or foreign cache: log on afresh */
 	}
 	if (!k->password_n && !k->key.etype && !c->keytab)
 		return err_set(e, WRSH_EINVAL, "auth: Kerberos needs a password or a keytab", NULL);
@@ -454,8 +474,14 @@ wrsh_err krb5_acquire(const struct auth_cred *c, void *scratch, struct errbuf *e
 		return r;
 	k->ticket_n = 0;
 	r = get_tgt(c, k, scratch, now, &tgt, e);
+	if (!r && c->ccache_out) /* the TGT first: the TGS-REP takes its place */
+		cache_tgt(c, k, &tgt, now);
 	if (!r)
 		r = get_ticket(c, k, scratch, &tgt, e);
+	if (!r && c->ccache_out && *c->ccache_out_len)
+		*c->ccache_out_len = krb5_ccache_add(
+			c->ccache_out, c->ccache_out_cap, *c->ccache_out_len, k->name, k->realm,
+			c->spn, &k->session, now, k->endtime, 0, k->ticket, k->ticket_n);
 	wrsh_wipe(&tgt, sizeof(tgt));
 	return r;
 }

@@ -43,6 +43,8 @@ struct auth_cred {
 	size_t ccache_n;
 	const uint8_t *keytab; /* a keytab's bytes (the client's key), or NULL */
 	size_t keytab_n;
+	uint8_t *ccache_out; /* where the tickets from the KDC go as a ccache, or NULL */
+	size_t ccache_out_cap, *ccache_out_len;
 };
 
 struct auth_mech {

@@ -70,6 +70,9 @@ static void cred_of(struct wrsh_session *s, struct auth_cred *c, uint8_t cbt[16]
 	c->ccache_n = s->ccache_n;
 	c->keytab = s->keytab;
 	c->keytab_n = s->keytab_n;
+	c->ccache_out = s->ccache_out;
+	c->ccache_out_cap = s->ccache_out_cap;
+	c->ccache_out_len = s->ccache_out_len;
 }
 
 /* Kerberos could not be had: NTLM from now on, for the whole session (as
@@ -349,7 +352,13 @@ wrsh_err sess_mech_setup(struct wrsh_session *s, const struct auth_mech *m,
 	s->ccache_n = o->krb5_ccache_len;
 	s->keytab = o->krb5_keytab;
 	s->keytab_n = o->krb5_keytab_len;
-	if (s->ccache || s->keytab)
+	if (o->krb5_ccache_out && o->krb5_ccache_out_len) {
+		s->ccache_out = o->krb5_ccache_out;
+		s->ccache_out_cap = o->krb5_ccache_out_cap;
+		s->ccache_out_len = o->krb5_ccache_out_len;
+		*s->ccache_out_len = 0;
+	}
+	if ((s->ccache && !o->password) || s->keytab)
 		return WRSH_OK; /* the cache's logon, or the keytab's key: no password */
 	if (o->nt_hash) {
 		if (m->cred_size != 16)

@@ -40,6 +40,8 @@ struct wrsh_session {
 	const struct wrsh_port *kdc;
 	const uint8_t *ccache, *keytab;
 	size_t ccache_n, keytab_n;
+	uint8_t *ccache_out;
+	size_t ccache_out_cap, *ccache_out_len;
 	unsigned mech_epoch; /* the connection the context belongs to */
 	char *pending_auth;  /* the last handshake leg, for the next request */
 	size_t pending_cap;

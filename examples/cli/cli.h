@@ -35,7 +35,7 @@ extern const struct applet *cli_applet;
 
 struct conn_opts {
 	const char *host, *user, *auth, *cacert, *pin, *password_file, *nt_hash_file, *cert, *key,
-		*crl, *realm, *kdc, *spn, *keytab;
+		*crl, *realm, *kdc, *spn, *keytab, *ccache;
 	unsigned port;
 	bool https, insecure, allow_unencrypted, stats, verbose, seal_https, no_ntlm;
 	unsigned timeout_s;
@@ -76,6 +76,10 @@ struct conn {
 	unsigned kdc_port;
 	const void *cc_map, *kt_map; /* kinit's credential cache, a keytab: mapped */
 	size_t cc_len, kt_len;
+#if CONFIG_WRSH_AUTH_KERBEROS
+	uint8_t cc_out[2 * CONFIG_WRSH_AUTH_KRB5_TICKET_MAX + 2048]; /* --ccache's new tickets */
+	size_t cc_out_len;
+#endif
 	const void *ca_map, *crl_map;
 	size_t ca_len, crl_len;
 	char cert_pem[16384], key_pem[16384]; /* key wiped once TLS has parsed it */

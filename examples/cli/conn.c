@@ -45,6 +45,7 @@ enum {
 	OPT_SPN,
 	OPT_NO_NTLM,
 	OPT_KEYTAB,
+	OPT_CCACHE,
 	OPT_HELP
 };
 
@@ -74,6 +75,7 @@ static const struct option conn_longopts[] = {
 	{"spn", required_argument, NULL, OPT_SPN},
 	{"no-ntlm", no_argument, NULL, OPT_NO_NTLM},
 	{"keytab", required_argument, NULL, OPT_KEYTAB},
+	{"ccache", required_argument, NULL, OPT_CCACHE},
 	{"help", no_argument, NULL, OPT_HELP},
 };
 #define NCONN (sizeof(conn_longopts) / sizeof(conn_longopts[0]))
@@ -118,6 +120,8 @@ static const char conn_usage[] =
 	"      --spn SPN            the service's name (default HTTP/HOST; WSMAN/ or HOST/)\n"
 	"      --no-ntlm            negotiate: Kerberos or nothing (no NTLM when it fails)\n"
 	"      --keytab FILE        Kerberos: the user's key from a keytab, not a password\n"
+	"      --ccache FILE        Kerberos: tickets from FILE when it has good ones, else\n"
+	"                           from the KDC, then kept in FILE for the next run\n"
 	"The password comes from WRSH_PASSWORD, --password-file, or a prompt on the\n"
 	"terminal (an NT hash from WRSH_NT_HASH or --nt-hash-file); never from the\n"
 	"command line; -a kerberos without them uses kinit's ticket cache (KRB5CCNAME).\n"
@@ -220,6 +224,9 @@ static int conn_option(struct conn_opts *o, int c, const char *arg)
 		break;
 	case OPT_KEYTAB:
 		o->keytab = arg;
+		break;
+	case OPT_CCACHE:
+		o->ccache = arg;
 		break;
 	case 'p':
 		if (!parse_uint(arg, 65535, &v) || !v)
@@ -564,7 +571,7 @@ static int setup_tls(struct conn *c, const char *host)
  * default, /tmp/krb5cc_UID. Mapped until the session closes. */
 static void open_ccache(struct conn *c)
 {
-	const char *env = getenv("KRB5CCNAME");
+	const char *env = c->o.ccache ? c->o.ccache : getenv("KRB5CCNAME");
 	char path[1024];
 	if (env && !strncmp(env, "FILE:", 5))
 		env += 5;
@@ -576,6 +583,30 @@ static void open_ccache(struct conn *c)
 		snprintf(path, sizeof(path), "/tmp/krb5cc_%u", (unsigned)getuid());
 	if (posix_map_file(path, &c->cc_map, &c->cc_len))
 		c->cc_map = NULL;
+}
+
+/* --ccache FILE: the tickets a logon got from the KDC, kept for the next
+ * run as kinit keeps them (mode 0600, replaced whole, never through a
+ * link); a run that used the cache's tickets leaves it as it is. */
+static void save_ccache(struct conn *c)
+{
+	char tmp[1100];
+	int fd;
+	bool ok;
+	if (!c->o.ccache || !c->cc_out_len)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.wrsh-new", c->o.ccache);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	ok = fd >= 0 && write(fd, c->cc_out, c->cc_out_len) == (ssize_t)c->cc_out_len;
+	if (fd >= 0 && close(fd))
+		ok = false;
+	if (!ok || rename(tmp, c->o.ccache)) {
+		cli_error("warning: cannot write the ticket cache %s: %s", c->o.ccache,
+			  strerror(errno));
+		unlink(tmp);
+	}
+	wrsh_wipe(c->cc_out, c->cc_out_len);
+	c->cc_out_len = 0;
 }
 
 /* The realm as the library will use it (its rule, so the KDC looked up is
@@ -607,6 +638,11 @@ static int setup_kdc(struct conn *c, struct wrsh_opts *wo, bool required)
 	wo->krb5_ccache_len = c->cc_len;
 	wo->krb5_keytab = c->kt_map;
 	wo->krb5_keytab_len = c->kt_len;
+	if (c->o.ccache) {
+		wo->krb5_ccache_out = c->cc_out;
+		wo->krb5_ccache_out_cap = sizeof(c->cc_out);
+		wo->krb5_ccache_out_len = &c->cc_out_len;
+	}
 	if (c->o.kdc ? krb5conf_host_port(c->o.kdc, c->kdc, sizeof(c->kdc), &c->kdc_port)
 		     : krb5conf_kdc(c->realm, c->kdc, sizeof(c->kdc), &c->kdc_port)) {
 		if ((c->cc_map || !required) && !c->o.kdc)
@@ -626,6 +662,11 @@ static int setup_kdc(struct conn *c, struct wrsh_opts *wo, bool required)
 }
 #else
 static void open_ccache(struct conn *c)
+{
+	(void)c;
+}
+
+static void save_ccache(struct conn *c)
 {
 	(void)c;
 }
@@ -699,9 +740,10 @@ int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
 		return cli_error("-a certificate needs --https and --cert FILE"), 2;
 	/* kinit's logon when no password is given: -a kerberos, or Negotiate
 	 * for no user named (as Windows' single sign-on) */
-	if ((auth == WRSH_AUTH_KERBEROS || (auth == WRSH_AUTH_NEGOTIATE && !o->user)) &&
-	    !o->keytab && !o->password_file && !getenv("WRSH_PASSWORD") &&
-	    !getenv("WRSH_NT_HASH") && !o->nt_hash_file)
+	if ((auth == WRSH_AUTH_KERBEROS && o->ccache) ||
+	    ((auth == WRSH_AUTH_KERBEROS || (auth == WRSH_AUTH_NEGOTIATE && !o->user)) &&
+	     !o->keytab && !o->password_file && !getenv("WRSH_PASSWORD") &&
+	     !getenv("WRSH_NT_HASH") && !o->nt_hash_file))
 		open_ccache(c);
 	if (o->keytab && auth != WRSH_AUTH_KERBEROS)
 		return cli_error("--keytab needs -a kerberos"), 2;
@@ -729,7 +771,9 @@ int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
 	}
 	if ((auth == WRSH_AUTH_BASIC || auth == WRSH_AUTH_NTLM || auth == WRSH_AUTH_NEGOTIATE ||
 	     auth == WRSH_AUTH_KERBEROS) &&
-	    !have_hash && !c->cc_map && !c->kt_map && get_password(o, pw, sizeof(pw))) {
+	    !have_hash && !c->kt_map &&
+	    (!c->cc_map || (o->ccache && (o->password_file || getenv("WRSH_PASSWORD")))) &&
+	    get_password(o, pw, sizeof(pw))) {
 		conn_close(c);
 		return CLI_EXIT_ERROR;
 	}
@@ -797,6 +841,7 @@ struct posix_port *conn_posix(struct conn *c)
 void conn_close(struct conn *c)
 {
 	struct wrsh_stats st;
+	save_ccache(c);
 	if (c->s) {
 		wrsh_get_stats(c->s, &st);
 		wrsh_close(c->s);

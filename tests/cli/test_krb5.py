@@ -283,6 +283,32 @@ class KerberosTest(Base):
         self.one_line(self.krb("echo", "x", user=None, password=None, env=env),
                       b"the credential cache is not one")
 
+    def test_ccache_written_for_the_next_run(self):
+        d = tempfile.mkdtemp(prefix="wrsh-wcc-")
+        self.addCleanup(shutil.rmtree, d, True)
+        cc = os.path.join(d, "cc")
+        r = self.krb("--ccache", cc, "echo", "1")
+        self.assertEqual((r.returncode, r.stdout), (0, b"1\r\n"), r.stderr)
+        self.assertEqual(os.stat(cc).st_mode & 0o777, 0o600)
+        # MIT reads what wrsh wrote: klist lists both tickets, and kvno gets
+        # a ticket of its own with wrsh's TGT (MIT's TGS-REQ, our TGT)
+        env = dict(self.realm.env(), KRB5CCNAME="FILE:" + cc)
+        out = subprocess.run(["klist", "-c", cc], env=env, capture_output=True, text=True,
+                             check=True).stdout
+        self.assertIn("Default principal: alice@WRSH.TEST", out)
+        self.assertIn("krbtgt/WRSH.TEST@WRSH.TEST", out)
+        self.assertIn("HTTP/localhost@WRSH.TEST", out)
+        self.realm.kadmin("addprinc", "-randkey", "-clearpolicy", "HOST/elsewhere")
+        subprocess.run(["kvno", "HOST/elsewhere"], env=env, check=True, capture_output=True)
+        # the next runs start from the cache: no AS, no TGS exchange
+        log = len(self.kdc_log())
+        for i in range(2):
+            r = self.krb("--ccache", cc, "echo", "again", password=None if i else PASSWORD)
+            self.assertEqual((r.returncode, r.stdout), (0, b"again\r\n"), r.stderr)
+        new = self.kdc_log()[log:]
+        self.assertNotIn("AS_REQ", new)
+        self.assertNotIn("TGS_REQ", new)
+
     def test_keytab_instead_of_a_password(self):
         d = tempfile.mkdtemp(prefix="wrsh-kt-")
         self.addCleanup(shutil.rmtree, d, True)

@@ -79,6 +79,35 @@ static void test_krb5_reads_kinits_ccache(void)
 	CHECK_EQ(krb5_ccache_find(m, n, "HTTP/localhost", &cc), -1);
 }
 
+/* A ccache image (MIT's klist and kvno read these in tests/cli/test_krb5.py):
+ * read back, and refused whole when it does not fit. */
+static void test_krb5_writes_a_ccache(void)
+{
+	static uint8_t buf[2048];
+	static const uint8_t tkt[3] = {0x61, 1, 0};
+	struct krb5_ccache cc;
+	struct krb5_key k = {KCRYPTO_ETYPE_AES128, 16, {1, 2, 3}};
+	size_t n = krb5_ccache_begin(buf, sizeof(buf), "alice", "WRSH.TEST"), m;
+	CHECK(n > 0);
+	n = krb5_ccache_add(buf, sizeof(buf), n, "alice", "WRSH.TEST", "krbtgt/WRSH.TEST", &k,
+			    1796000000ull, 1796036000ull, 0x40e10000, tkt, sizeof(tkt));
+	m = krb5_ccache_add(buf, sizeof(buf), n, "alice", "WRSH.TEST", "HTTP/localhost", &k,
+			    1796000000ull, 1796036000ull, 0, tkt, 2);
+	CHECK(m > n);
+	CHECK_EQ(krb5_ccache_find(buf, m, "HTTP/localhost", &cc), 0);
+	CHECK_EQ(cc.ticket_n, 2);
+	CHECK_EQ(cc.endtime, 1796036000ull);
+	CHECK_EQ(krb5_ccache_find(buf, m, "krbtgt/WRSH.TEST", &cc), 0);
+	CHECK_MEM(cc.key.v, 16, k.v, 16);
+	CHECK_EQ(krb5_ccache_add(buf, n + 10, n, "alice", "WRSH.TEST", "HTTP/x", &k, 0, 0, 0, tkt,
+				 3),
+		 0);
+	CHECK_EQ(krb5_ccache_add(buf, sizeof(buf), 0, "alice", "WRSH.TEST", "HTTP/x", &k, 0, 0, 0,
+				 tkt, 3),
+		 0);
+	CHECK_EQ(krb5_ccache_begin(buf, 10, "alice", "WRSH.TEST"), 0);
+}
+
 /* What kadmin wrote (tests/vectors/krb5/README.md): its keys are the ones
  * RFC 3962's string-to-key makes of the password and the default salt. */
 static void test_krb5_reads_kadmins_keytab(void)
@@ -342,6 +371,7 @@ void krb5_tests(void)
 {
 	RUN(test_krb5_reads_the_kdc_errors);
 	RUN(test_krb5_reads_kinits_ccache);
+	RUN(test_krb5_writes_a_ccache);
 	RUN(test_krb5_reads_kadmins_keytab);
 	RUN(test_krb5_opens_the_as_rep);
 	RUN(test_krb5_builds_an_as_req);
