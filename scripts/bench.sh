@@ -76,6 +76,8 @@ client_argv() {
 	wrsh/ntlm-tls) argv=("$WRSH" cmd -n -H localhost -p "$HTTPS" --https --cacert "$CERT" -u alice --) ;;
 	wrsh/krb5) argv=("$WRSH" cmd -n -H localhost -p "$HTTP" -a kerberos -u alice --) ;;
 	wrsh/krb5-tls) argv=("$WRSH" cmd -n -H localhost -p "$HTTPS" --https --cacert "$CERT" -a kerberos -u alice --) ;;
+	wrsh/krb5cc-tls) argv=("$WRSH" cmd -n -H localhost -p "$HTTPS" --https --cacert "$CERT" -a kerberos -u alice \
+		--ccache "$dir/krb/wrsh-cc" --) ;;
 	# Debian's pykerberos lacks the WinRM wrap: pywinrm seals no Kerberos body
 	py/krb5) ;;
 	# python3-ntlm-auth takes MD4 from OpenSSL 3's legacy provider
@@ -85,7 +87,7 @@ client_argv() {
 		ntlm) pt=ntlm ;;
 		https) url=https://localhost:$HTTPS/wsman pt=ssl ;;
 		ntlm-tls) url=https://localhost:$HTTPS/wsman pt=ntlm ;;
-		krb5-tls) url=https://localhost:$HTTPS/wsman pt=kerberos ;;
+		krb5-tls | krb5cc-tls) url=https://localhost:$HTTPS/wsman pt=kerberos ;;
 		esac
 		argv=(env OPENSSL_CONF="$PWD/tests/endpoint/openssl-legacy.cnf" WRSH_BENCH_CA="$CERT"
 			/usr/bin/python3 tests/bench/pywinrm_run.py "$url" "$pt" alice)
@@ -171,7 +173,8 @@ measure() { # name transport command...
 echo "bench: $(date -u +%F) $(uname -m), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), median of $RUNS runs (one-shot: of $ECHO_REPEAT calls each);"
 echo "       client CPU user+sys in s per call, peak RSS in KiB, whole processes as a user runs them;"
 echo "       req: HTTP requests wrsh/py/go; via: ntlm = Negotiate sealed over HTTP, http|https = Basic, ntlm-tls = Negotiate over HTTPS,"
-echo "       krb5 = Kerberos sealed over HTTP, krb5-tls = over HTTPS (wrsh: AS and TGS exchanges with the KDC in every call; pywinrm: a TGT from kinit's ccache)"
+echo "       krb5 = Kerberos sealed over HTTP, krb5-tls = over HTTPS (wrsh: AS and TGS exchanges with the KDC in every call; pywinrm: a TGT from kinit's ccache),"
+echo "       krb5cc-tls = the same with wrsh's --ccache (its tickets kept from the first call: no KDC exchange after it)"
 echo "       wrsh: $WRSH; py: python3-winrm $(dpkg-query -W -f='${Version}' python3-winrm);" \
 	"go: masterzen/winrm $(dpkg-query -W -f='${Version}' golang-github-masterzen-winrm-dev), $(go version | cut -d' ' -f3)"
 # shellcheck disable=SC2059
@@ -182,6 +185,7 @@ REPEAT=$ECHO_REPEAT measure "cmd echo hi" https echo hi
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" ntlm-tls echo hi
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" krb5 echo hi
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" krb5-tls echo hi
+REPEAT=$ECHO_REPEAT measure "cmd echo hi" krb5cc-tls echo hi
 REPEAT=1 measure "stream ${MIB} MiB stdout" ntlm bigout "$MIB"
 REPEAT=1 measure "stream ${MIB} MiB stdout" http bigout "$MIB"
 REPEAT=1 measure "stream ${MIB} MiB stdout" https bigout "$MIB"
