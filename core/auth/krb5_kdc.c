@@ -188,6 +188,15 @@ static wrsh_err malformed(struct errbuf *e, const char *what)
 	return err_set(e, WRSH_EPROTO, "auth: Kerberos: a malformed ", what, " from the KDC", NULL);
 }
 
+/* 5.4.2: a reply whose nonce (or key type) is not the request's: an old
+ * answer replayed, or a KDC confused. */
+static wrsh_err not_ours(struct errbuf *e, const char *what)
+{
+	return err_set(e, WRSH_EPROTO, "auth: Kerberos: the KDC's ", what,
+		       " does not answer this request (its nonce or key type differs: a replay?)",
+		       NULL);
+}
+
 /* An AS-REQ (with pa, or none) sent; the answer in s->rep. */
 static wrsh_err as_exchange(const struct auth_cred *c, struct krb5_cred *k, struct krb5_scratch *s,
 			    uint32_t nonce, uint64_t now, const uint8_t *pa, size_t pa_n,
@@ -314,6 +323,8 @@ static wrsh_err get_tgt(const struct auth_cred *c, struct krb5_cred *k, struct k
 	if (rc == -2)
 		return err_set(e, WRSH_EAUTH, "auth: Kerberos: wrong password for ",
 			       principal(k, who, sizeof(who)), NULL);
+	if (rc == -3)
+		return not_ours(e, "AS-REP");
 	return rc ? malformed(e, "AS-REP") : WRSH_OK;
 }
 
@@ -373,6 +384,8 @@ static wrsh_err get_ticket(const struct auth_cred *c, struct krb5_cred *k, struc
 	}
 	rc = krb5_parse_tgs_rep(s->rep, n, &tgt_key, q.nonce, &st);
 	wrsh_wipe(&tgt_key, sizeof(tgt_key));
+	if (rc == -3)
+		return not_ours(e, "TGS-REP");
 	if (rc)
 		return malformed(e, "TGS-REP");
 	if (st.ticket.n > sizeof(k->ticket))

@@ -76,9 +76,11 @@ class TlsProxy:
 
 class FakeKdc:
     """A KDC that answers every request with `reply` (bytes after the
-    request was read; None: close at once; "silent": never answer)."""
+    request was read; None: close at once; "silent": never answer; a list:
+    each in turn, one a connection)."""
 
     def __init__(self, reply):
+        self.replies = reply if isinstance(reply, list) else None
         self.reply = reply
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
@@ -93,6 +95,8 @@ class FakeKdc:
                 c, _ = self.sock.accept()
             except OSError:
                 return
+            if self.replies is not None:
+                self.reply = self.replies.pop(0) if self.replies else None
             if self.reply is None:
                 c.close()
                 continue
@@ -109,6 +113,51 @@ class FakeKdc:
             c.close()
 
 
+class ApRepReplay:
+    """A plain relay to the endpoint that keeps the first AP-REP it sees
+    (WWW-Authenticate on a 200) and puts it in place of every later one:
+    what an attacker who recorded a logon could answer."""
+
+    def __init__(self, target):
+        self.target = target
+        self.first = None
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                down, _ = self.sock.accept()
+                up = socket.create_connection(self.target)
+            except OSError:
+                return
+            threading.Thread(target=TlsProxy.pump, args=(down, up), daemon=True).start()
+            threading.Thread(target=self.answers, args=(up, down), daemon=True).start()
+
+    def answers(self, up, down):
+        try:
+            while True:
+                d = up.recv(65536)
+                if not d:
+                    break
+                m = re.search(rb"WWW-Authenticate: Negotiate ([A-Za-z0-9+/=]+)", d)
+                if m and self.first is None:
+                    self.first = m.group(1)
+                elif m:
+                    d = d.replace(m.group(1), self.first)
+                down.sendall(d)
+        except OSError:
+            pass
+        for s in (up, down):
+            s.close()
+
+    def close(self):
+        self.sock.close()
+
+
 @unittest.skipUnless(shutil.which("krb5kdc") and shutil.which("kadmin.local"),
                      "MIT Kerberos missing (scripts/bootstrap.sh check installs krb5-kdc)")
 @unittest.skipUnless(kerberos_built(), "Kerberos not built into this wrsh")
@@ -123,10 +172,10 @@ class KerberosTest(Base):
         cls.realm.stop()
 
     def krb(self, *args, user="alice", host="localhost", https=False, env=None, password=PASSWORD,
-            conf=True):
+            conf=True, port=None):
         e = {"KRB5_CONFIG": self.realm.krb5_conf if conf else "/nonexistent"}
         e.update(env or {})
-        port = self.ep.https if https else self.ep.http
+        port = port or (self.ep.https if https else self.ep.http)
         tls = ["--https", "--cacert", self.ep.info["cert"]] if https else []
         who = ["-u", user] if user else []
         return self.wrsh("cmd", "-H", host, "-p", str(port), *tls, "-a", "kerberos", *who,
@@ -265,12 +314,14 @@ class KerberosTest(Base):
         env = {"KRB5CCNAME": "FILE:" + cc}
         log = len(self.kdc_log())
         # no -u, no password: the cache's principal and its TGT, one TGS
-        r = self.krb("echo", "cc", user=None, password=None, env=env)
-        self.assertEqual((r.returncode, r.stdout), (0, b"cc\r\n"), r.stderr)
+        for https in (False, True):
+            r = self.krb("echo", "cc", user=None, password=None, env=env, https=https)
+            self.assertEqual((r.returncode, r.stdout), (0, b"cc\r\n"), r.stderr)
         new = self.kdc_log()[log:]
         self.assertNotIn("AS_REQ", new)
+        # each run (HTTP, then HTTPS) asks the KDC for its service ticket with the cache's TGT
         self.assertEqual(len(re.findall(r"TGS_REQ .*ISSUE.*alice@WRSH.TEST for "
-                                        r"HTTP/localhost@WRSH.TEST", new)), 1, new)
+                                        r"HTTP/localhost@WRSH.TEST", new)), 2, new)
         # with the service's ticket in the cache (MIT's kvno puts it there)
         # no KDC is asked at all
         subprocess.run(["kvno", "HTTP/localhost"], env=dict(self.realm.env(), **env),
@@ -315,12 +366,36 @@ class KerberosTest(Base):
         kt = os.path.join(d, "alice.keytab")
         # kadmin's own keytab of alice's keys (-norandkey: the password stays)
         self.realm.kadmin("ktadd", "-norandkey", "-k", kt, "alice")
-        r = self.krb("--keytab", kt, "echo", "kt", password=None)
-        self.assertEqual((r.returncode, r.stdout), (0, b"kt\r\n"), r.stderr)
+        for https in (False, True):
+            r = self.krb("--keytab", kt, "echo", "kt", password=None, https=https)
+            self.assertEqual((r.returncode, r.stdout), (0, b"kt\r\n"), r.stderr)
         self.one_line(self.krb("--keytab", kt, "echo", "x", user="rc4user", password=None),
                       b"offers no AES key for rc4user")
         self.one_line(self.krb("--keytab", "/etc/hostname", "echo", "x", password=None),
                       b"the keytab is not one")
+
+    def test_a_replayed_as_rep_or_ap_rep_is_refused(self):
+        # kinit's AS-REP for alice, recorded (tests/vectors/krb5/03-rep.der):
+        # it opens with her key, but answers kinit's nonce, not wrsh's
+        vec = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vectors", "krb5")
+        msgs = []
+        for name in ("01-rep.der", "03-rep.der"):
+            with open(os.path.join(vec, name), "rb") as f:
+                d = f.read()
+            msgs.append(len(d).to_bytes(4, "big") + d)
+        k = FakeKdc(msgs)
+        try:
+            r = self.krb("--kdc", "127.0.0.1:%d" % k.port, "echo", "x")
+        finally:
+            k.close()
+        self.one_line(r, b"the KDC's AS-REP does not answer this request")
+        # the AP-REP of an earlier logon, put in place of the server's own:
+        # it does not hold this authenticator's time (mutual authentication)
+        p = ApRepReplay(("127.0.0.1", self.ep.http))
+        self.addCleanup(p.close)
+        r = self.krb("echo", "first", port=p.port)
+        self.assertEqual((r.returncode, r.stdout), (0, b"first\r\n"), r.stderr)
+        self.one_line(self.krb("echo", "x", port=p.port), b"mutual authentication failed")
 
     def test_a_hostile_kdc_gets_one_line(self):
         for reply, says in ((b"\x00\x10\x00\x00", b"beyond CONFIG_WRSH_AUTH_KRB5_TICKET_MAX"),
