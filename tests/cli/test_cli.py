@@ -244,7 +244,9 @@ class CliTest(Base):
         line = r.stderr.decode().strip().splitlines()[-1]
         self.assertRegex(line, r"^wrsh: stats arena_peak=\d+ arena_size=\d+ requests=\d+ "
                                r"bytes_sent=\d+ bytes_received=\d+$")
-        self.assertEqual(stat(r.stderr, "requests"), 5)  # create command send receive delete
+        # create, command, receive, delete, and the Send of stdin's end
+        # unless the command was done before wrsh saw it (a race it may lose)
+        self.assertIn(stat(r.stderr, "requests"), (4, 5))
 
     def test_ctrl_c_reaches_the_command(self):
         p = subprocess.Popen([WRSH, "cmd", *self.http("ping", "-t", "127.0.0.1")],
