@@ -521,14 +521,16 @@ class VersionTest(unittest.TestCase):
         self.assertEqual(lines[0], "wrsh " + os.environ.get("WRSH_VERSION", "0.1.0"))
         feats = set(lines[1].split()[1:])
         for name, sym in [("winrs", "WINRS"), ("psrp", "PSRP"), ("cim", "CIM"),
-                          ("tls", "TLS"), ("ntlm", "AUTH_NTLM"), ("trace", "WSMAN_TRACE")]:
-            self.assertEqual(name in feats, conf["CONFIG_WRSH_" + sym] == "1", name)
+                          ("tls", "TLS"), ("ntlm", "AUTH_NTLM"), ("kerberos", "AUTH_KERBEROS"),
+                          ("trace", "WSMAN_TRACE")]:
+            self.assertEqual(name in feats, conf.get("CONFIG_WRSH_" + sym) == "1", name)
         caps = dict(line.split("=", 1) for line in lines[2:])
         self.assertIn("CONFIG_WRSH_WSMAN_TX_BUF", caps)
         for k, v in caps.items():
-            feature = {"WSMAN_SEAL_MAX": "AUTH_NTLM"}.get(k[len("CONFIG_WRSH_"):],
-                                                    "CIM" if k.startswith("CONFIG_WRSH_CIM_") else None)
-            if feature and conf["CONFIG_WRSH_" + feature] != "1":
+            feature = {"WSMAN_SEAL_MAX": "AUTH_NTLM",
+                       "AUTH_KRB5_TICKET_MAX": "AUTH_KERBEROS"}.get(
+                k[len("CONFIG_WRSH_"):], "CIM" if k.startswith("CONFIG_WRSH_CIM_") else None)
+            if feature and conf.get("CONFIG_WRSH_" + feature) != "1":
                 self.assertEqual(v, "0", k)
             else:
                 self.assertEqual(v, conf[k], k)
