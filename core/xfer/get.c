@@ -132,6 +132,10 @@ static wrsh_err on_line(struct xfer_rx *r, char *line)
 		return event(g, WRSH_XFER_FAILED);
 	}
 	if (!strcmp(w, "name") || !strcmp(w, "dir")) {
+		/* checked whole, never cut: a cut could end in "/.." */
+		if (strlen(p) >= sizeof(g->name))
+			return xfer_fail(r, WRSH_ELIMIT, "xfer: a name from the host longer than ",
+					 "WRSH_XFER_NAME_MAX");
 		if (g->in_file || g->named || (g->tree && !safe_name(p)))
 			return xfer_fail(r, WRSH_EPROTO,
 					 "xfer: a name from the host that is not a ",

@@ -127,10 +127,26 @@ static void test_xfer_get_reads_what_the_host_prints(void)
 	CHECK_EQ(g.folders, 0);
 }
 
+/* The fuzzer's find: a name one byte over the cap, which cut to fit would
+ * end in "/.." and climb out of the folder, is refused whole. */
+static void test_xfer_get_refuses_a_name_past_the_cap(void)
+{
+	static char line[6 + WRSH_XFER_NAME_MAX];
+	const char *s[1] = {line};
+	struct got g;
+	memcpy(line, "!dir ", 5);
+	memset(line + 5, 'a', WRSH_XFER_NAME_MAX - 4);
+	memcpy(line + 5 + WRSH_XFER_NAME_MAX - 4, "/..x", 5);
+	CHECK_EQ(strlen(line + 5), WRSH_XFER_NAME_MAX);
+	CHECK_EQ(replay(&g, WRSH_XFER_TREE, s, 1), WRSH_ELIMIT);
+	CHECK_EQ(g.folders, 0);
+}
+
 void xfer_tests(void)
 {
 	RUN(test_xfer_quotes_are_doubled);
 	RUN(test_xfer_get_reads_what_the_host_prints);
+	RUN(test_xfer_get_refuses_a_name_past_the_cap);
 }
 #else
 void xfer_tests(void)
