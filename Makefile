@@ -7,6 +7,7 @@
 #   make static          static x86-64 builds: glibc and musl
 #   make cross ARCH=a    static cross build + unit tests under qemu (armhf aarch64 mipsel mips)
 #   make size            stripped static sizes per profile and architecture
+#   make freestanding-check  the library for Cortex-M (newlib, no OS): no heap, stdio, clock or exit
 #   make fuzz            every fuzz target for FUZZ_TIME seconds each
 #   make fuzz-long       every fuzz target to 10 million executions or an hour
 #   make bench           CPU and memory of wrsh beside python3-winrm and Go winrm
@@ -37,6 +38,9 @@ SYSTEM_LIBS ?= 0
 PREFIX ?= /usr/local
 DESTDIR ?=
 FUZZ_TIME ?= 60
+# the platform whose port/$(PORT)/port_config.h configures expat and mbedTLS;
+# from the command line only (PORT in the environment is often a TCP port)
+PORT := posix
 
 ifeq ($(ARCH),host)
   CROSS :=
@@ -93,7 +97,7 @@ else
   PROFILE_NAME := full
 endif
 
-VARIANT := $(ARCH)-$(LIBC)$(if $(findstring clang,$(CC)),-clang)$(if $(filter 1,$(STATIC)),-static)$(if $(SAN),-$(SAN))$(if $(filter 1,$(SYSTEM_LIBS)),-syslibs)-$(PROFILE_NAME)
+VARIANT := $(ARCH)-$(LIBC)$(if $(findstring clang,$(CC)),-clang)$(if $(filter 1,$(STATIC)),-static)$(if $(SAN),-$(SAN))$(if $(filter 1,$(SYSTEM_LIBS)),-syslibs)$(if $(filter-out posix,$(PORT)),-$(PORT))-$(PROFILE_NAME)
 B := build/$(VARIANT)
 
 # ---- configuration -----------------------------------------------------
@@ -130,7 +134,7 @@ ifeq ($(SAN),tsan)
   LDSAN := -fsanitize=thread
 endif
 CSTD := -std=c99
-INC := -Icore -Iport -Iport/posix -Itls -Iexamples/cli -I$(B) -Ibuild
+INC := -Icore -Iport -Iport/$(PORT) -Itls -Iexamples/cli -I$(B) -Ibuild
 DEFS := -DWRSH_HAVE_AUTOCONF
 LDFLAGS_ALL := -Wl,--gc-sections $(LDSAN) $(if $(filter 1,$(STATIC)),-static)
 
@@ -199,14 +203,22 @@ MBEDTLS_SRC = $(if $(filter y,$(CONFIG_WRSH_TLS)),$(wildcard $(MBEDTLS_DIR)/libr
 	$(addprefix $(MBEDTLS_DIR)/library/,md5.c sha1.c aes.c aesni.c aesce.c platform.c \
 	platform_util.c))
 EXPAT_SRC := $(addprefix $(EXPAT_DIR)/,xmlparse.c xmlrole.c xmltok.c)
-DEPS_CFLAGS = $(CSTD) $(OPT) -w -Icore/expat -Itls -I$(MBEDTLS_DIR)/include -I$(EXPAT_DIR) \
+DEPS_CFLAGS = $(CSTD) $(OPT) -w -Icore/expat -Itls -Iport/$(PORT) -I$(MBEDTLS_DIR)/include -I$(EXPAT_DIR) \
 	-DMBEDTLS_CONFIG_FILE='"wrsh_mbedtls_config.h"' $(if $(filter 1,$(STATIC)),,-fPIC)
 
-$(B)/deps/%.o: .deps/%.c tls/wrsh_mbedtls_config.h core/expat/expat_config.h | $(DEP_STAMP) $(MUSL_STAMP)
+$(B)/deps/%.o: .deps/%.c tls/wrsh_mbedtls_config.h core/expat/expat_config.h port/$(PORT)/port_config.h | $(DEP_STAMP) $(MUSL_STAMP)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(DEPS_CFLAGS) $(OBJ_FLAGS) -c $< -o $@
 
-EXPAT_OBJ := $(patsubst .deps/%.c,$(B)/deps/%.o,$(EXPAT_SRC))
+# xmlparse.c through core/expat/xmlparse_wrsh.c: the C library calls wrsh
+# never makes through it stay out of the image (the file says which and why)
+EXPAT_OBJ := $(patsubst .deps/%.c,$(B)/deps/%.o,$(filter-out %/xmlparse.c,$(EXPAT_SRC))) \
+	$(B)/deps/xmlparse_wrsh.o
+$(B)/deps/xmlparse_wrsh.o: core/expat/xmlparse_wrsh.c $(EXPAT_DIR)/xmlparse.c core/expat/expat_config.h \
+		port/$(PORT)/port_config.h | $(DEP_STAMP) $(MUSL_STAMP)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(DEPS_CFLAGS) $(OBJ_FLAGS) -c $< -o $@
+
 # the sources come with the fetch: named as its products, a parallel make
 # from a fresh clone waits for it instead of archiving objects never built
 $(EXPAT_SRC): | $(DEP_STAMP) ;
@@ -216,7 +228,7 @@ $(EXPAT_OBJ): OBJ_FLAGS := $(if $(filter y,$(CONFIG_WRSH_XML_MIN_SIZE)),-DXML_MI
 $(B)/deps/libexpat.a: $(EXPAT_OBJ) core/expat/expat_config.h
 	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $(filter %.o,$^)
 
-$(B)/deps/libmbedtls.a: $(DEP_STAMP) $(MUSL_STAMP) tls/wrsh_mbedtls_config.h Makefile
+$(B)/deps/libmbedtls.a: $(DEP_STAMP) $(MUSL_STAMP) tls/wrsh_mbedtls_config.h port/$(PORT)/port_config.h Makefile
 	@mkdir -p $(B)/deps
 	$(Q)$(MAKE) -s --no-print-directory $(patsubst .deps/%.c,$(B)/deps/%.o,$(MBEDTLS_SRC))
 	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $(patsubst .deps/%.c,$(B)/deps/%.o,$(MBEDTLS_SRC))
@@ -296,6 +308,15 @@ test-threads: $(B)/tests/threads
 # the threaded test under ThreadSanitizer: a race anywhere fails it
 test-tsan:
 	$(MAKE) --no-print-directory CC=clang SAN=tsan test-threads
+
+# core/, tls/ and the bundled libraries for a freestanding target, nothing
+# of the port's; scripts/freestanding.sh builds them for Cortex-M (newlib,
+# no OS) and fails on any libc import outside its allowlist
+FREE_OBJ = $(call obj,$(CORE_SRC) $(TLS_SRC))
+freestanding-objs: $(FREE_OBJ) $(filter %.a,$(DEP_LIBS))
+
+freestanding-check:
+	scripts/freestanding.sh
 
 # every stack frame of the library within 1 KB (scripts/stack.sh, -fstack-usage)
 check-stack:
@@ -437,6 +458,6 @@ clean:
 print-%:
 	@echo $($*)
 
-.PHONY: all test test-unit test-exhaustive test-threads test-tsan check-state check-stack test-interop test-valgrind test-endpoint test-cli test-tls test-hostile \
+.PHONY: all test test-unit test-exhaustive test-threads test-tsan check-state check-stack freestanding-objs freestanding-check test-interop test-valgrind test-endpoint test-cli test-tls test-hostile \
 	test-firmware demo \
 	check static cross size feature-size fuzz fuzz-long bench bench-xfer install uninstall test-install format menuconfig defconfig olddefconfig savedefconfig clean test-xfer

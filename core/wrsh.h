@@ -204,7 +204,8 @@ struct wrsh_opts {
  * Open a session in the arena. Nothing goes on the network yet: the first
  * operation connects. port must stay valid until wrsh_close(); o is read
  * during the call only.
- * Errors: WRSH_EINVAL (missing host, credentials without a user, ...),
+ * Errors: WRSH_EINVAL (missing host, credentials without a user, a port
+ * lacking a callback other than filetime, errmsg, channel_binding, ...),
  * WRSH_ENOMEM, WRSH_EAUTH (Basic over plain HTTP without allow_unencrypted),
  * WRSH_EUNSUPPORTED (an authentication method not built in).
  * On error *out still points to a session holding the message for

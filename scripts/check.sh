@@ -25,6 +25,7 @@ step "install, a program against it through pkg-config, uninstall" make test-ins
 step "tiny profile: unit, replay, CLI" make PROFILE=tiny test-unit test-cli
 step "clang -Werror: unit, replay" make CC=clang test-unit
 step "no mutable state in core/ and tls/ objects" make check-state
+step "freestanding: core/, tls/, expat, mbedTLS for Cortex-M import no libc beyond pure string functions" make freestanding-check
 step "stack: every library frame within 1 KB" make check-stack
 step "ThreadSanitizer: sessions in parallel threads" make test-tsan
 step "ASan+UBSan: unit, replay, NTLM interop, CLI (the imitation), hostile server" env WRSH_REAL_PWSH=skip make SAN=asan test-unit test-interop test-cli test-hostile

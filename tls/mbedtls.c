@@ -81,6 +81,19 @@ static void enter(struct tls *t)
 	s->port = &t->lower;
 }
 
+#if defined(MBEDTLS_PLATFORM_NO_STD_FUNCTIONS) && !defined(WRSH_SYSTEM_MBEDTLS)
+/* mbedtls_snprintf on a platform without the C library's (port_config.h):
+ * only mbedTLS's text dumps use it, and wrsh calls none of them. Failing
+ * (-1) rather than writing nothing makes each of them return an error. */
+int wrsh_mbedtls_snprintf(char *s, size_t n, const char *fmt, ...)
+{
+	(void)fmt;
+	if (n)
+		*s = '\0';
+	return -1;
+}
+#endif
+
 #if defined(MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG)
 /* PSA's random source is the port's (getrandom on POSIX, a TRNG on a board). */
 psa_status_t mbedtls_psa_external_get_random(mbedtls_psa_external_random_context_t *context,

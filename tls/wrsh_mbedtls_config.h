@@ -15,16 +15,29 @@
  * (hashing is a handshake cost, not a streaming one): 12 KB together.
  *
  * Memory comes from the session arena (MBEDTLS_PLATFORM_MEMORY and the
- * hooks in tls/mbedtls.c); randomness from the port (PSA external RNG).
+ * hooks in tls/mbedtls.c); randomness from the port (PSA external RNG);
+ * time too: no MBEDTLS_HAVE_TIME, tls/mbedtls.c checks certificate dates
+ * against the port's filetime(). What differs between platforms (CPU
+ * acceleration, the C library's functions) is port/<platform>/port_config.h's.
  */
 #ifndef WRSH_MBEDTLS_CONFIG_H
 #define WRSH_MBEDTLS_CONFIG_H
+
+#include "port_config.h"
 
 /* platform: memory from the arena, entropy from the port */
 #define MBEDTLS_PLATFORM_C
 #define MBEDTLS_PLATFORM_MEMORY
 #define MBEDTLS_NO_PLATFORM_ENTROPY
 #define MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG
+/* Without the C library's functions (port_config.h), mbedTLS's text dumps
+ * (certificate info, DN strings, OIDs as text) get tls/mbedtls.c's stand-in,
+ * which writes nothing and fails; wrsh calls none of them. */
+#if defined(MBEDTLS_PLATFORM_NO_STD_FUNCTIONS)
+#include <stddef.h>
+#define MBEDTLS_PLATFORM_SNPRINTF_MACRO wrsh_mbedtls_snprintf
+int wrsh_mbedtls_snprintf(char *s, size_t n, const char *fmt, ...);
+#endif
 #define MBEDTLS_PSA_CRYPTO_C
 #define MBEDTLS_USE_PSA_CRYPTO
 /* PSA would copy every record in and out (two 16 KB heap copies per full
@@ -87,12 +100,7 @@
 /* symmetric crypto and hashes */
 #define MBEDTLS_CIPHER_C
 #define MBEDTLS_AES_C
-/* AES-NI (with PCLMUL for GCM) on x86-64 and the Armv8 crypto extensions on
- * aarch64, both chosen at run time from the CPU's feature bits: TLS at
- * hundreds of MB/s instead of tens */
-#define MBEDTLS_HAVE_ASM
-#define MBEDTLS_AESNI_C
-#define MBEDTLS_AESCE_C
+/* MBEDTLS_HAVE_ASM, MBEDTLS_AESNI_C, MBEDTLS_AESCE_C: port_config.h */
 #define MBEDTLS_GCM_C
 #define MBEDTLS_MD_C
 #define MBEDTLS_MD5_C

@@ -10,9 +10,18 @@
  * - XML_POOR_ENTROPY: core/wsman/xml.c always sets the hash salt from the port's
  *   random source before parsing, so expat's own entropy code never runs
  *   (and needs no getrandom on an RTOS).
+ * - What the platform has (its headers, assert) is port/<platform>/port_config.h's;
+ *   xmlparse.c is built through xmlparse_wrsh.c, which keeps the C library
+ *   calls wrsh never makes out of the image.
  */
 #ifndef WRSH_EXPAT_CONFIG_H
 #define WRSH_EXPAT_CONFIG_H
+
+#include "port_config.h"
+
+#if defined(WRSH_EXPAT_NO_ASSERT) && !defined(NDEBUG)
+#define NDEBUG 1
+#endif
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define BYTEORDER 4321
@@ -23,12 +32,6 @@
 
 #define XML_NS 1
 #define XML_POOR_ENTROPY 1
-#define HAVE_STDINT_H 1
-#define HAVE_STDLIB_H 1
-#define HAVE_STRING_H 1
-#define HAVE_UNISTD_H 1
-#define HAVE_SYS_TYPES_H 1
-#define STDC_HEADERS 1
 #define PACKAGE "expat"
 #define PACKAGE_NAME "expat"
 #define PACKAGE_VERSION "2.5.0"

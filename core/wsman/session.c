@@ -259,9 +259,32 @@ static void release(struct wrsh_session *s)
 	wrsh_arena_free(s->arena, s);
 }
 
+/* The first required callback (port.h: all but filetime, errmsg and
+ * channel_binding) the port lacks: refused at open, not called through
+ * NULL on the first exchange. */
+static const char *missing_callback(const struct wrsh_port *p)
+{
+	if (!p->connect)
+		return "connect";
+	if (!p->send)
+		return "send";
+	if (!p->recv)
+		return "recv";
+	if (!p->close)
+		return "close";
+	if (!p->now_ms)
+		return "now_ms";
+	if (!p->random)
+		return "random";
+	return NULL;
+}
+
 static wrsh_err open_steps(struct wrsh_session *s, const struct wrsh_opts *o)
 {
+	const char *cb = missing_callback(s->port);
 	wrsh_err e;
+	if (cb)
+		return err_set(&s->err, WRSH_EINVAL, "port: no ", cb, " callback", NULL);
 	if (o->https != s->port->secure)
 		return err_set(&s->err, WRSH_EINVAL,
 			       o->https ? "open: https needs a TLS port"
@@ -289,8 +312,7 @@ wrsh_err wrsh_open(struct wrsh_session **out, struct wrsh_arena *a, const struct
 	if (!out)
 		return WRSH_EINVAL;
 	*out = NULL;
-	if (!a || !port || !o || !port->connect || !port->send || !port->recv || !port->close ||
-	    !port->random)
+	if (!a || !port || !o)
 		return WRSH_EINVAL;
 	s = wrsh_arena_calloc(a, 1, sizeof(*s));
 	if (!s)

@@ -302,6 +302,52 @@ static void test_session_open_refusals(void)
 	CHECK_EQ(wrsh_open(NULL, t->a, &t->port, &t->o), WRSH_EINVAL);
 }
 
+/* A port without a required callback is refused at open, named; the
+ * optional ones may be missing. */
+static void test_session_open_refuses_incomplete_port(void)
+{
+	static const char *const names[] = {"connect", "send", "recv", "close", "now_ms", "random"};
+	char want[64];
+	size_t i;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct t *t = setup();
+		switch (i) {
+		case 0:
+			t->port.connect = NULL;
+			break;
+		case 1:
+			t->port.send = NULL;
+			break;
+		case 2:
+			t->port.recv = NULL;
+			break;
+		case 3:
+			t->port.close = NULL;
+			break;
+		case 4:
+			t->port.now_ms = NULL;
+			break;
+		default:
+			t->port.random = NULL;
+			break;
+		}
+		CHECK_EQ(open_session(t), WRSH_EINVAL);
+		CHECK(t->s != NULL);
+		snprintf(want, sizeof(want), "port: no %s callback", names[i]);
+		CHECK_STR(wrsh_errmsg(t->s), want);
+		wrsh_close(t->s);
+		CHECK_EQ(wrsh_arena_in_use(t->a), 0);
+	}
+	{
+		struct t *t = setup();
+		t->port.filetime = NULL;
+		t->port.errmsg = NULL;
+		t->port.channel_binding = NULL;
+		CHECK_EQ(open_session(t), WRSH_OK);
+		wrsh_close(t->s);
+	}
+}
+
 /* -v traces show the exchange but never the credentials. */
 static void test_session_trace_redacts_credentials(void)
 {
@@ -780,6 +826,7 @@ void session_tests(void)
 	RUN(test_session_401_names_offered_schemes);
 	RUN(test_session_error_status_without_soap);
 	RUN(test_session_open_refusals);
+	RUN(test_session_open_refuses_incomplete_port);
 	RUN(test_session_trace_redacts_credentials);
 	RUN(test_session_identify_anonymous_and_authenticated);
 	RUN(test_session_identify_omi);
