@@ -178,7 +178,15 @@ CLI_SRC := examples/cli/main.c examples/cli/conn.c $(CLI_PS_SRC) \
 	$(if $(filter y,$(CONFIG_WRSH_AUTH_KERBEROS)),examples/cli/krb5conf.c) \
 	$(if $(filter y,$(CONFIG_WRSH_XFER)),examples/cli/transfer.c) \
 	$(if $(filter y,$(CONFIG_WRSH_APPLET_CIM)),examples/cli/cim_print.c) $(foreach f,$(APPLET_SRC),$(if $(call applet_on,$(f)),$(f)))
-FW_SRC := examples/firmware/main.c
+# the firmware model (examples/firmware) on Linux: lwIP in the process, over a tap
+FW_SRC := examples/firmware/app.c examples/firmware/board_tap.c port/lwip/lwip_port.c
+LWIP_DIR := .deps/lwip-2.2.1/src
+LWIP_SRC := $(addprefix $(LWIP_DIR)/,core/init.c core/def.c core/dns.c core/inet_chksum.c \
+	core/ip.c core/mem.c core/memp.c core/netif.c core/pbuf.c core/raw.c core/stats.c \
+	core/sys.c core/tcp.c core/tcp_in.c core/tcp_out.c core/timeouts.c core/udp.c \
+	core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c core/ipv4/ip4_addr.c \
+	core/ipv4/ip4_frag.c netif/ethernet.c)
+LWIP_INC := -Iport/lwip -I$(LWIP_DIR)/include
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
@@ -246,10 +254,17 @@ $(B)/libwrsh.a: $(call obj,$(LIB_SRC))
 $(B)/wrsh: $(call obj,$(CLI_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
 	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -Wl,-Map=$@.map -o $@ $(call obj,$(CLI_SRC)) $(LINK_LIBS) $(LDFLAGS)
 
-$(B)/firmware-example: $(call obj,$(FW_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
-	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(FW_SRC)) $(LINK_LIBS) $(LDFLAGS)
+LWIP_OBJ := $(patsubst .deps/%.c,$(B)/deps/%.o,$(LWIP_SRC))
+$(LWIP_SRC): | $(DEP_STAMP) ;
+$(LWIP_OBJ): OBJ_FLAGS := $(LWIP_INC)
+$(call obj,$(FW_SRC)): OBJ_FLAGS := $(LWIP_INC) -Iexamples/firmware
+$(B)/deps/liblwip.a: $(LWIP_OBJ) port/lwip/lwipopts.h port/lwip/arch/cc.h
+	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $(filter %.o,$^)
 
-all: $(B)/wrsh $(B)/libwrsh.a $(B)/firmware-example
+$(B)/fw-tap: $(call obj,$(FW_SRC)) $(B)/libwrsh.a $(B)/deps/liblwip.a $(filter %.a,$(DEP_LIBS))
+	$(call say,LD,$@)$(CC) $(OPT) $(LDFLAGS_ALL) -o $@ $(call obj,$(FW_SRC)) $(B)/deps/liblwip.a $(LINK_LIBS) $(LDFLAGS)
+
+all: $(B)/wrsh $(B)/libwrsh.a $(B)/fw-tap
 .DEFAULT_GOAL := all
 
 # ---- tests -----------------------------------------------------------------
@@ -348,8 +363,11 @@ test-tls: $(B)/wrsh
 test-hostile: $(B)/wrsh
 	WRSH=$(B)/wrsh WRSH_VARIANT=$(VARIANT) $(PY) -m unittest discover -s tests/hostile -p 'test_*.py'
 
-test-firmware: $(B)/firmware-example
-	tests/cli/firmware.sh $(B)/firmware-example
+# the firmware model over lwIP (port/lwip, NO_SYS) in this process, its
+# link a tap in a network namespace of its own (root): cmd, ps, cim, TLS,
+# timeouts, a link cut
+lwip-check: $(B)/fw-tap
+	$(PY) tests/lwip/test_lwip.py $(B)
 
 $(B)/tests/ntlm_tool: $(call obj,tests/interop/ntlm_tool.c) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
 	@mkdir -p $(dir $@)
@@ -365,7 +383,7 @@ test-interop: $(B)/tests/ntlm_tool $(B)/tests/krb5_tool
 	$(PY) tests/interop/ntlm_gss.py $(QEMU) $(B)/tests/ntlm_tool
 	$(PY) tests/interop/krb5_kdc.py $(QEMU) $(B)/tests/krb5_tool
 
-test: test-unit test-threads test-interop test-endpoint test-cli test-tls test-hostile test-firmware
+test: test-unit test-threads test-interop test-endpoint test-cli test-tls test-hostile lwip-check
 
 # ---- the two README commands -------------------------------------------------
 demo:
@@ -459,5 +477,5 @@ print-%:
 	@echo $($*)
 
 .PHONY: all test test-unit test-exhaustive test-threads test-tsan check-state check-stack freestanding-objs freestanding-check test-interop test-valgrind test-endpoint test-cli test-tls test-hostile \
-	test-firmware demo \
+	lwip-check demo \
 	check static cross size feature-size fuzz fuzz-long bench bench-xfer install uninstall test-install format menuconfig defconfig olddefconfig savedefconfig clean test-xfer

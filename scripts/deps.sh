@@ -1,5 +1,5 @@
 #!/bin/sh
-# Fetch and unpack the upstream sources of mbedTLS, expat and musl from
+# Fetch and unpack the upstream sources of mbedTLS, expat, musl and lwIP from
 # Debian's source packages into .deps/ (ignored by git, kept between builds).
 #
 #   scripts/deps.sh          fetch if missing, then unpack if missing
@@ -19,6 +19,8 @@ EXPAT_VER=2.5.0
 EXPAT_DEB=2.5.0-1+deb12u2
 MUSL_VER=1.2.5
 MUSL_DEB=1.2.5-3.1~deb13u1
+LWIP_VER=2.2.1
+LWIP_DEB=2.2.1+dfsg1-1+deb13u1
 
 mkdir -p "$src"
 
@@ -63,9 +65,19 @@ unpack_musl() {
 	tar -C "$deps" -xzf "$src/musl_$MUSL_VER.orig.tar.gz"
 }
 
+# lwIP, for port/lwip (the NO_SYS raw-API port and the Cortex-M image);
+# Debian's patches applied, as for expat
+unpack_lwip() {
+	[ -f "$deps/lwip-$LWIP_VER/src/core/tcp.c" ] && return 0
+	rm -rf "$deps/lwip-$LWIP_VER"
+	(cd "$deps" && dpkg-source -q -x "$src"/lwip_*.dsc "lwip-$LWIP_VER" >/dev/null)
+}
+
 fetch mbedtls "$MBEDTLS_DEB" trixie
 fetch expat "$EXPAT_DEB" bookworm
 fetch musl "$MUSL_DEB" trixie
+fetch lwip "$LWIP_DEB" trixie
 unpack_mbedtls
 unpack_expat
 unpack_musl
+unpack_lwip

@@ -780,13 +780,13 @@ def make_cert(state_dir):
     return cert_path, key_path, sha
 
 
-def listen_pair(port, service, tls_ctx):
-    """The same port on 127.0.0.1 and ::1 (retrying when 0 picks a port that
-    the other family has taken)."""
+def listen_pair(port, service, tls_ctx, v4_addr="127.0.0.1"):
+    """The same port on 127.0.0.1 (or v4_addr) and ::1 (retrying when 0 picks
+    a port that the other family has taken)."""
     for _ in range(50):
         v6 = Server(("::1", port, 0, 0), socket.AF_INET6, service, tls_ctx)
         try:
-            v4 = Server(("127.0.0.1", v6.server_address[1]), socket.AF_INET, service, tls_ctx)
+            v4 = Server((v4_addr, v6.server_address[1]), socket.AF_INET, service, tls_ctx)
             return [v4, v6]
         except OSError:
             v6.server_close()
@@ -841,6 +841,8 @@ def main():
                     help="read and answer as Microsoft's OMI: sealed part headers only at a "
                          "line's start, IdentifyResponse in the SOAP namespace, no shell "
                          "provider (a shell Create gets a 500 with an empty body)")
+    ap.add_argument("--listen-v4", default="127.0.0.1",
+                    help="the IPv4 address to listen on (a tap's, for the lwIP port's tests)")
     ap.add_argument("--log")
     args = ap.parse_args()
     state = args.state_dir or tempfile.mkdtemp(prefix="winrm-endpoint-")
@@ -862,7 +864,8 @@ def main():
     if args.certificate:  # asked for in the handshake, required only by that scheme
         ctx.verify_mode = ssl.CERT_OPTIONAL
         ctx.load_verify_locations(clients["client_ca"])
-    servers = listen_pair(args.http_port, service, None) + listen_pair(args.https_port, service, ctx)
+    servers = (listen_pair(args.http_port, service, None, args.listen_v4) +
+               listen_pair(args.https_port, service, ctx, args.listen_v4))
     with open(cert, "rb") as f:
         from cryptography import x509
         from cryptography.hazmat.primitives import serialization
