@@ -8,6 +8,8 @@
 #   make cross ARCH=a    static cross build + unit tests under qemu (armhf aarch64 mipsel mips)
 #   make size            stripped static sizes per profile and architecture
 #   make freestanding-check  the library for Cortex-M (newlib, no OS): no heap, stdio, clock or exit
+#   make firmware        the Cortex-M4 images, build/mps2-{tiny,full}/wrsh.elf (make qemu-check runs them)
+#   make lwip-check      the firmware model over lwIP on a tap in a network namespace (root)
 #   make fuzz            every fuzz target for FUZZ_TIME seconds each
 #   make fuzz-long       every fuzz target to 10 million executions or an hour
 #   make bench           CPU and memory of wrsh beside python3-winrm and Go winrm
@@ -257,6 +259,7 @@ $(B)/wrsh: $(call obj,$(CLI_SRC)) $(B)/libwrsh.a $(filter %.a,$(DEP_LIBS))
 LWIP_OBJ := $(patsubst .deps/%.c,$(B)/deps/%.o,$(LWIP_SRC))
 $(LWIP_SRC): | $(DEP_STAMP) ;
 $(LWIP_OBJ): OBJ_FLAGS := $(LWIP_INC)
+$(LWIP_OBJ): port/lwip/lwipopts.h port/lwip/arch/cc.h
 $(call obj,$(FW_SRC)): OBJ_FLAGS := $(LWIP_INC) -Iexamples/firmware
 $(B)/deps/liblwip.a: $(LWIP_OBJ) port/lwip/lwipopts.h port/lwip/arch/cc.h
 	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $(filter %.o,$^)
@@ -332,6 +335,15 @@ freestanding-objs: $(FREE_OBJ) $(filter %.a,$(DEP_LIBS))
 
 freestanding-check:
 	scripts/freestanding.sh
+
+# the Cortex-M4 images (examples/firmware/mps2: tiny and full), then each
+# under qemu-system-arm's MPS2-AN386 against the endpoint
+firmware:
+	scripts/firmware.sh
+
+qemu-check: firmware
+	examples/firmware/mps2/nettest.sh
+	$(PY) tests/lwip/test_qemu.py
 
 # every stack frame of the library within 1 KB (scripts/stack.sh, -fstack-usage)
 check-stack:
@@ -477,5 +489,5 @@ print-%:
 	@echo $($*)
 
 .PHONY: all test test-unit test-exhaustive test-threads test-tsan check-state check-stack freestanding-objs freestanding-check test-interop test-valgrind test-endpoint test-cli test-tls test-hostile \
-	lwip-check demo \
+	lwip-check firmware qemu-check demo \
 	check static cross size feature-size fuzz fuzz-long bench bench-xfer install uninstall test-install format menuconfig defconfig olddefconfig savedefconfig clean test-xfer

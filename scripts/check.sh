@@ -19,17 +19,19 @@ step() {
 
 step "deps" scripts/deps.sh
 step "lint: allocation, layering, format" scripts/lint.sh
-step "full profile, gcc: unit, replay, NTLM interop, endpoint, CLI, hostile server, firmware" make test
+step "full profile, gcc: unit, replay, NTLM interop, endpoint, CLI, hostile server, lwIP port" make test
 step "layers: no object references a higher layer" scripts/layers.sh
 step "install, a program against it through pkg-config, uninstall" make test-install
 step "tiny profile: unit, replay, CLI" make PROFILE=tiny test-unit test-cli
 step "clang -Werror: unit, replay" make CC=clang test-unit
 step "no mutable state in core/ and tls/ objects" make check-state
 step "freestanding: core/, tls/, expat, mbedTLS for Cortex-M import no libc beyond pure string functions" make freestanding-check
+step "firmware: Cortex-M4 images (tiny, full) under qemu-system-arm MPS2-AN386, lwIP, the endpoint" make qemu-check
 step "stack: every library frame within 1 KB" make check-stack
 step "ThreadSanitizer: sessions in parallel threads" make test-tsan
 step "ASan+UBSan: unit, replay, NTLM interop, CLI (the imitation), hostile server" env WRSH_REAL_PWSH=skip make SAN=asan test-unit test-interop test-cli test-hostile
 step "ASan+UBSan: put and get against real PowerShell" make SAN=asan test-xfer
+step "ASan+UBSan: the lwIP port on a tap" make SAN=asan lwip-check
 step "valgrind: unit, replay, a CLI session" scripts/valgrind-cli.sh
 step "static glibc + musl" make static
 step "musl static: unit, replay" make LIBC=musl test-unit

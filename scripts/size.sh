@@ -25,3 +25,26 @@ for p in "${profiles[@]}"; do
 	done
 done
 echo "(bytes; own/mbedtls/expat/libc: allocated section sizes from the link map, before stripping)"
+
+# The firmware images: what a Cortex-M4 board carries (flash: .text and
+# .data's initial values; RAM: .data, .bss and the stack), the arena and
+# lwIP's pools inside that RAM, and whose code the flash is.
+scripts/firmware.sh >/dev/null
+echo
+echo "firmware: Cortex-M4 Thumb-2 -Os, newlib, no OS: build/mps2-<profile>/wrsh.elf (wrsh, lwIP, LAN9118, board, app)"
+printf '%-6s %8s %8s %8s %8s %8s | flash: %7s %7s %7s %7s %7s\n' profile flash ram arena lwip-ram stack \
+	own lwip mbedtls expat libc
+for p in tiny full; do
+	elf=build/mps2-$p/wrsh.elf
+	sec() { arm-none-eabi-size -A "$elf" | awk -v s="$1" '$1 == s { print $2 }'; }
+	sym() { arm-none-eabi-nm -S --radix=d "$elf" | awk -v y="$1" '$4 ~ y { n += $2 } END { print n + 0 }'; }
+	share=$(scripts/mapshare.py --flash "build/mps2-$p/wrsh.map")
+	get() { echo "$share" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+	printf '%-6s %8d %8d %8d %8d %8d | flash: %7d %7d %7d %7d %7d\n' "$p" \
+		$(($(sec .text) + $(sec .ARM.exidx) + $(sec .data))) \
+		$(($(sec .data) + $(sec .bss) + $(sec .stack))) "$(sym '^arena$')" \
+		"$(sym '^(ram_heap|memp_memory_.*)$')" "$(sec .stack)" \
+		"$(get own)" "$(get lwip)" "$(get mbedtls)" "$(get expat)" "$(get libc)"
+done
+echo "(bytes; goals: tiny 160 KB flash, 96 KB RAM; full 320 KB flash, 160 KB RAM. The arena and stack are"
+echo " sized from the peaks make qemu-check measures on the board: see scripts/firmware.sh)"

@@ -26,6 +26,7 @@ struct wrsh_hook_slot *wrsh_port_hook_slot(void)
 }
 
 static fw_write_fn out_fn;
+static const char *why; /* the app's own reason, when wrsh gave none */
 
 static void put(int stream, const char *s)
 {
@@ -49,6 +50,7 @@ static wrsh_err on_output(void *ctx, int stream, const void *buf, size_t len)
 	return WRSH_OK;
 }
 
+#if CONFIG_WRSH_PSRP
 /* PowerShell: the formatted output's strings, one per line, and errors'
  * text (the ToString of an ErrorRecord) on stream 2 */
 static wrsh_err ps_text(void *ctx, enum wrsh_ps_stream st, const struct wrsh_ps_node *n,
@@ -80,7 +82,9 @@ static int run_ps(struct wrsh_session *s, const char *script, wrsh_err *e)
 		*e = wrsh_ps_receive(s, &sink, 0, &done, &state);
 	return *e ? 255 : state != WRSH_PS_COMPLETED;
 }
+#endif
 
+#if CONFIG_WRSH_CIM
 /* CIM: the instance's own properties as "Name: value" lines */
 static wrsh_err cim_open(void *ctx, const struct wrsh_cim_prop *p)
 {
@@ -118,7 +122,7 @@ static int run_cim(struct wrsh_session *s, const struct fw_job *j, wrsh_err *e)
 	memset(&r, 0, sizeof(r));
 	memset(&sink, 0, sizeof(sink));
 	if (!(r.resource = wrsh_cim_resource_uri(j->what, uri, sizeof(uri))))
-		return *e = WRSH_EINVAL, 255;
+		return why = "not a CIM resource URI or short form", *e = WRSH_EINVAL, 255;
 	if (eq && (size_t)(eq - j->selector) < sizeof(sel)) {
 		memcpy(sel, j->selector, (size_t)(eq - j->selector));
 		sel[eq - j->selector] = 0;
@@ -133,14 +137,26 @@ static int run_cim(struct wrsh_session *s, const struct fw_job *j, wrsh_err *e)
 	*e = wrsh_cim_get(s, &r, &sink);
 	return *e ? 255 : 0;
 }
+#endif
 
 static int run(struct wrsh_session *s, const struct fw_job *j, wrsh_err *e)
 {
 	uint32_t code = 0;
+	/* a profile without PowerShell or CIM (tiny) refuses those jobs */
 	if (j->kind == FW_PS)
+#if CONFIG_WRSH_PSRP
 		return run_ps(s, j->what, e);
+#else
+		return why = "PowerShell is not in this build (CONFIG_WRSH_PSRP)",
+		       *e = WRSH_EUNSUPPORTED, 255;
+#endif
 	if (j->kind == FW_CIM)
+#if CONFIG_WRSH_CIM
 		return run_cim(s, j, e);
+#else
+		return why = "CIM is not in this build (CONFIG_WRSH_CIM)", *e = WRSH_EUNSUPPORTED,
+		       255;
+#endif
 	*e = wrsh_cmd_run(s, j->what, NULL, 0, on_output, NULL, &code);
 	return *e ? 255 : (int)code;
 }
@@ -176,6 +192,7 @@ int fw_run(const struct fw_job *j, const struct wrsh_lwip_board *board, fw_write
 	bool tls_on = false;
 	int code = 255;
 	out_fn = write;
+	why = NULL;
 	wrsh_lwip_port_init(&plain, &net, board);
 	memset(&o, 0, sizeof(o));
 	o.host = j->host;
@@ -187,19 +204,22 @@ int fw_run(const struct fw_job *j, const struct wrsh_lwip_board *board, fw_write
 	o.timeout_ms = j->timeout_ms;
 	o.operation_timeout_ms = j->op_timeout_ms;
 	if (!(e = open_port(&port, &plain, a, j))) {
-		tls_on = j->https;
+		tls_on = j->https; /* (without TLS, open_port failed for https) */
 		if (!(e = wrsh_open(&s, a, &port, &o)))
 			code = run(s, j, &e);
 	}
 	if (e) {
+		const char *m = why ? why : s ? wrsh_errmsg(s) : NULL;
 		put(2, "firmware: ");
-		put(2, s ? wrsh_errmsg(s) : wrsh_strerror(e));
+		put(2, m && *m ? m : wrsh_strerror(e));
 		put(2, "\n");
 	}
 	wrsh_close(s); /* deletes the shell or pool, reconnecting if it must */
 #if CONFIG_WRSH_TLS
 	if (tls_on)
 		wrsh_tls_release(&port);
+#else
+	(void)tls_on;
 #endif
 	put(1, "exit code ");
 	put_u(1, (unsigned long)code);

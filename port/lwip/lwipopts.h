@@ -18,7 +18,13 @@
 #define SYS_LIGHTWEIGHT_PROT 0 /* one context: lwIP runs only inside the port's calls */
 #define LWIP_TIMERS 1
 
+/* a pointer's alignment: lwIP keeps pointers in its pool elements (8 on
+ * the 64-bit hosts lwip-check runs on, 4 on a Cortex-M) */
+#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ == 8
+#define MEM_ALIGNMENT 8
+#else
 #define MEM_ALIGNMENT 4
+#endif
 #define MEM_SIZE (12 * 1024)
 #define MEMP_NUM_PBUF 8
 #define MEMP_NUM_RAW_PCB 0
