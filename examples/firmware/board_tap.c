@@ -15,7 +15,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_tun.h>
 #include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
@@ -34,6 +33,12 @@
 #include "lwip/sys.h"
 #include "netif/ethernet.h"
 #include "wrsh.h"
+
+/* Linux's include/uapi/linux/if_tun.h, spelled here: musl's toolchain
+ * carries no kernel headers */
+#define WRSH_TUNSETIFF _IOW('T', 202, int)
+#define WRSH_IFF_TAP 0x0002
+#define WRSH_IFF_NO_PI 0x1000
 
 static int tap_fd = -1;
 static struct netif tap_netif;
@@ -136,9 +141,9 @@ static int tap_open(const char *name)
 	if (fd < 0)
 		return -1;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = WRSH_IFF_TAP | WRSH_IFF_NO_PI;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+	if (ioctl(fd, WRSH_TUNSETIFF, &ifr) < 0) {
 		close(fd);
 		return -1;
 	}
