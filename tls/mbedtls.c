@@ -1257,6 +1257,11 @@ wrsh_err wrsh_tls_wrap(struct wrsh_port *out, struct wrsh_arena *a, const struct
 	wrsh_err e;
 	if (!out || !a || !lower || !o || !o->server_name)
 		return WRSH_EINVAL;
+	/* what the TLS port forwards must be there: wrsh_open checks the TLS
+	 * port, whose own callbacks are never NULL */
+	if (!lower->connect || !lower->send || !lower->recv || !lower->close || !lower->now_ms ||
+	    !lower->random)
+		return WRSH_EINVAL;
 	n = strlen(o->server_name);
 	if (n == 0 || n >= sizeof(t->host))
 		return WRSH_EINVAL;

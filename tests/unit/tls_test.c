@@ -119,10 +119,31 @@ static void test_tls_dates_expired_and_future_refused(void)
 	CHECK_STR(msg, "tls: certificate is not valid before 2025-01-01 00:00:00 UTC");
 }
 
+/* A lower port lacking a callback the TLS port forwards is refused at
+ * wrap, before the TLS port (complete itself) could pass wrsh_open. */
+static void test_tls_wrap_refuses_an_incomplete_lower_port(void)
+{
+	struct mock_port m;
+	struct wrsh_port lower, tls;
+	struct wrsh_tls_opts o;
+	struct wrsh_arena *a = wrsh_arena_init(arena_buf, sizeof(arena_buf));
+	mock_init(&m, &lower, store, sizeof(store), sent, sizeof(sent));
+	memset(&o, 0, sizeof(o));
+	o.server_name = "win.example";
+	o.insecure = true;
+	lower.now_ms = NULL;
+	CHECK_EQ(wrsh_tls_wrap(&tls, a, &lower, &o), WRSH_EINVAL);
+	mock_init(&m, &lower, store, sizeof(store), sent, sizeof(sent));
+	lower.random = NULL;
+	CHECK_EQ(wrsh_tls_wrap(&tls, a, &lower, &o), WRSH_EINVAL);
+	CHECK_EQ(wrsh_arena_in_use(a), 0);
+}
+
 void tls_tests(void)
 {
 	if (!CONFIG_WRSH_TLS)
 		return;
+	RUN(test_tls_wrap_refuses_an_incomplete_lower_port);
 	RUN(test_tls_no_clock_fails_closed);
 	RUN(test_tls_dates_valid_pass);
 	RUN(test_tls_dates_expired_and_future_refused);
