@@ -102,6 +102,14 @@ struct posix_port *conn_posix(struct conn *c);
 
 void cli_error(const char *fmt, ...);
 
+/* fanout.c: -H a,b,c and -H @FILE run the applet once per host. */
+int fanout_main(const struct applet *a, int argc, char **argv);
+/* The password asked once for all hosts, and where a host's child reports
+ * the wrsh_err it failed with (a byte; -1: not a fan-out child). */
+extern const char *cli_password;
+extern int cli_status_fd;
+int conn_prompt_password(const char *user, const char *host, char *buf, size_t cap);
+
 /* krb5conf.c: krb5.conf's default realm and a realm's KDC; 0 or -1. */
 int krb5conf_default_realm(char *out, size_t cap);
 int krb5conf_kdc(const char *realm, char *host, size_t cap, unsigned *port);

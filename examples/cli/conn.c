@@ -82,7 +82,10 @@ static const struct option conn_longopts[] = {
 
 static const char conn_usage[] =
 	"connection options:\n"
-	"  -H, --host HOST          Windows host: name, IPv4 or IPv6 ([::1] or ::1)\n"
+	"  -H, --host HOST          Windows host: name, IPv4 or IPv6 ([::1] or ::1); many:\n"
+	"                           -H a,b:5986,c or -H @FILE (host[:port] a line, # comments)\n"
+	"      --throttle N         many hosts: at most N at once (default 32)\n"
+	"      --no-prefix          many hosts: no \"host: \" before each output line\n"
 	"  -p, --port PORT          default 5985, or 5986 with --https\n"
 	"      --https              TLS; the certificate is verified unless -k\n"
 	"  -u, --user USER          user, DOMAIN\\user or user@domain\n"
@@ -359,9 +362,21 @@ static int prompt_password(const char *user, const char *host, char *buf, size_t
 	return 0;
 }
 
+const char *cli_password;
+int cli_status_fd = -1;
+
+int conn_prompt_password(const char *user, const char *host, char *buf, size_t cap)
+{
+	return prompt_password(user, host, buf, cap);
+}
+
 static int get_password(const struct conn_opts *o, char *buf, size_t cap)
 {
 	char *env = getenv("WRSH_PASSWORD");
+	if (cli_password) { /* asked once for many hosts (fanout.c) */
+		snprintf(buf, cap, "%s", cli_password);
+		return 0;
+	}
 	if (o->password_file)
 		return read_password_file(o->password_file, buf, cap);
 	if (env) {
@@ -829,7 +844,10 @@ int conn_fail(struct conn *c, wrsh_err e)
 {
 	const char *m = c->s ? wrsh_errmsg(c->s) : "";
 	const char *hint = hint_for(c, e);
+	unsigned char code = (unsigned char)e;
 	cli_error("%s%s%s", *m ? m : wrsh_strerror(e), hint ? "; " : "", hint ? hint : "");
+	if (cli_status_fd >= 0 && write(cli_status_fd, &code, 1) != 1)
+		cli_status_fd = -1; /* the fan-out's parent has gone: nobody to tell */
 	return CLI_EXIT_ERROR;
 }
 

@@ -123,5 +123,5 @@ int main(int argc, char **argv)
 		argc--, argv++;
 	}
 	cli_applet = a;
-	return a->main(argc, argv);
+	return fanout_main(a, argc, argv);
 }

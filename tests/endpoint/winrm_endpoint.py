@@ -68,6 +68,8 @@ class Service:
         self.sealed_requests = 0
         self.undecryptable = 0
         self.connections = 0
+        self.open_connections = self.max_open_connections = 0  # at once: fan-out's throttle
+        self.max_shells = 0  # at once
         self.tls_handshakes = {"ok": 0, "failed": 0}
         self.log = open(args.log, "a") if args.log else None
         self.cim = cim.Repository(args)  # WMI classes, winrm/config, enumerations
@@ -101,6 +103,8 @@ class Service:
             return {"shells": [{"id": s.id, "user": s.user, "commands": len(s.commands)}
                                for s in self.shells.values()],
                     "requests": self.requests, "connections": self.connections,
+                    "max_open_connections": self.max_open_connections,
+                    "max_shells": self.max_shells,
                     "body_bytes_in": self.body_bytes[0], "body_bytes_out": self.body_bytes[1],
                     "tls_handshakes": dict(self.tls_handshakes),
                     "sealed_requests": self.sealed_requests,
@@ -138,7 +142,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.sealed = False
         self.connection.settimeout(self.server.service.args.keepalive_timeout)
         with self.server.service.lock:
-            self.server.service.connections += 1
+            svc = self.server.service
+            svc.connections += 1
+            svc.open_connections += 1
+            svc.max_open_connections = max(svc.max_open_connections, svc.open_connections)
+
+    def finish(self):
+        try:
+            super().finish()
+        finally:
+            with self.server.service.lock:
+                self.server.service.open_connections -= 1
 
     # ---- HTTP plumbing ----
     def read_body(self):
@@ -458,6 +472,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pool.commands = pool.pipelines  # what the state page counts
         with svc.lock:
             svc.shells[sid] = pool
+            svc.max_shells = max(svc.max_shells, len(svc.shells))
         return wsman.envelope(
             "http://schemas.xmlsoap.org/ws/2004/09/transfer/CreateResponse", req.message_id,
             '<rsp:Shell><rsp:ShellId>%s</rsp:ShellId><rsp:ResourceUri>%s</rsp:ResourceUri>'
@@ -534,6 +549,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             sid = str(uuid.uuid4()).upper()
             shell = winshell.Shell(user, sid, cp, workdir, env, noprofile)
             svc.shells[sid] = shell
+            svc.max_shells = max(svc.max_shells, len(svc.shells))
         host = "127.0.0.1:%d" % self.server.server_address[1]
         created = ('<x:ResourceCreated><a:Address>http%s://%s/wsman</a:Address>'
                    '<a:ReferenceParameters><w:ResourceURI>%s</w:ResourceURI><w:SelectorSet>'
@@ -842,7 +858,8 @@ def main():
                          "line's start, IdentifyResponse in the SOAP namespace, no shell "
                          "provider (a shell Create gets a 500 with an empty body)")
     ap.add_argument("--listen-v4", default="127.0.0.1",
-                    help="the IPv4 address to listen on (a tap's, for the lwIP port's tests)")
+                    help="the IPv4 address(es) to listen on, comma-separated (a tap's, for "
+                         "the lwIP port's tests; 127.0.0.2,... for fan-out's)")
     ap.add_argument("--log")
     args = ap.parse_args()
     state = args.state_dir or tempfile.mkdtemp(prefix="winrm-endpoint-")
@@ -864,8 +881,12 @@ def main():
     if args.certificate:  # asked for in the handshake, required only by that scheme
         ctx.verify_mode = ssl.CERT_OPTIONAL
         ctx.load_verify_locations(clients["client_ca"])
-    servers = (listen_pair(args.http_port, service, None, args.listen_v4) +
-               listen_pair(args.https_port, service, ctx, args.listen_v4))
+    v4 = args.listen_v4.split(",")
+    servers = (listen_pair(args.http_port, service, None, v4[0]) +
+               listen_pair(args.https_port, service, ctx, v4[0]))
+    # more IPv4 addresses (fan-out tests: one endpoint as many hosts), on the same ports
+    servers += [Server((a, servers[i].server_address[1]), socket.AF_INET, service,
+                       ctx if i else None) for a in v4[1:] for i in (0, 2)]
     with open(cert, "rb") as f:
         from cryptography import x509
         from cryptography.hazmat.primitives import serialization
