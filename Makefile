@@ -14,6 +14,7 @@
 #   make fuzz-long       every fuzz target to 10 million executions or an hour
 #   make bench           CPU and memory of wrsh beside python3-winrm and Go winrm
 #   make bench-xfer      put/get of MIB=256 MiB beside Ansible's put_file/fetch_file
+#   make bench-fanout    echo hi on 100 hosts: wrsh -H @FILE beside ansible -m raw (winrm)
 #   make install         PREFIX=/usr/local DESTDIR= (make uninstall: the same files)
 #   make menuconfig | defconfig | olddefconfig | savedefconfig
 #
@@ -435,6 +436,10 @@ bench:
 bench-xfer: all
 	scripts/bench-xfer.sh $(B)/wrsh
 
+# echo hi on 100 hosts: wrsh's fan-out beside ansible -m raw over winrm
+bench-fanout: all
+	scripts/bench-fanout.sh $(B)/wrsh
+
 # ---- install -------------------------------------------------------------------
 # Nothing installed may collide with a distribution's or a firmware tree's
 # files: the public headers under wrsh_ names (their includes rewritten to
@@ -490,4 +495,4 @@ print-%:
 
 .PHONY: all test test-unit test-exhaustive test-threads test-tsan check-state check-stack freestanding-objs freestanding-check test-interop test-valgrind test-endpoint test-cli test-tls test-hostile \
 	lwip-check firmware qemu-check demo \
-	check static cross size feature-size fuzz fuzz-long bench bench-xfer install uninstall test-install format menuconfig defconfig olddefconfig savedefconfig clean test-xfer
+	check static cross size feature-size fuzz fuzz-long bench bench-xfer bench-fanout install uninstall test-install format menuconfig defconfig olddefconfig savedefconfig clean test-xfer
