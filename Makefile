@@ -172,12 +172,13 @@ CORE_SRC := $(wildcard core/base/*.c core/util/*.c core/crypto/*.c core/auth/*.c
 		$(wildcard core/psrp/*.c)) \
 	$(if $(filter y,$(CONFIG_WRSH_XFER)),$(wildcard core/xfer/*.c))
 TLS_SRC := $(if $(filter y,$(CONFIG_WRSH_TLS)),tls/mbedtls.c,tls/none.c)
-PORT_SRC := port/posix/posix.c port/posix/slot.c
+# port/proxy.c: an HTTP proxy as a port over any port (port/proxy.h)
+PORT_SRC := port/posix/posix.c port/posix/slot.c port/proxy.c
 LIB_SRC := $(CORE_SRC) $(TLS_SRC) $(PORT_SRC)
 # busybox style: an applet is built when its CONFIG_WRSH_APPLET_<NAME> is y
 applet_on = $(filter y,$(CONFIG_WRSH_APPLET_$(shell echo $(basename $(notdir $(1))) | tr a-z A-Z)))
 CLI_PS_SRC := $(if $(filter y,$(CONFIG_WRSH_PSRP)),examples/cli/json.c examples/cli/pipeline.c examples/cli/prompt.c examples/cli/view.c examples/cli/lineedit.c)
-CLI_SRC := examples/cli/main.c examples/cli/conn.c examples/cli/fanout.c $(CLI_PS_SRC) \
+CLI_SRC := examples/cli/main.c examples/cli/conn.c examples/cli/fanout.c examples/cli/proxy.c $(CLI_PS_SRC) \
 	$(if $(filter y,$(CONFIG_WRSH_AUTH_KERBEROS)),examples/cli/krb5conf.c) \
 	$(if $(filter y,$(CONFIG_WRSH_XFER)),examples/cli/transfer.c) \
 	$(if $(filter y,$(CONFIG_WRSH_APPLET_CIM)),examples/cli/cim_print.c) $(foreach f,$(APPLET_SRC),$(if $(call applet_on,$(f)),$(f)))

@@ -198,6 +198,15 @@ struct wrsh_opts {
 	const char *locale;  /* NULL: "en-US" */
 	wrsh_trace_fn trace; /* NULL: no tracing */
 	void *trace_ctx;
+	/* Plain HTTP through a forward proxy (RFC 9112 3.2.2): the port
+	 * connects to the proxy (port/proxy.h), and each request names the
+	 * server in absolute form, "POST http://host:5985/wsman". HTTPS goes
+	 * through a CONNECT tunnel in the port instead; ignored there. */
+	bool proxy_absolute;
+	/* With proxy_absolute: header lines for the proxy, each ending in
+	 * CRLF (its Proxy-Authorization), or NULL; copied, wiped at close,
+	 * redacted in the trace. */
+	const char *proxy_header;
 };
 
 /*

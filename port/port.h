@@ -7,7 +7,8 @@
  * the session does when a server drops keep-alive.
  *
  * tls/ wraps a port into another port of the same shape, so nothing above the
- * port knows whether TLS is on except through `secure` and channel_binding().
+ * port knows whether TLS is on except through `secure` and channel_binding();
+ * port/proxy.h does the same for an HTTP proxy's CONNECT tunnel.
  *
  * Contracts (every function is called from the session's thread only):
  *   connect   open a stream to host:port. host is a DNS name or an IPv4/IPv6

@@ -24,7 +24,7 @@ CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover
  -DWRSH_HAVE_AUTOCONF -Icore -Iport -Iport/mock -Iport/posix -I$B -I.deps/expat-2.5.0/expat/lib
  -Itls -I$MBEDTLS/include -DMBEDTLS_CONFIG_FILE=\"wrsh_mbedtls_config.h\""
 objs=()
-for f in core/*/*.c port/mock/mock.c port/posix/slot.c; do
+for f in core/*/*.c port/mock/mock.c port/posix/slot.c port/proxy.c; do
 	[ "${f#core/expat/}" = "$f" ] || continue # expat's, built below
 	o=$B/obj/$(echo "$f" | tr / _).o
 	[ "$o" -nt "$f" ] || clang $CFLAGS -std=c99 -c "$f" -o "$o"
@@ -47,7 +47,7 @@ for f in md5 platform platform_util rsa rsa_alt_helpers bignum bignum_core const
 	objs+=("$o")
 done
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session ntlm crypt psrp clixml cim secure xfer der krb5)
+[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session ntlm crypt psrp clixml cim secure xfer der krb5 proxy)
 status=0
 for t in "${targets[@]}"; do
 	clang $CFLAGS -fsanitize=fuzzer tests/fuzz/${t}_fuzz.c tests/fuzz/psa_stub.c "${objs[@]}" -o $B/$t
@@ -70,6 +70,10 @@ for t in "${targets[@]}"; do
 	http) printf 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok' >"$corpus/seed1"
 	      printf 'HTTP/1.1 500 E\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n' >"$corpus/seed2" ;;
 	base64) printf 'aGkNCg==' >"$corpus/seed1" ;;
+	proxy) # the first byte picks the piece size; what tinyproxy and squid answer
+		printf '\x03HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x03' >"$corpus/seed1"
+		printf '\x07HTTP/1.0 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="x"\r\nContent-Length: 3\r\n\r\nabc' >"$corpus/seed2"
+		printf '\x00HTTP/1.1 403 Access violation\nServer: tinyproxy/1.11.1\n\n' >"$corpus/seed3" ;;
 	ntlm) /usr/bin/python3 -c "import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))" \
 		"$(grep '^challenge:' tests/vectors/ntlm.txt | cut -d: -f2)" >"$corpus/seed1" ;;
 	psrp) # the PSRP streams Windows sent, decoded from the recordings

@@ -11,8 +11,9 @@
 #include "wsman/crypt.h"
 #include "wsman/session.h"
 
-/* -v: credentials must never reach the trace, so the Authorization line of
- * a request head is replaced. A request is traced whole, in one call. */
+/* -v: credentials must never reach the trace, so the Authorization and
+ * Proxy-Authorization lines of a request head are replaced. A request is
+ * traced whole, in one call. */
 void sess_trace_request(struct wrsh_session *s, const char *dir, const void *p, size_t n)
 {
 	const char *t = p, *end = t + n, *head_end = end, *line, *q;
@@ -32,6 +33,8 @@ void sess_trace_request(struct wrsh_session *s, const char *dir, const void *p, 
 		eol = eol ? eol + 1 : head_end;
 		if (eol - line >= 14 && str_ieq(line, 14, "authorization:"))
 			s->trace(s->trace_ctx, dir, "Authorization: <redacted>\r\n", 27);
+		else if (eol - line >= 20 && str_ieq(line, 20, "proxy-authorization:"))
+			s->trace(s->trace_ctx, dir, "Proxy-Authorization: <redacted>\r\n", 33);
 		else
 			s->trace(s->trace_ctx, dir, line, (size_t)(eol - line));
 		line = eol;
@@ -220,7 +223,8 @@ wrsh_err sess_frame(struct wrsh_session *s, const char *content_type, const char
 	struct sbuf h;
 	memset(&q, 0, sizeof(q));
 	q.method = "POST";
-	q.path = s->path;
+	q.path = s->proxy_absolute ? s->to : s->path;
+	q.proxy = s->proxy_hdr;
 	q.host = s->host;
 	q.port = s->port_no;
 	q.content_type = content_type;
@@ -290,6 +294,17 @@ static wrsh_err status_error(struct wrsh_session *s)
 		       s->reason[0] ? " " : "", s->reason, why, NULL);
 }
 
+/* A forward proxy's 407 (RFC 9110 15.5.8), told from the server's 401. */
+wrsh_err sess_proxy_refused(struct wrsh_session *s)
+{
+	if (s->status != 407 || !s->proxy_absolute)
+		return WRSH_OK;
+	return err_set(&s->err, WRSH_EAUTH, "proxy: 407 Proxy Authentication Required: ",
+		       s->proxy_hdr ? "the proxy refused its credentials"
+				    : "the proxy wants credentials",
+		       NULL);
+}
+
 /* Turn a finished exchange into an error code, or OK. */
 static wrsh_err judge(struct wrsh_session *s, bool anonymous)
 {
@@ -301,6 +316,8 @@ static wrsh_err judge(struct wrsh_session *s, bool anonymous)
 					 "without WinRM access",
 			       s->offers[0] ? " (it offers " : "", s->offers,
 			       s->offers[0] ? ")" : "", NULL);
+	if (sess_proxy_refused(s))
+		return s->err.code;
 	if (s->xml_on && s->resp.fault)
 		return wsman_fault_error(&s->resp, &s->err);
 	if (s->status != 200)

@@ -267,6 +267,7 @@ void http_write_head(struct sbuf *b, const struct http_req *q)
 	sb_putc(b, ' ');
 	sb_puts(b, q->path);
 	sb_puts(b, " HTTP/1.1\r\nHost: ");
+	/* absolute form: Host still names the server (RFC 9112 3.2.2) */
 	if (v6)
 		sb_putc(b, '[');
 	sb_puts(b, q->host);
@@ -285,6 +286,8 @@ void http_write_head(struct sbuf *b, const struct http_req *q)
 	sb_puts(b, "\r\n");
 	if (q->extra)
 		sb_puts(b, q->extra);
+	if (q->proxy)
+		sb_puts(b, q->proxy);
 	sb_puts(b, "\r\n");
 }
 

@@ -71,6 +71,7 @@ struct http_req {
 	const char *content_type;
 	size_t content_length;
 	const char *extra; /* further header lines, each ending in CRLF, or NULL */
+	const char *proxy; /* header lines for a forward proxy, or NULL */
 };
 void http_write_head(struct sbuf *b, const struct http_req *q);
 

@@ -134,7 +134,7 @@ static wrsh_err first_leg(struct wrsh_session *s, const struct auth_cred *c, uin
 		return e;
 	s->token_len = 0;
 	e = sess_roundtrip(s, NULL, req, len, s->conn.timeout_ms, 0);
-	if (e)
+	if (e || (e = sess_proxy_refused(s)))
 		return e;
 	if (s->status == 401 && !s->token_len && offers_negotiate(s))
 		/* a bare "Negotiate" again: the mechanism refused, as NTLM is

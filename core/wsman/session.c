@@ -251,6 +251,10 @@ static void release(struct wrsh_session *s)
 		wrsh_wipe(s->auth_hdr, s->auth_hdr_cap);
 		wrsh_arena_free(s->arena, s->auth_hdr);
 	}
+	if (s->proxy_hdr) {
+		wrsh_wipe(s->proxy_hdr, s->proxy_hdr_cap);
+		wrsh_arena_free(s->arena, s->proxy_hdr);
+	}
 	if (s->tx)
 		wrsh_wipe(s->tx, s->tx_cap);
 	wrsh_arena_free(s->arena, s->tx);
@@ -279,6 +283,23 @@ static const char *missing_callback(const struct wrsh_port *p)
 	return NULL;
 }
 
+/* A forward proxy's header lines, kept (they hold its credentials). */
+static wrsh_err set_proxy(struct wrsh_session *s, const struct wrsh_opts *o)
+{
+	size_t n = o->proxy_header ? strlen(o->proxy_header) + 1 : 0;
+	s->proxy_absolute = o->proxy_absolute && !o->https;
+	if (!s->proxy_absolute || n < 2)
+		return WRSH_OK;
+	if (n > CONFIG_WRSH_HTTP_HEAD_MAX / 2)
+		return err_set(&s->err, WRSH_EINVAL, "open: proxy header too long", NULL);
+	s->proxy_hdr = wrsh_arena_alloc(s->arena, n);
+	if (!s->proxy_hdr)
+		return err_set(&s->err, WRSH_ENOMEM, "open: arena exhausted", NULL);
+	memcpy(s->proxy_hdr, o->proxy_header, n);
+	s->proxy_hdr_cap = n;
+	return WRSH_OK;
+}
+
 static wrsh_err open_steps(struct wrsh_session *s, const struct wrsh_opts *o)
 {
 	const char *cb = missing_callback(s->port);
@@ -290,7 +311,8 @@ static wrsh_err open_steps(struct wrsh_session *s, const struct wrsh_opts *o)
 			       o->https ? "open: https needs a TLS port"
 					: "open: a TLS port needs https",
 			       NULL);
-	if ((e = set_host(s, o)) || (e = set_url(s, o)) || (e = set_auth(s, o)))
+	if ((e = set_host(s, o)) || (e = set_url(s, o)) || (e = set_auth(s, o)) ||
+	    (e = set_proxy(s, o)))
 		return e;
 	s->ws.max_envelope = envelope(s, o);
 	if ((e = alloc_buffers(s, o)) || (e = init_ids(s)))

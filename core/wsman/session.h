@@ -24,6 +24,9 @@ struct wrsh_session {
 	char to[400];
 	char *auth_hdr;	     /* a whole header line with CRLF, or NULL */
 	size_t auth_hdr_cap; /* 0 when auth_hdr is not ours to wipe */
+	bool proxy_absolute; /* requests to a forward proxy: the URL in to[] */
+	char *proxy_hdr;     /* its header lines (Proxy-Authorization), or NULL */
+	size_t proxy_hdr_cap;
 
 	/* Negotiate: a mechanism's context, connection-bound, sealing over HTTP */
 	const struct auth_mech *mech; /* NULL: Basic, a certificate or none */
@@ -119,6 +122,8 @@ wrsh_err sess_frame(struct wrsh_session *s, const char *content_type, const char
 wrsh_err sess_roundtrip(struct wrsh_session *s, const struct xml_consumer *op, const uint8_t *req,
 			size_t len, uint32_t wait_ms, unsigned flags);
 void sess_note(struct wrsh_session *s, const char *text);
+/* The error for a forward proxy's 407 after an exchange, or WRSH_OK. */
+wrsh_err sess_proxy_refused(struct wrsh_session *s);
 void sess_trace_request(struct wrsh_session *s, const char *dir, const void *p, size_t n);
 void sess_trace_hook(struct wrsh_session *s);
 

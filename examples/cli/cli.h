@@ -15,6 +15,7 @@
 #include "wrsh_autoconf.h" /* which applets, the default arena size */
 #endif
 #include "posix.h"
+#include "proxy.h"
 #include "tls.h"
 #include "wrsh.h"
 
@@ -36,8 +37,9 @@ extern const struct applet *cli_applet;
 struct conn_opts {
 	const char *host, *user, *auth, *cacert, *pin, *password_file, *nt_hash_file, *cert, *key,
 		*crl, *realm, *kdc, *spn, *keytab, *ccache;
+	const char *proxy, *noproxy, *proxy_password_file; /* proxy "": none */
 	unsigned port;
-	bool https, insecure, allow_unencrypted, stats, verbose, seal_https, no_ntlm;
+	bool https, insecure, allow_unencrypted, stats, verbose, seal_https, no_ntlm, proxy_tunnel;
 	unsigned timeout_s;
 	size_t mem;
 	uint32_t envelope; /* 0: the library's default */
@@ -68,8 +70,10 @@ struct conn {
 	unsigned char *arena_buf;
 	struct wrsh_arena *arena;
 	struct posix_port posix_ctx;
-	struct wrsh_port plain, tls;
+	struct wrsh_port plain, tls; /* plain: the proxy's port when one is used */
 	bool tls_on;
+	struct wrsh_proxy proxy_ctx;
+	bool proxy_on;
 	struct posix_port kdc_ctx; /* Kerberos: a second, plain stream */
 	struct wrsh_port kdc_stream;
 	char realm[256], kdc[256];
@@ -99,6 +103,12 @@ void conn_close(struct conn *c);
 int conn_fail(struct conn *c, wrsh_err e);
 /* The posix port context, for wake file descriptors. */
 struct posix_port *conn_posix(struct conn *c);
+
+/* proxy.c: --proxy or the environment's proxy for host (NO_PROXY aside)
+ * wrapped around c->plain; 0, or an exit code after the error. Then the
+ * session's options for a forward proxy. */
+int proxy_setup(struct conn *c, const char *host);
+void proxy_session_opts(const struct conn *c, struct wrsh_opts *wo);
 
 void cli_error(const char *fmt, ...);
 

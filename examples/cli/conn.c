@@ -46,6 +46,10 @@ enum {
 	OPT_NO_NTLM,
 	OPT_KEYTAB,
 	OPT_CCACHE,
+	OPT_PROXY,
+	OPT_NOPROXY,
+	OPT_PROXY_PASSWORD_FILE,
+	OPT_PROXY_TUNNEL,
 	OPT_HELP
 };
 
@@ -76,6 +80,10 @@ static const struct option conn_longopts[] = {
 	{"no-ntlm", no_argument, NULL, OPT_NO_NTLM},
 	{"keytab", required_argument, NULL, OPT_KEYTAB},
 	{"ccache", required_argument, NULL, OPT_CCACHE},
+	{"proxy", required_argument, NULL, OPT_PROXY},
+	{"noproxy", required_argument, NULL, OPT_NOPROXY},
+	{"proxy-password-file", required_argument, NULL, OPT_PROXY_PASSWORD_FILE},
+	{"proxy-tunnel", no_argument, NULL, OPT_PROXY_TUNNEL},
 	{"help", no_argument, NULL, OPT_HELP},
 };
 #define NCONN (sizeof(conn_longopts) / sizeof(conn_longopts[0]))
@@ -125,6 +133,14 @@ static const char conn_usage[] =
 	"      --keytab FILE        Kerberos: the user's key from a keytab, not a password\n"
 	"      --ccache FILE        Kerberos: tickets from FILE when it has good ones, else\n"
 	"                           from the KDC, then kept in FILE for the next run\n"
+	"      --proxy http://[USER@]HOST[:PORT]  HTTP proxy (default port 1080; '' for\n"
+	"                           none); default: https_proxy, HTTPS_PROXY, http_proxy\n"
+	"                           or ALL_PROXY as curl reads them\n"
+	"      --noproxy LIST       hosts reached directly: names, .domains, IPs, CIDRs,\n"
+	"                           '*' for all (default: no_proxy or NO_PROXY)\n"
+	"      --proxy-password-file FILE  the proxy user's password (else\n"
+	"                           WRSH_PROXY_PASSWORD)\n"
+	"      --proxy-tunnel       plain HTTP through CONNECT too, not absolute URLs\n"
 	"The password comes from WRSH_PASSWORD, --password-file, or a prompt on the\n"
 	"terminal (an NT hash from WRSH_NT_HASH or --nt-hash-file); never from the\n"
 	"command line; -a kerberos without them uses kinit's ticket cache (KRB5CCNAME).\n"
@@ -230,6 +246,18 @@ static int conn_option(struct conn_opts *o, int c, const char *arg)
 		break;
 	case OPT_CCACHE:
 		o->ccache = arg;
+		break;
+	case OPT_PROXY:
+		o->proxy = arg;
+		break;
+	case OPT_NOPROXY:
+		o->noproxy = arg;
+		break;
+	case OPT_PROXY_PASSWORD_FILE:
+		o->proxy_password_file = arg;
+		break;
+	case OPT_PROXY_TUNNEL:
+		o->proxy_tunnel = true;
 		break;
 	case 'p':
 		if (!parse_uint(arg, 65535, &v) || !v)
@@ -715,6 +743,7 @@ static int start_session(struct conn *c, const char *host, enum wrsh_auth auth, 
 	wo.send_buf = c->o.send_buf;
 	wo.spn = c->o.spn;
 	wo.no_ntlm = c->o.no_ntlm;
+	proxy_session_opts(c, &wo);
 	if ((auth == WRSH_AUTH_KERBEROS || auth == WRSH_AUTH_NEGOTIATE) && !nt_hash &&
 	    setup_kdc(c, &wo, auth == WRSH_AUTH_KERBEROS))
 		return 2;
@@ -772,6 +801,10 @@ int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
 		return cli_error("cannot allocate %zu bytes of arena", o->mem), CLI_EXIT_ERROR;
 	c->arena = wrsh_arena_init(c->arena_buf, o->mem);
 	posix_port_init(&c->plain, &c->posix_ctx);
+	if ((r = proxy_setup(c, host))) { /* c->plain becomes the proxy's port */
+		conn_close(c);
+		return r;
+	}
 	if (o->https && setup_tls(c, host)) {
 		conn_close(c);
 		return CLI_EXIT_ERROR;
@@ -875,6 +908,9 @@ void conn_close(struct conn *c)
 	if (c->tls_on)
 		wrsh_tls_release(&c->tls);
 	c->tls_on = false;
+	if (c->proxy_on)
+		wrsh_proxy_release(&c->proxy_ctx);
+	c->proxy_on = false;
 	if (c->ca_map)
 		posix_unmap_file(c->ca_map, c->ca_len);
 	c->ca_map = NULL;

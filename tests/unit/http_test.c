@@ -218,13 +218,22 @@ static void test_http_request_head(void)
 {
 	char buf[256];
 	struct sbuf b;
-	struct http_req q = {"POST", "/wsman",	  "::1", 5985, "application/soap+xml;charset=UTF-8",
-			     12,     "X-A: 1\r\n"};
+	struct http_req q = {
+		"POST", "/wsman",     "::1", 5985, "application/soap+xml;charset=UTF-8",
+		12,	"X-A: 1\r\n", NULL};
 	sb_init(&b, buf, sizeof(buf));
 	http_write_head(&b, &q);
 	CHECK(!b.over);
 	CHECK(strstr(sb_cstr(&b), "POST /wsman HTTP/1.1\r\nHost: [::1]:5985\r\n") == buf);
 	CHECK(strstr(buf, "Content-Length: 12\r\nX-A: 1\r\n\r\n") != NULL);
+	/* to a forward proxy: the absolute URI, Host still the server's */
+	q.path = "http://[::1]:5985/wsman";
+	q.proxy = "Proxy-Authorization: Basic dTpw\r\n";
+	sb_init(&b, buf, sizeof(buf));
+	http_write_head(&b, &q);
+	CHECK(strstr(sb_cstr(&b),
+		     "POST http://[::1]:5985/wsman HTTP/1.1\r\nHost: [::1]:5985\r\n") == buf);
+	CHECK(strstr(buf, "X-A: 1\r\nProxy-Authorization: Basic dTpw\r\n\r\n") != NULL);
 }
 
 void http_tests(void)

@@ -22,6 +22,7 @@ void tls_tests(void);
 void build_info_tests(void);
 void secure_tests(void);
 void xfer_tests(void);
+void proxy_tests(void);
 
 static void all(void)
 {
@@ -46,6 +47,7 @@ static void all(void)
 	build_info_tests();
 	secure_tests();
 	xfer_tests();
+	proxy_tests();
 }
 
 int main(int argc, char **argv)
