@@ -24,10 +24,13 @@ CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover
  -DWRSH_HAVE_AUTOCONF -Icore -Iport -Iport/mock -Iport/posix -I$B -I.deps/expat-2.5.0/expat/lib
  -Itls -I$MBEDTLS/include -DMBEDTLS_CONFIG_FILE=\"wrsh_mbedtls_config.h\""
 objs=()
+# an object older than any header is rebuilt too: a struct that grew in a
+# header would otherwise meet objects compiled with its old layout
+newest_h=$(ls -t core/*.h core/*/*.h port/*.h port/*/*.h tls/*.h $B/wrsh_autoconf.h | head -1)
 for f in core/*/*.c port/mock/mock.c port/posix/slot.c port/proxy.c; do
 	[ "${f#core/expat/}" = "$f" ] || continue # expat's, built below
 	o=$B/obj/$(echo "$f" | tr / _).o
-	[ "$o" -nt "$f" ] || clang $CFLAGS -std=c99 -c "$f" -o "$o"
+	[ "$o" -nt "$f" ] && [ "$o" -nt "$newest_h" ] || clang $CFLAGS -std=c99 -c "$f" -o "$o"
 	objs+=("$o")
 done
 # xmlparse.c through core/expat/xmlparse_wrsh.c, as the Makefile builds it
