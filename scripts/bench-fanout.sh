@@ -24,7 +24,8 @@ dir=$(mktemp -d)
 trap 'kill $ep 2>/dev/null; wait $ep 2>/dev/null; rm -rf "$dir"' EXIT
 addrs=$(seq -f '127.0.0.%g' 2 $((HOSTS + 1)) | paste -sd,)
 /usr/bin/python3 tests/endpoint/winrm_endpoint.py --ready-file "$dir/ready" --state-dir "$dir" \
-	--listen-v4 "127.0.0.1,$addrs" --psrp-server pwsh >/dev/null 2>"$dir/log" &
+	--listen-v4 "127.0.0.1,$addrs" --psrp-server pwsh --max-shells-per-user 1000 \
+	>/dev/null 2>"$dir/log" & # (one endpoint as 100 hosts: Windows' quota of 30 is per host)
 ep=$!
 for _ in $(seq 100); do [ -s "$dir/ready" ] && break; sleep 0.1; done
 PORT=$(/usr/bin/python3 -c "import json; print(json.load(open('$dir/ready'))['http_port'])")
