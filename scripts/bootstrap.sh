@@ -15,7 +15,8 @@ CHECK="$DEMO python3-winrm python3-impacket krb5-kdc krb5-admin-server krb5-user
  libmbedtls-dev libexpat1-dev qemu-user-static
  gcc-arm-linux-gnueabihf libc6-dev-armhf-cross gcc-aarch64-linux-gnu libc6-dev-arm64-cross
  gcc-mipsel-linux-gnu libc6-dev-mipsel-cross gcc-mips-linux-gnu libc6-dev-mips-cross
- gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm iproute2"
+ gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm iproute2
+ ansible-core ansible"
 # the peers: python3-winrm, and masterzen/winrm's Go sources built in GOPATH mode
 BENCH="$DEMO python3-winrm time valgrind golang-go golang-github-masterzen-winrm-dev krb5-kdc krb5-admin-server krb5-user python3-requests-kerberos"
 # make bench-xfer's peer: Ansible's winrm connection plugin
