@@ -331,6 +331,27 @@ wrsh_err wrsh_cmd_signal(struct wrsh_session *s, enum wrsh_signal sig);
 wrsh_err wrsh_cmd_run(struct wrsh_session *s, const char *command, const char *const *args,
 		      size_t nargs, wrsh_output_fn out, void *ctx, uint32_t *exit_code);
 
+/* ---- Relaying (a control master) -----------------------------------------
+ *
+ * A warm session serves other processes: they hand it whole envelopes and
+ * it sends each with its own authentication and sealing, over its open
+ * connection, and gives back the answer's plain body. The envelope is sent
+ * exactly as given (its MessageID, its OperationTimeout): the process that
+ * wrote it checks the answer itself.
+ */
+typedef wrsh_err (*wrsh_relay_fn)(void *ctx, const void *p, size_t n);
+
+/*
+ * Send envelope (at most the session's send buffer), wait up to wait_ms for
+ * the answer, pass its plain body to body (in pieces) and its HTTP status to
+ * *status: 200, or 400/500 with a SOAP fault, which are answers too. Errors:
+ * WRSH_ELIMIT, WRSH_EAUTH (401, or a proxy's 407), transport and HTTP errors;
+ * none is sticky: the connection is dropped and the next call connects and
+ * authenticates again, so a master outlives a network loss.
+ */
+wrsh_err wrsh_relay(struct wrsh_session *s, const void *envelope, size_t len, uint32_t wait_ms,
+		    wrsh_relay_fn body, void *ctx, int *status);
+
 /* ---- PowerShell Remoting (MS-PSRP) ------------------------------------------
  *
  * A runspace pool of one runspace in the session's shell slot (a session

@@ -150,6 +150,10 @@ static wrsh_err on_head_done(void *ctx)
 	if (s->body_sealed && !s->seal)
 		return err_set(&s->err, WRSH_EPROTO, "crypt: an encrypted answer nobody asked for",
 			       NULL);
+	if (s->relay) {
+		s->relay_on = s->body_xml;
+		return WRSH_OK;
+	}
 	return s->body_xml ? begin_xml(s) : WRSH_OK;
 }
 
@@ -162,7 +166,7 @@ static wrsh_err on_head_done(void *ctx)
 static wrsh_err on_body(void *ctx, const uint8_t *p, size_t n)
 {
 	struct wrsh_session *s = ctx;
-	if (s->xml_on) {
+	if (s->xml_on || s->relay_on) {
 		s->body_len += n;
 		if (s->body_len > (uint64_t)s->ws.max_envelope * ENVELOPE_SLACK) {
 			char num[21];
@@ -171,7 +175,7 @@ static wrsh_err on_body(void *ctx, const uint8_t *p, size_t n)
 				"wsman: a response larger than the MaxEnvelopeSize announced (",
 				err_num(num, s->ws.max_envelope), " bytes)", NULL);
 		}
-		return xml_push(&s->xml, p, n, false);
+		return s->relay_on ? s->relay(s->relay_ctx, p, n) : xml_push(&s->xml, p, n, false);
 	}
 	if (s->body_sealed && soap_status(s->status)) {
 		/* held whole: its signature covers all of it (the request's
@@ -348,6 +352,8 @@ static wrsh_err parse_sealed(struct wrsh_session *s)
 		s->trace(s->trace_ctx, "<", s->tx + off, len);
 	}
 	s->body_len = len;
+	if (s->relay)
+		return s->relay(s->relay_ctx, s->tx + off, len);
 	if ((e = begin_xml(s)))
 		return e;
 	return xml_push(&s->xml, s->tx + off, len, false);
@@ -361,7 +367,7 @@ static void reset_response(struct wrsh_session *s, const struct xml_consumer *op
 	s->offers[0] = 0;
 	s->body_xml = s->body_sealed = s->body_clear = false;
 	s->media[0] = 0;
-	s->xml_on = false;
+	s->xml_on = s->relay_on = false;
 	s->body_len = 0;
 	s->sealed_len = 0;
 	wsman_resp_init(&s->resp);
@@ -420,5 +426,67 @@ wrsh_err sess_transact(struct wrsh_session *s, const struct xml_consumer *op, se
 		err_clear(&s->err);
 		e = attempt(s, op, writer, wctx, anonymous, wait_ms, flags);
 	}
+	return e;
+}
+
+/* ---- relaying ----------------------------------------------------------- */
+
+struct relayed {
+	const void *p;
+	size_t n;
+};
+
+static void write_relayed(struct wrsh_session *s, struct sbuf *b, void *ctx)
+{
+	const struct relayed *r = ctx;
+	(void)s;
+	sb_put(b, r->p, r->n);
+}
+
+static wrsh_err relay_once(struct wrsh_session *s, struct relayed *r, uint32_t wait_ms, int *status)
+{
+	const uint8_t *req = NULL;
+	size_t len = 0;
+	wrsh_err e;
+	if (s->mech && (e = sess_negotiate(s)))
+		return e;
+	write_relayed(s, sess_body(s), r);
+	e = frame_request(s, false, &req, &len);
+	if (!e)
+		e = sess_roundtrip(s, NULL, req, len, wait_ms, 0);
+	wrsh_wipe(s->tx, s->body_off);
+	sess_auth_done(s);
+	if (e)
+		return e;
+	if (s->status == 401)
+		return judge(s, false);
+	if ((e = sess_proxy_refused(s)))
+		return e;
+	*status = s->status;
+	return soap_status(s->status) ? WRSH_OK : status_error(s);
+}
+
+/* see wrsh.h */
+wrsh_err wrsh_relay(struct wrsh_session *s, const void *envelope, size_t len, uint32_t wait_ms,
+		    wrsh_relay_fn body, void *ctx, int *status)
+{
+	struct relayed r = {envelope, len};
+	wrsh_err e;
+	if (!s || !envelope || !body || !status)
+		return WRSH_EINVAL;
+	if ((e = sess_enter(s)))
+		return e;
+	s->relay = body;
+	s->relay_ctx = ctx;
+	s->ws.action = NULL;
+	e = relay_once(s, &r, wait_ms, status);
+	if (e == WRSH_ECLOSED && s->conn.retryable) {
+		sess_note(s, "the server closed the idle connection: sending again");
+		err_clear(&s->err);
+		e = relay_once(s, &r, wait_ms, status);
+	}
+	s->relay = NULL;
+	if (e)
+		http_close(&s->conn); /* not sticky: the next call starts afresh */
 	return e;
 }

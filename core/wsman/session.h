@@ -71,6 +71,10 @@ struct wrsh_session {
 	struct xml_consumer env_c;
 	const struct xml_consumer *op;
 	bool xml_on, body_xml, body_sealed;
+	/* wrsh_relay: the answer's plain body goes to relay, not to expat */
+	wrsh_relay_fn relay;
+	void *relay_ctx;
+	bool relay_on;
 	bool body_clear; /* a clear answer on a sealed session: only its status counts */
 	int status;
 	char reason[48];

@@ -38,6 +38,7 @@ struct conn_opts {
 	const char *host, *user, *auth, *cacert, *pin, *password_file, *nt_hash_file, *cert, *key,
 		*crl, *realm, *kdc, *spn, *keytab, *ccache;
 	const char *proxy, *noproxy, *proxy_password_file; /* proxy "": none */
+	const char *control; /* a master's socket: serve it (master), or go through it */
 	unsigned port;
 	bool https, insecure, allow_unencrypted, stats, verbose, seal_https, no_ntlm, proxy_tunnel;
 	unsigned timeout_s;
@@ -70,6 +71,7 @@ struct conn {
 	unsigned char *arena_buf;
 	struct wrsh_arena *arena;
 	struct posix_port posix_ctx;
+	wrsh_err (*posix_connect)(void *, const char *, uint16_t, uint32_t); /* --control */
 	struct wrsh_port plain, tls; /* plain: the proxy's port when one is used */
 	bool tls_on;
 	struct wrsh_proxy proxy_ctx;

@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -50,6 +51,7 @@ enum {
 	OPT_NOPROXY,
 	OPT_PROXY_PASSWORD_FILE,
 	OPT_PROXY_TUNNEL,
+	OPT_CONTROL,
 	OPT_HELP
 };
 
@@ -80,6 +82,7 @@ static const struct option conn_longopts[] = {
 	{"no-ntlm", no_argument, NULL, OPT_NO_NTLM},
 	{"keytab", required_argument, NULL, OPT_KEYTAB},
 	{"ccache", required_argument, NULL, OPT_CCACHE},
+	{"control", required_argument, NULL, OPT_CONTROL},
 	{"proxy", required_argument, NULL, OPT_PROXY},
 	{"noproxy", required_argument, NULL, OPT_NOPROXY},
 	{"proxy-password-file", required_argument, NULL, OPT_PROXY_PASSWORD_FILE},
@@ -133,6 +136,8 @@ static const char conn_usage[] =
 	"      --keytab FILE        Kerberos: the user's key from a keytab, not a password\n"
 	"      --ccache FILE        Kerberos: tickets from FILE when it has good ones, else\n"
 	"                           from the KDC, then kept in FILE for the next run\n"
+	"      --control PATH       through the warm session of `wrsh master --control PATH`\n"
+	"                           (no -H, no credentials, no new handshake)\n"
 	"      --proxy http://[USER@]HOST[:PORT]  HTTP proxy (default port 1080; '' for\n"
 	"                           none); default: https_proxy, HTTPS_PROXY, http_proxy\n"
 	"                           or ALL_PROXY as curl reads them\n"
@@ -247,6 +252,9 @@ static int conn_option(struct conn_opts *o, int c, const char *arg)
 	case OPT_CCACHE:
 		o->ccache = arg;
 		break;
+	case OPT_CONTROL:
+		o->control = arg;
+		break;
 	case OPT_PROXY:
 		o->proxy = arg;
 		break;
@@ -329,6 +337,8 @@ int conn_parse(int argc, char **argv, struct conn_opts *o, const struct applet_o
 			return -1;
 		}
 	}
+	if (o->control && !o->host && strcmp(cli_applet->name, "master"))
+		o->host = "localhost"; /* the master's host is the one that counts */
 	if (!o->host) {
 		cli_error("no host: -H HOST");
 		*status = 2;
@@ -757,6 +767,55 @@ static int start_session(struct conn *c, const char *host, enum wrsh_auth auth, 
 	return e ? conn_fail(c, e) : 0;
 }
 
+/* --control: the stream is the master's unix socket whatever the session
+ * asks for (struct conn holds the posix port's context, so its address
+ * leads back to the path) */
+static wrsh_err control_connect(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms)
+{
+	struct conn *c = (struct conn *)((char *)ctx - offsetof(struct conn, posix_ctx));
+	(void)host;
+	(void)port;
+	return c->posix_connect(ctx, c->o.control, 0, timeout_ms);
+}
+
+/* A client of a warm session: no credentials and no sealing of its own.
+ * The master authenticates and seals; between the two, a socket only this
+ * user can open (checked by the port and, on its side, by the master). */
+static int open_control(struct conn *c)
+{
+	struct wrsh_opts wo;
+	wrsh_err e;
+	if (c->o.https || c->o.user)
+		return cli_error(
+			       "--control: the master's connection options count; no --https or -u "
+			       "here"),
+		       2;
+	if (!(c->arena_buf = malloc(c->o.mem)))
+		return cli_error("cannot allocate %zu bytes of arena", c->o.mem), CLI_EXIT_ERROR;
+	c->arena = wrsh_arena_init(c->arena_buf, c->o.mem);
+	posix_port_init(&c->plain, &c->posix_ctx);
+	c->posix_connect = c->plain.connect;
+	c->plain.connect = control_connect;
+	memset(&wo, 0, sizeof(wo));
+	wo.host = "localhost";
+	wo.auth = WRSH_AUTH_NONE;
+	wo.allow_unencrypted = true;
+	wo.timeout_ms = c->o.timeout_s * 1000u;
+	wo.max_envelope = c->o.envelope;
+	wo.send_buf = c->o.send_buf;
+	if (c->o.verbose) {
+		wo.trace = trace;
+		wo.trace_ctx = c;
+	}
+	e = wrsh_open(&c->s, c->arena, &c->plain, &wo);
+	if (e) {
+		conn_fail(c, e);
+		conn_close(c);
+		return CLI_EXIT_ERROR;
+	}
+	return 0;
+}
+
 int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
 {
 	enum wrsh_auth auth = WRSH_AUTH_NONE;
@@ -767,6 +826,8 @@ int conn_open(struct conn *c, const struct conn_opts *o, bool need_user)
 	size_t n = strlen(o->host);
 	memset(c, 0, sizeof(*c));
 	c->o = *o;
+	if (o->control && strcmp(cli_applet->name, "master"))
+		return open_control(c);
 	/* "[::1]" and "::1" both work; TLS wants the bare literal */
 	if (n >= sizeof(host))
 		return cli_error("host name too long"), CLI_EXIT_ERROR;

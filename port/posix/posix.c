@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #if defined(__linux__)
@@ -102,6 +103,37 @@ fail:
 	return WRSH_EIO;
 }
 
+/* A host that is an absolute path is a unix socket: a control master's
+ * (wrsh master). It must be a socket of this user's that nobody else may
+ * open, as ssh demands of its ControlPath: the session behind it holds
+ * this user's credentials. */
+static wrsh_err unix_connect(struct posix_port *p, const char *path, uint32_t timeout_ms)
+{
+	struct sockaddr_un sun;
+	struct addrinfo a;
+	struct stat st;
+	wrsh_err e;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return say(p, WRSH_EIO, "control", "the socket's path is too long");
+	memcpy(sun.sun_path, path, strlen(path));
+	if (stat(path, &st))
+		return say(p, WRSH_EIO, "control", strerror(errno));
+	if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+		return say(p, WRSH_EIO, "control",
+			   "the path is not a socket of this user's with mode 0600");
+	memset(&a, 0, sizeof(a));
+	a.ai_family = AF_UNIX;
+	a.ai_socktype = SOCK_STREAM;
+	a.ai_addr = (struct sockaddr *)&sun;
+	a.ai_addrlen = sizeof(sun);
+	e = try_connect(p, &a, timeout_ms);
+	if (e == WRSH_ETIMEDOUT)
+		return say(p, e, "control", "timed out");
+	return e ? say(p, e, "control", strerror(errno)) : WRSH_OK;
+}
+
 static wrsh_err p_connect(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms)
 {
 	struct posix_port *p = ctx;
@@ -113,6 +145,8 @@ static wrsh_err p_connect(void *ctx, const char *host, uint16_t port, uint32_t t
 	if (p->fd >= 0)
 		close(p->fd);
 	p->fd = -1;
+	if (host[0] == '/')
+		return unix_connect(p, host, timeout_ms);
 	if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(name)) {
 		memcpy(name, host + 1, n - 2);
 		name[n - 2] = 0;
