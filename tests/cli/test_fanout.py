@@ -94,7 +94,7 @@ class FanoutTest(Base):
         # each host failure also said in its own line, under its prefix
         self.assertTrue(any(e.startswith("%s:%d: wrsh: " % (DOWN[0], self.ep.http)) for e in err))
         # at most 8 connections at once, as the kernel counts them at each
-        # accept, and at most 8 shells (Create to Delete, within one child)
+        # request, and at most 8 shells (Create to Delete, within one child)
         self.assertLessEqual(after["max_established"], 8)
         self.assertGreaterEqual(after["max_established"], 2)
         print("\n  at most %d connections and %d shells at once" % (

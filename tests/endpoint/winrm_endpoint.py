@@ -70,7 +70,7 @@ class Service:
         self.connections = 0
         self.open_connections = self.max_open_connections = 0  # at once: fan-out's throttle
         self.max_shells = 0  # at once
-        self.max_established = 0  # the kernel's count, at each accept: exact
+        self.max_established = 0  # the kernel's count, at each request
         self.tls_handshakes = {"ok": 0, "failed": 0}
         self.log = open(args.log, "a") if args.log else None
         self.cim = cim.Repository(args)  # WMI classes, winrm/config, enumerations
@@ -165,8 +165,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             svc.connections += 1
             svc.open_connections += 1
             svc.max_open_connections = max(svc.max_open_connections, svc.open_connections)
-            svc.max_established = max(svc.max_established,
-                                      established(self.server.server_address[1]))
 
     def finish(self):
         try:
@@ -252,6 +250,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(405)
 
     def do_POST(self):
+        # counted when a request arrives, not at accept, and the lower of two
+        # looks 20 ms apart: a client that has just gone can stay ESTABLISHED
+        # for a moment beside the next one (once seen in CI on 2 busy cores)
+        n = established(self.server.server_address[1])
+        if n > self.server.service.max_established:
+            time.sleep(0.02)
+            n = min(n, established(self.server.server_address[1]))
+        with self.server.service.lock:
+            self.server.service.max_established = max(self.server.service.max_established, n)
         svc = self.server.service
         with svc.lock:
             svc.requests += 1
