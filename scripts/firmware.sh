@@ -18,7 +18,9 @@ for profile in "${profiles[@]}"; do
 	mk=(make --no-print-directory -s B="$B" PROFILE="$profile" PORT=lwip CC="${CROSS}gcc"
 		AR="${CROSS}ar" STATIC=1 OPT="$OPT")
 	"${mk[@]}" -j"$(nproc)" freestanding-objs
-	{ read -r -a objs; read -r -a libs; } < <("${mk[@]}" print-FREE_OBJ print-DEP_LIBS)
+	# one make each: two print targets in one -j make print in either order
+	read -r -a objs < <("${mk[@]}" -j1 print-FREE_OBJ)
+	read -r -a libs < <("${mk[@]}" -j1 print-DEP_LIBS)
 	# the arena and stack each profile's jobs need on this 32-bit target,
 	# with room: peaks measured under qemu (make qemu-check prints them):
 	# tiny's cmd 36,288 and 2,568; full's ps 73,264 and HTTPS 4,796

@@ -42,7 +42,9 @@ for profile in "${profiles[@]}"; do
 	mk=(make --no-print-directory -s B="$B" PROFILE="$profile" PORT=lwip CC="${CROSS}gcc"
 		AR="${CROSS}ar" STATIC=1 OPT="$OPT")
 	"${mk[@]}" -j"$(nproc)" freestanding-objs
-	{ read -r -a objs; read -r -a libs; } < <("${mk[@]}" print-FREE_OBJ print-DEP_LIBS)
+	# one make each: two print targets in one -j make print in either order
+	read -r -a objs < <("${mk[@]}" -j1 print-FREE_OBJ)
+	read -r -a libs < <("${mk[@]}" -j1 print-DEP_LIBS)
 	mapfile -t roots < <("${CROSS}nm" -g --defined-only "${objs[@]}" |
 		awk '$2 == "T" && $3 ~ /^wrsh_/ { print "-u" $3 }')
 	out=$B/freestanding.o
