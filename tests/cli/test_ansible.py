@@ -25,7 +25,7 @@ import unittest
 
 # also run as a path (python3 -m unittest tests/cli/test_ansible.py)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_cli import Base, Endpoint, PASSWORD, TOP, WRSH
+from test_cli import Base, Endpoint, PASSWORD, TOP, WRSH, needs_peer
 from test_ps_real import pwsh_server, real_pwsh
 
 PLUGINS = os.path.join(TOP, "contrib", "ansible", "connection")
@@ -50,19 +50,7 @@ def windows_collection():
     return r.returncode == 0
 
 
-def with_ansible(cls):
-    why = ansible_missing()
-    if why is None:
-        return cls
-    if os.environ.get("CI") == "true":
-        def fail(klass):
-            raise AssertionError("CI=true and Ansible is missing: " + why)
-        cls.setUpClass = classmethod(fail)
-        return cls
-    return unittest.skip(why)(cls)
-
-
-@with_ansible
+@needs_peer(ansible_missing(), "Ansible")
 @real_pwsh
 class AnsibleTest(Base):
     """NTLM-sealed HTTP (Windows' default) as alice; the remote file system

@@ -17,7 +17,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # run from anywhere
-from test_cli import Base, PASSWORD, WRSH, tls_built
+from test_cli import Base, PASSWORD, WRSH, needs_peer, tls_built
 
 TINYPROXY = shutil.which("tinyproxy") or "/usr/bin/tinyproxy"
 SQUID = shutil.which("squid") or "/usr/sbin/squid"
@@ -30,8 +30,6 @@ def missing():
     for path in (TINYPROXY, SQUID, NCSA):
         if not os.access(path, os.X_OK):
             return "%s is missing (apt-get install tinyproxy squid)" % path
-    if not tls_built():
-        return "wrsh built without TLS"
     return None
 
 
@@ -114,21 +112,8 @@ class Proxy:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-MISSING = missing()
-
-
-def needs_proxies(cls):
-    if MISSING is None:
-        return cls
-    if os.environ.get("CI") == "true":
-        def fail(klass):
-            raise AssertionError("CI=true and the proxies are missing: " + MISSING)
-        cls.setUpClass = classmethod(fail)
-        return cls
-    return unittest.skip(MISSING)(cls)
-
-
-@needs_proxies
+@unittest.skipUnless(tls_built(), "wrsh built without TLS")
+@needs_peer(missing(), "a proxy")
 class ProxyTest(Base):
     @classmethod
     def setUpClass(cls):

@@ -23,7 +23,7 @@ import unittest
 import test_ps
 import test_secure
 import test_shell
-from test_cli import Base, Endpoint, PASSWORD, WRSH, read_until, stat
+from test_cli import Base, Endpoint, PASSWORD, WRSH, needs_peer, read_until, stat
 
 PWSH = os.environ.get("WRSH_PWSH") or os.path.expanduser("~/.dotnet/tools/pwsh")
 
@@ -40,24 +40,18 @@ def pwsh_missing():
     return None
 
 
-MISSING = pwsh_missing() if test_ps.ps_built() else "wrsh built without the ps applet"
+PS_BUILT = test_ps.ps_built()
+MISSING = pwsh_missing() if PS_BUILT else None
 
 
 def real_pwsh(cls):
-    """Skip the class, saying why, when pwsh is missing; under CI=true that
-    is a failure (the CI machines carry .NET). WRSH_REAL_PWSH=skip skips it
-    on purpose: scripts/check.sh's sanitizer pass, whose wrsh the full
-    pass has already run against real PowerShell."""
+    """Only where the ps applet is built; pwsh is a peer (test_cli.needs_peer).
+    WRSH_REAL_PWSH=skip skips it on purpose: scripts/check.sh's sanitizer
+    pass, whose wrsh the full pass has already run against real PowerShell."""
     if os.environ.get("WRSH_REAL_PWSH") == "skip":
         return unittest.skip("WRSH_REAL_PWSH=skip (real PowerShell runs in the full pass)")(cls)
-    if MISSING is None:
-        return cls
-    if os.environ.get("CI") == "true" and test_ps.ps_built():
-        def fail(klass):
-            raise AssertionError("CI=true and real PowerShell is missing: " + MISSING)
-        cls.setUpClass = classmethod(fail)
-        return cls
-    return unittest.skip(MISSING)(cls)
+    cls = needs_peer(MISSING, "real PowerShell")(cls)
+    return unittest.skipUnless(PS_BUILT, "wrsh built without the ps applet")(cls)
 
 
 @contextlib.contextmanager
