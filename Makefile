@@ -181,7 +181,8 @@ CLI_PS_SRC := $(if $(filter y,$(CONFIG_WRSH_PSRP)),examples/cli/json.c examples/
 CLI_SRC := examples/cli/main.c examples/cli/conn.c examples/cli/fanout.c examples/cli/proxy.c $(CLI_PS_SRC) \
 	$(if $(filter y,$(CONFIG_WRSH_AUTH_KERBEROS)),examples/cli/krb5conf.c) \
 	$(if $(filter y,$(CONFIG_WRSH_XFER)),examples/cli/transfer.c) \
-	$(if $(filter y,$(CONFIG_WRSH_APPLET_CIM)),examples/cli/cim_print.c) $(foreach f,$(APPLET_SRC),$(if $(call applet_on,$(f)),$(f)))
+	$(if $(filter y,$(CONFIG_WRSH_APPLET_CIM)),examples/cli/cim_print.c) \
+	$(if $(filter y,$(CONFIG_WRSH_APPLET_MASTER)),examples/cli/park.c) $(foreach f,$(APPLET_SRC),$(if $(call applet_on,$(f)),$(f)))
 # the firmware model (examples/firmware) on Linux: lwIP in the process, over a tap
 FW_SRC := examples/firmware/app.c examples/firmware/board_tap.c port/lwip/lwip_port.c
 LWIP_DIR := .deps/lwip-2.2.1/src

@@ -352,6 +352,19 @@ typedef wrsh_err (*wrsh_relay_fn)(void *ctx, const void *p, size_t n);
 wrsh_err wrsh_relay(struct wrsh_session *s, const void *envelope, size_t len, uint32_t wait_ms,
 		    wrsh_relay_fn body, void *ctx, int *status);
 
+/*
+ * A master may keep a client's cmd shell for the next client (the ids come
+ * from the envelopes it relayed); these two release it on the server with
+ * this session's credentials, errors as wrsh_relay's (none sticky).
+ * terminate: Signal terminate to command cmd_id of shell shell_id, so the
+ * shell holds no command. delete: Delete shell shell_id.
+ * Errors also WRSH_EINVAL (an id empty or of WRSH_SHELL_ID_MAX bytes or
+ * more), WRSH_ESTATE (this session has a shell of its own).
+ */
+#define WRSH_SHELL_ID_MAX 128
+wrsh_err wrsh_relay_terminate(struct wrsh_session *s, const char *shell_id, const char *cmd_id);
+wrsh_err wrsh_relay_delete(struct wrsh_session *s, const char *shell_id);
+
 /* ---- PowerShell Remoting (MS-PSRP) ------------------------------------------
  *
  * A runspace pool of one runspace in the session's shell slot (a session

@@ -38,7 +38,8 @@ if [ ! -x "$GO" ] || [ tests/bench/gowinrm/main.go -nt "$GO" ]; then
 fi
 
 dir=$(mktemp -d)
-trap 'rc=$?; kill $ep $kdc 2>/dev/null; wait $ep $kdc 2>/dev/null; rm -rf "$dir"; exit $rc' EXIT
+master=''
+trap 'rc=$?; kill $ep $kdc $master 2>/dev/null; wait $ep $kdc $master 2>/dev/null; rm -rf "$dir"; exit $rc' EXIT
 # a realm of MIT's krb5kdc for the Kerberos rows (tests/endpoint/kdc.py);
 # pywinrm's kerberos transport takes its TGT from a ccache kinit fills
 mkdir "$dir/krb"
@@ -54,6 +55,12 @@ for _ in $(seq 100); do [ -s "$dir/ready" ] && break; sleep 0.1; done
 json() { /usr/bin/python3 -c "import json; print(json.load(open('$dir/ready'))['$1'])"; }
 HTTP=$(json http_port) HTTPS=$(json https_port) CERT=$(json cert)
 export WRSH_PASSWORD='Passw0rd!'
+# a warm session for the ntlm-warm row (wrsh master; not in the tiny profile)
+if "$WRSH" --help 2>&1 | grep -q '^ *master '; then
+	"$WRSH" master -H 127.0.0.1 -p "$HTTP" -u alice --control "$dir/ctl" --persist 1h 2>"$dir/master" &
+	master=$!
+	for _ in $(seq 100); do [ -S "$dir/ctl" ] && break; sleep 0.1; done
+fi
 # the endpoint's count of POSTs so far (its GET /wrsh-test/state is not one)
 requests() {
 	/usr/bin/python3 -c "import json, urllib.request as u
@@ -74,12 +81,14 @@ client_argv() {
 	wrsh/http) argv=("$WRSH" cmd -n -H 127.0.0.1 -p "$HTTP" -a basic -u alice --allow-unencrypted --) ;;
 	wrsh/https) argv=("$WRSH" cmd -n -H localhost -p "$HTTPS" --https --cacert "$CERT" -a basic -u alice --) ;;
 	wrsh/ntlm-tls) argv=("$WRSH" cmd -n -H localhost -p "$HTTPS" --https --cacert "$CERT" -u alice --) ;;
+	wrsh/ntlm-warm) [ -z "$master" ] || argv=("$WRSH" cmd -n --control "$dir/ctl" --) ;;
 	wrsh/krb5) argv=("$WRSH" cmd -n -H localhost -p "$HTTP" -a kerberos -u alice --) ;;
 	wrsh/krb5-tls) argv=("$WRSH" cmd -n -H localhost -p "$HTTPS" --https --cacert "$CERT" -a kerberos -u alice --) ;;
 	wrsh/krb5cc-tls) argv=("$WRSH" cmd -n -H localhost -p "$HTTPS" --https --cacert "$CERT" -a kerberos -u alice \
 		--ccache "$dir/krb/wrsh-cc" --) ;;
-	# Debian's pykerberos lacks the WinRM wrap: pywinrm seals no Kerberos body
-	py/krb5) ;;
+	# Debian's pykerberos lacks the WinRM wrap: pywinrm seals no Kerberos body;
+	# neither peer keeps a session between processes
+	py/krb5 | py/ntlm-warm | go/ntlm-warm) ;;
 	# python3-ntlm-auth takes MD4 from OpenSSL 3's legacy provider
 	py/*)
 		local url=http://127.0.0.1:$HTTP/wsman pt=plaintext
@@ -174,12 +183,14 @@ echo "bench: $(date -u +%F) $(uname -m), $(nproc) cores, load $(cut -d' ' -f1 /p
 echo "       client CPU user+sys in s per call, peak RSS in KiB, whole processes as a user runs them;"
 echo "       req: HTTP requests wrsh/py/go; via: ntlm = Negotiate sealed over HTTP, http|https = Basic, ntlm-tls = Negotiate over HTTPS,"
 echo "       krb5 = Kerberos sealed over HTTP, krb5-tls = over HTTPS (wrsh: AS and TGS exchanges with the KDC in every call; pywinrm: a TGT from kinit's ccache),"
-echo "       krb5cc-tls = the same with wrsh's --ccache (its tickets kept from the first call: no KDC exchange after it)"
+echo "       krb5cc-tls = the same with wrsh's --ccache (its tickets kept from the first call: no KDC exchange after it),"
+echo "       ntlm-warm = through a wrsh master's warm ntlm session (--control; req counts the server's, the master's Signal included)"
 echo "       wrsh: $WRSH; py: python3-winrm $(dpkg-query -W -f='${Version}' python3-winrm);" \
 	"go: masterzen/winrm $(dpkg-query -W -f='${Version}' golang-github-masterzen-winrm-dev), $(go version | cut -d' ' -f3)"
 # shellcheck disable=SC2059
 printf "$ROWF" scenario via wrsh_cpu py_cpu go_cpu py/wrsh go/wrsh wrsh_rss py_rss go_rss py/wrsh go/wrsh req arena
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" ntlm echo hi
+[ -z "$master" ] || REPEAT=$ECHO_REPEAT measure "cmd echo hi" ntlm-warm echo hi
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" http echo hi
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" https echo hi
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" ntlm-tls echo hi
@@ -201,7 +212,7 @@ ir() { # transport command...: Ir of one wrsh run
 echo
 echo "wrsh instructions (valgrind --tool=callgrind, Ir; per MiB = (Ir of $((2 * CG_MIB)) MiB - Ir of $CG_MIB MiB) / $CG_MIB)"
 printf '%-8s %14s %14s\n' via "cmd echo hi" "per MiB"
-for t in ntlm http https; do
+for t in ntlm ${master:+ntlm-warm} http https; do
 	e=$(ir "$t" echo hi)
 	m1=$(ir "$t" bigout "$CG_MIB")
 	m2=$(ir "$t" bigout "$((2 * CG_MIB))")

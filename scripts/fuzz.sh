@@ -50,10 +50,12 @@ for f in md5 platform platform_util rsa rsa_alt_helpers bignum bignum_core const
 	objs+=("$o")
 done
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session ntlm crypt psrp clixml cim secure xfer der krb5 proxy)
+[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session ntlm crypt psrp clixml cim secure xfer der krb5 proxy park)
 status=0
 for t in "${targets[@]}"; do
-	clang $CFLAGS -fsanitize=fuzzer tests/fuzz/${t}_fuzz.c tests/fuzz/psa_stub.c "${objs[@]}" -o $B/$t
+	extra=() # the CLI's own parser of server answers: the master's park
+	[ "$t" != park ] || extra=(-Iexamples/cli -Ibuild examples/cli/park.c)
+	clang $CFLAGS -fsanitize=fuzzer tests/fuzz/${t}_fuzz.c tests/fuzz/psa_stub.c "${extra[@]}" "${objs[@]}" -o $B/$t
 	corpus=$B/corpus/$t
 	mkdir -p "$corpus" tests/fuzz/regress/$t
 	case $t in
@@ -111,6 +113,10 @@ PY
 	crypt) printf '\x00<s:Envelope/>' >"$corpus/seed1"; printf '\x0f<s:Envelope/>X' >"$corpus/seed2" ;;
 	secure) cp tests/fuzz/seeds/secure/[a-z]* "$corpus"/; rm -f "$corpus"/README ;;
 	xfer) cp tests/fuzz/seeds/xfer/* "$corpus"/ ;; # what the get script prints, a line each
+	park) # Windows' CreateResponse, then its CommandResponse (the first byte: where to cut)
+		w=tests/replay/windows/pypsrp-winrs-standard
+		c=$(stat -c %s $w/001-response.xml) all=$((c + $(stat -c %s $w/002-response.xml)))
+		{ printf "\\$(printf %o $((c * 256 / all + 1)))"; cat $w/001-response.xml $w/002-response.xml; } >"$corpus/seed1" ;;
 	der | krb5) cp tests/vectors/krb5/*.der tests/vectors/krb5/*.ccache tests/vectors/krb5/*.keytab "$corpus"/ ;; # what MIT's kinit and KDC said
 	esac
 	if [ -n "$(ls tests/fuzz/regress/$t)" ]; then

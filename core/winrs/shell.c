@@ -318,3 +318,51 @@ wrsh_err wrsh_cmd_run(struct wrsh_session *s, const char *command, const char *c
 			return e;
 	return WRSH_OK;
 }
+
+/* ---- a master's parked shell ---------------------------------------------- */
+
+static bool id_ok(const char *id)
+{
+	return id && *id && strlen(id) < WINRS_ID_MAX;
+}
+
+/* One request about a shell that is not this session's, through a state
+ * taken for the call only; not sticky, as wrsh_relay. */
+static wrsh_err foreign(struct wrsh_session *s, const char *shell_id, const char *cmd_id)
+{
+	struct winrs_shell *sh;
+	wrsh_err e;
+	if (!s || !id_ok(shell_id) || (cmd_id && !id_ok(cmd_id)))
+		return WRSH_EINVAL;
+	if ((e = sess_enter(s)))
+		return e;
+	if (winrs_shell(s))
+		return err_set(&s->err, WRSH_ESTATE, "winrs: this session has a shell of its own",
+			       NULL);
+	if (!(sh = winrs_shell_new(s, WINRS_URI)))
+		return s->err.code;
+	strcpy(sh->id, shell_id);
+	sh->open = true;
+	if (cmd_id) {
+		strcpy(sh->cmd_id, cmd_id);
+		e = send_signal(s, WINRS_TERMINATE);
+		shell_free(s, sh);
+	} else {
+		e = winrs_delete_shell(s);
+	}
+	if (e)
+		http_close(&s->conn); /* the next call starts afresh */
+	return e;
+}
+
+/* see wrsh.h */
+wrsh_err wrsh_relay_terminate(struct wrsh_session *s, const char *shell_id, const char *cmd_id)
+{
+	return cmd_id ? foreign(s, shell_id, cmd_id) : WRSH_EINVAL;
+}
+
+/* see wrsh.h */
+wrsh_err wrsh_relay_delete(struct wrsh_session *s, const char *shell_id)
+{
+	return foreign(s, shell_id, NULL);
+}

@@ -12,7 +12,7 @@
 
 #define WINRS_URI "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd"
 #define WINRS_NS "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
-#define WINRS_ID_MAX 128
+#define WINRS_ID_MAX WRSH_SHELL_ID_MAX /* ShellId and CommandId, with the NUL */
 
 struct winrs_shell_cfg {
 	const char *workdir;

@@ -5,6 +5,7 @@ endpoint counts connections and TLS handshakes, and NTLM is bound to a
 connection, so an unchanged count means no new handshake)."""
 import os
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -46,10 +47,14 @@ class Master:
         self.ready = self.proc.stderr.readline()
 
     def stop(self):
+        """Stop it; what it said after its ready line."""
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(10)
-        self.proc.stderr.close()
+        if not self.proc.stderr.closed:
+            self.said = self.proc.stderr.read()
+            self.proc.stderr.close()
+        return self.said
 
 
 @unittest.skipIf(MISSING, MISSING)
@@ -59,7 +64,10 @@ class MasterTest(Base):
     def setUp(self):
         self.m = Master(self.ep, "-p", str(self.ep.http))
         self.assertIn("ready on " + self.m.path, self.m.ready)
-        self.addCleanup(self.m.stop)
+
+    def tearDown(self):
+        self.m.stop()  # it deletes its parked shell; then Base checks none is left
+        super().tearDown()
 
     def warm(self, *args, **kw):
         k = 2 if args[0] == "cim" else 1  # after the applet (and cim's verb)
@@ -76,6 +84,74 @@ class MasterTest(Base):
         # sealed all the same: the master seals for its clients
         self.assertGreater(after["sealed_requests"], before["sealed_requests"])
         self.assertEqual(os.stat(self.m.path).st_mode & 0o777, 0o600)
+
+    def shells(self):
+        return [sh["id"] for sh in self.ep.state()["shells"]]
+
+    def test_parked_shell_lent_to_the_next_client(self):
+        """A client's Delete parks its shell; the next client's same Create
+        is answered from the park: the server sees Command, Send, Receive and
+        the master's Signal only. Stopping the master deletes it."""
+        before = set(self.shells())
+        r = self.warm("cmd", "echo one")
+        self.assertEqual(r.stdout.decode().splitlines(), ["one"], r.stderr)
+        parked = set(self.shells()) - before
+        self.assertEqual(len(parked), 1)
+        n0 = self.ep.state()["requests"]
+        r = self.warm("cmd", "echo two & exit /b 3")
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertEqual(r.stdout.decode().splitlines(), ["two"])
+        self.assertEqual(self.ep.state()["requests"] - n0, 4)
+        self.assertEqual(set(self.shells()) - before, parked)
+        self.assertIn("1 shells lent from the park", self.m.stop())
+        self.assertEqual(set(self.shells()) & parked, set())
+
+    def test_other_shell_options_get_a_shell_of_their_own(self):
+        before = set(self.shells())
+        self.assertEqual(self.warm("cmd", "echo a").returncode, 0)
+        first = set(self.shells()) - before
+        r = self.warm("cmd", "--codepage", "437", "echo b")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        second = set(self.shells()) - before
+        self.assertEqual(len(second), 1)
+        self.assertNotEqual(first, second)  # the newest kind stays parked, the old one deleted
+
+    def test_killed_client_shell_deleted(self):
+        before = set(self.shells())
+        p = subprocess.Popen([WRSH, "cmd", "--control", self.m.path, "ping", "-t", "127.0.0.1"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.assertTrue(p.stdout.readline())  # running
+        self.assertEqual(len(set(self.shells()) - before), 1)
+        p.kill()
+        p.wait()
+        p.stdout.close()
+        for _ in range(300):  # the master hears of it when the Receive returns
+            if not set(self.shells()) - before:
+                break
+            time.sleep(0.1)
+        self.assertEqual(set(self.shells()) - before, set())
+        self.assertEqual(self.warm("cmd", "echo after").stdout, b"after\r\n")
+
+    def test_interrupted_client_shell_parked_clean(self):
+        before = set(self.shells())
+        p = subprocess.Popen([WRSH, "cmd", "--control", self.m.path, "ping", "-t", "127.0.0.1"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.assertTrue(p.stdout.readline())
+        p.send_signal(signal.SIGINT)
+        out = p.communicate(timeout=30)[0]
+        self.assertIn(b"Control-C", out)  # it reached the command on the lent shell
+        self.assertIn(p.returncode, (130, 254))
+        shells = set(self.shells()) - before
+        self.assertEqual(len(shells), 1)
+        r = self.warm("cmd", "echo next")
+        self.assertEqual(r.stdout.decode().splitlines(), ["next"], r.stderr)
+        self.assertEqual(set(self.shells()) - before, shells)
+        for _ in range(50):  # the master's Signal follows its answer
+            live = [sh for sh in self.ep.state()["shells"] if sh["id"] in shells]
+            if not live[0]["commands"]:
+                break
+            time.sleep(0.1)
+        self.assertEqual(live[0]["commands"], 0)  # every command terminated
 
     def test_ps_and_cim_through_the_master(self):
         r = self.warm("ps", "Write-Output 'through'")
@@ -115,28 +191,33 @@ class MasterTest(Base):
         self.assertIn(b"a master already serves it", r.stderr)
 
     def test_figures_warm_against_cold(self):
-        """Requests, client CPU and wall time of one-shot `echo hi`, cold and
-        warm, medians of 5: printed, not judged by time."""
+        """Requests the server sees, client CPU and wall time of one-shot
+        `echo hi`, cold and warm, medians of 5: printed, not judged by time."""
         def run(warm):
+            n0 = self.ep.state()["requests"]
             t0, c0 = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
             if warm:
-                r = self.warm("cmd", "--stats", "echo hi")
+                r = self.warm("cmd", "echo hi")
             else:
                 r = self.wrsh("cmd", "-H", "127.0.0.1", "-p", str(self.ep.http), "-u", "alice",
-                              "--stats", "echo hi")
+                              "echo hi")
             c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            wall = (time.monotonic() - t0) * 1000
             self.assertEqual(r.returncode, 0, r.stderr)
-            reqs = int(r.stderr.decode().split("requests=")[1].split()[0])
-            return (reqs, (c1.ru_utime - c0.ru_utime + c1.ru_stime - c0.ru_stime) * 1000,
-                    (time.monotonic() - t0) * 1000)
+            time.sleep(0.1)  # the master's Signal, sent after its answer
+            return (self.ep.state()["requests"] - n0,
+                    (c1.ru_utime - c0.ru_utime + c1.ru_stime - c0.ru_stime) * 1000, wall)
+        self.warm("cmd", "echo park")  # a shell parked, as after any warm run
         rows = {}
         for name, warm in (("cold", False), ("warm", True)):
-            runs = sorted(run(warm) for _ in range(5))
-            rows[name] = runs[2]
+            runs = [run(warm) for _ in range(5)]
+            rows[name] = [sorted(col)[2] for col in zip(*runs)]
         cold, warm = rows["cold"], rows["warm"]
-        self.assertLess(warm[0], cold[0])  # no handshake leg
-        print("\n  one-shot echo hi: cold %d requests, %.1f ms CPU, %.1f ms wall; "
-              "warm %d requests, %.1f ms CPU, %.1f ms wall" % (cold + warm), file=sys.stderr)
+        self.assertEqual(cold[0], 6)  # NTLM leg, Create, Command, Send, Receive, Delete
+        self.assertEqual(warm[0], 4)  # Command, Send, Receive; the master's Signal
+        print("\n  one-shot echo hi, sealed HTTP: cold %d requests, %.1f ms CPU, %.1f ms wall; "
+              "warm %d requests, %.1f ms CPU, %.1f ms wall; the process alone (--version) %.1f ms"
+              % (*cold, *warm, cpu_ms(self.wrsh, "--version")), file=sys.stderr)
 
 
 @unittest.skipIf(MISSING, MISSING)

@@ -13,6 +13,7 @@
 #include "harness.h"
 #include "base/mem.h"
 #include "mock.h"
+#include "mock_server.h"
 #include "util/base64.h"
 #include "wrsh.h"
 
@@ -797,6 +798,38 @@ static void test_session_foreign_command_output_refused(void)
 	CHECK(req_has(t, 3, "/transfer/Delete</a:Action>"));
 }
 
+/* A master's parked shell is released by its ids, and the session's
+ * errors on it are not sticky. */
+static void test_session_relay_terminate_and_delete(void)
+{
+	struct t *t = setup();
+	char big[WRSH_SHELL_ID_MAX + 1];
+	memset(big, 'A', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	msrv_empty(&t->m, "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/SignalResponse");
+	msrv_empty(&t->m, MSRV_DELETED);
+	add_file(t, "tests/replay/windows/masterzen-faults/001-response.xml", 500);
+	msrv_created(&t->m);
+	CHECK_EQ(open_session(t), WRSH_OK);
+	CHECK_EQ(wrsh_relay_delete(t->s, ""), WRSH_EINVAL);
+	CHECK_EQ(wrsh_relay_delete(t->s, big), WRSH_EINVAL);
+	CHECK_EQ(wrsh_relay_terminate(t->s, "S1", NULL), WRSH_EINVAL);
+	CHECK_EQ(wrsh_relay_terminate(t->s, "S1", ""), WRSH_EINVAL);
+	CHECK_EQ(wrsh_relay_terminate(t->s, "S1", "C1"), WRSH_OK);
+	CHECK_EQ(wrsh_relay_delete(t->s, "S1"), WRSH_OK);
+	CHECK(wrsh_relay_delete(t->s, "S2") != WRSH_OK);
+	CHECK_EQ(wrsh_shell_open(t->s, NULL), WRSH_OK); /* not sticky */
+	CHECK_EQ(wrsh_relay_delete(t->s, "S3"), WRSH_ESTATE);
+	CHECK(req_has(t, 0, "<w:Selector Name=\"ShellId\">S1</w:Selector>"));
+	CHECK(req_has(t, 0, "<rsp:Signal CommandId=\"C1\">"));
+	CHECK(req_has(t, 0, "/signal/terminate</rsp:Code>"));
+	CHECK(req_has(t, 1, "/transfer/Delete</a:Action>"));
+	CHECK(req_has(t, 1, "<w:Selector Name=\"ShellId\">S1</w:Selector>"));
+	CHECK(req_has(t, 2, "<w:Selector Name=\"ShellId\">S2</w:Selector>"));
+	CHECK_EQ(t->m.requests, 4);
+	wrsh_close(t->s);
+}
+
 /* API misuse gets WRSH_EINVAL / WRSH_ESTATE, not a crash. */
 static void test_session_api_state_checks(void)
 {
@@ -842,4 +875,5 @@ void session_tests(void)
 	RUN(test_session_foreign_command_output_refused);
 	RUN(test_session_answer_of_another_request_refused);
 	RUN(test_session_api_state_checks);
+	RUN(test_session_relay_terminate_and_delete);
 }

@@ -1,5 +1,5 @@
 //config:config WRSH_APPLET_MASTER
-//config:	bool "master: a warm session behind a unix socket, as ssh's ControlMaster (+2.5 KB)"
+//config:	bool "master: a warm session behind a unix socket, as ssh's ControlMaster (+5 KB)"
 //config:	default y
 //applet:master keep an authenticated session warm for other wrsh commands (--control)
 //usage:wrsh master -H HOST [conn options] --control PATH [--persist DURATION]
@@ -9,7 +9,10 @@
 //usage:may open (mode 0600; a client of another user is turned away). The session
 //usage:reconnects and authenticates again after a network loss; the master exits
 //usage:after DURATION without a client (default 10m; 30s, 2h, or seconds), or on
-//usage:SIGINT/SIGTERM. One client at a time: others wait their turn.
+//usage:SIGINT/SIGTERM. One client at a time: others wait their turn. A `wrsh cmd`
+//usage:client's shell is kept for the next one that asks for the same shell
+//usage:(options alike), which then needs no Create or Delete: the master deletes
+//usage:it when it exits, after 15 minutes unused, or when its client dies.
 //usage:      --persist DURATION   idle time before exiting (default 10m)
 
 /*
@@ -32,9 +35,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "park.h"
 
 #define MASTER_HEAD_MAX 8192
 #define MASTER_REQUEST_MAX (512 * 1024) /* a put's largest request (its --envelope) */
@@ -47,9 +52,15 @@ struct master {
 	char head[MASTER_HEAD_MAX];
 	char *req, *ans;
 	size_t ans_n;
+	struct park park;
+	pid_t owner; /* the client that holds park.lent */
 };
 
 static volatile sig_atomic_t stopping;
+/* SIGINT and SIGTERM are blocked but while the master waits for a client
+ * (ppoll below), so one that comes mid-request is taken at the next wait
+ * and none is lost between a check of `stopping` and the wait */
+static sigset_t wait_mask;
 
 static void on_stop(int sig)
 {
@@ -113,11 +124,13 @@ static int listen_at(const char *path)
 	return fd;
 }
 
-/* Wait for fd to be readable within the idle time: 1, 0 (idle), -1. */
+/* Wait for fd to be readable within the idle time: 1, 0 (idle, or a
+ * signal to stop), -1. */
 static int wait_in(int fd, unsigned seconds)
 {
 	struct pollfd p = {fd, POLLIN, 0};
-	int r = poll(&p, 1, (int)(seconds * 1000u));
+	struct timespec ts = {(time_t)seconds, 0};
+	int r = ppoll(&p, 1, &ts, &wait_mask);
 	return r < 0 ? (errno == EINTR ? 0 : -1) : r;
 }
 
@@ -166,7 +179,7 @@ static wrsh_err keep_answer(void *ctx, const void *p, size_t n)
 static int write_all(int fd, const char *p, size_t n)
 {
 	while (n) {
-		ssize_t k = write(fd, p, n);
+		ssize_t k = send(fd, p, n, MSG_NOSIGNAL); /* a client gone is EPIPE */
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
@@ -185,6 +198,7 @@ static int serve_one(struct master *m, int fd, size_t *have)
 	int status = 0;
 	char line[160];
 	wrsh_err e;
+	long lent;
 	if (hl <= 0)
 		return -1;
 	len = content_length(m->head, (size_t)hl);
@@ -203,46 +217,89 @@ static int serve_one(struct master *m, int fd, size_t *have)
 		got += (size_t)k;
 	}
 	m->ans_n = 0;
-	/* the client's own OperationTimeout rules the wait; its --timeout
-	 * bounds ours beyond that, so a long Receive is not cut short */
-	e = wrsh_relay(m->c.s, m->req, got, 20000u + m->c.o.timeout_s * 1000u * 2, keep_answer, m,
-		       &status);
-	if (e) {
-		conn_fail(&m->c, e); /* said on the master's stderr; the client hears 502 */
-		snprintf(line, sizeof(line),
-			 "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
-		return write_all(fd, line, strlen(line)) ? -1 : 0;
+	if ((lent = park_answer(&m->park, m->c.s, m->req, got, m->ans, MASTER_ANSWER_MAX)) > 0) {
+		m->ans_n = (size_t)lent;
+		status = 200;
+	} else {
+		/* the client's own OperationTimeout rules the wait; its --timeout
+		 * bounds ours beyond that, so a long Receive is not cut short */
+		e = wrsh_relay(m->c.s, m->req, got, 20000u + m->c.o.timeout_s * 1000u * 2,
+			       keep_answer, m, &status);
+		if (e) {
+			conn_fail(&m->c, e); /* said on the master's stderr; the client hears 502 */
+			status = 502;
+			m->ans_n = 0;
+		}
+		park_learn(&m->park, m->req, got, status, m->ans, m->ans_n);
 	}
 	snprintf(line, sizeof(line),
 		 "HTTP/1.1 %d %s\r\nContent-Type: application/soap+xml;charset=UTF-8\r\n"
 		 "Content-Length: %zu\r\n\r\n",
-		 status, status == 200 ? "OK" : "Error", m->ans_n);
-	return write_all(fd, line, strlen(line)) || write_all(fd, m->ans, m->ans_n) ? -1 : 0;
+		 status,
+		 status == 200	 ? "OK"
+		 : status == 502 ? "Bad Gateway"
+				 : "Error",
+		 m->ans_n);
+	if (write_all(fd, line, strlen(line)) || write_all(fd, m->ans, m->ans_n))
+		return -1;
+	park_tidy(&m->park, m->c.s); /* after the answer: the client need not wait */
+	return 0;
 }
 
 /* Only this user's processes: the session holds this user's credentials. */
-static bool peer_is_us(int fd)
+static bool peer_is_us(int fd, pid_t *pid)
 {
 	struct ucred cr;
 	socklen_t n = sizeof(cr);
-	return !getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &n) && cr.uid == geteuid();
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &n) || cr.uid != geteuid())
+		return false;
+	*pid = cr.pid;
+	return true;
+}
+
+static time_t now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec;
+}
+
+/*
+ * A client's library drops its connection and opens another when a signal
+ * wakes it mid-Receive (a Ctrl-C on its way to the command), so a closed
+ * connection does not mean a client gone: the shell it holds is deleted
+ * once its process is, looked at each second while it holds one.
+ */
+static void look_for_owner(struct master *m)
+{
+	if (m->park.lent.used && kill(m->owner, 0) && errno == ESRCH)
+		park_client_gone(&m->park, m->c.s);
 }
 
 static int serve(struct master *m)
 {
+	time_t idle_since = now_s();
 	for (;;) {
 		size_t have = 0;
-		int fd, r = wait_in(m->lfd, m->persist_s);
-		if (stopping || r == 0)
+		time_t idle = now_s() - idle_since;
+		unsigned left = idle >= (time_t)m->persist_s ? 0 : m->persist_s - (unsigned)idle;
+		int fd, r = wait_in(m->lfd, m->park.lent.used && left > 1 ? 1 : left);
+		pid_t pid;
+		if (stopping)
 			return 0;
 		if (r < 0)
 			return cli_error("poll: %s", strerror(errno)), CLI_EXIT_ERROR;
-		if ((fd = accept4(m->lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+		look_for_owner(m);
+		if (r == 0 && !left)
+			return 0;
+		if (r == 0 || (fd = accept4(m->lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
 			continue;
-		if (peer_is_us(fd))
+		if (peer_is_us(fd, &pid))
 			while (!stopping && !serve_one(m, fd, &have))
-				;
+				if (m->park.lent.used)
+					m->owner = pid;
 		close(fd);
+		idle_since = now_s();
 	}
 }
 
@@ -260,6 +317,7 @@ int master_main(int argc, char **argv)
 	struct applet_opts ao = {"", longopts, master_option, &m};
 	struct conn_opts o;
 	struct sigaction sa;
+	sigset_t stop_set;
 	int first, status = 0;
 	wrsh_err e;
 	m.persist_s = 600;
@@ -291,9 +349,17 @@ int master_main(int argc, char **argv)
 		sa.sa_handler = on_stop;
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
+		sigemptyset(&stop_set);
+		sigaddset(&stop_set, SIGINT);
+		sigaddset(&stop_set, SIGTERM);
+		sigprocmask(SIG_BLOCK, &stop_set, &wait_mask);
 		fprintf(stderr, "wrsh: master: %s ready on %s (exits after %u s idle)\n", o.host,
 			o.control, m.persist_s);
 		status = serve(&m);
+		park_close(&m.park, m.c.s);
+		if (m.park.lends)
+			fprintf(stderr, "wrsh: master: %u shells lent from the park\n",
+				m.park.lends);
 	}
 	close(m.lfd);
 	unlink(o.control);
