@@ -178,7 +178,9 @@ LIB_SRC := $(CORE_SRC) $(TLS_SRC) $(PORT_SRC)
 # busybox style: an applet is built when its CONFIG_WRSH_APPLET_<NAME> is y
 applet_on = $(filter y,$(CONFIG_WRSH_APPLET_$(shell echo $(basename $(notdir $(1))) | tr a-z A-Z)))
 CLI_PS_SRC := $(if $(filter y,$(CONFIG_WRSH_PSRP)),examples/cli/json.c examples/cli/pipeline.c examples/cli/prompt.c examples/cli/view.c examples/cli/lineedit.c)
-CLI_SRC := examples/cli/main.c examples/cli/conn.c examples/cli/fanout.c examples/cli/proxy.c $(CLI_PS_SRC) \
+CLI_SRC := examples/cli/main.c examples/cli/conn.c $(CLI_PS_SRC) \
+	$(if $(filter y,$(CONFIG_WRSH_CLI_FANOUT)),examples/cli/fanout.c) \
+	$(if $(filter y,$(CONFIG_WRSH_CLI_PROXY)),examples/cli/proxy.c) \
 	$(if $(filter y,$(CONFIG_WRSH_AUTH_KERBEROS)),examples/cli/krb5conf.c) \
 	$(if $(filter y,$(CONFIG_WRSH_XFER)),examples/cli/transfer.c) \
 	$(if $(filter y,$(CONFIG_WRSH_APPLET_CIM)),examples/cli/cim_print.c) \

@@ -109,10 +109,24 @@ struct posix_port *conn_posix(struct conn *c);
 /* proxy.c: --proxy or the environment's proxy for host (NO_PROXY aside)
  * wrapped around c->plain; 0, or an exit code after the error. Then the
  * session's options for a forward proxy. */
+void cli_error(const char *fmt, ...);
+
+#if CONFIG_WRSH_CLI_PROXY
 int proxy_setup(struct conn *c, const char *host);
 void proxy_session_opts(const struct conn *c, struct wrsh_opts *wo);
-
-void cli_error(const char *fmt, ...);
+#else
+static inline int proxy_setup(struct conn *c, const char *host)
+{
+	(void)host;
+	if (c->o.proxy && *c->o.proxy)
+		return cli_error("--proxy: proxies are not built into this wrsh"), 2;
+	return 0;
+}
+static inline void proxy_session_opts(const struct conn *c, struct wrsh_opts *wo)
+{
+	(void)c, (void)wo;
+}
+#endif
 
 /* fanout.c: -H a,b,c and -H @FILE run the applet once per host. */
 int fanout_main(const struct applet *a, int argc, char **argv);

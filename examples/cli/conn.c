@@ -91,12 +91,31 @@ static const struct option conn_longopts[] = {
 };
 #define NCONN (sizeof(conn_longopts) / sizeof(conn_longopts[0]))
 
-static const char conn_usage[] =
-	"connection options:\n"
-	"  -H, --host HOST          Windows host: name, IPv4 or IPv6 ([::1] or ::1); many:\n"
-	"                           -H a,b:5986,c or -H @FILE (host[:port] a line, # comments)\n"
-	"      --throttle N         many hosts: at most N at once (default 32)\n"
+#if CONFIG_WRSH_CLI_FANOUT
+#define USAGE_HOST                                                                                \
+	"  -H, --host HOST          Windows host: name, IPv4 or IPv6 ([::1] or ::1); many:\n"     \
+	"                           -H a,b:5986,c or -H @FILE (host[:port] a line, # comments)\n" \
+	"      --throttle N         many hosts: at most N at once (default 32)\n"                 \
 	"      --no-prefix          many hosts: no \"host: \" before each output line\n"
+#else
+#define USAGE_HOST "  -H, --host HOST          Windows host: name, IPv4 or IPv6 ([::1] or ::1)\n"
+#endif
+#if CONFIG_WRSH_CLI_PROXY
+#define USAGE_PROXY                                                                         \
+	"      --proxy http://[USER@]HOST[:PORT]  HTTP proxy (default port 1080; '' for\n"  \
+	"                           none); default: https_proxy, HTTPS_PROXY, http_proxy\n" \
+	"                           or ALL_PROXY as curl reads them\n"                      \
+	"      --noproxy LIST       hosts reached directly: names, .domains, IPs, CIDRs,\n" \
+	"                           '*' for all (default: no_proxy or NO_PROXY)\n"          \
+	"      --proxy-password-file FILE  the proxy user's password (else\n"               \
+	"                           WRSH_PROXY_PASSWORD)\n"                                 \
+	"      --proxy-tunnel       plain HTTP through CONNECT too, not absolute URLs\n"
+#else
+#define USAGE_PROXY ""
+#endif
+
+static const char conn_usage[] =
+	"connection options:\n" USAGE_HOST
 	"  -p, --port PORT          default 5985, or 5986 with --https\n"
 	"      --https              TLS; the certificate is verified unless -k\n"
 	"  -u, --user USER          user, DOMAIN\\user or user@domain\n"
@@ -137,15 +156,7 @@ static const char conn_usage[] =
 	"      --ccache FILE        Kerberos: tickets from FILE when it has good ones, else\n"
 	"                           from the KDC, then kept in FILE for the next run\n"
 	"      --control PATH       through the warm session of `wrsh master --control PATH`\n"
-	"                           (no -H, no credentials, no new handshake)\n"
-	"      --proxy http://[USER@]HOST[:PORT]  HTTP proxy (default port 1080; '' for\n"
-	"                           none); default: https_proxy, HTTPS_PROXY, http_proxy\n"
-	"                           or ALL_PROXY as curl reads them\n"
-	"      --noproxy LIST       hosts reached directly: names, .domains, IPs, CIDRs,\n"
-	"                           '*' for all (default: no_proxy or NO_PROXY)\n"
-	"      --proxy-password-file FILE  the proxy user's password (else\n"
-	"                           WRSH_PROXY_PASSWORD)\n"
-	"      --proxy-tunnel       plain HTTP through CONNECT too, not absolute URLs\n"
+	"                           (no -H, no credentials, no new handshake)\n" USAGE_PROXY
 	"The password comes from WRSH_PASSWORD, --password-file, or a prompt on the\n"
 	"terminal (an NT hash from WRSH_NT_HASH or --nt-hash-file); never from the\n"
 	"command line; -a kerberos without them uses kinit's ticket cache (KRB5CCNAME).\n"
@@ -187,6 +198,8 @@ static int conn_option(struct conn_opts *o, int c, const char *arg)
 	unsigned long v;
 	switch (c) {
 	case 'H':
+		if (!CONFIG_WRSH_CLI_FANOUT && (strchr(arg, ',') || *arg == '@'))
+			return cli_error("-H %s: many hosts are not built into this wrsh", arg), 2;
 		o->host = arg;
 		break;
 	case 'u':
@@ -969,8 +982,10 @@ void conn_close(struct conn *c)
 	if (c->tls_on)
 		wrsh_tls_release(&c->tls);
 	c->tls_on = false;
+#if CONFIG_WRSH_CLI_PROXY
 	if (c->proxy_on)
 		wrsh_proxy_release(&c->proxy_ctx);
+#endif
 	c->proxy_on = false;
 	if (c->ca_map)
 		posix_unmap_file(c->ca_map, c->ca_len);

@@ -94,6 +94,8 @@ static int version(bool verbose)
 	for (i = 0; i < sizeof(feats) / sizeof(feats[0]); i++)
 		if (*(const bool *)(const void *)(p + feats[i].off))
 			printf(" %s", feats[i].name);
+	printf("%s%s", CONFIG_WRSH_CLI_FANOUT ? " fanout" : "",
+	       CONFIG_WRSH_CLI_PROXY ? " proxy" : "");
 	for (i = 0; verbose && i < sizeof(caps) / sizeof(caps[0]); i++) {
 		memcpy(&v, p + caps[i].off, sizeof(v));
 		printf("\nCONFIG_WRSH_%s=%zu", caps[i].name, v);
@@ -123,5 +125,9 @@ int main(int argc, char **argv)
 		argc--, argv++;
 	}
 	cli_applet = a;
+#if CONFIG_WRSH_CLI_FANOUT
 	return fanout_main(a, argc, argv);
+#else
+	return a->main(argc, argv);
+#endif
 }

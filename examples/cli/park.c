@@ -159,16 +159,17 @@ static long deleted(struct span msg_id, char *out, size_t cap)
 	if (getrandom(u, sizeof(u), 0) != (ssize_t)sizeof(u))
 		return 0;
 	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40), u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
-	n = snprintf(out, cap,
-		     "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
-		     "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\"><s:Header>"
-		     "<a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/DeleteResponse"
-		     "</a:Action><a:MessageID>uuid:%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-"
-		     "%02X%02X%02X%02X%02X%02X</a:MessageID><a:To>http://schemas.xmlsoap.org/ws/2004/"
-		     "08/addressing/role/anonymous</a:To><a:RelatesTo>%.*s</a:RelatesTo></s:Header>"
-		     "<s:Body></s:Body></s:Envelope>",
-		     u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
-		     u[13], u[14], u[15], (int)msg_id.n, msg_id.p);
+	n = snprintf(
+		out, cap,
+		"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+		"xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\"><s:Header>"
+		"<a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/DeleteResponse"
+		"</a:Action><a:MessageID>uuid:%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-"
+		"%02X%02X%02X%02X%02X%02X</a:MessageID><a:To>http://schemas.xmlsoap.org/ws/2004/"
+		"08/addressing/role/anonymous</a:To><a:RelatesTo>%.*s</a:RelatesTo></s:Header>"
+		"<s:Body></s:Body></s:Envelope>",
+		u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		u[13], u[14], u[15], (int)msg_id.n, msg_id.p);
 	return n > 0 && (size_t)n < cap ? n : 0;
 }
 
@@ -190,8 +191,8 @@ static long lend(struct park *p, struct wrsh_session *s, struct span req, char *
 		release(s, &p->parked);
 		return 0;
 	}
-	if (p->parked.cmd_open || !make_key(req, key, &kn) || kn != p->parked.key_n || memcmp(key, p->parked.key, kn) ||
-	    !elem(req, "MessageID", &msg_id) ||
+	if (p->parked.cmd_open || !make_key(req, key, &kn) || kn != p->parked.key_n ||
+	    memcmp(key, p->parked.key, kn) || !elem(req, "MessageID", &msg_id) ||
 	    !(n = relate(p->parked.answer, p->parked.answer_n, msg_id, ans, cap)))
 		return 0;
 	p->lent = p->parked;
@@ -206,7 +207,7 @@ static long park(struct park *p, struct wrsh_session *s, struct span req, char *
 	struct span msg_id;
 	long n;
 	if (p->lent.tainted || !elem(req, "MessageID", &msg_id) || !(n = deleted(msg_id, ans, cap)))
-		return 0; /* its Delete goes to the server */
+		return 0;	/* its Delete goes to the server */
 	release(s, &p->parked); /* the newest kind stays warm */
 	p->parked = p->lent;
 	p->parked_at = time(NULL);
@@ -245,8 +246,7 @@ static void learn_create(struct park *p, struct span req, struct span a)
 }
 
 /* see park.h */
-void park_learn(struct park *p, const char *req, size_t n, int status, const char *ans,
-		size_t an)
+void park_learn(struct park *p, const char *req, size_t n, int status, const char *ans, size_t an)
 {
 	struct span r = {req, n}, a = {ans, an}, id, code;
 	enum kind k = kind_of(r);

@@ -52,8 +52,7 @@ struct park {
 long park_answer(struct park *p, struct wrsh_session *s, const char *req, size_t n, char *ans,
 		 size_t cap);
 /* Learn from a relayed request and its answer (HTTP status). */
-void park_learn(struct park *p, const char *req, size_t n, int status, const char *ans,
-		size_t an);
+void park_learn(struct park *p, const char *req, size_t n, int status, const char *ans, size_t an);
 /* After an answer: the parked shell's last command is terminated (or the
  * shell deleted when that fails). */
 void park_tidy(struct park *p, struct wrsh_session *s);

@@ -25,6 +25,14 @@ ENDPOINT = os.path.join(TOP, "tests", "endpoint", "winrm_endpoint.py")
 PASSWORD = "Passw0rd!"
 
 
+def features():
+    """The words of `wrsh --version`'s features line (library and CLI)."""
+    if not os.path.exists(WRSH):
+        return []
+    out = subprocess.run([WRSH, "--version"], capture_output=True, text=True).stdout
+    return out.split("features:")[1].split() if "features:" in out else []
+
+
 def tls_built():
     if not os.path.exists(WRSH):
         return False
@@ -522,6 +530,29 @@ def read_until(fd, needle, timeout):
                 break
             buf += chunk
     return buf
+
+
+class LeftOutTest(unittest.TestCase):
+    """What a build without many hosts or proxies says when asked for them."""
+
+    def run_wrsh(self, *args):
+        return subprocess.run([WRSH, *args], capture_output=True, text=True, timeout=30,
+                              env={**os.environ, "WRSH_PASSWORD": PASSWORD})
+
+    @unittest.skipIf("fanout" in features(), "many hosts are built in")
+    def test_many_hosts_refused(self):
+        r = self.run_wrsh("cmd", "-H", "a,b", "-u", "alice", "echo")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr.splitlines(),
+                         ["wrsh: -H a,b: many hosts are not built into this wrsh"])
+
+    @unittest.skipIf("proxy" in features(), "proxies are built in")
+    def test_proxy_refused(self):
+        r = self.run_wrsh("cmd", "-H", "127.0.0.1", "-p", "1", "-u", "alice", "--proxy",
+                          "http://127.0.0.1:3128", "echo")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr.splitlines(),
+                         ["wrsh: --proxy: proxies are not built into this wrsh"])
 
 
 class VersionTest(unittest.TestCase):

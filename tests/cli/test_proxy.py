@@ -17,7 +17,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # run from anywhere
-from test_cli import Base, PASSWORD, WRSH, needs_peer, tls_built
+from test_cli import Base, PASSWORD, WRSH, features, needs_peer, tls_built
 
 TINYPROXY = shutil.which("tinyproxy") or "/usr/bin/tinyproxy"
 SQUID = shutil.which("squid") or "/usr/sbin/squid"
@@ -112,7 +112,7 @@ class Proxy:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-@unittest.skipUnless(tls_built(), "wrsh built without TLS")
+@unittest.skipUnless(tls_built() and "proxy" in features(), "wrsh built without TLS or proxies")
 @needs_peer(missing(), "a proxy")
 class ProxyTest(Base):
     @classmethod

@@ -18,10 +18,10 @@ void cli_error(const char *fmt, ...)
 
 #define T "http://schemas.xmlsoap.org/ws/2004/09/transfer/"
 #define S "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/"
-#define HEAD                                                                                      \
-	"<s:Envelope><s:Header><a:Action>%s"                                                      \
-	"</a:Action><a:MessageID>uuid:%s</a:MessageID><p:SessionId s:mustUnderstand=\"false\">"   \
-	"uuid:%s</p:SessionId><w:ResourceURI>"                                                    \
+#define HEAD                                                                                    \
+	"<s:Envelope><s:Header><a:Action>%s"                                                    \
+	"</a:Action><a:MessageID>uuid:%s</a:MessageID><p:SessionId s:mustUnderstand=\"false\">" \
+	"uuid:%s</p:SessionId><w:ResourceURI>"                                                  \
 	"http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd</w:ResourceURI>"
 
 static struct park P;
@@ -29,8 +29,9 @@ static char req[2048], ans[2 * PARK_CREATE_MAX + 256];
 
 static size_t create(const char *msg, const char *sess)
 {
-	int n = snprintf(req, sizeof(req), HEAD "</s:Header><s:Body><rsp:Shell/></s:Body></s:Envelope>",
-			 T "Create", msg, sess);
+	int n = snprintf(req, sizeof(req),
+			 HEAD "</s:Header><s:Body><rsp:Shell/></s:Body></s:Envelope>", T "Create",
+			 msg, sess);
 	return (size_t)n;
 }
 
@@ -64,7 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	P.parked.cmd_open = false; /* as if park_tidy's Signal had been answered */
 	k = park_answer(&P, NULL, req, create("BBBBBBBBBBBBBBBB", "S2"), ans, sizeof(ans));
-	if (k < 0 || (size_t)k > sizeof(ans) || (k > 0 && !memmem(ans, (size_t)k, "BBBBBBBBBBBBBBBB", 16)))
+	if (k < 0 || (size_t)k > sizeof(ans) ||
+	    (k > 0 && !memmem(ans, (size_t)k, "BBBBBBBBBBBBBBBB", 16)))
 		__builtin_trap();
 	park_learn(&P, req, on_shell(S "Command", P.lent.id), 500, a, size);
 	park_answer(&P, NULL, req, on_shell(T "Delete", P.lent.id), ans, sizeof(ans));
