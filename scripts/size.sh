@@ -8,7 +8,16 @@ cd "$(dirname "$0")/.."
 profiles=("$@")
 [ ${#profiles[@]} -gt 0 ] || profiles=(full tiny)
 targets=("host musl" "armhf musl" "mipsel musl" "aarch64 musl" "mips musl")
-printf '%-6s %-16s %10s %9s %9s %9s %9s\n' profile target stripped own mbedtls expat libc
+# issue 19's goals (bytes, KB = 1000): full at most 400 KB on x86-64 and
+# mipsel (the routers' architecture), tiny at most 200 KB everywhere
+goal() {
+	case $1/$2 in
+	tiny/*) echo 200000 ;;
+	full/host | full/mipsel) echo 400000 ;;
+	*) echo - ;;
+	esac
+}
+printf '%-6s %-16s %10s %9s %9s %9s %9s %9s %s\n' profile target stripped own mbedtls expat libc goal met
 for p in "${profiles[@]}"; do
 	for t in "${targets[@]}"; do
 		set -- $t
@@ -22,11 +31,22 @@ for p in "${profiles[@]}"; do
 		$strip_ -o "$B/wrsh.stripped" "$B/wrsh"
 		share=$(scripts/mapshare.py "$B/wrsh.map")
 		get() { echo "$share" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-		printf '%-6s %-16s %10d %9d %9d %9d %9d\n' "$p" "$name" "$(stat -c %s "$B/wrsh.stripped")" \
-			"$(get own)" "$(get mbedtls)" "$(get expat)" "$(get libc)"
+		n=$(stat -c %s "$B/wrsh.stripped") g=$(goal "$p" "$arch")
+		met=-
+		[ "$g" = - ] || { [ "$n" -le "$g" ] && met=yes || met="no (+$((n - g)))"; }
+		printf '%-6s %-16s %10d %9d %9d %9d %9d %9s %s\n' "$p" "$name" "$n" \
+			"$(get own)" "$(get mbedtls)" "$(get expat)" "$(get libc)" "$g" "$met"
 	done
 done
 echo "(bytes; own/mbedtls/expat/libc: allocated section sizes from the link map, before stripping)"
+
+# what full carries beyond tiny, symbol by symbol (make baseline and make
+# bloatcheck compare two builds of one profile the same way)
+if [[ " ${profiles[*]} " == *" full "* && " ${profiles[*]} " == *" tiny "* ]]; then
+	echo
+	scripts/bloatcheck.py --top 12 "$(make -s LIBC=musl STATIC=1 PROFILE=tiny print-B)/wrsh" \
+		"$(make -s LIBC=musl STATIC=1 PROFILE=full print-B)/wrsh"
+fi
 
 # The firmware images: what a Cortex-M4 board carries (flash: .text and
 # .data's initial values; RAM: .data, .bss and the stack), the arena and

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 import unittest
 
 # also run as a path (python3 -m unittest tests/cli/test_ansible.py)
@@ -191,6 +192,7 @@ class AnsibleTest(Base):
         rc, host, err = self.ansible("script", "%s session" % script, inventory=inv)
         self.assertEqual((rc, host["stdout_lines"]), (0, ["warm session"]), (host, err))
         self.assertEqual(self.ep.state()["connections"] - before, own)
+        stop_pid(pid)  # before tearDown looks for shells left behind
 
     # ---- script: put_file, then the exec wrapper through stdin -----------------------
 
@@ -261,9 +263,13 @@ class AnsibleTest(Base):
 
 
 def stop_pid(pid):
-    """The master a test's run left (it would exit when idle anyway)."""
+    """Stop the master a test's run left (it would exit when idle anyway)
+    and wait for it to go: on its way out it deletes the shell it parked."""
     try:
         os.kill(pid, 15)
+        for _ in range(200):
+            os.kill(pid, 0)
+            time.sleep(0.05)
     except ProcessLookupError:
         pass
 
