@@ -177,8 +177,9 @@ CORE_SRC := $(wildcard core/base/*.c core/util/*.c core/crypto/*.c core/auth/*.c
 		$(wildcard core/psrp/*.c)) \
 	$(if $(filter y,$(CONFIG_WRSH_XFER)),$(wildcard core/xfer/*.c))
 TLS_SRC := $(if $(filter y,$(CONFIG_WRSH_TLS)),tls/mbedtls.c,tls/none.c)
-# port/proxy.c: an HTTP proxy as a port over any port (port/proxy.h)
-PORT_SRC := port/posix/posix.c port/posix/slot.c port/proxy.c
+# port/proxy.c: an HTTP proxy as a port over any port (port/proxy.h);
+# port/dns.c: DNS SRV messages, which port/posix/resolv.c carries
+PORT_SRC := port/posix/posix.c port/posix/slot.c port/posix/resolv.c port/dns.c port/proxy.c
 LIB_SRC := $(CORE_SRC) $(TLS_SRC) $(PORT_SRC)
 # busybox style: an applet is built when its CONFIG_WRSH_APPLET_<NAME> is y
 applet_on = $(filter y,$(CONFIG_WRSH_APPLET_$(shell echo $(basename $(notdir $(1))) | tr a-z A-Z)))

@@ -94,7 +94,7 @@ struct wrsh_build_info {
 	size_t http_head_max, http_max_line, http_max_headers, http_max_drain;
 	size_t max_envelope, xml_max_depth, text_max, errmsg_len;
 	size_t cim_depth, cim_name_max, cim_context_max, cim_max_selectors;
-	size_t krb5_ticket_max;
+	size_t krb5_ticket_max, krb5_kdcs;
 };
 
 /* The one, constant description of this build. */
@@ -162,10 +162,27 @@ struct wrsh_opts {
 	const char *spn;	/* NULL: "HTTP/" host (what WinRM registers) */
 	/* Kerberos: the realm (NULL: after the user's '@', or its DOMAIN,
 	 * upper-cased), the KDC (port 0: 88) and a plain stream port to reach
-	 * it, valid until wrsh_close() (the session's timeout applies) */
+	 * it, valid until wrsh_close() (the session's timeout applies). With
+	 * kdc_host NULL the realm's KDCs are looked up as DNS SRV records
+	 * (_kerberos._tcp.REALM) through the port's resolve_srv. TCP, as
+	 * Windows asks since Vista; kdc_udp: UDP first, where the port has
+	 * connect_dgram (MIT's default), and TCP when the answer is too big
+	 * (KRB_ERR_RESPONSE_TOO_BIG) or none comes. */
 	const char *realm, *kdc_host;
 	uint16_t kdc_port;
+	bool kdc_udp;
 	const struct wrsh_port *kdc_stream;
+	/* Kerberos across realms: the service's realm where it is not the
+	 * user's (krb5.conf's [domain_realm] names it; NULL: the user's, or
+	 * whichever realm the KDC refers the request to, RFC 6806 8); the
+	 * ticket comes through cross-realm TGTs, at most four realms away.
+	 * realm_kdc names another realm's KDC (host into host[0..cap), port
+	 * 0: 88, udp as kdc_udp): 0, or nonzero for none known, and then
+	 * that realm's DNS SRV records are asked. NULL: always DNS SRV. */
+	const char *service_realm;
+	int (*realm_kdc)(void *ctx, const char *realm, char *host, size_t cap, uint16_t *port,
+			 bool *udp);
+	void *realm_kdc_ctx;
 	/* Kerberos: a FILE: credential cache's bytes (kinit's) instead of a
 	 * password: its ticket for the SPN, or its TGT to get one (the KDC is
 	 * then needed); user may be NULL (the cache's principal). Valid until

@@ -29,6 +29,22 @@
  *   channel_binding  optional: TLS ports write the RFC 5929
  *             tls-server-end-point hash of the server certificate; NULL or
  *             WRSH_EUNSUPPORTED for plain streams.
+ *
+ * Two more, optional, for the port the application gives to reach a
+ * Kerberos KDC (wrsh_opts.kdc_stream); NULL where the platform has none:
+ *   resolve_srv  the SRV records (RFC 2782) of name ("_kerberos._tcp.REALM")
+ *             into out[0..cap), most preferred first, *n of them: WRSH_OK
+ *             (*n 0: the name has none), WRSH_ETIMEDOUT, WRSH_EIO (no
+ *             resolver, or it refused), WRSH_EPROTO (a malformed answer).
+ *             work[0..work_cap) is the caller's, lent for the DNS messages
+ *             (at least 2 KB; the library lends its KDC answer buffer).
+ *             port/dns.h is the codec a port can build it on. NULL: the
+ *             KDC must be named.
+ *   connect_dgram  like connect, but a UDP association: after it, send
+ *             carries one whole datagram (*sent == len) and recv returns
+ *             one (a datagram that fills cap may have been cut: callers
+ *             treat got == cap as too long); WRSH_ECLOSED when the peer
+ *             refused (ICMP port unreachable). NULL: TCP only.
  */
 #ifndef WRSH_PORT_H
 #define WRSH_PORT_H
@@ -40,6 +56,11 @@
 #include "wrsh.h"
 
 #define WRSH_PORT_WAKEABLE 1u
+
+struct wrsh_srv {
+	char target[256]; /* a DNS name, without the final dot */
+	uint16_t port, priority, weight;
+};
 
 struct wrsh_port {
 	void *ctx;
@@ -54,6 +75,9 @@ struct wrsh_port {
 	uint64_t (*filetime)(void *ctx);
 	const char *(*errmsg)(void *ctx);
 	wrsh_err (*channel_binding)(void *ctx, uint8_t *buf, size_t cap, size_t *len);
+	wrsh_err (*resolve_srv)(void *ctx, const char *name, struct wrsh_srv *out, size_t cap,
+				size_t *n, uint8_t *work, size_t work_cap, uint32_t timeout_ms);
+	wrsh_err (*connect_dgram)(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms);
 };
 
 /*

@@ -11,7 +11,7 @@
 set -eu
 
 DEMO="gcc make dpkg-dev ca-certificates python3-kconfiglib python3-cryptography gss-ntlmssp python3-gssapi"
-CHECK="$DEMO python3-winrm python3-impacket krb5-kdc krb5-admin-server krb5-user python3-requests-kerberos faketime musl-tools valgrind clang libclang-rt-14-dev openssl time pkg-config tinyproxy squid
+CHECK="$DEMO python3-winrm python3-impacket dnsmasq-base krb5-kdc krb5-admin-server krb5-user python3-requests-kerberos faketime musl-tools valgrind clang libclang-rt-14-dev openssl time pkg-config tinyproxy squid
  libmbedtls-dev libexpat1-dev qemu-user-static
  gcc-arm-linux-gnueabihf libc6-dev-armhf-cross gcc-aarch64-linux-gnu libc6-dev-arm64-cross
  gcc-mipsel-linux-gnu libc6-dev-mipsel-cross gcc-mips-linux-gnu libc6-dev-mips-cross

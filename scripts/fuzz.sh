@@ -27,7 +27,7 @@ objs=()
 # an object older than any header is rebuilt too: a struct that grew in a
 # header would otherwise meet objects compiled with its old layout
 newest_h=$(ls -t core/*.h core/*/*.h port/*.h port/*/*.h tls/*.h $B/wrsh_autoconf.h | head -1)
-for f in core/*/*.c port/mock/mock.c port/posix/slot.c port/proxy.c; do
+for f in core/*/*.c port/mock/mock.c port/posix/slot.c port/proxy.c port/dns.c; do
 	[ "${f#core/expat/}" = "$f" ] || continue # expat's, built below
 	o=$B/obj/$(echo "$f" | tr / _).o
 	[ "$o" -nt "$f" ] && [ "$o" -nt "$newest_h" ] || clang $CFLAGS -std=c99 -c "$f" -o "$o"
@@ -50,7 +50,7 @@ for f in md5 platform platform_util rsa rsa_alt_helpers bignum bignum_core const
 	objs+=("$o")
 done
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session ntlm crypt psrp clixml cim secure xfer der krb5 proxy park)
+[ ${#targets[@]} -gt 0 ] || targets=(http wsman base64 session ntlm crypt psrp clixml cim secure xfer der krb5 proxy park dns)
 status=0
 for t in "${targets[@]}"; do
 	extra=() # the CLI's own parser of server answers: the master's park
@@ -79,6 +79,8 @@ for t in "${targets[@]}"; do
 		printf '\x03HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x03' >"$corpus/seed1"
 		printf '\x07HTTP/1.0 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="x"\r\nContent-Length: 3\r\n\r\nabc' >"$corpus/seed2"
 		printf '\x00HTTP/1.1 403 Access violation\nServer: tinyproxy/1.11.1\n\n' >"$corpus/seed3" ;;
+	dns) # dnspython 2.3.0's answer with four SRV records (tests/unit/dns_test.c)
+		printf '\x12\x34\x81\x00\x00\x01\x00\x02\x00\x00\x00\x00\x09_kerberos\x04_tcp\x07EXAMPLE\x03COM\x00\x00\x21\x00\x01\xc0\x0c\x00\x21\x00\x01\x00\x00\x02\x58\x00\x0d\x00\x00\x00\x0a\x00\x58\x04kdc1\xc0\x1b\xc0\x0c\x00\x21\x00\x01\x00\x00\x02\x58\x00\x07\x00\x00\x00\x00\x00\x00\x00' >"$corpus/seed1" ;;
 	ntlm) /usr/bin/python3 -c "import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))" \
 		"$(grep '^challenge:' tests/vectors/ntlm.txt | cut -d: -f2)" >"$corpus/seed1" ;;
 	psrp) # the PSRP streams Windows sent, decoded from the recordings

@@ -36,6 +36,13 @@ struct krb5_scratch {
 	uint8_t req[KRB5_MSG_MAX], rep[KRB5_MSG_MAX];
 	uint8_t pa[256];
 	struct krb5_error err;
+	struct wrsh_srv kdcs[CONFIG_WRSH_AUTH_KRB5_KDCS]; /* where to ask, best first */
+	size_t kdc_n;					  /* 0: not known yet */
+	char kdc_realm[KRB5_NAME_MAX];			  /* whose KDCs they are */
+	bool kdc_udp;					  /* UDP first, as named */
+	/* a path across realms: the realm asked next, the service's, and
+	 * the last ticket's sname (krbtgt/NEXT when it is a realm's TGT) */
+	char at[KRB5_NAME_MAX], target[KRB5_NAME_MAX], got[2][KRB5_NAME_MAX];
 };
 
 /* A ticket found in a FILE: credential cache (auth/krb5_ccache.c): its
@@ -49,18 +56,21 @@ struct krb5_ccache {
 	uint64_t endtime;
 	int32_t etype_other; /* a ticket for server under another etype (RC4) */
 };
-/* server: "krbtgt/REALM" or "HTTP/host". 0 found; 1 not there; -1 not a
- * ccache or malformed. */
-int krb5_ccache_find(const uint8_t *buf, size_t len, const char *server, struct krb5_ccache *out);
+/* server: "krbtgt/REALM" or "HTTP/host", in srealm (NULL: the default
+ * principal's realm; "": any, as MIT's referral entries mean it). 0 found;
+ * 1 not there; -1 not a ccache or malformed. */
+int krb5_ccache_find(const uint8_t *buf, size_t len, const char *server, const char *srealm,
+		     struct krb5_ccache *out);
 
 /* A ccache image in buf, as kinit writes one: begin with the default
  * principal, then add credentials (server "krbtgt/REALM" or "HTTP/host",
- * in the principal's realm). Each returns the length so far, 0 once it
- * did not fit (and add after that keeps 0). */
+ * in srealm). Each returns the length so far, 0 once it did not fit (and
+ * add after that keeps 0). */
 size_t krb5_ccache_begin(uint8_t *buf, size_t cap, const char *name, const char *realm);
 size_t krb5_ccache_add(uint8_t *buf, size_t cap, size_t len, const char *name, const char *realm,
-		       const char *server, const struct krb5_key *key, uint64_t authtime,
-		       uint64_t endtime, uint32_t flags, const uint8_t *ticket, size_t ticket_n);
+		       const char *server, const char *srealm, const struct krb5_key *key,
+		       uint64_t authtime, uint64_t endtime, uint32_t flags, const uint8_t *ticket,
+		       size_t ticket_n);
 
 /* The key of name@realm and etype in a keytab (auth/krb5_keytab.c), the
  * highest version of it: 0 found; 1 not there; -1 not a keytab or

@@ -52,7 +52,7 @@ static const uint8_t *data(struct rd *r, size_t *len)
 }
 
 /* A principal: copied as "a/b" and its realm (name != NULL), or compared
- * with want_name and want_realm (*match). */
+ * with want_name and want_realm ("": any; *match). */
 static void principal(struct rd *r, char *name, char *realm, const char *want_name,
 		      const char *want_realm, int *match)
 {
@@ -69,7 +69,7 @@ static void principal(struct rd *r, char *name, char *realm, const char *want_na
 	if (name)
 		memcpy(realm, s, n), realm[n] = 0;
 	else
-		*match = strlen(want_realm) == n && !memcmp(want_realm, s, n);
+		*match = !*want_realm || (strlen(want_realm) == n && !memcmp(want_realm, s, n));
 	for (i = 0; i < count; i++) {
 		s = data(r, &n);
 		if (r->bad || at + n + 1 >= KRB5_NAME_MAX) {
@@ -103,7 +103,8 @@ static void skip_list(struct rd *r)
 	}
 }
 
-int krb5_ccache_find(const uint8_t *buf, size_t len, const char *server, struct krb5_ccache *out)
+int krb5_ccache_find(const uint8_t *buf, size_t len, const char *server, const char *srealm,
+		     struct krb5_ccache *out)
 {
 	struct rd r = {buf, len, 0};
 	uint32_t version = get(&r, 2);
@@ -123,7 +124,7 @@ int krb5_ccache_find(const uint8_t *buf, size_t len, const char *server, struct 
 		uint32_t etype, endtime;
 		int mine = 0, theirs = 0;
 		principal(&r, NULL, NULL, out->name, out->realm, &mine);
-		principal(&r, NULL, NULL, server, out->realm, &theirs);
+		principal(&r, NULL, NULL, server, srealm ? srealm : out->realm, &theirs);
 		etype = get(&r, 2);
 		key = data(&r, &kn);
 		get(&r, 4), get(&r, 4); /* authtime, starttime */
@@ -135,8 +136,8 @@ int krb5_ccache_find(const uint8_t *buf, size_t len, const char *server, struct 
 		data(&r, &n); /* second ticket */
 		if (r.bad)
 			break;
-		/* the default principal's ticket for server in its realm (the
-		 * cache's configuration entries have realm X-CACHECONF:) */
+		/* the default principal's ticket for server (the cache's
+		 * configuration entries are krb5_ccache_conf_data/...) */
 		if (!mine || !theirs)
 			continue;
 		if ((etype != KCRYPTO_ETYPE_AES256 || kn != 32) &&
@@ -211,14 +212,15 @@ size_t krb5_ccache_begin(uint8_t *buf, size_t cap, const char *name, const char 
 }
 
 size_t krb5_ccache_add(uint8_t *buf, size_t cap, size_t len, const char *name, const char *realm,
-		       const char *server, const struct krb5_key *key, uint64_t authtime,
-		       uint64_t endtime, uint32_t flags, const uint8_t *ticket, size_t ticket_n)
+		       const char *server, const char *srealm, const struct krb5_key *key,
+		       uint64_t authtime, uint64_t endtime, uint32_t flags, const uint8_t *ticket,
+		       size_t ticket_n)
 {
 	struct wr w = {buf, cap, len};
 	if (!len)
 		return 0;
 	put_principal(&w, name, realm, 1);
-	put_principal(&w, server, realm, 2);
+	put_principal(&w, server, srealm, 2);
 	put(&w, (uint32_t)key->etype, 2);
 	put_data(&w, key->v, key->len);
 	put(&w, (uint32_t)authtime, 4);

@@ -3,6 +3,7 @@
 
 #include "auth/krb5_msg.h"
 #include "crypto/kcrypto.h"
+#include "crypto/rc4hmac.h"
 #include "wrsh.h"
 
 /* RFC 4120 5.2.2, 7.5.7, 7.5.8 */
@@ -263,6 +264,37 @@ int krb5_tgs_req(struct der_w *w, const struct krb5_tgs *q)
 	return w_kdc_req_tail(w, top, 12);
 }
 
+/* The user's long-term key encrypts with AES (RFC 3962), or with RC4-HMAC
+ * (RFC 4757) where the KDC keeps nothing else; *n grows by the overhead. */
+static int key_encrypt(const struct krb5_key *k, uint32_t usage, const uint8_t *confounder,
+		       const uint8_t *plain, size_t *n, uint8_t *out)
+{
+	if (CONFIG_WRSH_AUTH_KRB5_RC4 && k->etype == RC4HMAC_ETYPE) {
+		rc4hmac_encrypt(k->v, usage, confounder, plain, *n, out);
+		*n += RC4HMAC_OVERHEAD;
+		return 0;
+	}
+	if (kcrypto_encrypt(k->v, k->len, usage, confounder, plain, *n, out))
+		return -1;
+	*n += KCRYPTO_OVERHEAD;
+	return 0;
+}
+
+/* In place; plain: where the plaintext then lies. -2: the MAC is wrong. */
+static int key_decrypt(const struct krb5_key *k, uint32_t usage, uint8_t *buf, size_t n,
+		       struct der *plain)
+{
+	int e;
+	if (CONFIG_WRSH_AUTH_KRB5_RC4 && k->etype == RC4HMAC_ETYPE) {
+		e = rc4hmac_decrypt(k->v, usage, buf, n, &plain->n);
+		plain->p = buf + RC4HMAC_OVERHEAD;
+	} else {
+		e = kcrypto_decrypt(k->v, k->len, usage, buf, n, &plain->n);
+		plain->p = buf + KCRYPTO_CONFOUNDER;
+	}
+	return e;
+}
+
 int krb5_pa_timestamp(struct der_w *w, const struct krb5_key *k, const char *now, uint32_t usec,
 		      const uint8_t confounder[16])
 {
@@ -278,11 +310,11 @@ int krb5_pa_timestamp(struct der_w *w, const struct krb5_key *k, const char *now
 	w_field(&t, mark, 0);
 	der_w_wrap(&t, 0, DER_SEQUENCE);
 	if (der_w_done(&t, &plain, &n) ||
-	    kcrypto_encrypt(k->v, k->len, USAGE_PA_ENC_TS, confounder, plain, n, box))
+	    key_encrypt(k, USAGE_PA_ENC_TS, confounder, plain, &n, box))
 		return -1;
 	/* PA-DATA { [1] 2, [2] OCTET STRING EncryptedData { [0] etype, [2] cipher } } */
 	seq = f = der_w_len(w);
-	w_typed(w, k->etype, 2, box, n + KCRYPTO_OVERHEAD);
+	w_typed(w, k->etype, 2, box, n);
 	der_w_wrap(w, f, DER_OCTET_STRING);
 	w_field(w, f, 2);
 	der_w_field_int(w, 1, PA_ENC_TIMESTAMP);
@@ -311,6 +343,8 @@ static int etype_entry(struct der entry, struct krb5_error *e)
 		return -1;
 	if (!e->offered)
 		e->offered = (int32_t)et;
+	if (et == RC4HMAC_ETYPE && CONFIG_WRSH_AUTH_KRB5_RC4)
+		e->rc4 = 1; /* no salt, no parameters: the key is the NT hash */
 	if (e->etype || (et != KCRYPTO_ETYPE_AES256 && et != KCRYPTO_ETYPE_AES128))
 		return 0;
 	e->etype = (int32_t)et;
@@ -350,6 +384,8 @@ static int method_data(struct der md, struct krb5_error *e)
 		while (list.n)
 			if (der_expect(&list, DER_SEQUENCE, &entry) || etype_entry(entry, e))
 				return -1;
+		if (!e->etype && e->rc4) /* AES whenever the KDC has it, whatever its order */
+			e->etype = RC4HMAC_ETYPE;
 		return 0;
 	}
 	return 0;
@@ -416,7 +452,6 @@ static int kdc_rep(uint8_t *msg, size_t n, int app, uint32_t usage, const struct
 {
 	struct der seq, ed, cipher, plain;
 	int64_t x;
-	size_t len;
 	int e;
 	memset(r, 0, sizeof(*r));
 	if (outer(msg, n, (unsigned)app, &seq) || der_field_int(&seq, 0, &x) != 1 || x != 5 ||
@@ -427,15 +462,49 @@ static int kdc_rep(uint8_t *msg, size_t n, int app, uint32_t usage, const struct
 	if (x != k->etype)
 		return -3;
 	/* decrypted where it lies: the message is the caller's */
-	e = kcrypto_decrypt(k->v, k->len, usage, (uint8_t *)cipher.p, cipher.n, &len);
+	e = key_decrypt(k, usage, (uint8_t *)cipher.p, cipher.n, &plain);
 	if (e)
 		return e == -2 ? -2 : -1;
-	plain.p = cipher.p + KCRYPTO_CONFOUNDER;
-	plain.n = len;
 	e = enc_part(plain, nonce, r);
 	if (e)
 		wrsh_wipe(r, sizeof(*r));
 	return e;
+}
+
+static int part(struct der *in, char *out)
+{
+	struct der v;
+	if (der_expect(in, DER_GENERAL_STRING, &v) || !v.n || v.n >= KRB5_PART_MAX ||
+	    memchr(v.p, 0, v.n))
+		return -1;
+	if (out)
+		memcpy(out, v.p, v.n), out[v.n] = 0;
+	return 0;
+}
+
+int krb5_ticket_server(const struct der *ticket, char realm[KRB5_PART_MAX], char svc[KRB5_PART_MAX],
+		       char host[KRB5_PART_MAX])
+{
+	struct der in = *ticket, app, seq, name, parts, r;
+	/* Ticket ::= [APPLICATION 1] SEQUENCE { tkt-vno [0], realm [1],
+	 * sname [2] PrincipalName, ... } */
+	if (der_expect(&in, DER_APP(1), &app) || der_expect(&app, DER_SEQUENCE, &seq) ||
+	    der_field(&seq, 1, &r) != 1 || der_field_value(&seq, 2, DER_SEQUENCE, &name) != 1 ||
+	    der_field_value(&name, 1, DER_SEQUENCE, &parts) != 1)
+		return -1;
+	if (part(&r, realm) || r.n || part(&parts, svc) || part(&parts, host))
+		return -1;
+	return parts.n ? -1 : 0;
+}
+
+int32_t krb5_as_rep_etype(const uint8_t *msg, size_t n)
+{
+	struct der seq, ed;
+	int64_t x;
+	if (outer(msg, n, 11, &seq) || der_field_value(&seq, 6, DER_SEQUENCE, &ed) != 1 ||
+	    der_field_int(&ed, 0, &x) != 1 || x < 0 || x > 0xffff)
+		return -1;
+	return (int32_t)x;
 }
 
 int krb5_parse_as_rep(uint8_t *msg, size_t n, const struct krb5_key *k, uint32_t nonce,

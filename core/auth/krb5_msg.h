@@ -24,11 +24,12 @@
 #define KRB5_ERR_PREAUTH_FAILED 24
 #define KRB5_ERR_PREAUTH_REQUIRED 25
 #define KRB5_ERR_TKT_EXPIRED 32
+#define KRB5_ERR_RESPONSE_TOO_BIG 52 /* RFC 4120 7.5.9: ask again over TCP */
 #define KRB5_ERR_SKEW 37
 #define KRB5_ERR_WRONG_REALM 68
 
 struct krb5_key {
-	int32_t etype; /* 17 or 18 (kcrypto) */
+	int32_t etype; /* 17 or 18 (kcrypto), 23 (rc4hmac: a user's key only) */
 	size_t len;
 	uint8_t v[32];
 };
@@ -145,8 +146,9 @@ struct krb5_error {
 	char stime[16]; /* the KDC's clock, KerberosTime */
 	char text[128]; /* e-text, "" when none */
 	/* from PA-ETYPE-INFO2 (19) of e-data, the first entry this side can do */
-	int32_t etype;	 /* 0: none offered that kcrypto does */
+	int32_t etype;	 /* 0: none offered that this side does (AES before RC4) */
 	int32_t offered; /* the first etype offered at all (to name it) */
+	int rc4;	 /* RC4-HMAC offered (and built in) */
 	uint8_t salt[256];
 	size_t salt_n;
 	int has_salt; /* 0: the default salt, realm and name */
@@ -166,6 +168,17 @@ struct krb5_as_rep {
 	char endtime[16];
 	uint32_t flags;
 };
+
+/* A Ticket's realm and the two parts of its sname ("HTTP", "host";
+ * "krbtgt", "REALM" for a ticket-granting one), each into its buffer
+ * unless NULL: 0, or -1 when the sname has not exactly two parts. */
+#define KRB5_PART_MAX 256 /* KRB5_NAME_MAX's */
+int krb5_ticket_server(const struct der *ticket, char realm[KRB5_PART_MAX], char svc[KRB5_PART_MAX],
+		       char host[KRB5_PART_MAX]);
+
+/* The etype of an AS-REP's encrypted part (the key it needs when no
+ * pre-authentication told it before); -1 when the message is not one. */
+int32_t krb5_as_rep_etype(const uint8_t *msg, size_t n);
 
 /* An AS-REP: its encrypted part opened in place with k (usage 3) and
  * checked against the request's nonce. 0; -1 malformed; -2 the key does

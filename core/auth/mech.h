@@ -38,8 +38,13 @@ struct auth_cred {
 	 * port to reach it (one connection at a time, as any port) */
 	const char *realm, *kdc_host;
 	uint16_t kdc_port_no;
-	const struct wrsh_port *kdc;
-	const uint8_t *ccache; /* a FILE: credential cache's bytes, or NULL */
+	bool kdc_udp;		   /* UDP first (TCP when too big) */
+	const char *service_realm; /* "" or NULL: the user's (or a referral's) */
+	int (*realm_kdc)(void *ctx, const char *realm, char *host, size_t cap, uint16_t *port,
+			 bool *udp); /* another realm's KDC (wrsh_opts'), or NULL */
+	void *realm_kdc_ctx;
+	const struct wrsh_port *kdc; /* kdc_host "": its resolve_srv finds one */
+	const uint8_t *ccache;	     /* a FILE: credential cache's bytes, or NULL */
 	size_t ccache_n;
 	const uint8_t *keytab; /* a keytab's bytes (the client's key), or NULL */
 	size_t keytab_n;

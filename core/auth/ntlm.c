@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "crypto/rc4hmac.h"
 #include "ntlm.h"
 #include "util/bytes.h"
 #include "util/utf.h"
@@ -383,13 +384,7 @@ wrsh_err ntlm_unseal(struct ntlm_ctx *n, uint8_t *msg, size_t len, const uint8_t
 
 wrsh_err ntlm_nt_hash(const char *password, uint8_t out[16])
 {
-	uint8_t buf[2 * 256];
-	size_t n;
-	wrsh_err e = utf8_to_utf16le(password, strlen(password), buf, sizeof(buf), &n);
-	if (!e)
-		md4(buf, n, out);
-	wrsh_wipe(buf, sizeof(buf));
-	return e == WRSH_ELIMIT ? WRSH_EINVAL : e;
+	return rc4hmac_string_to_key(password, strlen(password), out); /* the same MD4 */
 }
 
 void ntlm_wipe(struct ntlm_ctx *n)

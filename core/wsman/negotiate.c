@@ -65,6 +65,10 @@ static void cred_of(struct wrsh_session *s, struct auth_cred *c, uint8_t cbt[16]
 	c->realm = s->realm;
 	c->kdc_host = s->kdc_host;
 	c->kdc_port_no = s->kdc_port_no;
+	c->kdc_udp = s->kdc_udp;
+	c->service_realm = s->service_realm;
+	c->realm_kdc = s->realm_kdc;
+	c->realm_kdc_ctx = s->realm_kdc_ctx;
 	c->kdc = s->kdc;
 	c->ccache = s->ccache;
 	c->ccache_n = s->ccache_n;
@@ -316,8 +320,9 @@ wrsh_err sess_mech_setup(struct wrsh_session *s, const struct auth_mech *m,
 {
 	const char *u = o->user ? o->user : "", *bs = strchr(u, '\\');
 	const char *realm = o->realm ? o->realm : "", *kdc = o->kdc_host ? o->kdc_host : "";
+	const char *srealm = o->service_realm ? o->service_realm : "";
 	size_t need = 2 * strlen(u) + 2 + 6 + sizeof(s->host) + (o->spn ? strlen(o->spn) : 0) +
-		      strlen(realm) + 1 + strlen(kdc) + 1;
+		      strlen(realm) + 1 + strlen(kdc) + 1 + strlen(srealm) + 1;
 	char *mem = wrsh_arena_alloc(s->arena, need), *p = mem;
 	s->names_mem = mem;
 	if (!mem || !(s->mech_ctx = wrsh_arena_calloc(s->arena, 1, m->ctx_size)) ||
@@ -347,6 +352,10 @@ wrsh_err sess_mech_setup(struct wrsh_session *s, const struct auth_mech *m,
 	s->realm = keep(&p, realm);
 	s->kdc_host = keep(&p, kdc);
 	s->kdc_port_no = o->kdc_port;
+	s->kdc_udp = o->kdc_udp;
+	s->service_realm = keep(&p, srealm);
+	s->realm_kdc = o->realm_kdc;
+	s->realm_kdc_ctx = o->realm_kdc_ctx;
 	s->kdc = o->kdc_stream;
 	s->ccache = o->krb5_ccache;
 	s->ccache_n = o->krb5_ccache_len;

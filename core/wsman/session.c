@@ -109,6 +109,12 @@ static wrsh_err set_basic(struct wrsh_session *s, const struct wrsh_opts *o)
 	return WRSH_OK;
 }
 
+/* Kerberos can ask a KDC: one named, or one the KDC's port can look up. */
+static bool kdc_reachable(const struct wrsh_opts *o)
+{
+	return o->kdc_stream && ((o->kdc_host && *o->kdc_host) || o->kdc_stream->resolve_srv);
+}
+
 static wrsh_err set_auth(struct wrsh_session *s, const struct wrsh_opts *o)
 {
 	switch (o->auth) {
@@ -148,7 +154,7 @@ static wrsh_err set_auth(struct wrsh_session *s, const struct wrsh_opts *o)
 		/* Negotiate prefers Kerberos where it can be had: a KDC or a
 		 * ticket cache given (SPNEGO's choice, made by the client) */
 		if (CONFIG_WRSH_AUTH_KERBEROS && o->auth == WRSH_AUTH_NEGOTIATE && !o->nt_hash &&
-		    (o->krb5_ccache || (o->kdc_stream && o->kdc_host && *o->kdc_host)))
+		    (o->krb5_ccache || kdc_reachable(o)))
 			return sess_mech_setup_negotiate(s, o);
 		return sess_mech_setup(s, &auth_ntlm, o);
 	case WRSH_AUTH_KERBEROS:
@@ -158,10 +164,11 @@ static wrsh_err set_auth(struct wrsh_session *s, const struct wrsh_opts *o)
 		if (!o->krb5_ccache && (!o->user || !*o->user))
 			return err_set(&s->err, WRSH_EINVAL, "auth: Kerberos needs a user name",
 				       NULL);
-		if (!o->krb5_ccache && (!o->kdc_stream || !o->kdc_host || !*o->kdc_host))
+		if (!o->krb5_ccache && !kdc_reachable(o))
 			return err_set(
 				&s->err, WRSH_EINVAL,
-				"auth: Kerberos needs the KDC's address and a port to reach it",
+				"auth: Kerberos needs a port to reach the KDC, and its address "
+				"or the port's resolve_srv to find it",
 				NULL);
 		s->seal = !s->port->secure || o->seal_https;
 		return sess_mech_setup(s, &auth_krb5, o);

@@ -40,6 +40,11 @@ struct wrsh_session {
 	void *fallback_cred;
 	char *realm, *kdc_host; /* Kerberos; "" when not given */
 	uint16_t kdc_port_no;
+	bool kdc_udp;
+	char *service_realm; /* "" when not given */
+	int (*realm_kdc)(void *ctx, const char *realm, char *host, size_t cap, uint16_t *port,
+			 bool *udp);
+	void *realm_kdc_ctx;
 	const struct wrsh_port *kdc;
 	const uint8_t *ccache, *keytab;
 	size_t ccache_n, keytab_n;

@@ -80,6 +80,7 @@ struct conn {
 	struct wrsh_port kdc_stream;
 	char realm[256], kdc[256];
 	unsigned kdc_port;
+	char service_realm[256];     /* [domain_realm]'s, when not realm */
 	const void *cc_map, *kt_map; /* kinit's credential cache, a keytab: mapped */
 	size_t cc_len, kt_len;
 #if CONFIG_WRSH_AUTH_KERBEROS
@@ -136,9 +137,13 @@ extern const char *cli_password;
 extern int cli_status_fd;
 int conn_prompt_password(const char *user, const char *host, char *buf, size_t cap);
 
-/* krb5conf.c: krb5.conf's default realm and a realm's KDC; 0 or -1. */
+/* krb5conf.c: krb5.conf's default realm, a realm's KDC ("[udp/|tcp/]host
+ * [:port]", *udp for the first), and whether DNS may name KDCs; 0 or -1. */
 int krb5conf_default_realm(char *out, size_t cap);
-int krb5conf_kdc(const char *realm, char *host, size_t cap, unsigned *port);
+int krb5conf_kdc(const char *realm, char *host, size_t cap, unsigned *port, bool *udp);
+int krb5conf_kdc_spec(const char *s, char *host, size_t cap, unsigned *port, bool *udp);
+bool krb5conf_dns_lookup_kdc(void);
+int krb5conf_host_realm(const char *host, char *out, size_t cap);
 int krb5conf_host_port(const char *s, char *host, size_t cap, unsigned *port);
 
 /* prompt.c: the host calls that wait for an answer, their strings kept

@@ -149,7 +149,8 @@ static const char conn_usage[] =
 	"      --key FILE           its private key (PEM, unencrypted; default: --cert FILE)\n"
 	"      --realm REALM        Kerberos: the user's realm (default: after user@, the\n"
 	"                           DOMAIN of DOMAIN\\user, or krb5.conf's default_realm)\n"
-	"      --kdc HOST[:PORT]    Kerberos: the KDC (default: the realm's in krb5.conf)\n"
+	"      --kdc [udp/]HOST[:PORT]  Kerberos: the KDC, over TCP, or UDP first (default:\n"
+	"                           the realm's in krb5.conf, else DNS SRV _kerberos._tcp)\n"
 	"      --spn SPN            the service's name (default HTTP/HOST; WSMAN/ or HOST/)\n"
 	"      --no-ntlm            negotiate: Kerberos or nothing (no NTLM when it fails)\n"
 	"      --keytab FILE        Kerberos: the user's key from a keytab, not a password\n"
@@ -675,15 +676,44 @@ static void save_ccache(struct conn *c)
 	c->cc_out_len = 0;
 }
 
+/* Another realm's KDC as krb5.conf names it (a referral's, or the
+ * service's); nonzero: none named, the library asks DNS. */
+static int realm_kdc(void *ctx, const char *realm, char *host, size_t cap, uint16_t *port,
+		     bool *udp)
+{
+	unsigned p = 0;
+	(void)ctx;
+	if (krb5conf_kdc(realm, host, cap, &p, udp))
+		return -1;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+/* The service's realm where krb5.conf's [domain_realm] puts its host (the
+ * SPN's) in another realm than the user's. */
+static void service_realm(struct conn *c, struct wrsh_opts *wo)
+{
+	const char *host = wo->spn && strchr(wo->spn, '/') ? strchr(wo->spn, '/') + 1 : wo->host;
+	size_t i;
+	wo->realm_kdc = realm_kdc;
+	if (!host || krb5conf_host_realm(host, c->service_realm, sizeof(c->service_realm)))
+		return;
+	for (i = 0; c->service_realm[i]; i++)
+		c->service_realm[i] = (char)toupper((unsigned char)c->service_realm[i]);
+	if (strcmp(c->service_realm, c->realm))
+		wo->service_realm = c->service_realm;
+}
+
 /* The realm as the library will use it (its rule, so the KDC looked up is
- * the realm's), and its KDC: --kdc, or krb5.conf's. For -a kerberos what
+ * the realm's), and its KDC: --kdc, krb5.conf's, or (unless krb5.conf's
+ * dns_lookup_kdc is false) the realm's DNS SRV records. For -a kerberos what
  * is missing is an error; for Negotiate it means NTLM, and only a realm
  * named (--realm, user@REALM, DOMAIN\\user) or a ticket cache brings
  * Kerberos in: a machine's krb5.conf alone does not. */
 static int setup_kdc(struct conn *c, struct wrsh_opts *wo, bool required)
 {
 	const char *u = c->o.user ? c->o.user : "", *at = strchr(u, '@'), *bs = strchr(u, '\\');
-	bool named = true;
+	bool named = true, udp = false;
 	size_t i;
 	if (c->o.realm)
 		snprintf(c->realm, sizeof(c->realm), "%s", c->o.realm);
@@ -709,21 +739,28 @@ static int setup_kdc(struct conn *c, struct wrsh_opts *wo, bool required)
 		wo->krb5_ccache_out_cap = sizeof(c->cc_out);
 		wo->krb5_ccache_out_len = &c->cc_out_len;
 	}
-	if (c->o.kdc ? krb5conf_host_port(c->o.kdc, c->kdc, sizeof(c->kdc), &c->kdc_port)
-		     : krb5conf_kdc(c->realm, c->kdc, sizeof(c->kdc), &c->kdc_port)) {
-		if ((c->cc_map || !required) && !c->o.kdc)
-			return 0; /* the cache may hold the service's ticket; or NTLM */
-		return cli_error(c->o.kdc ? "Kerberos: bad --kdc '%s' (HOST or HOST:PORT)"
-					  : "Kerberos: no KDC for %s: --kdc HOST, or a krb5.conf "
-					    "naming one under [realms]",
-				 c->o.kdc ? c->o.kdc : c->realm),
-		       2;
+	if (c->o.kdc && krb5conf_kdc_spec(c->o.kdc, c->kdc, sizeof(c->kdc), &c->kdc_port, &udp))
+		return cli_error("Kerberos: bad --kdc '%s' ([udp/|tcp/]HOST[:PORT])", c->o.kdc), 2;
+	if (!c->o.kdc && krb5conf_kdc(c->realm, c->kdc, sizeof(c->kdc), &c->kdc_port, &udp)) {
+		c->kdc[0] = 0; /* none named: DNS SRV records, in the library */
+		if (!krb5conf_dns_lookup_kdc()) {
+			if (c->cc_map || !required)
+				return 0; /* the cache may hold the service's ticket; or NTLM */
+			return cli_error("Kerberos: no KDC for %s: --kdc HOST, a krb5.conf naming "
+					 "one under [realms], or dns_lookup_kdc = true",
+					 c->realm),
+			       2;
+		}
 	}
-	posix_port_init(&c->kdc_stream, &c->kdc_ctx);
+	posix_kdc_port_init(&c->kdc_stream, &c->kdc_ctx);
+	if (!krb5conf_dns_lookup_kdc()) /* nor for the realms on the way */
+		c->kdc_stream.resolve_srv = NULL;
 	wo->realm = c->realm;
-	wo->kdc_host = c->kdc;
+	wo->kdc_host = c->kdc[0] ? c->kdc : NULL;
 	wo->kdc_port = (uint16_t)c->kdc_port;
+	wo->kdc_udp = udp;
 	wo->kdc_stream = &c->kdc_stream;
+	service_realm(c, wo);
 	return 0;
 }
 #else

@@ -1,14 +1,16 @@
 /*
  * The little of krb5.conf (MIT's profile format, krb5.conf(5)) wrsh needs
- * to find a KDC as kinit would: [libdefaults] default_realm, and a realm's
- * first `kdc = host[:port]` under [realms]. The file is $KRB5_CONFIG (the
- * first of its colon-separated paths that opens) or /etc/krb5.conf.
- * Nothing is resolved here: DNS SRV records are not looked up.
+ * to find a KDC as kinit would: [libdefaults] default_realm and
+ * dns_lookup_kdc, a realm's first `kdc = [udp/|tcp/]host[:port]` under
+ * [realms], and a host's realm under [domain_realm]. The file is
+ * $KRB5_CONFIG (the first of its colon-separated paths that opens) or /etc/krb5.conf. Nothing is resolved here: DNS SRV
+ * records are the library's to look up, through the KDC's port.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -84,12 +86,48 @@ int krb5conf_default_realm(char *out, size_t cap)
 	return lookup("libdefaults", NULL, "default_realm", out, cap);
 }
 
-int krb5conf_kdc(const char *realm, char *host, size_t cap, unsigned *port)
+/* MIT's "udp/" and "tcp/" prefixes; without one wrsh asks over TCP, as
+ * Windows does (MIT tries UDP first). */
+int krb5conf_kdc_spec(const char *s, char *host, size_t cap, unsigned *port, bool *udp)
+{
+	*udp = !strncmp(s, "udp/", 4);
+	return krb5conf_host_port(*udp || !strncmp(s, "tcp/", 4) ? s + 4 : s, host, cap, port);
+}
+
+int krb5conf_kdc(const char *realm, char *host, size_t cap, unsigned *port, bool *udp)
 {
 	char v[300];
 	if (lookup("realms", realm, "kdc", v, sizeof(v)))
 		return -1;
-	return krb5conf_host_port(strncmp(v, "tcp/", 4) ? v : v + 4, host, cap, port);
+	return krb5conf_kdc_spec(v, host, cap, port, udp);
+}
+
+/* [domain_realm] as MIT's krb5_get_host_realm reads it: the host's own
+ * name, then each domain it is in, closest first, with its leading dot
+ * and without ("web.b.example", ".b.example", "b.example", ".example"...). */
+int krb5conf_host_realm(const char *host, char *out, size_t cap)
+{
+	char name[256];
+	const char *p;
+	size_t i, n = strlen(host);
+	if (!n || n >= sizeof(name))
+		return -1;
+	for (i = 0; i <= n; i++)
+		name[i] = (char)tolower((unsigned char)host[i]);
+	for (p = name; p && *p; p = *p == '.' ? p + 1 : strchr(p, '.'))
+		if (!lookup("domain_realm", NULL, p, out, cap))
+			return 0;
+	return -1;
+}
+
+/* [libdefaults] dns_lookup_kdc, true unless said otherwise (MIT's default) */
+bool krb5conf_dns_lookup_kdc(void)
+{
+	char v[16];
+	if (lookup("libdefaults", NULL, "dns_lookup_kdc", v, sizeof(v)))
+		return true;
+	return !(!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcmp(v, "0") ||
+		 !strcasecmp(v, "off"));
 }
 
 /* "host", "host:port", "[v6]" or "[v6]:port". */

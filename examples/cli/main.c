@@ -83,6 +83,7 @@ static const struct field caps[] = {
 	FIELD(cim_context_max, "CIM_CONTEXT_MAX"),
 	FIELD(cim_max_selectors, "CIM_MAX_SELECTORS"),
 	FIELD(krb5_ticket_max, "AUTH_KRB5_TICKET_MAX"),
+	FIELD(krb5_kdcs, "AUTH_KRB5_KDCS"),
 };
 
 static int version(bool verbose)

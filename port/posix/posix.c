@@ -79,8 +79,10 @@ static wrsh_err try_connect(struct posix_port *p, const struct addrinfo *a, uint
 	p->fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
 	if (p->fd < 0)
 		return WRSH_EIO;
-	setsockopt(p->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(p->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	if (a->ai_socktype == SOCK_STREAM) {
+		setsockopt(p->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		setsockopt(p->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	}
 	if (connect(p->fd, a->ai_addr, a->ai_addrlen) == 0)
 		return WRSH_OK;
 	if (errno != EINPROGRESS) {
@@ -134,9 +136,10 @@ static wrsh_err unix_connect(struct posix_port *p, const char *path, uint32_t ti
 	return e ? say(p, e, "control", strerror(errno)) : WRSH_OK;
 }
 
-static wrsh_err p_connect(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms)
+/* A stream (SOCK_STREAM) or a UDP association (SOCK_DGRAM) to host:port. */
+static wrsh_err open_socket(struct posix_port *p, const char *host, uint16_t port,
+			    uint32_t timeout_ms, int type)
 {
-	struct posix_port *p = ctx;
 	struct addrinfo hints, *res, *a;
 	char service[8], name[256], where[300];
 	size_t n = strlen(host);
@@ -145,7 +148,7 @@ static wrsh_err p_connect(void *ctx, const char *host, uint16_t port, uint32_t t
 	if (p->fd >= 0)
 		close(p->fd);
 	p->fd = -1;
-	if (host[0] == '/')
+	if (host[0] == '/' && type == SOCK_STREAM)
 		return unix_connect(p, host, timeout_ms);
 	if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(name)) {
 		memcpy(name, host + 1, n - 2);
@@ -153,7 +156,7 @@ static wrsh_err p_connect(void *ctx, const char *host, uint16_t port, uint32_t t
 		host = name;
 	}
 	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_socktype = type;
 	hints.ai_flags = AI_ADDRCONFIG;
 	snprintf(service, sizeof(service), "%u", port);
 	r = getaddrinfo(host, service, &hints, &res);
@@ -179,6 +182,16 @@ static wrsh_err p_connect(void *ctx, const char *host, uint16_t port, uint32_t t
 	if (e)
 		return say(p, e, where, strerror(errno));
 	return WRSH_OK;
+}
+
+static wrsh_err p_connect(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms)
+{
+	return open_socket(ctx, host, port, timeout_ms, SOCK_STREAM);
+}
+
+wrsh_err posix_connect_dgram(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms)
+{
+	return open_socket(ctx, host, port, timeout_ms, SOCK_DGRAM);
 }
 
 static wrsh_err p_send(void *ctx, const void *buf, size_t len, size_t *sent, uint32_t timeout_ms)
@@ -217,9 +230,11 @@ static wrsh_err p_recv(void *ctx, void *buf, size_t cap, size_t *got, uint32_t t
 		}
 		if (errno == EINTR)
 			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return say(p, errno == ECONNRESET ? WRSH_ECLOSED : WRSH_EIO, "receive",
-				   strerror(errno));
+		if (errno != EAGAIN && errno != EWOULDBLOCK) /* refused: UDP's ICMP */
+			return say(p,
+				   errno == ECONNRESET || errno == ECONNREFUSED ? WRSH_ECLOSED
+										: WRSH_EIO,
+				   "receive", strerror(errno));
 		e = wait_fd(p, POLLIN, timeout_ms, flags & WRSH_PORT_WAKEABLE);
 		if (e == WRSH_ETIMEDOUT)
 			return say(p, e, "receive", "timed out waiting for the server");

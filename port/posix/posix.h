@@ -23,6 +23,14 @@ struct posix_port {
 
 void posix_port_init(struct wrsh_port *port, struct posix_port *ctx);
 
+/* The port to reach a Kerberos KDC: posix_port_init()'s, with UDP
+ * (connect_dgram) and DNS SRV through /etc/resolv.conf's nameservers
+ * (resolve_srv; port/posix/resolv.c). */
+void posix_kdc_port_init(struct wrsh_port *port, struct posix_port *ctx);
+wrsh_err posix_connect_dgram(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms);
+wrsh_err posix_resolve_srv(void *ctx, const char *name, struct wrsh_srv *out, size_t cap, size_t *n,
+			   uint8_t *work, size_t work_cap, uint32_t timeout_ms);
+
 /* Map a file read-only (a CA bundle for TLS: no copy in the arena). */
 wrsh_err posix_map_file(const char *path, const void **buf, size_t *len);
 void posix_unmap_file(const void *buf, size_t len);

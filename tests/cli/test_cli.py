@@ -579,7 +579,8 @@ class VersionTest(unittest.TestCase):
         self.assertIn("CONFIG_WRSH_WSMAN_TX_BUF", caps)
         for k, v in caps.items():
             feature = {"WSMAN_SEAL_MAX": "AUTH_NTLM",
-                       "AUTH_KRB5_TICKET_MAX": "AUTH_KERBEROS"}.get(
+                       "AUTH_KRB5_TICKET_MAX": "AUTH_KERBEROS",
+                       "AUTH_KRB5_KDCS": "AUTH_KERBEROS"}.get(
                 k[len("CONFIG_WRSH_"):], "CIM" if k.startswith("CONFIG_WRSH_CIM_") else None)
             if feature and conf.get("CONFIG_WRSH_" + feature) != "1":
                 self.assertEqual(v, "0", k)

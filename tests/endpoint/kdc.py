@@ -12,6 +12,12 @@ Principals (pre-authentication required realm-wide, as Active Directory
 does): alice (AES256 and AES128), rc4user (RC4-HMAC only), nopreauth
 (pre-authentication off), HTTP/localhost (the service, random keys, in
 http.keytab).
+
+realm.trusted() adds a second realm, FOREST.TEST (hosts *.forest.test by
+krb5.conf's [domain_realm]), with a KDC and a database of its own and the
+one-way trust Active Directory's forests make: krbtgt/FOREST.TEST@WRSH.TEST
+in both databases, the same key; HTTP/web.forest.test@FOREST.TEST's keys
+go into http.keytab too, so the endpoint takes its tickets.
 """
 import json
 import os
@@ -26,6 +32,8 @@ import time
 REALM = "WRSH.TEST"
 PASSWORD = "Passw0rd!"
 SERVICE_HOST = "localhost"
+TRUSTED = "FOREST.TEST"
+TRUSTED_HOST = "web.forest.test"
 USERS = {"alice": "aes256-cts-hmac-sha1-96:normal,aes128-cts-hmac-sha1-96:normal",
          "rc4user": "rc4-hmac:normal",
          "nopreauth": "aes256-cts-hmac-sha1-96:normal"}
@@ -62,9 +70,13 @@ KRB5_CONF = """[libdefaults]
  {realm} = {{
   kdc = 127.0.0.1:{port}
  }}
+ {trusted} = {{
+  kdc = 127.0.0.1:{trusted_port}
+ }}
 
 [domain_realm]
  {host} = {realm}
+ .forest.test = {trusted}
 """
 
 
@@ -86,15 +98,30 @@ def free_port():
     raise RuntimeError("no free port for the KDC")
 
 
+def wait_listening(proc, port, where):
+    for _ in range(200):
+        if proc.poll() is not None:
+            raise RuntimeError("krb5kdc exited: see %s/kdc.log" % where)
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("krb5kdc does not listen on %d" % port)
+
+
 class Realm:
     def __init__(self, directory=None):
         self.dir = directory or tempfile.mkdtemp(prefix="wrsh-kdc-")
         self.own_dir = directory is None
         self.port = free_port()
+        self.trusted_port = free_port()  # kept for trusted(): krb5.conf names it now
+        self.trusted_proc = None
         self.keytab = os.path.join(self.dir, "http.keytab")
         self.krb5_conf = os.path.join(self.dir, "krb5.conf")
         self.service = "HTTP/%s@%s" % (SERVICE_HOST, REALM)
-        fill = {"realm": REALM, "dir": self.dir, "port": self.port, "host": SERVICE_HOST}
+        fill = {"realm": REALM, "dir": self.dir, "port": self.port, "host": SERVICE_HOST,
+                "trusted": TRUSTED, "trusted_port": self.trusted_port}
         with open(os.path.join(self.dir, "kdc.conf"), "w") as f:
             f.write(KDC_CONF.format(**fill))
         with open(self.krb5_conf, "w") as f:
@@ -110,6 +137,59 @@ class Realm:
         self.proc = subprocess.Popen(["krb5kdc", "-n", "-r", REALM], env=self.env(),
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self._wait_listening()
+
+    def another_kdc(self, kdcdefaults):
+        """A second krb5kdc over the same database (the same keys, so the
+        endpoint takes its tickets) on a port of its own, with lines added
+        to its [kdcdefaults]. Returns (port, process); the caller stops it."""
+        port = free_port()
+        conf = os.path.join(self.dir, "kdc-%d.conf" % port)
+        fill = {"realm": REALM, "dir": self.dir, "port": port, "host": SERVICE_HOST}
+        with open(conf, "w") as f:
+            f.write(KDC_CONF.format(**fill).replace("[realms]", kdcdefaults + "\n\n[realms]", 1))
+        env = self.env()
+        env["KRB5_KDC_PROFILE"] = conf
+        proc = subprocess.Popen(["krb5kdc", "-n", "-r", REALM, "-P", conf + ".pid"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_listening(proc, port, self.dir)
+        return port, proc
+
+    def trusted(self):
+        """FOREST.TEST started (once), trusting WRSH.TEST's users."""
+        if self.trusted_proc:
+            return
+        d = os.path.join(self.dir, "forest")
+        os.mkdir(d)
+        conf = os.path.join(d, "kdc.conf")
+        with open(conf, "w") as f:
+            f.write(KDC_CONF.format(realm=TRUSTED, dir=d, port=self.trusted_port))
+        open(os.path.join(d, "kadm5.acl"), "w").close()
+        env = self.env()
+        env["KRB5_KDC_PROFILE"] = conf
+
+        def run(*argv):
+            r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+            if r.returncode:
+                raise RuntimeError("%s: %s" % (" ".join(argv[:2]), (r.stderr or r.stdout).strip()))
+
+        run("kdb5_util", "create", "-s", "-r", TRUSTED, "-P", "master-" + PASSWORD)
+        # the inter-realm key: one principal in both databases, one password
+        # (so one salt and one key), as netdom trust sets up
+        trust = "krbtgt/%s@%s" % (TRUSTED, REALM)
+        query = "addprinc -e aes256-cts-hmac-sha1-96:normal -pw Trust-%s %s" % (PASSWORD, trust)
+        self.kadmin(query)
+        run("kadmin.local", "-r", TRUSTED, "-q", query)
+        service = "HTTP/%s@%s" % (TRUSTED_HOST, TRUSTED)
+        run("kadmin.local", "-r", TRUSTED, "-q", "addprinc -randkey " + service)
+        run("kadmin.local", "-r", TRUSTED, "-q", "ktadd -k %s %s" % (self.keytab, service))
+        self.trusted_proc = subprocess.Popen(["krb5kdc", "-n", "-r", TRUSTED, "-P",
+                                              os.path.join(d, "pid")], env=env,
+                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_listening(self.trusted_proc, self.trusted_port, d)
+
+    def trusted_log(self):
+        with open(os.path.join(self.dir, "forest", "kdc.log")) as f:
+            return f.read()
 
     def env(self, base=None):
         e = dict(os.environ if base is None else base)
@@ -128,15 +208,7 @@ class Realm:
         return self._run("kadmin.local", "-r", REALM, "-q", " ".join(query))
 
     def _wait_listening(self):
-        for _ in range(200):
-            if self.proc.poll() is not None:
-                raise RuntimeError("krb5kdc exited: see %s/kdc.log" % self.dir)
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("krb5kdc does not listen on %d" % self.port)
+        wait_listening(self.proc, self.port, self.dir)
 
     def kinit(self, user, password=PASSWORD, ccache=None):
         """A TGT in ccache (the realm's default one if None), by MIT's kinit."""
@@ -149,12 +221,13 @@ class Realm:
             raise RuntimeError("kinit %s: %s" % (user, r.stderr.strip()))
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        for p in (self.proc, self.trusted_proc):
+            if p and p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
         if self.own_dir:
             shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -2,7 +2,8 @@
  * from any bytes, and what a credential cache or keytab holds: read as a
  * ccache, a keytab, a
  * KRB-ERROR (bare, and in a GSS token), a
- * KerberosTime, an AS-REP, an AP-REP token and a
+ * KerberosTime, a Ticket's server (what referrals are read by), an
+ * AS-REP, an AP-REP token and a
  * wrap token split anywhere (the encrypted parts a fixed key cannot open,
  * so the reading up to the MAC, the rotation included, is what runs). */
 #include <stddef.h>
@@ -28,7 +29,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	(void)krb5_parse_error(data, size, &e);
 	(void)krb5_gss_error(data, size, &e);
-	(void)krb5_ccache_find(data, size, "krbtgt/WRSH.TEST", &cc);
+	(void)krb5_ccache_find(data, size, "krbtgt/WRSH.TEST", NULL, &cc);
+	(void)krb5_ccache_find(data, size, "HTTP/x", "", &cc);
+	{
+		static char part[3][KRB5_PART_MAX];
+		struct der t;
+		t.p = data, t.n = size;
+		(void)krb5_ticket_server(&t, part[0], part[1], part[2]);
+	}
 	(void)krb5_keytab_key(data, size, "alice", "WRSH.TEST", 18, &k);
 	if (size >= 15) {
 		uint64_t t;
@@ -42,6 +50,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	k.len = 32;
 	memcpy(copy, data, size);
 	(void)krb5_parse_as_rep(copy, size, &k, 1, &r);
+	(void)krb5_as_rep_etype(data, size);
+	k.etype = 23; /* RC4-HMAC's decrypt at every length the DER lets through */
+	k.len = 16;
+	memcpy(copy, data, size);
+	(void)krb5_parse_as_rep(copy, size, &k, 1, &r);
+	k.etype = 18;
+	k.len = 32;
 	memcpy(copy, data, size);
 	(void)krb5_gss_ap_rep(copy, size, &k, "20261203120000Z", 1, &ar);
 	memcpy(copy, data, size);

@@ -3,7 +3,8 @@ tests/interop/krb5_tool.c) against MIT: the AS and TGS exchanges with
 Debian's krb5kdc (a realm of tests/endpoint/kdc.py), the AP-REQ that MIT's
 acceptor must take as alice's, its AP-REP checked, and wrap tokens each
 side opens of the other's, in the split MS-WSMV's sealed bodies carry; a
-wrong password and an RC4-only account get their one line. Run under qemu
+wrong password gets its one line and an RC4-only account (RFC 4757 keys
+its AS exchange) its token. Run under qemu
 too: the same bytes from a big-endian build.
 
   krb5_kdc.py [QEMU...] KRB5_TOOL
@@ -31,6 +32,18 @@ def refused(tool, realm, user, password, want):
     ok = got.startswith("fail ") and want in got and p.returncode == 1
     print("krb5 interop: %-9s %-5s %s%s" % (user, "wrong" if password == "wrong" else "", got,
                                             "" if ok else "  <- FAILED"))
+    return ok
+
+
+def rc4_token(tool, realm):
+    """rc4user has no AES key: the AS exchange runs on RC4-HMAC, the
+    service ticket's session key is still AES, the token comes out."""
+    p = run(tool, realm, "rc4user", kdc.PASSWORD)
+    got = p.stdout.readline().strip()
+    p.kill()
+    p.wait()
+    ok = got.startswith("token ")
+    print("krb5 interop: rc4user by RFC 4757 RC4-HMAC: %s" % ("token" if ok else got + "  <- FAILED"))
     return ok
 
 
@@ -100,15 +113,14 @@ def main():
     failed = 0
     try:
         cases = [("alice", "wrong", "wrong password for alice@"),
-                 ("nopreauth", "wrong", "wrong password for nopreauth@"),
-                 # RC4-HMAC only: MIT names no etype for the AES ones asked
-                 ("rc4user", kdc.PASSWORD, "offers no AES key for rc4user@")]
+                 ("nopreauth", "wrong", "wrong password for nopreauth@")]
         for user, pw, want in cases:
             failed += not refused(tool, realm, user, pw, want)
+        failed += not rc4_token(tool, realm)
         failed += not service_token(tool, realm)
     finally:
         realm.stop()
-    print("krb5 interop: %d passed, %d failed" % (len(cases) + 1 - failed, failed))
+    print("krb5 interop: %d passed, %d failed" % (len(cases) + 2 - failed, failed))
     return 1 if failed else 0
 
 

@@ -1,9 +1,11 @@
 /* Kerberos' AES profile against RFC 3961, RFC 3962, MIT's derivation
- * vectors and MIT's own string-to-key (tests/vectors/kcrypto.txt). */
+ * vectors and MIT's own string-to-key (tests/vectors/kcrypto.txt); RC4-HMAC
+ * against impacket's (tests/vectors/rc4hmac.txt). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/kcrypto.h"
+#include "crypto/rc4hmac.h"
 #include "harness.h"
 #include "vectors.h"
 
@@ -106,9 +108,59 @@ static void test_kcrypto_checksum_pieces(void)
 	CHECK_MEM(a, KCRYPTO_MAC, mac, KCRYPTO_MAC);
 }
 
+/* Each vector encrypts to impacket's bytes and decrypts back; any flipped
+ * bit, or another usage's keys, and the MAC refuses it (nothing left). */
+static void rc4hmac_case(const char *desc, char **f, int nf)
+{
+	uint8_t key[16], conf[8], plain[64], want[96], got[96];
+	size_t kn, cn, pn, wn, len, i;
+	uint32_t usage;
+	(void)desc;
+	if (!strcmp(f[0], "rc4s2k") && nf == 3) {
+		pn = vec_hex(f[1], plain, sizeof(plain) - 1);
+		wn = vec_hex(f[2], want, sizeof(want));
+		CHECK_EQ(rc4hmac_string_to_key((const char *)plain, pn, got), WRSH_OK);
+		CHECK_MEM(got, 16, want, wn);
+		return;
+	}
+	if (strcmp(f[0], "rc4hmac") || nf != 6) {
+		CHECK(!"malformed rc4hmac vector");
+		return;
+	}
+	kn = vec_hex(f[1], key, sizeof(key));
+	usage = (uint32_t)atoi(f[2]);
+	cn = vec_hex(f[3], conf, sizeof(conf));
+	pn = vec_hex(f[4], plain, sizeof(plain));
+	wn = vec_hex(f[5], want, sizeof(want));
+	CHECK(kn == 16 && cn == 8 && wn == pn + RC4HMAC_OVERHEAD);
+	rc4hmac_encrypt(key, usage, conf, plain, pn, got);
+	CHECK_MEM(got, wn, want, wn);
+	CHECK_EQ(rc4hmac_decrypt(key, usage, got, wn, &len), 0);
+	CHECK_EQ(len, pn);
+	CHECK_MEM(got + RC4HMAC_OVERHEAD, len, plain, pn);
+	for (i = 0; i < wn; i += 7) {
+		memcpy(got, want, wn);
+		got[i] ^= 0x01;
+		CHECK_EQ(rc4hmac_decrypt(key, usage, got, wn, &len), -2);
+	}
+	memcpy(got, want, wn);
+	CHECK_EQ(rc4hmac_decrypt(key, usage == 1 ? 7 : 1, got, wn, &len), -2);
+	for (i = RC4HMAC_OVERHEAD; i < wn; i++)
+		CHECK_EQ(got[i], 0); /* the unverified plaintext wiped */
+	CHECK_EQ(rc4hmac_decrypt(key, usage, got, RC4HMAC_OVERHEAD - 1, &len), -1);
+}
+
+static void test_rc4hmac_vectors(void)
+{
+	uint8_t key[16];
+	CHECK_EQ(vec_each("tests/vectors/rc4hmac.txt", rc4hmac_case), 6);
+	CHECK_EQ(rc4hmac_string_to_key("\xff", 1, key), WRSH_EINVAL); /* not UTF-8 */
+}
+
 void kcrypto_tests(void)
 {
 	RUN(test_kcrypto_vectors);
 	RUN(test_kcrypto_encrypt_round_trip);
 	RUN(test_kcrypto_checksum_pieces);
+	RUN(test_rc4hmac_vectors);
 }

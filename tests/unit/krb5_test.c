@@ -61,22 +61,22 @@ static void test_krb5_reads_kinits_ccache(void)
 	struct krb5_ccache cc;
 	size_t n = load("kinit-kvno.ccache", m, sizeof(m)), k;
 	CHECK(n > 1000);
-	CHECK_EQ(krb5_ccache_find(m, n, "krbtgt/WRSH.TEST", &cc), 0);
+	CHECK_EQ(krb5_ccache_find(m, n, "krbtgt/WRSH.TEST", NULL, &cc), 0);
 	CHECK_STR(cc.name, "alice");
 	CHECK_STR(cc.realm, "WRSH.TEST");
 	CHECK_EQ(cc.key.etype, KCRYPTO_ETYPE_AES256);
 	CHECK_EQ(cc.key.len, 32);
 	CHECK(cc.ticket_n > 200 && cc.ticket[0] == 0x61); /* Ticket ::= [APPLICATION 1] */
 	CHECK(cc.endtime > 1796000000ull);
-	CHECK_EQ(krb5_ccache_find(m, n, "HTTP/localhost", &cc), 0);
+	CHECK_EQ(krb5_ccache_find(m, n, "HTTP/localhost", NULL, &cc), 0);
 	CHECK(cc.ticket_n > 200 && cc.ticket[0] == 0x61);
-	CHECK_EQ(krb5_ccache_find(m, n, "HTTP/elsewhere", &cc), 1);
-	CHECK_EQ(krb5_ccache_find(m, n, "HTTP", &cc), 1);
-	CHECK_EQ(krb5_ccache_find(m, n, "HTTP/localhost/x", &cc), 1);
+	CHECK_EQ(krb5_ccache_find(m, n, "HTTP/elsewhere", NULL, &cc), 1);
+	CHECK_EQ(krb5_ccache_find(m, n, "HTTP", NULL, &cc), 1);
+	CHECK_EQ(krb5_ccache_find(m, n, "HTTP/localhost/x", NULL, &cc), 1);
 	for (k = 0; k < n; k++)
-		CHECK(krb5_ccache_find(m, k, "HTTP/localhost", &cc) != 0);
+		CHECK(krb5_ccache_find(m, k, "HTTP/localhost", NULL, &cc) != 0);
 	m[1] = 2; /* version 0x0502: host byte order, refused */
-	CHECK_EQ(krb5_ccache_find(m, n, "HTTP/localhost", &cc), -1);
+	CHECK_EQ(krb5_ccache_find(m, n, "HTTP/localhost", NULL, &cc), -1);
 }
 
 /* A ccache image (MIT's klist and kvno read these in tests/cli/test_krb5.py):
@@ -89,21 +89,33 @@ static void test_krb5_writes_a_ccache(void)
 	struct krb5_key k = {KCRYPTO_ETYPE_AES128, 16, {1, 2, 3}};
 	size_t n = krb5_ccache_begin(buf, sizeof(buf), "alice", "WRSH.TEST"), m;
 	CHECK(n > 0);
-	n = krb5_ccache_add(buf, sizeof(buf), n, "alice", "WRSH.TEST", "krbtgt/WRSH.TEST", &k,
-			    1796000000ull, 1796036000ull, 0x40e10000, tkt, sizeof(tkt));
-	m = krb5_ccache_add(buf, sizeof(buf), n, "alice", "WRSH.TEST", "HTTP/localhost", &k,
-			    1796000000ull, 1796036000ull, 0, tkt, 2);
+	n = krb5_ccache_add(buf, sizeof(buf), n, "alice", "WRSH.TEST", "krbtgt/WRSH.TEST",
+			    "WRSH.TEST", &k, 1796000000ull, 1796036000ull, 0x40e10000, tkt,
+			    sizeof(tkt));
+	m = krb5_ccache_add(buf, sizeof(buf), n, "alice", "WRSH.TEST", "HTTP/localhost",
+			    "WRSH.TEST", &k, 1796000000ull, 1796036000ull, 0, tkt, 2);
 	CHECK(m > n);
-	CHECK_EQ(krb5_ccache_find(buf, m, "HTTP/localhost", &cc), 0);
+	CHECK_EQ(krb5_ccache_find(buf, m, "HTTP/localhost", NULL, &cc), 0);
 	CHECK_EQ(cc.ticket_n, 2);
 	CHECK_EQ(cc.endtime, 1796036000ull);
-	CHECK_EQ(krb5_ccache_find(buf, m, "krbtgt/WRSH.TEST", &cc), 0);
+	CHECK_EQ(krb5_ccache_find(buf, m, "krbtgt/WRSH.TEST", NULL, &cc), 0);
 	CHECK_MEM(cc.key.v, 16, k.v, 16);
-	CHECK_EQ(krb5_ccache_add(buf, n + 10, n, "alice", "WRSH.TEST", "HTTP/x", &k, 0, 0, 0, tkt,
-				 3),
+	/* a service of another realm: found in it, or in any ("") */
+	n = krb5_ccache_add(buf, sizeof(buf), m, "alice", "WRSH.TEST", "HTTP/web.forest.test",
+			    "FOREST.TEST", &k, 1796000000ull, 1796036000ull, 0, tkt, 3);
+	CHECK(n > m);
+	CHECK_EQ(krb5_ccache_find(buf, n, "HTTP/web.forest.test", NULL, &cc), 1);
+	CHECK_EQ(krb5_ccache_find(buf, n, "HTTP/web.forest.test", "FOREST.TEST", &cc), 0);
+	CHECK_EQ(cc.ticket_n, 3);
+	CHECK_EQ(krb5_ccache_find(buf, n, "HTTP/web.forest.test", "", &cc), 0);
+	CHECK_EQ(krb5_ccache_find(buf, n, "HTTP/localhost", "FOREST.TEST", &cc), 1);
+	CHECK_EQ(krb5_ccache_find(buf, n, "HTTP/localhost", "", &cc), 0);
+	n = m;
+	CHECK_EQ(krb5_ccache_add(buf, n + 10, n, "alice", "WRSH.TEST", "HTTP/x", "WRSH.TEST", &k, 0,
+				 0, 0, tkt, 3),
 		 0);
-	CHECK_EQ(krb5_ccache_add(buf, sizeof(buf), 0, "alice", "WRSH.TEST", "HTTP/x", &k, 0, 0, 0,
-				 tkt, 3),
+	CHECK_EQ(krb5_ccache_add(buf, sizeof(buf), 0, "alice", "WRSH.TEST", "HTTP/x", "WRSH.TEST",
+				 &k, 0, 0, 0, tkt, 3),
 		 0);
 	CHECK_EQ(krb5_ccache_begin(buf, 10, "alice", "WRSH.TEST"), 0);
 }
@@ -169,6 +181,16 @@ static void test_krb5_opens_the_as_rep(void)
 	CHECK_EQ(r.session.etype, KCRYPTO_ETYPE_AES256);
 	CHECK_EQ(r.session.len, 32);
 	CHECK_EQ(r.ticket.p[0], DER_APP(1)); /* the Ticket, whole */
+	{ /* MIT's TGT names its realm and krbtgt/WRSH.TEST (what referrals are told by) */
+		static char realm[KRB5_PART_MAX], svc[KRB5_PART_MAX], host[KRB5_PART_MAX];
+		struct der t = r.ticket;
+		CHECK_EQ(krb5_ticket_server(&t, realm, svc, host), 0);
+		CHECK_STR(realm, "WRSH.TEST");
+		CHECK_STR(svc, "krbtgt");
+		CHECK_STR(host, "WRSH.TEST");
+		t.n--;
+		CHECK_EQ(krb5_ticket_server(&t, realm, svc, host), -1);
+	}
 	CHECK_EQ(strlen(r.endtime), 15);
 	CHECK(r.flags & 0x00200000u); /* pre-authent */
 	memcpy(copy, m, n);

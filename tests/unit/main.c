@@ -23,6 +23,7 @@ void build_info_tests(void);
 void secure_tests(void);
 void xfer_tests(void);
 void proxy_tests(void);
+void dns_tests(void);
 
 static void all(void)
 {
@@ -48,6 +49,7 @@ static void all(void)
 	secure_tests();
 	xfer_tests();
 	proxy_tests();
+	dns_tests();
 }
 
 int main(int argc, char **argv)
