@@ -467,12 +467,11 @@ static wrsh_err split_spn(const char *spn, char *svc, size_t cap, const char **h
 }
 
 /* One TGS exchange in realm at, with the ticket-granting ticket and its
- * session key, for sname; the reply opened into *st (in s->rep). who: the
- * service named in the errors. */
+ * session key, for sname on the way to c->spn; the reply opened into *st
+ * (in s->rep). */
 static wrsh_err tgs(const struct auth_cred *c, const struct krb5_cred *k, struct krb5_scratch *s,
 		    const struct der *tgt, const struct krb5_key *key, const char *at,
-		    const char *const sname[2], const char *who, struct krb5_as_rep *st,
-		    struct errbuf *e)
+		    const char *const sname[2], struct krb5_as_rep *st, struct errbuf *e)
 {
 	struct krb5_tgs q;
 	struct der_w w;
@@ -508,7 +507,7 @@ static wrsh_err tgs(const struct auth_cred *c, const struct krb5_cred *k, struct
 			return err_set(e, WRSH_EUNSUPPORTED, "auth: Kerberos: ", at,
 				       " has no trust with ", sname[1], " (no krbtgt/", sname[1],
 				       "@", at, ") on the way to ", c->spn, NULL);
-		return krb5_error_text(e, &s->err, who, now);
+		return krb5_error_text(e, &s->err, c->spn, now);
 	}
 	rc = krb5_parse_tgs_rep(s->rep, n, key, q.nonce, st);
 	if (rc == -3)
@@ -525,6 +524,8 @@ static wrsh_err too_big(struct errbuf *e)
 }
 
 #define REALM_HOPS 4 /* an AD forest's child, root, a trusting root, its child */
+#define HOPS_TEXT(n) #n
+#define REALM_HOPS_TEXT(n) HOPS_TEXT(n)
 
 /* The service ticket, through the user's TGT; where the service is in
  * another realm (named, or a KDC's referral: a TGT for the next realm in
@@ -555,9 +556,10 @@ static wrsh_err get_ticket(const struct auth_cred *c, struct krb5_cred *k, struc
 		if (hop > REALM_HOPS) {
 			wrsh_wipe(&key, sizeof(key));
 			return err_set(e, WRSH_EUNSUPPORTED, "auth: Kerberos: no ticket for ",
-				       c->spn, " within four realms of ", k->realm, NULL);
+				       c->spn, " within " REALM_HOPS_TEXT(REALM_HOPS) " realms of ",
+				       k->realm, NULL);
 		}
-		r = tgs(c, k, s, &ticket, &key, s->at, sname, c->spn, &st, e);
+		r = tgs(c, k, s, &ticket, &key, s->at, sname, &st, e);
 		wrsh_wipe(&key, sizeof(key));
 		if (r)
 			return r;
