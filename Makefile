@@ -156,7 +156,10 @@ ifeq ($(SYSTEM_LIBS),1)
   DEP_STAMP :=
 else
   DEP_INC := -I$(EXPAT_DIR) -I$(MBEDTLS_DIR)/include
-  DEP_DEFS := -DMBEDTLS_CONFIG_FILE='"wrsh_mbedtls_config.h"'
+  # the mbedTLS features a Kconfig symbol brings (wrsh_mbedtls_config.h):
+  # its objects and ours must see the same structures
+  TLS_DEFS = $(if $(filter y,$(CONFIG_WRSH_TLS_RESUME)),-DWRSH_TLS_RESUME)
+  DEP_DEFS = -DMBEDTLS_CONFIG_FILE='"wrsh_mbedtls_config.h"' $(TLS_DEFS)
   # mbedTLS in every build: MD5 for NTLM; without TLS only md5.o is linked
   DEP_LIBS := $(B)/deps/libexpat.a $(B)/deps/libmbedtls.a
   DEP_STAMP := .deps/.fetched
@@ -176,7 +179,7 @@ CORE_SRC := $(wildcard core/base/*.c core/util/*.c core/crypto/*.c core/auth/*.c
 	$(filter-out $(if $(filter y,$(CONFIG_WRSH_PSRP)),,core/psrp/pool.c core/psrp/input.c),\
 		$(wildcard core/psrp/*.c)) \
 	$(if $(filter y,$(CONFIG_WRSH_XFER)),$(wildcard core/xfer/*.c))
-TLS_SRC := $(if $(filter y,$(CONFIG_WRSH_TLS)),tls/mbedtls.c,tls/none.c)
+TLS_SRC := $(if $(filter y,$(CONFIG_WRSH_TLS)),tls/mbedtls.c tls/resume.c,tls/none.c)
 # port/proxy.c: an HTTP proxy as a port over any port (port/proxy.h);
 # port/dns.c: DNS SRV messages, which port/posix/resolv.c carries
 PORT_SRC := port/posix/posix.c port/posix/slot.c port/posix/resolv.c port/dns.c port/proxy.c
@@ -184,7 +187,7 @@ LIB_SRC := $(CORE_SRC) $(TLS_SRC) $(PORT_SRC)
 # busybox style: an applet is built when its CONFIG_WRSH_APPLET_<NAME> is y
 applet_on = $(filter y,$(CONFIG_WRSH_APPLET_$(shell echo $(basename $(notdir $(1))) | tr a-z A-Z)))
 CLI_PS_SRC := $(if $(filter y,$(CONFIG_WRSH_PSRP)),examples/cli/json.c examples/cli/pipeline.c examples/cli/prompt.c examples/cli/view.c examples/cli/lineedit.c)
-CLI_SRC := examples/cli/main.c examples/cli/conn.c $(CLI_PS_SRC) \
+CLI_SRC := examples/cli/main.c examples/cli/conn.c examples/cli/private.c $(CLI_PS_SRC) \
 	$(if $(filter y,$(CONFIG_WRSH_CLI_FANOUT)),examples/cli/fanout.c) \
 	$(if $(filter y,$(CONFIG_WRSH_CLI_PROXY)),examples/cli/proxy.c) \
 	$(if $(filter y,$(CONFIG_WRSH_AUTH_KERBEROS)),examples/cli/krb5conf.c) \
@@ -225,7 +228,7 @@ MBEDTLS_SRC = $(if $(filter y,$(CONFIG_WRSH_TLS)),$(wildcard $(MBEDTLS_DIR)/libr
 	platform_util.c))
 EXPAT_SRC := $(addprefix $(EXPAT_DIR)/,xmlparse.c xmlrole.c xmltok.c)
 DEPS_CFLAGS = $(CSTD) $(OPT) -w -Icore/expat -Itls -Iport/$(PORT) -I$(MBEDTLS_DIR)/include -I$(EXPAT_DIR) \
-	-DMBEDTLS_CONFIG_FILE='"wrsh_mbedtls_config.h"' $(if $(filter 1,$(STATIC)),,-fPIC)
+	-DMBEDTLS_CONFIG_FILE='"wrsh_mbedtls_config.h"' $(TLS_DEFS) $(if $(filter 1,$(STATIC)),,-fPIC)
 
 $(B)/deps/%.o: .deps/%.c tls/wrsh_mbedtls_config.h core/expat/expat_config.h port/$(PORT)/port_config.h | $(DEP_STAMP) $(MUSL_STAMP)
 	@mkdir -p $(dir $@)
@@ -249,7 +252,8 @@ $(EXPAT_OBJ): OBJ_FLAGS := $(if $(filter y,$(CONFIG_WRSH_XML_MIN_SIZE)),-DXML_MI
 $(B)/deps/libexpat.a: $(EXPAT_OBJ) core/expat/expat_config.h
 	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $(filter %.o,$^)
 
-$(B)/deps/libmbedtls.a: $(DEP_STAMP) $(MUSL_STAMP) tls/wrsh_mbedtls_config.h port/$(PORT)/port_config.h Makefile
+$(patsubst .deps/%.c,$(B)/deps/%.o,$(MBEDTLS_SRC)): $(B)/.config
+$(B)/deps/libmbedtls.a: $(DEP_STAMP) $(MUSL_STAMP) tls/wrsh_mbedtls_config.h port/$(PORT)/port_config.h Makefile $(B)/.config
 	@mkdir -p $(B)/deps
 	$(Q)$(MAKE) -s --no-print-directory $(patsubst .deps/%.c,$(B)/deps/%.o,$(MBEDTLS_SRC))
 	$(call say,AR,$@)rm -f $@; $(AR) rcs $@ $(patsubst .deps/%.c,$(B)/deps/%.o,$(MBEDTLS_SRC))

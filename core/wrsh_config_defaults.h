@@ -85,6 +85,12 @@
 #ifndef CONFIG_WRSH_TLS_CRL
 #define CONFIG_WRSH_TLS_CRL 1
 #endif
+#ifndef CONFIG_WRSH_TLS_RESUME /* takes effect where mbedTLS has its tickets */
+#define CONFIG_WRSH_TLS_RESUME 1
+#endif
+#ifndef CONFIG_WRSH_TLS_SESSION_MAX
+#define CONFIG_WRSH_TLS_SESSION_MAX 4096
+#endif
 #ifndef CONFIG_WRSH_AUTH_NTLM
 #define CONFIG_WRSH_AUTH_NTLM 1
 #endif

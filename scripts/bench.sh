@@ -80,6 +80,8 @@ client_argv() {
 	wrsh/ntlm) argv=("$WRSH" cmd -n -H 127.0.0.1 -p "$HTTP" -u alice --) ;;
 	wrsh/http) argv=("$WRSH" cmd -n -H 127.0.0.1 -p "$HTTP" -a basic -u alice --allow-unencrypted --) ;;
 	wrsh/https) argv=("$WRSH" cmd -n -H localhost -p "$HTTPS" --https --cacert "$CERT" -a basic -u alice --) ;;
+	wrsh/https-resumed) argv=("$WRSH" cmd -n -H localhost -p "$HTTPS" --https --cacert "$CERT" -a basic -u alice \
+		--tls-session "$dir/tls-session" --) ;;
 	wrsh/ntlm-tls) argv=("$WRSH" cmd -n -H localhost -p "$HTTPS" --https --cacert "$CERT" -u alice --) ;;
 	wrsh/ntlm-warm) [ -z "$master" ] || argv=("$WRSH" cmd -n --control "$dir/ctl" --) ;;
 	wrsh/krb5) argv=("$WRSH" cmd -n -H localhost -p "$HTTP" -a kerberos -u alice --) ;;
@@ -94,7 +96,7 @@ client_argv() {
 		local url=http://127.0.0.1:$HTTP/wsman pt=plaintext
 		case $transport in
 		ntlm) pt=ntlm ;;
-		https) url=https://localhost:$HTTPS/wsman pt=ssl ;;
+		https | https-resumed) url=https://localhost:$HTTPS/wsman pt=ssl ;;
 		ntlm-tls) url=https://localhost:$HTTPS/wsman pt=ntlm ;;
 		krb5-tls | krb5cc-tls) url=https://localhost:$HTTPS/wsman pt=kerberos ;;
 		esac
@@ -105,7 +107,7 @@ client_argv() {
 	# AllowUnencrypted=false (Windows' default) refuses over HTTP
 	go/ntlm | go/krb5*) ;;
 	go/http) argv=("$GO" -host 127.0.0.1 -port "$HTTP" -user alice) ;;
-	go/https) argv=("$GO" -host localhost -port "$HTTPS" -https -cacert "$CERT" -user alice) ;;
+	go/https | go/https-resumed) argv=("$GO" -host localhost -port "$HTTPS" -https -cacert "$CERT" -user alice) ;;
 	go/ntlm-tls) argv=("$GO" -host localhost -port "$HTTPS" -https -cacert "$CERT" -auth ntlm -user alice) ;;
 	esac
 }
@@ -184,6 +186,7 @@ echo "       client CPU user+sys in s per call, peak RSS in KiB, whole processes
 echo "       req: HTTP requests wrsh/py/go; via: ntlm = Negotiate sealed over HTTP, http|https = Basic, ntlm-tls = Negotiate over HTTPS,"
 echo "       krb5 = Kerberos sealed over HTTP, krb5-tls = over HTTPS (wrsh: AS and TGS exchanges with the KDC in every call; pywinrm: a TGT from kinit's ccache),"
 echo "       krb5cc-tls = the same with wrsh's --ccache (its tickets kept from the first call: no KDC exchange after it),"
+echo "       https-resumed = https with wrsh's --tls-session (the TLS session kept from the first call: no certificate exchange; the peers keep none between processes),"
 echo "       ntlm-warm = through a wrsh master's warm ntlm session (--control; req counts the server's, the master's Signal included)"
 echo "       wrsh: $WRSH; py: python3-winrm $(dpkg-query -W -f='${Version}' python3-winrm);" \
 	"go: masterzen/winrm $(dpkg-query -W -f='${Version}' golang-github-masterzen-winrm-dev), $(go version | cut -d' ' -f3)"
@@ -193,6 +196,7 @@ REPEAT=$ECHO_REPEAT measure "cmd echo hi" ntlm echo hi
 [ -z "$master" ] || REPEAT=$ECHO_REPEAT measure "cmd echo hi" ntlm-warm echo hi
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" http echo hi
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" https echo hi
+REPEAT=$ECHO_REPEAT measure "cmd echo hi" https-resumed echo hi
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" ntlm-tls echo hi
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" krb5 echo hi
 REPEAT=$ECHO_REPEAT measure "cmd echo hi" krb5-tls echo hi

@@ -34,6 +34,7 @@
 
 #include "config.h"
 #include "crypto/crypto.h"
+#include "resume.h"
 #include "tls.h"
 #include "util/base64.h"
 
@@ -67,6 +68,9 @@ struct tls {
 	const uint8_t *ca;
 	size_t ca_len;
 	char host[256];
+	uint16_t port;
+	bool resume_on;
+	struct tls_resume resume; /* its certificate stands in for a resumed session's */
 	uint32_t timeout_ms;
 	uint64_t handshake_end; /* while connecting: the handshake as a whole */
 	unsigned recv_flags;
@@ -318,7 +322,7 @@ static wrsh_err sha256(const uint8_t *p, size_t n, uint8_t out[32])
 
 static wrsh_err check_pin(struct tls *t)
 {
-	const mbedtls_x509_crt *crt = mbedtls_ssl_get_peer_cert(&t->ssl);
+	const mbedtls_x509_crt *crt = tls_resume_peer(&t->resume, &t->ssl);
 	uint8_t h[32];
 	char hex[65];
 	int i;
@@ -942,6 +946,18 @@ static bool retry_tls12(struct tls *t, int ret)
 #endif
 }
 
+static uint64_t t_filetime(void *ctx);
+
+static bool tls13(struct tls *t)
+{
+#if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+	return mbedtls_ssl_get_version_number(&t->ssl) == MBEDTLS_SSL_VERSION_TLS1_3;
+#else
+	(void)t;
+	return false;
+#endif
+}
+
 static wrsh_err t_connect(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms)
 {
 	struct tls *t = ctx;
@@ -959,6 +975,9 @@ again:
 		return fail(t, e, t->lower.errmsg ? t->lower.errmsg(t->lower.ctx) : "tls: connect",
 			    NULL);
 	mbedtls_ssl_session_reset(&t->ssl);
+	t->port = port;
+	if (t->resume_on)
+		tls_resume_offer(&t->resume, &t->ssl, port, t_filetime(t));
 	t->why_rank = 0;
 	t->above = NULL;
 	t->timeout_ms = timeout_ms;
@@ -986,7 +1005,9 @@ again:
 		return e;
 	}
 	if (t->pin_on)
-		warn_pinned_dates(t, mbedtls_ssl_get_peer_cert(&t->ssl));
+		warn_pinned_dates(t, tls_resume_peer(&t->resume, &t->ssl));
+	if (t->resume_on && !tls13(t)) /* TLS 1.3's tickets come after */
+		tls_resume_keep(&t->resume, &t->ssl, port, t_filetime(t));
 	t->connected = true;
 	return WRSH_OK;
 }
@@ -1034,8 +1055,11 @@ static wrsh_err t_recv(void *ctx, void *buf, size_t cap, size_t *got, uint32_t t
 		if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE)
 			continue;
 #if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
-		if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+		if (ret == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+			if (t->resume_on)
+				tls_resume_keep(&t->resume, &t->ssl, t->port, t_filetime(t));
 			continue;
+		}
 #endif
 		if (ret == MBEDTLS_ERR_SSL_CONN_EOF)
 			return fail(t, WRSH_ECLOSED, "tls: connection closed without close_notify",
@@ -1089,7 +1113,7 @@ static wrsh_err t_channel_binding(void *ctx, uint8_t *buf, size_t cap, size_t *l
 	const mbedtls_md_info_t *md;
 	mbedtls_md_type_t type;
 	enter(t);
-	crt = t->connected ? mbedtls_ssl_get_peer_cert(&t->ssl) : NULL;
+	crt = t->connected ? tls_resume_peer(&t->resume, &t->ssl) : NULL;
 	if (!crt)
 		return WRSH_ESTATE;
 	type = crt->MBEDTLS_PRIVATE(sig_md);
@@ -1237,6 +1261,13 @@ static wrsh_err setup(struct tls *t, const struct wrsh_tls_opts *o)
 #endif
 	if ((e = setup_auth(t, o)) || (e = setup_crl(t, o)) || (e = setup_client_cert(t, o)))
 		return e;
+	t->resume_on = tls_resume_init(&t->resume, o);
+#if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_SSL_PROTO_TLS1_3) && \
+	defined(MBEDTLS_SSL_SESSION_TICKETS)
+	mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
+		&t->conf, t->resume_on ? MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED
+				       : MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_DISABLED);
+#endif
 	if ((ret = mbedtls_ssl_setup(&t->ssl, &t->conf)))
 		return fail_code(t, ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ? WRSH_ENOMEM : WRSH_ETLS,
 				 "tls: setup failed", ret);
@@ -1286,6 +1317,7 @@ wrsh_err wrsh_tls_wrap(struct wrsh_port *out, struct wrsh_arena *a, const struct
 #endif
 	mbedtls_x509_crt_init(&t->own_cert);
 	mbedtls_pk_init(&t->own_key);
+	mbedtls_x509_crt_init(&t->resume.cert);
 	memset(out, 0, sizeof(*out));
 	out->ctx = t;
 	out->secure = true;
@@ -1322,6 +1354,7 @@ void wrsh_tls_release(struct wrsh_port *p)
 #endif
 	mbedtls_x509_crt_free(&t->own_cert);
 	mbedtls_pk_free(&t->own_key);
+	tls_resume_free(&t->resume);
 	a = t->arena;
 	mbedtls_platform_zeroize(t, sizeof(*t));
 	wrsh_arena_free(a, t);

@@ -46,6 +46,16 @@ struct wrsh_tls_opts {
 	size_t client_cert_pem_len;
 	const void *client_key_pem;
 	size_t client_key_pem_len;
+	/* Session resumption (CONFIG_WRSH_TLS_RESUME, tls/resume.h): in and
+	 * out. A session kept here (*session_len bytes) by an earlier
+	 * connection, of this or another run, is offered on connect; each
+	 * session the server gives replaces it (*session_len 0: none kept).
+	 * It holds the session's master secret, and mbedTLS trusts its bytes:
+	 * keep it where only the user can read and write it, and wipe it.
+	 * NULL: every connection makes a full handshake. */
+	uint8_t *session;
+	size_t session_cap;
+	size_t *session_len;
 };
 
 wrsh_err wrsh_tls_wrap(struct wrsh_port *out, struct wrsh_arena *a, const struct wrsh_port *lower,

@@ -57,6 +57,10 @@ int wrsh_mbedtls_snprintf(char *s, size_t n, const char *fmt, ...);
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
 #define MBEDTLS_SSL_SERVER_NAME_INDICATION
 #define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
+#if defined(WRSH_TLS_RESUME) /* CONFIG_WRSH_TLS_RESUME, from the Makefile: tls/resume.c */
+#define MBEDTLS_SSL_SESSION_TICKETS
+#define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL_ENABLED
+#endif
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
 /* Windows never negotiates a smaller record size: incoming records are up

@@ -31,12 +31,18 @@ extern const struct applet *cli_applet;
 #include "applets.h"
 #undef APPLET
 
+/* private.c: a file of the user's own, mode 0600 or stricter, read
+ * (missing: 0 bytes; another's or readable by others: -1, errno EPERM), or
+ * written whole as 0600 through a rename. 0 or -1 with errno. */
+int cli_private_read(const char *path, void *buf, size_t cap, size_t *len);
+int cli_private_write(const char *path, const void *buf, size_t len);
+
 /* Exit status for local and protocol errors (as ssh does). */
 #define CLI_EXIT_ERROR 255
 
 struct conn_opts {
 	const char *host, *user, *auth, *cacert, *pin, *password_file, *nt_hash_file, *cert, *key,
-		*crl, *realm, *kdc, *spn, *keytab, *ccache;
+		*crl, *realm, *kdc, *spn, *keytab, *ccache, *tls_session;
 	const char *proxy, *noproxy, *proxy_password_file; /* proxy "": none */
 	const char *control; /* a master's socket: serve it (master), or go through it */
 	unsigned port;
@@ -90,6 +96,11 @@ struct conn {
 	const void *ca_map, *crl_map;
 	size_t ca_len, crl_len;
 	char cert_pem[16384], key_pem[16384]; /* key wiped once TLS has parsed it */
+#if CONFIG_WRSH_TLS_RESUME
+	uint8_t tls_sess[CONFIG_WRSH_TLS_SESSION_MAX]; /* --tls-session's, wiped at close */
+	size_t tls_sess_len;
+	char tls_sess_path[1024];
+#endif
 	struct wrsh_session *s;
 	int trace_col;
 	char trace_dir;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -47,6 +48,7 @@ enum {
 	OPT_NO_NTLM,
 	OPT_KEYTAB,
 	OPT_CCACHE,
+	OPT_TLS_SESSION,
 	OPT_PROXY,
 	OPT_NOPROXY,
 	OPT_PROXY_PASSWORD_FILE,
@@ -82,6 +84,7 @@ static const struct option conn_longopts[] = {
 	{"no-ntlm", no_argument, NULL, OPT_NO_NTLM},
 	{"keytab", required_argument, NULL, OPT_KEYTAB},
 	{"ccache", required_argument, NULL, OPT_CCACHE},
+	{"tls-session", required_argument, NULL, OPT_TLS_SESSION},
 	{"control", required_argument, NULL, OPT_CONTROL},
 	{"proxy", required_argument, NULL, OPT_PROXY},
 	{"noproxy", required_argument, NULL, OPT_NOPROXY},
@@ -114,6 +117,15 @@ static const struct option conn_longopts[] = {
 #define USAGE_PROXY ""
 #endif
 
+#if CONFIG_WRSH_TLS_RESUME
+#define USAGE_TLS_SESSION                                                                     \
+	"      --tls-session PATH   keep the TLS session in PATH (mode 0600; a folder: a\n"   \
+	"                           file per host) and resume it next time: no certificate\n" \
+	"                           exchange\n"
+#else
+#define USAGE_TLS_SESSION ""
+#endif
+
 static const char conn_usage[] =
 	"connection options:\n" USAGE_HOST
 	"  -p, --port PORT          default 5985, or 5986 with --https\n"
@@ -123,7 +135,7 @@ static const char conn_usage[] =
 	"                           has a KDC, or kinit's cache; else NTLM), ntlm, kerberos,\n"
 	"                           basic, certificate\n"
 	"      --cacert FILE        trusted CAs (default " SYSTEM_CA ")\n"
-	"      --pin SHA256HEX      accept exactly this server certificate\n"
+	"      --pin SHA256HEX      accept exactly this server certificate\n" USAGE_TLS_SESSION
 	"  -k, --insecure           no TLS verification at all\n"
 	"      --crl FILE           revocation lists (PEM or DER): refuse a revoked server\n"
 	"                           certificate, and one whose issuer has no current CRL\n"
@@ -265,6 +277,13 @@ static int conn_option(struct conn_opts *o, int c, const char *arg)
 		break;
 	case OPT_CCACHE:
 		o->ccache = arg;
+		break;
+	case OPT_TLS_SESSION:
+		if (!CONFIG_WRSH_TLS_RESUME)
+			return cli_error("--tls-session: TLS session resumption is not built into "
+					 "this wrsh"),
+			       2;
+		o->tls_session = arg;
 		break;
 	case OPT_CONTROL:
 		o->control = arg;
@@ -584,6 +603,54 @@ static void tls_warn(void *ctx, const char *msg)
 	cli_error("warning: %s", msg);
 }
 
+#if CONFIG_WRSH_TLS_RESUME
+/* --tls-session PATH: the session the last run to this host kept, in PATH,
+ * or in PATH/HOST_PORT where PATH is a folder (many hosts). A file that is
+ * not the user's own, of mode 0600, is neither read nor replaced. */
+static void open_tls_session(struct conn *c, const char *host, struct wrsh_tls_opts *t)
+{
+	const char *p = c->o.tls_session;
+	struct stat st;
+	char *path = c->tls_sess_path;
+	if (!stat(p, &st) && S_ISDIR(st.st_mode))
+		snprintf(path, sizeof(c->tls_sess_path), "%s/%s_%u", p, host,
+			 c->o.port ? c->o.port : 5986);
+	else
+		snprintf(path, sizeof(c->tls_sess_path), "%s", p);
+	if (cli_private_read(path, c->tls_sess, sizeof(c->tls_sess), &c->tls_sess_len)) {
+		cli_error("warning: --tls-session %s: %s; a full handshake", path,
+			  errno == EPERM ? "not the user's own file of mode 0600"
+					 : strerror(errno));
+		path[0] = 0;
+		return;
+	}
+	t->session = c->tls_sess;
+	t->session_cap = sizeof(c->tls_sess);
+	t->session_len = &c->tls_sess_len;
+}
+
+static void save_tls_session(struct conn *c)
+{
+	if (c->tls_sess_path[0] && c->tls_sess_len &&
+	    cli_private_write(c->tls_sess_path, c->tls_sess, c->tls_sess_len))
+		cli_error("warning: cannot write the TLS session %s: %s", c->tls_sess_path,
+			  strerror(errno));
+	wrsh_wipe(c->tls_sess, sizeof(c->tls_sess));
+	c->tls_sess_len = 0;
+	c->tls_sess_path[0] = 0;
+}
+#else
+static void open_tls_session(struct conn *c, const char *host, struct wrsh_tls_opts *t)
+{
+	(void)c, (void)host, (void)t;
+}
+
+static void save_tls_session(struct conn *c)
+{
+	(void)c;
+}
+#endif
+
 static int setup_tls(struct conn *c, const char *host)
 {
 	struct wrsh_tls_opts t;
@@ -617,6 +684,8 @@ static int setup_tls(struct conn *c, const char *host)
 	}
 	if (c->o.cert && load_client_cert(c, &t))
 		return -1;
+	if (c->o.tls_session)
+		open_tls_session(c, host, &t);
 	e = wrsh_tls_wrap(&c->tls, c->arena, &c->plain, &t);
 	wrsh_wipe(c->key_pem, sizeof(c->key_pem)); /* mbedTLS holds its own parsed copy */
 	c->tls_on = c->tls.ctx != NULL;		   /* released by conn_close, even half set up */
@@ -657,23 +726,19 @@ static void open_ccache(struct conn *c)
  * link); a run that used the cache's tickets leaves it as it is. */
 static void save_ccache(struct conn *c)
 {
-	char tmp[1100];
-	int fd;
-	bool ok;
 	if (!c->o.ccache || !c->cc_out_len)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.wrsh-new", c->o.ccache);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	ok = fd >= 0 && write(fd, c->cc_out, c->cc_out_len) == (ssize_t)c->cc_out_len;
-	if (fd >= 0 && close(fd))
-		ok = false;
-	if (!ok || rename(tmp, c->o.ccache)) {
+	if (cli_private_write(c->o.ccache, c->cc_out, c->cc_out_len))
 		cli_error("warning: cannot write the ticket cache %s: %s", c->o.ccache,
 			  strerror(errno));
-		unlink(tmp);
-	}
 	wrsh_wipe(c->cc_out, c->cc_out_len);
 	c->cc_out_len = 0;
+}
+
+static void upper(char *s)
+{
+	for (; *s; s++)
+		*s = (char)toupper((unsigned char)*s);
 }
 
 /* Another realm's KDC as krb5.conf names it (a referral's, or the
@@ -694,12 +759,10 @@ static int realm_kdc(void *ctx, const char *realm, char *host, size_t cap, uint1
 static void service_realm(struct conn *c, struct wrsh_opts *wo)
 {
 	const char *host = wo->spn && strchr(wo->spn, '/') ? strchr(wo->spn, '/') + 1 : wo->host;
-	size_t i;
 	wo->realm_kdc = realm_kdc;
 	if (!host || krb5conf_host_realm(host, c->service_realm, sizeof(c->service_realm)))
 		return;
-	for (i = 0; c->service_realm[i]; i++)
-		c->service_realm[i] = (char)toupper((unsigned char)c->service_realm[i]);
+	upper(c->service_realm);
 	if (strcmp(c->service_realm, c->realm))
 		wo->service_realm = c->service_realm;
 }
@@ -714,7 +777,6 @@ static int setup_kdc(struct conn *c, struct wrsh_opts *wo, bool required)
 {
 	const char *u = c->o.user ? c->o.user : "", *at = strchr(u, '@'), *bs = strchr(u, '\\');
 	bool named = true, udp = false;
-	size_t i;
 	if (c->o.realm)
 		snprintf(c->realm, sizeof(c->realm), "%s", c->o.realm);
 	else if (at)
@@ -728,8 +790,7 @@ static int setup_kdc(struct conn *c, struct wrsh_opts *wo, bool required)
 		       2 : 0;
 	if (!required && !named && !c->cc_map && !c->o.kdc)
 		return 0;
-	for (i = 0; c->realm[i]; i++)
-		c->realm[i] = (char)toupper((unsigned char)c->realm[i]);
+	upper(c->realm);
 	wo->krb5_ccache = c->cc_map;
 	wo->krb5_ccache_len = c->cc_len;
 	wo->krb5_keytab = c->kt_map;
@@ -1016,6 +1077,7 @@ void conn_close(struct conn *c)
 				(unsigned long)st.requests, (unsigned long long)st.bytes_sent,
 				(unsigned long long)st.bytes_received);
 	}
+	save_tls_session(c); /* the session's tickets have come by now */
 	if (c->tls_on)
 		wrsh_tls_release(&c->tls);
 	c->tls_on = false;

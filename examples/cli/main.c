@@ -95,8 +95,9 @@ static int version(bool verbose)
 	for (i = 0; i < sizeof(feats) / sizeof(feats[0]); i++)
 		if (*(const bool *)(const void *)(p + feats[i].off))
 			printf(" %s", feats[i].name);
-	printf("%s%s", CONFIG_WRSH_CLI_FANOUT ? " fanout" : "",
-	       CONFIG_WRSH_CLI_PROXY ? " proxy" : "");
+	printf("%s%s%s", CONFIG_WRSH_CLI_FANOUT ? " fanout" : "",
+	       CONFIG_WRSH_CLI_PROXY ? " proxy" : "",
+	       CONFIG_WRSH_TLS && CONFIG_WRSH_TLS_RESUME ? " tls-session" : "");
 	for (i = 0; verbose && i < sizeof(caps) / sizeof(caps[0]); i++) {
 		memcpy(&v, p + caps[i].off, sizeof(v));
 		printf("\nCONFIG_WRSH_%s=%zu", caps[i].name, v);

@@ -463,6 +463,97 @@ class Tls12ClientOrderTest(Tls12Test):
     retries = 0
 
 
+@unittest.skipUnless("tls-session" in features(), "wrsh built without TLS session resumption")
+class TlsSessionTest(Base):
+    """--tls-session: the session OpenSSL's server (Python's ssl) gave is
+    kept and offered again; the endpoint counts what OpenSSL resumed."""
+    extra_endpoint_args = ("--cbt", "strict")
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="wrsh-tls-")
+        self.path = os.path.join(self.dir, "session")
+
+    def resumed(self, *args, expect=b"hi\r\n"):
+        """1 when the run's one handshake resumed, 0 when it was a full one."""
+        before = self.ep.state()["tls_handshakes"]
+        r = self.wrsh("cmd", *args, "echo", "hi")
+        self.assertEqual((r.returncode, r.stdout), (0, expect), r.stderr)
+        after = self.ep.state()["tls_handshakes"]
+        self.assertEqual(after["ok"] - before["ok"], 1)
+        self.last = r
+        return after["resumed"] - before["resumed"]
+
+    def ntlm(self, *extra):
+        return ["-H", "localhost", "-p", str(self.ep.https), "--https", "-u", "alice",
+                "--cacert", self.ep.info["cert"], *extra]
+
+    def test_resumed_on_the_next_run(self):
+        self.assertEqual(self.resumed(*self.https("--tls-session", self.path)), 0)
+        self.assertEqual(os.stat(self.path).st_mode & 0o777, 0o600)
+        self.assertEqual(self.resumed(*self.https("--tls-session", self.path)), 1)
+        self.assertEqual(self.resumed(*self.https("--tls-session", self.path)), 1)
+        self.assertEqual(self.resumed(*self.https()), 0)  # not asked for: a full one
+
+    def test_channel_binding_and_pin_hold_on_a_resumed_session(self):
+        # NTLM over HTTPS binds the server's certificate (CbtHardeningLevel
+        # Strict here): a resumed TLS 1.3 session has it from the kept copy
+        self.resumed(*self.ntlm("--tls-session", self.path))
+        self.assertEqual(self.resumed(*self.ntlm("--tls-session", self.path)), 1)
+        pin = ["-H", "localhost", "-p", str(self.ep.https), "--https", "-u", "alice",
+               "--pin", self.ep.info["cert_sha256"], "--tls-session", self.path]
+        self.assertEqual(self.resumed(*pin), 0)  # other trust settings: not offered
+        self.assertEqual(self.resumed(*pin), 1)
+        bad = ["-H", "localhost", "-p", str(self.ep.https), "--https", "-u", "alice",
+               "--pin", "00" * 32, "--tls-session", self.path]
+        r = self.wrsh("cmd", *bad, "echo", "hi")
+        self.assertEqual(r.returncode, 255)
+        self.assertIn(b"pinned SHA-256 does not match", r.stderr)
+
+    def test_bound_to_what_verified_it(self):
+        self.resumed("-k", *self.https("--tls-session", self.path))
+        # a session of -k (nothing verified) is never one for a verified run
+        self.assertEqual(self.resumed(*self.https("--tls-session", self.path)), 0)
+        self.assertEqual(self.resumed(*self.https("--tls-session", self.path)), 1)
+        # another name for the same server (127.0.0.1: its IP SAN)
+        ip = ["-H", "127.0.0.1"] + self.https("--tls-session", self.path)[2:]
+        self.assertEqual(self.resumed(*ip), 0)
+
+    def test_a_file_others_can_read_is_neither_used_nor_replaced(self):
+        self.resumed(*self.https("--tls-session", self.path))
+        os.chmod(self.path, 0o644)
+        with open(self.path, "rb") as f:
+            kept = f.read()
+        self.assertEqual(self.resumed(*self.https("--tls-session", self.path)), 0)
+        self.assertIn(b"not the user's own file of mode 0600; a full handshake",
+                      self.last.stderr)
+        with open(self.path, "rb") as f:
+            self.assertEqual(f.read(), kept)
+
+    def test_a_damaged_file_means_a_full_handshake(self):
+        self.resumed(*self.https("--tls-session", self.path))
+        with open(self.path, "rb") as f:
+            good = bytearray(f.read())
+        for damage in (good[:60], good[:4] + b"X" * (len(good) - 4), b"WTS1" + bytes(200),
+                       good[:-40], bytes(good[:52]) + bytes(len(good) - 52)):
+            fd = os.open(self.path, os.O_WRONLY | os.O_TRUNC)
+            os.write(fd, bytes(damage))
+            os.close(fd)
+            self.assertEqual(self.resumed(*self.https("--tls-session", self.path)), 0)
+            self.assertEqual(self.last.stderr, b"")
+        self.assertEqual(self.resumed(*self.https("--tls-session", self.path)), 1)
+
+    def test_a_folder_keeps_a_file_per_host(self):
+        self.resumed(*self.https("--tls-session", self.dir))
+        name = "localhost_%d" % self.ep.https
+        self.assertEqual(os.listdir(self.dir), [name])
+        self.assertEqual(self.resumed(*self.https("--tls-session", self.dir)), 1)
+
+
+class Tls12SessionTest(TlsSessionTest):
+    """TLS 1.2 (Windows Server 2019 and older): OpenSSL's TLS 1.2 ticket."""
+    extra_endpoint_args = ("--tls-max", "1.2", "--cbt", "strict", "--tls-client-order")
+
+
 class QuotaTest(unittest.TestCase):
     """MaxShellsPerUser: the quota fault is reported, and a shell held by
     another client does not leak ours."""

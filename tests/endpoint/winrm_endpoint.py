@@ -71,7 +71,7 @@ class Service:
         self.open_connections = self.max_open_connections = 0  # at once: fan-out's throttle
         self.max_shells = 0  # at once
         self.max_established = 0  # the kernel's count, at each request
-        self.tls_handshakes = {"ok": 0, "failed": 0}
+        self.tls_handshakes = {"ok": 0, "failed": 0, "resumed": 0}
         self.log = open(args.log, "a") if args.log else None
         self.cim = cim.Repository(args)  # WMI classes, winrm/config, enumerations
 
@@ -750,6 +750,8 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
                 return
             with self.service.lock:
                 self.service.tls_handshakes["ok"] += 1
+                # a session resumed by its ticket or ID (OpenSSL's own judgement)
+                self.service.tls_handshakes["resumed"] += request.session_reused
         self.RequestHandlerClass(request, client_address, self)
 
 
