@@ -68,8 +68,7 @@ int tls_resume_init(struct tls_resume *r, const struct wrsh_tls_opts *o)
 	return 1;
 }
 
-void tls_resume_offer(struct tls_resume *r, mbedtls_ssl_context *ssl, uint16_t port,
-		      uint64_t now)
+void tls_resume_offer(struct tls_resume *r, mbedtls_ssl_context *ssl, uint16_t port, uint64_t now)
 {
 	mbedtls_ssl_session s;
 	const uint8_t *p = r->buf;
@@ -117,8 +116,8 @@ void tls_resume_keep(struct tls_resume *r, mbedtls_ssl_context *ssl, uint16_t po
 	if (ret == MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE) /* kept already */
 		return;
 	/* the kept certificate was parsed into a copy: the buffer is free */
-	if (!ret && !mbedtls_ssl_session_save(&s, r->buf + HDR + cert_n, r->cap - HDR - cert_n,
-					       &n)) {
+	if (!ret &&
+	    !mbedtls_ssl_session_save(&s, r->buf + HDR + cert_n, r->cap - HDR - cert_n, &n)) {
 		memcpy(r->buf, "WTS1", 4);
 		memcpy(r->buf + 4, r->bind, 32);
 		put_be(r->buf + 36, port, 2);
@@ -150,8 +149,7 @@ int tls_resume_init(struct tls_resume *r, const struct wrsh_tls_opts *o)
 	return 0;
 }
 
-void tls_resume_offer(struct tls_resume *r, mbedtls_ssl_context *ssl, uint16_t port,
-		      uint64_t now)
+void tls_resume_offer(struct tls_resume *r, mbedtls_ssl_context *ssl, uint16_t port, uint64_t now)
 {
 	(void)r, (void)ssl, (void)port, (void)now;
 }

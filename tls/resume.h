@@ -38,8 +38,7 @@ struct tls_resume {
 int tls_resume_init(struct tls_resume *r, const struct wrsh_tls_opts *o);
 /* Before the handshake: the kept session, when it fits port and now
  * (a FILETIME, 0: no clock). */
-void tls_resume_offer(struct tls_resume *r, mbedtls_ssl_context *ssl, uint16_t port,
-		      uint64_t now);
+void tls_resume_offer(struct tls_resume *r, mbedtls_ssl_context *ssl, uint16_t port, uint64_t now);
 /* The server's certificate: the handshake's, else (a resumed TLS 1.3
  * session) the kept one; NULL: none. */
 const mbedtls_x509_crt *tls_resume_peer(const struct tls_resume *r, const mbedtls_ssl_context *ssl);

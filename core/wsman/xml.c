@@ -184,14 +184,14 @@ static wrsh_err parse_error(struct xml_parser *x)
 {
 	XML_Parser p = x->expat;
 	enum XML_Error code = XML_GetErrorCode(p);
-	char l[21], c[21];
+	XML_Index i = XML_GetCurrentByteIndex(p);
+	char at[21];
 	if (x->err)
 		return x->err;
 	if (code == XML_ERROR_NO_MEMORY)
 		return err_set(x->errbuf, WRSH_ENOMEM, "xml: arena exhausted while parsing", NULL);
-	return err_set(x->errbuf, WRSH_EXML, "xml: ", XML_ErrorString(code), " at line ",
-		       err_num(l, XML_GetCurrentLineNumber(p)), " column ",
-		       err_num(c, XML_GetCurrentColumnNumber(p)), NULL);
+	return err_set(x->errbuf, WRSH_EXML, "xml: ", XML_ErrorString(code), " at byte ",
+		       err_num(at, i > 0 ? (uint64_t)i : 0), NULL);
 }
 
 wrsh_err xml_push(struct xml_parser *x, const void *p, size_t n, bool final)

@@ -148,6 +148,9 @@ static void test_xml_malformed(void)
 		CHECK_EQ(parse(bad[i], strlen(bad[i]), 3, &r, &e, a), WRSH_EXML);
 		CHECK(strncmp(e.msg, "xml: ", 5) == 0);
 	}
+	/* where, as a byte offset (an envelope is one line), fed in pieces */
+	CHECK_EQ(parse("<a><b>text</c></a>", 18, 3, &r, &e, a), WRSH_EXML);
+	CHECK_STR(e.msg, "xml: mismatched tag at byte 12");
 	CHECK_EQ(wrsh_arena_in_use(a), 0);
 }
 
