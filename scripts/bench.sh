@@ -175,6 +175,7 @@ measure() { # name transport command...
 	gc=$(col "$g" 1) gr=$(col "$g" 2) gb=$(col "$g" 3) gq=$(col "$g" 4)
 	[ "$pb" = n/a ] || [ "$wb" = "$pb" ] || echo "bench: output sizes differ: wrsh $wb, pywinrm $pb" >&2
 	[ "$gb" = n/a ] || [ "$wb" = "$gb" ] || echo "bench: output sizes differ: wrsh $wb, go $gb" >&2
+	printf '%s|%s|%s|%s|%s\n' "$name" "$transport" "$wc" "$pc" "$gc" >>"$dir/rows"
 	# shellcheck disable=SC2059
 	printf "$ROWF" "$name" "$transport" "$(cpu "$wc")" "$(cpu "$pc")" "$(cpu "$gc")" \
 		"$(ratio "$pc" "$wc")" "$(ratio "$gc" "$wc")" "$wr" "$pr" "$gr" \
@@ -239,3 +240,28 @@ done
 rows=${rows%$'\n'}
 printf '%-8s %10s %10s %10s %10s %11s\n' ntlm "$(cpu "$(col "$rows" 1)")" "$(col "$rows" 2)" "$(col "$rows" 3)" \
 	"$(col "$rows" 4)" "$(col "$rows" 5)"
+
+# ---- issue 19's targets beside this run's figures ----
+# row NAME VIA FIELD: a measured row's wrsh (3), py (4) or go (5) CPU
+row() { awk -F'|' -v n="$1" -v t="$2" -v f="$3" '$1 == n && $2 == t { print $f }' "$dir/rows"; }
+# goal TEXT TARGET MEASURED: "met" when the measured figure reaches the target
+goal() {
+	printf '%-58s %8s %8s  %s\n' "$1" "$2" "$3" "$(awk -v t="$2" -v m="$3" \
+		'BEGIN { if (m == "n/a" || m == "") print "n/a"; else print (m + 0 >= t + 0) ? "met" : "no" }')"
+}
+# per-core stdout rate: MB of output per second of wrsh CPU
+rate() { awk -v c="$1" -v m="$MIB" 'BEGIN { if (c > 0) printf "%.0f", m * 1.048576 / c; else print "n/a" }'; }
+times() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "n/a") printf "%.1f", a / b; else print "n/a" }'; }
+s="stream ${MIB} MiB stdout" o="cmd echo hi"
+echo
+echo "targets (issue 19) beside this run's figures"
+printf '%-58s %8s %8s  %s\n' target goal measured ""
+goal "stdout over TLS, MB/s per core (wrsh CPU)" 200 "$(rate "$(row "$s" https 3)")"
+goal "stdout NTLM-sealed over HTTP, MB/s per core" 200 "$(rate "$(row "$s" ntlm 3)")"
+goal "stdout over TLS, Go CPU / wrsh CPU" 8 "$(times "$(row "$s" https 5)" "$(row "$s" https 3)")"
+goal "one-shot over HTTPS, Go CPU / wrsh CPU (same CA, requests)" 5 \
+	"$(times "$(row "$o" https 5)" "$(row "$o" https 3)")"
+goal "one-shot over HTTPS, --tls-session, Go CPU / wrsh CPU" 5 \
+	"$(times "$(row "$o" https-resumed 5)" "$(row "$o" https-resumed 3)")"
+goal "one-shot over HTTPS, pywinrm CPU / wrsh CPU (issue 7)" 50 \
+	"$(times "$(row "$o" https 4)" "$(row "$o" https 3)")"
