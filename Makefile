@@ -179,7 +179,7 @@ CORE_SRC := $(wildcard core/base/*.c core/util/*.c core/crypto/*.c core/auth/*.c
 	$(filter-out $(if $(filter y,$(CONFIG_WRSH_PSRP)),,core/psrp/pool.c core/psrp/input.c),\
 		$(wildcard core/psrp/*.c)) \
 	$(if $(filter y,$(CONFIG_WRSH_XFER)),$(wildcard core/xfer/*.c))
-TLS_SRC := $(if $(filter y,$(CONFIG_WRSH_TLS)),tls/mbedtls.c tls/resume.c,tls/none.c)
+TLS_SRC := $(if $(filter y,$(CONFIG_WRSH_TLS)),tls/mbedtls.c tls/resume.c tls/p256.c,tls/none.c)
 # port/proxy.c: an HTTP proxy as a port over any port (port/proxy.h);
 # port/dns.c: DNS SRV messages, which port/posix/resolv.c carries
 PORT_SRC := port/posix/posix.c port/posix/slot.c port/posix/resolv.c port/dns.c port/proxy.c
@@ -262,11 +262,19 @@ $(B)/deps/libmbedtls.a: $(DEP_STAMP) $(MUSL_STAMP) tls/wrsh_mbedtls_config.h por
 # says why); expat, base64, MD5 and AES-GCM measured no faster at -O2.
 ifneq ($(SAN),asan)
 $(call obj,core/crypto/rc4.c): OBJ_FLAGS := -O2
+# P-256's field: -Os leaves its 4x4 limb products as loops (610 instructions
+# a multiplication, 170 at -O2), the one cost of a handshake's key exchange
+$(call obj,tls/p256.c): OBJ_FLAGS := -O2 -funroll-loops
 # mbedTLS's AES-NI as intrinsics, not its inline assembly, which GHASH wraps in
 # C loops byte-reversing each block (290 instructions a block at -Os, 50 so;
-# 16 % of an HTTPS stream's CPU, was 36 %). Only its cpuid-checked paths take
-# them: no CPU with AES-NI and PCLMULQDQ lacks SSSE3.
+# 16 % of an HTTPS stream's CPU, was 36 %). aes.c must see the same choice
+# (-maes -mpclmul select it in aesni.h): with it, it aligns the round keys
+# the intrinsics load (clang's unit tests crashed in aesni_setkey_enc_128
+# without). Compilers never emit AES-NI or PCLMULQDQ on their own, so in
+# aes.c the flags change nothing else; aesni.c's SSSE3 (its byte shuffles)
+# runs only on its cpuid-checked paths, and no CPU with AES-NI lacks SSSE3.
 ifneq ($(filter x86_64-%,$(shell $(CC) -dumpmachine 2>/dev/null)),)
+$(B)/deps/mbedtls-3.6.6/library/aes.o: OBJ_FLAGS := -maes -mpclmul
 $(B)/deps/mbedtls-3.6.6/library/aesni.o: OBJ_FLAGS := -O2 -maes -mpclmul -mssse3
 endif
 endif

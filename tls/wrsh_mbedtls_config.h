@@ -100,6 +100,7 @@ int wrsh_mbedtls_snprintf(char *s, size_t n, const char *fmt, ...);
 #define MBEDTLS_ECP_DP_SECP384R1_ENABLED
 #define MBEDTLS_ECP_DP_CURVE25519_ENABLED
 #define MBEDTLS_ECP_NIST_OPTIM
+#define MBEDTLS_ECDH_COMPUTE_SHARED_ALT /* tls/p256.c: P-256's, 25 times faster */
 
 /* symmetric crypto and hashes */
 #define MBEDTLS_CIPHER_C

@@ -19,6 +19,7 @@ void ps_session_tests(void);
 void cim_tests(void);
 void fault_tests(void);
 void tls_tests(void);
+void p256_tests(void);
 void build_info_tests(void);
 void secure_tests(void);
 void xfer_tests(void);
@@ -45,6 +46,7 @@ static void all(void)
 	cim_tests();
 	fault_tests();
 	tls_tests();
+	p256_tests();
 	build_info_tests();
 	secure_tests();
 	xfer_tests();
