@@ -222,9 +222,10 @@ $(DEP_STAMP):
 # third-party code: its own warnings are not ours to fix
 
 # without TLS only core/crypto's primitives are taken from mbedTLS: NTLM's
-# MD5, Kerberos' AES and SHA-1 (linked only where something calls them)
+# MD5, Kerberos' AES and SHA-1, a transfer's SHA-256 (linked only where
+# something calls them)
 MBEDTLS_SRC = $(if $(filter y,$(CONFIG_WRSH_TLS)),$(wildcard $(MBEDTLS_DIR)/library/*.c),\
-	$(addprefix $(MBEDTLS_DIR)/library/,md5.c sha1.c aes.c aesni.c aesce.c platform.c \
+	$(addprefix $(MBEDTLS_DIR)/library/,md5.c sha1.c sha256.c aes.c aesni.c aesce.c platform.c \
 	platform_util.c))
 EXPAT_SRC := $(addprefix $(EXPAT_DIR)/,xmlparse.c xmlrole.c xmltok.c)
 DEPS_CFLAGS = $(CSTD) $(OPT) -w -Icore/expat -Itls -Iport/$(PORT) -I$(MBEDTLS_DIR)/include -I$(EXPAT_DIR) \

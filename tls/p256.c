@@ -346,9 +346,9 @@ static int generic_shared(mbedtls_ecp_group *grp, mbedtls_mpi *z, const mbedtls_
 	return ret;
 }
 
-int mbedtls_ecdh_compute_shared(mbedtls_ecp_group *grp, mbedtls_mpi *z,
-				const mbedtls_ecp_point *Q, const mbedtls_mpi *d,
-				int (*f_rng)(void *, unsigned char *, size_t), void *p_rng)
+int mbedtls_ecdh_compute_shared(mbedtls_ecp_group *grp, mbedtls_mpi *z, const mbedtls_ecp_point *Q,
+				const mbedtls_mpi *d, int (*f_rng)(void *, unsigned char *, size_t),
+				void *p_rng)
 {
 #if defined(P256_FAST)
 	if (grp->id == MBEDTLS_ECP_DP_SECP256R1)

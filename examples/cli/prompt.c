@@ -18,6 +18,10 @@
 
 #include "cli.h"
 
+#ifndef CONFIG_WRSH_PSRP_SECRET_MAX /* Kconfig names none without secure strings */
+#define CONFIG_WRSH_PSRP_SECRET_MAX 256
+#endif
+
 static void q_start(struct prompt *q, size_t *slot)
 {
 	if (q->n + 1 >= sizeof(q->buf)) {
